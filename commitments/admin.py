@@ -1,0 +1,135 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from commitments.forms import VersionedCommitmentForm
+from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.permissions import can_administer
+from meetings.admin import GroupScopedAdminMixin
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def has_module_permission(self, request):
+        return can_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_administer(request.user)
+
+
+class HasOwnerFilter(admin.SimpleListFilter):
+    title = "owner"
+    parameter_name = "has_owner"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No owner"), ("yes", "Has an owner")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.without_owner()
+        if self.value() == "yes":
+            return queryset.filter(owner__isnull=False)
+        return queryset
+
+
+class ProgressUpdateInline(GroupScopedAdminMixin, admin.TabularInline):
+    """The journal: past entries read-only, new ones posted through `Commitment.post_progress`."""
+
+    model = ProgressUpdate
+    group_path = "commitment__meeting__group"
+    extra = 1
+    fields = ["created_at", "author", "text", "new_status", "source"]
+    readonly_fields = ["created_at", "author"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+    group_path = "meeting__group"
+    form = VersionedCommitmentForm
+    list_display = ["title", "meeting", "category", "owner_or_warning", "status", "follow_up_date", "priority"]
+    list_select_related = ["meeting__group", "category", "owner"]
+    list_filter = ["status", "category", "meeting__group", "responsible_side", "priority", HasOwnerFilter]
+    search_fields = ["title", "description", "lead_agency", "partner_counterpart", "record_paragraph"]
+    autocomplete_fields = ["meeting", "owner"]
+    date_hierarchy = "follow_up_date"
+    readonly_fields = ["created_by", "created_at", "updated_at", "closed_at", "version"]
+    inlines = [ProgressUpdateInline]
+    actions = ["mark_done", "mark_in_progress"]
+    fieldsets = [
+        (None, {"fields": ["meeting", "title", "description", "category", "record_paragraph"]}),
+        (
+            "Follow-up",
+            {"fields": ["owner", "responsible_side", "lead_agency", "partner_counterpart", "follow_up_date"]},
+        ),
+        ("Status", {"fields": ["status", "priority", "expected_version"]}),
+        ("Record", {"fields": ["created_by", "created_at", "updated_at", "closed_at", "version"]}),
+    ]
+
+    @admin.display(description="owner", ordering="owner__last_name")
+    def owner_or_warning(self, commitment: Commitment) -> str:
+        if commitment.owner is None:
+            return format_html('<strong style="color:#b00">{}</strong>', "⚠ No owner")
+        return commitment.owner.get_full_name() or commitment.owner.get_username()
+
+    def save_model(self, request, obj, form, change):
+        form.save_versioned(user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProgressUpdate:
+            return super().save_formset(request, form, formset, change)
+        new_updates = formset.save(commit=False)
+        for update in formset.deleted_objects:
+            update.delete()
+        for update in new_updates:
+            form.instance.post_progress(
+                author=request.user, text=update.text, new_status=update.new_status, source=update.source
+            )
+
+    def _change_status(self, request, queryset, status: str) -> None:
+        changed = sum(commitment.change_status(status, user=request.user) for commitment in queryset)
+        label = Commitment.Status(status).label.lower()
+        self.message_user(request, f"{changed} commitment(s) marked {label}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected commitments done", permissions=["change"])
+    def mark_done(self, request, queryset):
+        self._change_status(request, queryset, Commitment.Status.DONE)
+
+    @admin.action(description="Mark selected commitments in progress", permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        self._change_status(request, queryset, Commitment.Status.IN_PROGRESS)
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+    group_path = "commitment__meeting__group"
+    list_display = ["commitment", "author", "created_at", "new_status", "source"]
+    list_select_related = ["commitment", "author"]
+    list_filter = ["new_status", "commitment__meeting__group"]
+    search_fields = ["text", "source", "commitment__title"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["commitment"]
+    fields = ["commitment", "text", "new_status", "source", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A posted status change has already been applied; editing it would not undo it.
+        return [*self.readonly_fields, "commitment", "new_status"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        saved = obj.commitment.post_progress(
+            author=request.user, text=obj.text, new_status=obj.new_status, source=obj.source
+        )
+        obj.pk = saved.pk

@@ -1,0 +1,310 @@
+import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from meetings.models import Meeting, WorkingGroup
+
+
+class StaleVersionError(Exception):
+    """Someone saved the commitment after the version an edit was based on."""
+
+    def __init__(self, commitment: "Commitment", expected_version: int):
+        self.commitment = commitment
+        self.expected_version = expected_version
+        super().__init__(
+            f"Commitment {commitment.pk} was changed by someone else (you edited version {expected_version})."
+        )
+
+
+class Category(models.Model):
+    """A kind of commitment: information sharing, joint training, research, …"""
+
+    name = models.CharField("name", max_length=100, unique=True)
+    slug = models.SlugField("slug", max_length=100, unique=True)
+    description = models.TextField("description", blank=True)
+    order = models.PositiveSmallIntegerField("order", default=0, help_text="Position in lists and briefs.")
+
+    class Meta:
+        verbose_name = "category"
+        verbose_name_plural = "categories"
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CommitmentQuerySet":
+        """The commitments of the working groups a user may see."""
+        return self.filter(meeting__group__in=WorkingGroup.objects.visible_to(user))
+
+    def of_group(self, group: WorkingGroup) -> "CommitmentQuerySet":
+        return self.filter(meeting__group=group)
+
+    def open(self) -> "CommitmentQuerySet":
+        """Open or in progress: still to be followed up."""
+        return self.filter(status__in=Commitment.Status.open_values())
+
+    def closed(self) -> "CommitmentQuerySet":
+        return self.exclude(status__in=Commitment.Status.open_values())
+
+    def overdue(self, today: datetime.date) -> "CommitmentQuerySet":
+        return self.open().filter(follow_up_date__lt=today)
+
+    def due_within(self, days: int, today: datetime.date) -> "CommitmentQuerySet":
+        """Open commitments whose follow-up date falls between today and `days` days from today."""
+        return self.open().filter(follow_up_date__range=(today, today + datetime.timedelta(days=days)))
+
+    def without_owner(self) -> "CommitmentQuerySet":
+        return self.filter(owner__isnull=True)
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+    @classmethod
+    def open_values(cls) -> list[str]:
+        return [cls.OPEN, cls.IN_PROGRESS]
+
+    @classmethod
+    def closed_values(cls) -> list[str]:
+        return [cls.DONE, cls.DROPPED]
+
+
+class Side(models.TextChoices):
+    HOME = "home", "Home side"
+    PARTNER = "partner", "Partner side"
+    JOINT = "joint", "Joint"
+
+
+class Priority(models.IntegerChoices):
+    HIGH = 1, "High"
+    NORMAL = 2, "Normal"
+    LOW = 3, "Low"
+
+
+class Commitment(models.Model):
+    """An action item agreed at a meeting, followed up by its owner."""
+
+    Status = CommitmentStatus
+    Side = Side
+    Priority = Priority
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name="agreed at",
+        help_text="The meeting where it was agreed.",
+    )
+    title = models.CharField("title", max_length=300)
+    description = models.TextField("description", blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="commitments", verbose_name="category"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_commitments",
+        verbose_name="owner",
+        help_text="The staff member who follows it up and receives the reminders.",
+    )
+    responsible_side = models.CharField("responsible side", max_length=10, choices=Side.choices, default=Side.HOME)
+    lead_agency = models.CharField("lead agency", max_length=200, blank=True)
+    partner_counterpart = models.CharField("partner counterpart", max_length=200, blank=True)
+    record_paragraph = models.CharField(
+        "paragraph of the agreed record", max_length=50, blank=True, help_text='e.g. "para 7"'
+    )
+    follow_up_date = models.DateField("follow-up date", null=True, blank=True)
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.OPEN)
+    priority = models.PositiveSmallIntegerField("priority", choices=Priority.choices, default=Priority.NORMAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="created_commitments",
+        verbose_name="created by",
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    closed_at = models.DateTimeField("closed", null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(
+        "version", default=1, editable=False, help_text="Raised by every save; an edit of an older version is refused."
+    )
+
+    history = HistoricalRecords()
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "commitment"
+        ordering = ["follow_up_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(title=""),
+                name="commitment_title_not_blank",
+                violation_error_message="A commitment needs a title.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CommitmentStatus.values),
+                name="commitment_status_valid",
+                violation_error_message="Unknown commitment status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(responsible_side__in=Side.values),
+                name="commitment_side_valid",
+                violation_error_message="Unknown responsible side.",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values),
+                name="commitment_priority_valid",
+                violation_error_message="Unknown priority.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=CommitmentStatus.closed_values(), closed_at__isnull=False)
+                    | Q(status__in=CommitmentStatus.open_values(), closed_at__isnull=True)
+                ),
+                name="commitment_closed_at_matches_status",
+                violation_error_message="Only a done or dropped commitment has a closing time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="commitment_version_positive",
+                violation_error_message="The version starts at 1.",
+            ),
+        ]
+        indexes = [
+            # Overdue and due-soon lists, and the follow-up reminder sweep.
+            models.Index(fields=["status", "follow_up_date"], name="commitment_status_follow_up"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self._sync_closed_at()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self._sync_closed_at()
+
+    def _sync_closed_at(self) -> None:
+        # closed_at follows status in every code path, keeping commitment_closed_at_matches_status.
+        if self.status in self.Status.closed_values():
+            self.closed_at = self.closed_at or timezone.now()
+        else:
+            self.closed_at = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.Status.open_values()
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.is_open and self.follow_up_date is not None and self.follow_up_date < today
+
+    def save_versioned(self, expected_version: int, *, user=None) -> None:
+        """Save an edit that was based on `expected_version`, or raise StaleVersionError.
+
+        The check and the bump are a single UPDATE, so of two concurrent saves of the
+        same version exactly one passes; the full save follows in the same transaction
+        and records the history entry.
+        """
+        with transaction.atomic():
+            bumped = Commitment.objects.filter(pk=self.pk, version=expected_version).update(version=F("version") + 1)
+            if not bumped:
+                raise StaleVersionError(self, expected_version)
+            self.version = expected_version + 1
+            if user is not None:
+                self._history_user = user
+            self.save()
+
+    def change_status(self, status: str, *, user) -> bool:
+        """Apply a new status to the current row, whatever else changed meanwhile.
+
+        Returns False when the commitment already had that status.
+        """
+        with transaction.atomic():
+            current = Commitment.objects.select_for_update().get(pk=self.pk)
+            changed = current.status != status
+            if changed:
+                current.status = status
+                current.save_versioned(current.version, user=user)
+        self.status, self.version, self.closed_at = current.status, current.version, current.closed_at
+        self.updated_at = current.updated_at
+        return changed
+
+    def post_progress(self, *, author, text: str, new_status: str = "", source: str = "") -> "ProgressUpdate":
+        """Add a journal entry and apply its new status, both or neither."""
+        with transaction.atomic():
+            update = ProgressUpdate(commitment=self, author=author, text=text, new_status=new_status, source=source)
+            update.full_clean()
+            update._history_user = author
+            update.save()
+            if new_status:
+                self.change_status(new_status, user=author)
+        return update
+
+
+class ProgressUpdate(models.Model):
+    """A dated journal entry on a commitment; it may change the commitment's status."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="progress_updates", verbose_name="commitment"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name="author",
+    )
+    created_at = models.DateTimeField("posted", default=timezone.now)
+    text = models.TextField("progress")
+    new_status = models.CharField(
+        "new status",
+        max_length=20,
+        choices=Commitment.Status.choices,
+        blank=True,
+        help_text="Leave empty to keep the current status.",
+    )
+    source = models.CharField(
+        "source",
+        max_length=300,
+        blank=True,
+        help_text='Where news from the partner side came from, e.g. "note verbale of 3 November 2025".',
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "progress update"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="progressupdate_text_not_blank",
+                violation_error_message="A progress update needs some text.",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_status="") | Q(new_status__in=Commitment.Status.values),
+                name="progressupdate_new_status_valid",
+                violation_error_message="Unknown commitment status.",
+            ),
+        ]
+        indexes = [
+            # The journal newest first, and "latest update" per commitment.
+            models.Index(fields=["commitment", "-created_at"], name="progress_commitment_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment} — {timezone.localtime(self.created_at):%d %b %Y}"

@@ -1,0 +1,20 @@
+"""How meeting dates read in pages, e-mails and exports: "30 September–1 October 2025"."""
+
+import datetime
+
+from django.utils.dateformat import format as date_format
+
+TO_BE_AGREED = "date to be agreed"
+
+
+def format_date_range(start: datetime.date | None, end: datetime.date | None = None) -> str:
+    """Spell a date or a range of dates the British way, sharing the month and year where they are shared."""
+    if start is None:
+        return TO_BE_AGREED
+    if end is None or end == start:
+        return date_format(start, "j F Y")
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{date_format(end, 'j F Y')}"
+    if start.year == end.year:
+        return f"{date_format(start, 'j F')}–{date_format(end, 'j F Y')}"
+    return f"{date_format(start, 'j F Y')}–{date_format(end, 'j F Y')}"

@@ -1,0 +1,336 @@
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.humanize.templatetags.humanize import ordinal
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Prefetch, Q, Value, When
+from django_countries import countries
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from meetings.dates import format_date_range
+from meetings.fields import LeadDaysField
+
+DEFAULT_LEAD_DAYS = [30, 14, 7, 1]
+
+
+def default_lead_days() -> list[int]:
+    return list(DEFAULT_LEAD_DAYS)
+
+
+def default_home_country() -> str:
+    return settings.HOME_COUNTRY
+
+
+class WorkingGroupQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "WorkingGroupQuerySet":
+        """The groups a user may see: all for superusers, otherwise those they belong to."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=Membership.objects.filter(user=user).values("group_id"))
+
+    def with_upcoming_home_sessions(self, today: datetime.date) -> "WorkingGroupQuerySet":
+        """Prefetch each group's coming home-hosted sessions, for `upcoming_home_session`."""
+        return self.prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.upcoming_home_hosted(today),
+                to_attr="upcoming_home_sessions",
+            )
+        )
+
+    def coordinated_by(self, user) -> "WorkingGroupQuerySet":
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            pk__in=Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values("group_id")
+        )
+
+
+class WorkingGroup(models.Model):
+    """A standing bilateral forum, with our side (the home country) and its partners."""
+
+    name = models.CharField("name", max_length=200, unique=True)
+    short_name = models.CharField("short name", max_length=60, help_text="Used in lists and e-mail subjects.")
+    slug = models.SlugField("slug", max_length=60, unique=True)
+    home_country = CountryField("home country", default=default_home_country, help_text="Our side.")
+    partner_countries = CountryField("partner countries", multiple=True)
+    description = models.TextField("description", blank=True)
+    reminder_lead_days = LeadDaysField(
+        "reminder lead days",
+        default=default_lead_days,
+        help_text="Days before a session on which owners are reminded, e.g. 30, 14, 7, 1.",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="working_groups",
+        verbose_name="members",
+        blank=True,
+    )
+    is_active = models.BooleanField("active", default=True)
+
+    history = HistoricalRecords()
+    objects = WorkingGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "working group"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(partner_countries=""),
+                name="workinggroup_has_partner",
+                violation_error_message="A working group needs at least one partner country.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def clean(self) -> None:
+        if self.home_country and self.home_country in self.partner_countries:
+            raise ValidationError(
+                {"partner_countries": f"{self.home_country.name} is the home country; it cannot also be a partner."}
+            )
+
+    @property
+    def country_codes(self) -> set[str]:
+        return {self.home_country.code, *(country.code for country in self.partner_countries)}
+
+    @property
+    def upcoming_home_session(self) -> "Meeting | None":
+        """The next home-hosted session, firm or to be agreed (needs `with_upcoming_home_sessions`)."""
+        return self.upcoming_home_sessions[0] if self.upcoming_home_sessions else None
+
+    @property
+    def coordinators(self):
+        """The users who manage this group."""
+        return get_user_model().objects.filter(memberships__group=self, memberships__role=Membership.Role.COORDINATOR)
+
+
+class MembershipRole(models.TextChoices):
+    MEMBER = "member", "Member"
+    COORDINATOR = "coordinator", "Coordinator"
+
+
+class Membership(models.Model):
+    """A user's place in a working group: member (reads) or coordinator (manages)."""
+
+    Role = MembershipRole
+
+    group = models.ForeignKey(
+        WorkingGroup, on_delete=models.CASCADE, related_name="memberships", verbose_name="working group"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="user"
+    )
+    role = models.CharField("role", max_length=20, choices=Role.choices, default=Role.MEMBER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "membership"
+        ordering = ["group_id", "role", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"],
+                name="membership_one_per_user_and_group",
+                violation_error_message="This user is already in this working group.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values),
+                name="membership_role_valid",
+                violation_error_message="Unknown role.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.group}"
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "MeetingQuerySet":
+        return self.filter(group__in=WorkingGroup.objects.visible_to(user))
+
+    def hosted_by_home(self) -> "MeetingQuerySet":
+        return self.filter(host_country=F("group__home_country"))
+
+    def upcoming_home_hosted(self, today: datetime.date) -> "MeetingQuerySet":
+        """Home-hosted sessions still ahead: scheduled from today on, then those whose date is to be agreed."""
+        return (
+            self.hosted_by_home()
+            .filter(Q(status=Meeting.Status.SCHEDULED, start_date__gte=today) | Q(status=Meeting.Status.PLANNED))
+            .order_by(
+                Case(When(status=Meeting.Status.SCHEDULED, then=Value(0)), default=Value(1)),
+                F("start_date").asc(nulls_last=True),
+                "number",
+            )
+        )
+
+    def next_home_hosted(self, group: WorkingGroup, today: datetime.date) -> "Meeting | None":
+        """The next home-hosted session with a firm date: the one reminders count down to."""
+        return self.upcoming_home_hosted(today).filter(group=group, status=Meeting.Status.SCHEDULED).first()
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", "Planned — date to be agreed"
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+    @classmethod
+    def needing_date(cls) -> list[str]:
+        return [cls.SCHEDULED, cls.HELD]
+
+
+class Meeting(models.Model):
+    """The Nth session of a working group."""
+
+    Status = MeetingStatus
+
+    group = models.ForeignKey(
+        WorkingGroup, on_delete=models.PROTECT, related_name="meetings", verbose_name="working group"
+    )
+    number = models.PositiveSmallIntegerField("number", help_text="10 for the 10th meeting.")
+    host_country = CountryField("host country")
+    city = models.CharField("city", max_length=100, blank=True)
+    venue = models.CharField("venue", max_length=200, blank=True)
+    start_date = models.DateField("start date", null=True, blank=True)
+    end_date = models.DateField("end date", null=True, blank=True)
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
+    outcome_summary = models.TextField("outcome summary", blank=True)
+    record_reference = models.CharField(
+        "agreed record",
+        max_length=200,
+        blank=True,
+        help_text='Reference of the agreed record, e.g. "Record of Discussions".',
+    )
+
+    history = HistoricalRecords()
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "meeting"
+        ordering = ["group_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "number"],
+                name="meeting_number_unique_in_group",
+                violation_error_message="This working group already has a meeting with this number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="meeting_number_positive",
+                violation_error_message="Meetings are numbered from 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MeetingStatus.values),
+                name="meeting_status_valid",
+                violation_error_message="Unknown meeting status.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=MeetingStatus.needing_date()) | Q(start_date__isnull=False),
+                name="meeting_firm_status_has_date",
+                violation_error_message="A scheduled or held meeting needs a start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=False, end_date__gte=F("start_date")),
+                name="meeting_ends_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+        indexes = [
+            # The reminder sweep looks up each group's next scheduled session.
+            models.Index(fields=["status", "start_date"], name="meeting_status_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.title}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.status in self.Status.needing_date() and self.start_date is None:
+            errors["start_date"] = f"A {self.get_status_display().lower()} meeting needs a start date."
+        if self.end_date and (self.start_date is None or self.end_date < self.start_date):
+            errors["end_date"] = "The end date cannot be before the start date."
+        if self.group_id and self.host_country and self.host_country.code not in self.group.country_codes:
+            allowed = ", ".join(sorted(countries.name(code) for code in self.group.country_codes))
+            errors["host_country"] = f"The host must be one of the working group's countries: {allowed}."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def title(self) -> str:
+        return f"{ordinal(self.number)} meeting"
+
+    @property
+    def place(self) -> str:
+        """The city, or the host country while the city is not known."""
+        return self.city or self.host_country.name
+
+    @property
+    def dates_display(self) -> str:
+        if self.status == self.Status.PLANNED:
+            return format_date_range(None)
+        return format_date_range(self.start_date, self.end_date)
+
+    @property
+    def summary(self) -> str:
+        """ "10th meeting, India, date to be agreed"."""
+        return f"{self.title}, {self.place}, {self.dates_display}"
+
+
+class ParticipantRole(models.TextChoices):
+    CO_CHAIR = "co_chair", "Co-chair"
+    DELEGATE = "delegate", "Delegate"
+    OBSERVER = "observer", "Observer"
+
+
+class Participant(models.Model):
+    """A co-chair, delegate or observer at a meeting."""
+
+    Role = ParticipantRole
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants", verbose_name="meeting")
+    name = models.CharField("name", max_length=200)
+    title = models.CharField("title", max_length=300, blank=True, help_text="e.g. Joint Secretary (Counter Terrorism)")
+    organisation = models.CharField("organisation", max_length=300, blank=True)
+    country = CountryField("country")
+    role = models.CharField("role", max_length=20, choices=Role.choices, default=Role.DELEGATE)
+    order = models.PositiveSmallIntegerField("order", default=0)
+
+    class Meta:
+        verbose_name = "participant"
+        ordering = ["meeting_id", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=ParticipantRole.values),
+                name="participant_role_valid",
+                violation_error_message="Unknown participant role.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class AgendaTopic(models.Model):
+    """An item on a meeting's agenda."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_topics", verbose_name="meeting")
+    order = models.PositiveSmallIntegerField("order", default=0)
+    title = models.CharField("title", max_length=300)
+    notes = models.TextField("notes", blank=True)
+
+    class Meta:
+        verbose_name = "agenda topic"
+        ordering = ["meeting_id", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

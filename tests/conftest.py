@@ -1,0 +1,102 @@
+"""Personas and shared fixtures.
+
+The personas of one working group (the India–Uzbekistan JWG on Counter Terrorism):
+`coordinator` manages it, `owner` owns a commitment in it, `member` reads it;
+`outsider` belongs only to another group; `superuser` sees everything.
+"""
+
+import pytest
+from django.test import override_settings
+
+from meetings.models import Membership
+from tests.factories import (
+    CommitmentFactory,
+    MeetingFactory,
+    MembershipFactory,
+    UserFactory,
+    WorkingGroupFactory,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    with override_settings(
+        # Production serves hashed files from `collectstatic`; the suite does not run it.
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        # A deliberately slow password hash is the point in production and a waste here.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
+
+
+@pytest.fixture
+def group(db):
+    return WorkingGroupFactory(
+        name="India–Uzbekistan Joint Working Group on Counter Terrorism",
+        short_name="India–Uzbekistan JWG-CT",
+        slug="india-uzbekistan-jwg-ct",
+    )
+
+
+@pytest.fixture
+def other_group(db):
+    return WorkingGroupFactory(name="India–Japan Joint Working Group on Cyber Security", partner_countries=["JP"])
+
+
+@pytest.fixture
+def meeting(group):
+    return MeetingFactory(group=group, number=9, host_country="UZ", city="Tashkent")
+
+
+@pytest.fixture
+def coordinator(group):
+    user = UserFactory(username="coordinator", is_staff=True)
+    MembershipFactory(group=group, user=user, role=Membership.Role.COORDINATOR)
+    return user
+
+
+@pytest.fixture
+def owner(group):
+    user = UserFactory(username="owner")
+    MembershipFactory(group=group, user=user)
+    return user
+
+
+@pytest.fixture
+def member(group):
+    user = UserFactory(username="member")
+    MembershipFactory(group=group, user=user)
+    return user
+
+
+@pytest.fixture
+def outsider(other_group):
+    user = UserFactory(username="outsider", is_staff=True)
+    MembershipFactory(group=other_group, user=user, role=Membership.Role.COORDINATOR)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def commitment(meeting, owner):
+    return CommitmentFactory(meeting=meeting, owner=owner)
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a persona: `login(coordinator)`."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

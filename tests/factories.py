@@ -1,0 +1,106 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from commitments.models import Category, Commitment, ProgressUpdate
+from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class WorkingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingGroup
+
+    name = factory.Sequence(lambda n: f"India–Uzbekistan Joint Working Group {n}")
+    short_name = factory.Sequence(lambda n: f"JWG {n}")
+    slug = factory.Sequence(lambda n: f"jwg-{n}")
+    home_country = "IN"
+    partner_countries = ["UZ"]
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    group = factory.SubFactory(WorkingGroupFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    group = factory.SubFactory(WorkingGroupFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    host_country = "IN"
+    city = "New Delhi"
+    status = Meeting.Status.HELD
+    start_date = datetime.date(2025, 9, 30)
+    end_date = datetime.date(2025, 10, 1)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    meeting = factory.SubFactory(MeetingFactory)
+    name = factory.Faker("name")
+    country = "IN"
+    role = Participant.Role.DELEGATE
+
+
+class AgendaTopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaTopic
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title = factory.Sequence(lambda n: f"Agenda topic {n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """The five categories exist from the data migration; this fetches them by slug."""
+
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    slug = "information-sharing"
+    name = factory.LazyAttribute(lambda category: category.slug.replace("-", " ").capitalize())
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title = factory.Sequence(lambda n: f"Share intelligence on terrorist groups, item {n}")
+    category = factory.LazyFunction(lambda: Category.objects.get(slug="information-sharing"))
+    follow_up_date = datetime.date(2026, 12, 15)
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    author = factory.SubFactory(UserFactory)
+    text = "First exchange held."

@@ -1,0 +1,51 @@
+"""Deploy values come from the environment, with safe defaults."""
+
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.utils.formats import date_format
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def django_settings(**environ) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh interpreter with only these variables set."""
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", **environ}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default'].get('CONN_MAX_AGE'), s.TIME_ZONE)"
+    )
+    return subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    result = django_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_set_and_sqlite_is_the_default():
+    result = django_settings(SECRET_KEY="x" * 50)
+    assert result.stdout.split() == ["False", "django.db.backends.sqlite3", "0", "Asia/Kolkata"]
+
+
+def test_debug_runs_without_a_secret_key():
+    assert django_settings(DEBUG="true").returncode == 0
+
+
+def test_postgresql_connections_are_persistent():
+    result = django_settings(SECRET_KEY="x" * 50, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    assert result.stdout.split()[1:3] == ["django.db.backends.postgresql", "60"]
+
+
+def test_a_malformed_boolean_is_an_error_not_a_guess():
+    result = django_settings(SECRET_KEY="x" * 50, DEBUG="perhaps")
+    assert result.returncode != 0
+
+
+def test_dates_read_the_british_way():
+    assert date_format(datetime.date(2025, 9, 30)) == "30 September 2025"
