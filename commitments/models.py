@@ -173,7 +173,7 @@ class Commitment(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(status__in=CommitmentStatus.closed_values(), closed_at__isnull=False)
-                    | Q(status__in=CommitmentStatus.open_values(), closed_at__isnull=True)
+                    | (~Q(status__in=CommitmentStatus.closed_values()) & Q(closed_at__isnull=True))
                 ),
                 name="commitment_closed_at_matches_status",
                 violation_error_message="Only a done or dropped commitment has a closing time.",
