@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate clean chromium
 
 # The virtual environment is rebuilt when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -18,12 +18,28 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Bootstrap, from npm, served by the app itself (STATICFILES_DIRS): nothing comes from a CDN.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' and try again."; \
+	    exit 1; \
+	  fi; }
+
 # A local development configuration, written once; edit it or replace it with real environment variables.
 .env:
 	@echo "Writing .env for local development (DEBUG on, a random SECRET_KEY)."
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(SYSTEM_PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 
-migrate: $(VENV)/.runtime .env
+migrate: $(VENV)/.runtime node_modules/.installed .env
 	$(PYTHON) manage.py migrate --noinput
 
 run: migrate
@@ -31,7 +47,7 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
 	$(PYTHON) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.installed chromium
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.dev
@@ -43,4 +59,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles node_modules test-artifacts

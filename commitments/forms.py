@@ -1,9 +1,13 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from commitments.models import Commitment
+from commitments.models import Commitment, ProgressUpdate
+from commitments.permissions import coordinated_groups, manageable_meetings
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class VersionedCommitmentForm(forms.ModelForm):
@@ -12,6 +16,10 @@ class VersionedCommitmentForm(forms.ModelForm):
     The version the user started from travels in a hidden field. Cleaning locks the
     row (on PostgreSQL) so that nobody can save between this check and our save,
     and `Commitment.save_versioned` checks it once more in the database.
+
+    On a conflict the form keeps the user's input, lists what the other save changed
+    (`conflict_changes`) and moves its hidden version forward, so that saving again
+    after a look at the differences is a deliberate overwrite.
     """
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -25,10 +33,13 @@ class VersionedCommitmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.conflict_changes = []
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
     def clean(self):
+        from commitments.history import changes_since
+
         cleaned_data = super().clean()
         if not self.instance.pk:
             return cleaned_data
@@ -36,6 +47,9 @@ class VersionedCommitmentForm(forms.ModelForm):
         current = Commitment.objects.select_for_update().get(pk=self.instance.pk)
         if expected is None or expected != current.version:
             last_change = current.history.select_related("history_user").first()
+            self.conflict_changes = changes_since(current, expected) if expected else []
+            self.data = self.data.copy()
+            self.data[self.add_prefix("expected_version")] = current.version
             raise ValidationError(
                 self.stale_message,
                 code="stale",
@@ -59,3 +73,62 @@ class VersionedCommitmentForm(forms.ModelForm):
             commitment.save()
         self.save_m2m()
         return commitment
+
+
+class CommitmentForm(VersionedCommitmentForm):
+    """Everything about a commitment, for the coordinators of its group."""
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "meeting",
+            "title",
+            "description",
+            "category",
+            "record_paragraph",
+            "owner",
+            "responsible_side",
+            "lead_agency",
+            "partner_counterpart",
+            "follow_up_date",
+            "status",
+            "priority",
+        ]
+        widgets = {"follow_up_date": DATE_INPUT, "description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = (
+            manageable_meetings(user).select_related("group").order_by("group__name", "-number")
+        )
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__group__in=coordinated_groups(user), is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class OwnerCommitmentForm(VersionedCommitmentForm):
+    """What an owner may change on their own commitment."""
+
+    class Meta:
+        model = Commitment
+        fields = ["status", "follow_up_date"]
+        widgets = {"follow_up_date": DATE_INPUT}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ProgressUpdateForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = ["text", "new_status", "source"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        labels = {"text": "What happened?"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_status"].choices = [("", "Keep the current status"), *Commitment.Status.choices]

@@ -1,8 +1,10 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -37,6 +39,15 @@ class Category(models.Model):
         return self.name
 
 
+def open_q() -> Q:
+    return Q(status__in=CommitmentStatus.open_values())
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """Open and past its follow-up date: the one definition of overdue."""
+    return open_q() & Q(follow_up_date__lt=today)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CommitmentQuerySet":
         """The commitments of the working groups a user may see."""
@@ -47,13 +58,13 @@ class CommitmentQuerySet(models.QuerySet):
 
     def open(self) -> "CommitmentQuerySet":
         """Open or in progress: still to be followed up."""
-        return self.filter(status__in=Commitment.Status.open_values())
+        return self.filter(open_q())
 
     def closed(self) -> "CommitmentQuerySet":
-        return self.exclude(status__in=Commitment.Status.open_values())
+        return self.exclude(open_q())
 
     def overdue(self, today: datetime.date) -> "CommitmentQuerySet":
-        return self.open().filter(follow_up_date__lt=today)
+        return self.filter(overdue_q(today))
 
     def due_within(self, days: int, today: datetime.date) -> "CommitmentQuerySet":
         """Open commitments whose follow-up date falls between today and `days` days from today."""
@@ -61,6 +72,24 @@ class CommitmentQuerySet(models.QuerySet):
 
     def without_owner(self) -> "CommitmentQuerySet":
         return self.filter(owner__isnull=True)
+
+    def counts_by_group(self, today: datetime.date) -> dict[int, dict[str, int]]:
+        """{group id: {"total", "open", "overdue", "done"}} in one query."""
+        rows = (
+            self.order_by()
+            .values("meeting__group")
+            .annotate(
+                total=Count("pk"),
+                open=Count("pk", filter=open_q()),
+                overdue=Count("pk", filter=overdue_q(today)),
+                done=Count("pk", filter=Q(status=CommitmentStatus.DONE)),
+            )
+        )
+        return {row.pop("meeting__group"): row for row in rows}
+
+    def counts_by_category_and_status(self) -> list[dict]:
+        """Rows of group id, category id, status and count, in one query."""
+        return list(self.order_by().values("meeting__group", "category", "status").annotate(count=Count("pk")))
 
 
 class CommitmentStatus(models.TextChoices):
@@ -76,6 +105,13 @@ class CommitmentStatus(models.TextChoices):
     @classmethod
     def closed_values(cls) -> list[str]:
         return [cls.DONE, cls.DROPPED]
+
+    @property
+    def css(self) -> str:
+        """Bootstrap badge colour; the badge always carries the label too, never colour alone."""
+        return {"open": "text-bg-primary", "in_progress": "text-bg-info", "done": "text-bg-success"}.get(
+            self.value, "text-bg-secondary"
+        )
 
 
 class Side(models.TextChoices):
@@ -196,8 +232,15 @@ class Commitment(models.Model):
         self._sync_closed_at()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:detail", args=[self.pk])
+
     def clean(self) -> None:
         self._sync_closed_at()
+        if self.owner_id and self.meeting_id:
+            group = self.meeting.group
+            if not group.memberships.filter(user_id=self.owner_id).exists():
+                raise ValidationError({"owner": f"The owner must be a member of the {group}."})
 
     def _sync_closed_at(self) -> None:
         # closed_at follows status in every code path, keeping commitment_closed_at_matches_status.

@@ -6,6 +6,7 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.urls import reverse
 from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -188,6 +189,13 @@ class MeetingStatus(models.TextChoices):
     def needing_date(cls) -> list[str]:
         return [cls.SCHEDULED, cls.HELD]
 
+    @property
+    def css(self) -> str:
+        """Bootstrap badge colour; the badge always carries the label too, never colour alone."""
+        return {"planned": "text-bg-warning", "scheduled": "text-bg-primary", "held": "text-bg-success"}.get(
+            self.value, "text-bg-secondary"
+        )
+
 
 class Meeting(models.Model):
     """The Nth session of a working group."""
@@ -253,6 +261,9 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.group}: {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:detail", args=[self.pk])
+
     def clean(self) -> None:
         errors = {}
         if self.status in self.Status.needing_date() and self.start_date is None:
@@ -279,6 +290,19 @@ class Meeting(models.Model):
         if self.status == self.Status.PLANNED:
             return format_date_range(None)
         return format_date_range(self.start_date, self.end_date)
+
+    def countdown(self, today: datetime.date) -> str:
+        """ "in 23 days", "tomorrow", "today", or "date to be agreed"."""
+        if self.status == self.Status.PLANNED or self.start_date is None:
+            return format_date_range(None)
+        days = (self.start_date - today).days
+        if days == 0:
+            return "today"
+        if days == 1:
+            return "tomorrow"
+        if days > 1:
+            return f"in {days} days"
+        return f"{-days} days ago"
 
     @property
     def summary(self) -> str:

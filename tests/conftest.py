@@ -76,8 +76,9 @@ def member(group):
 
 @pytest.fixture
 def outsider(other_group):
-    user = UserFactory(username="outsider", is_staff=True)
-    MembershipFactory(group=other_group, user=user, role=Membership.Role.COORDINATOR)
+    """A member of another working group only."""
+    user = UserFactory(username="outsider")
+    MembershipFactory(group=other_group, user=user)
     return user
 
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from commitments.categories import ensure_default_categories
 from commitments.models import Category, Commitment
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 
@@ -140,6 +141,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, password: str | None = None, **options):
         today = timezone.localdate()
+        ensure_default_categories(Category)
         users, passwords = self.seed_accounts(password)
         ct_group, other_group = self.seed_groups(users)
         self.seed_ct_meetings(ct_group, users, today)

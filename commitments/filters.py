@@ -1,0 +1,112 @@
+"""The one FilterSet of commitments, shared by the list page, its exports and the API."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
+from django.utils import timezone
+
+from commitments.models import Category, Commitment
+from meetings.models import Meeting, WorkingGroup
+
+MINE = "mine"
+NO_OWNER = "none"
+
+
+class CommitmentOrderingFilter(django_filters.OrderingFilter):
+    """Sortable columns; undated commitments come last whichever way dates are sorted."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        if value.lstrip("-") == "follow_up_date":
+            field = F("follow_up_date")
+            return field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
+        return value
+
+
+class CommitmentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
+    group = django_filters.ModelChoiceFilter(
+        field_name="meeting__group", queryset=WorkingGroup.objects.none(), label="Working group"
+    )
+    meeting = django_filters.ModelChoiceFilter(queryset=Meeting.objects.none(), label="Meeting")
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="Category")
+    status = django_filters.MultipleChoiceFilter(
+        choices=Commitment.Status.choices, widget=forms.CheckboxSelectMultiple, label="Status"
+    )
+    owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
+    responsible_side = django_filters.ChoiceFilter(
+        choices=Commitment.Side.choices, label="Responsible side", empty_label="Any side"
+    )
+    follow_up_after = django_filters.DateFilter(
+        field_name="follow_up_date",
+        lookup_expr="gte",
+        label="Follow-up from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    follow_up_before = django_filters.DateFilter(
+        field_name="follow_up_date",
+        lookup_expr="lte",
+        label="Follow-up until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue", widget=forms.CheckboxInput)
+    ordering = CommitmentOrderingFilter(
+        fields=[
+            ("follow_up_date", "follow_up"),
+            ("title", "title"),
+            ("status", "status"),
+            ("priority", "priority"),
+            ("owner__last_name", "owner"),
+            ("category__order", "category"),
+            ("meeting__number", "meeting"),
+        ],
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Commitment
+        fields = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = request.user
+        groups = WorkingGroup.objects.visible_to(user)
+        self.filters["group"].queryset = groups
+        self.filters["meeting"].queryset = Meeting.objects.visible_to(user).select_related("group")
+        owners = (
+            get_user_model()
+            .objects.filter(memberships__group__in=groups)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.filters["owner"].extra["choices"] = [
+            (MINE, "Me"),
+            (NO_OWNER, "No owner"),
+            *((str(owner.pk), owner.get_full_name() or owner.get_username()) for owner in owners),
+        ]
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(description__icontains=word) | Q(lead_agency__icontains=word)
+            )
+        return queryset
+
+    def filter_owner(self, queryset, name, value):
+        if value == MINE:
+            return queryset.filter(owner=self.request.user)
+        if value == NO_OWNER:
+            return queryset.without_owner()
+        return queryset.filter(owner_id=value)
+
+    def filter_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        return queryset.overdue(today) if value else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by(F("follow_up_date").asc(nulls_last=True), "pk")
+        return queryset

@@ -1,0 +1,97 @@
+"""The change history of a commitment in words: who changed which field from what to what."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils.formats import date_format
+
+from commitments.models import Category, Commitment
+from meetings.models import Meeting
+
+# Bookkeeping fields that change with every save and say nothing to a reader.
+UNTRACKED = {"id", "created_at", "updated_at", "closed_at", "version", "created_by"}
+TRACKED_FIELDS = [f for f in Commitment._meta.concrete_fields if f.name not in UNTRACKED]
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Change:
+    when: datetime.datetime
+    who: str
+    kind: str  # "created", "changed", "deleted"
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+class _Labels:
+    """Readable values for the ids and codes stored in history rows, looked up in one query per model."""
+
+    def __init__(self, records):
+        ids = {model: set() for model in (get_user_model(), Category, Meeting)}
+        for record in records:
+            ids[get_user_model()].add(record.owner_id)
+            ids[Category].add(record.category_id)
+            ids[Meeting].add(record.meeting_id)
+        self.users = {
+            u.pk: u.get_full_name() or u.get_username()
+            for u in get_user_model().objects.filter(pk__in=ids[get_user_model()] - {None})
+        }
+        self.categories = dict(Category.objects.filter(pk__in=ids[Category]).values_list("pk", "name"))
+        self.meetings = {m.pk: m.title for m in Meeting.objects.filter(pk__in=ids[Meeting])}
+
+    def display(self, model_field: models.Field, value) -> str:
+        if value in (None, ""):
+            return "—"
+        if model_field.name == "owner":
+            return self.users.get(value, f"user {value}")
+        if model_field.name == "category":
+            return self.categories.get(value, str(value))
+        if model_field.name == "meeting":
+            return self.meetings.get(value, str(value))
+        if model_field.choices:
+            return str(dict(model_field.flatchoices).get(value, value))
+        if isinstance(value, datetime.date):
+            return date_format(value)
+        return str(value)
+
+
+def _value(record, model_field):
+    return getattr(record, model_field.attname)
+
+
+def _field_changes(older, newer, labels: _Labels) -> list[FieldChange]:
+    return [
+        FieldChange(str(f.verbose_name), labels.display(f, _value(older, f)), labels.display(f, _value(newer, f)))
+        for f in TRACKED_FIELDS
+        if _value(older, f) != _value(newer, f)
+    ]
+
+
+def change_log(commitment: Commitment) -> list[Change]:
+    """Every recorded change, newest first."""
+    records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    labels = _Labels(records)
+    log = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        who = newer.history_user.get_full_name() or newer.history_user.get_username() if newer.history_user else ""
+        kind = {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type]
+        changes = _field_changes(older, newer, labels) if older is not None else []
+        if kind == "changed" and not changes:
+            continue  # a save that changed only bookkeeping
+        log.append(Change(newer.history_date, who or newer.history_change_reason or "system", kind, changes))
+    return log
+
+
+def changes_since(commitment: Commitment, version: int) -> list[FieldChange]:
+    """What differs between the given version and the commitment as it is now."""
+    then = commitment.history.filter(version=version).order_by("-history_date").first()
+    if then is None:
+        return []
+    return _field_changes(then, commitment, _Labels([then, commitment]))

@@ -1,0 +1,77 @@
+"""Template helpers used across the pages (loaded as a builtin)."""
+
+from django import forms, template
+from django.utils.html import format_html
+
+from commitments.models import Commitment
+from meetings.models import Meeting
+
+register = template.Library()
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    status = Commitment.Status(status)
+    return format_html('<span class="badge {}">{}</span>', status.css, status.label)
+
+
+@register.simple_tag
+def meeting_status_badge(status: str) -> str:
+    status = Meeting.Status(status)
+    return format_html('<span class="badge {}">{}</span>', status.css, status.label)
+
+
+@register.filter
+def countdown(meeting: Meeting, today) -> str:
+    """ "in 23 days" or "date to be agreed"."""
+    return meeting.countdown(today)
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, or their username."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None drops one), for pagination and sorting."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return "?" + query.urlencode() if query else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, param: str, label: str) -> str:
+    """A column heading that sorts by `param`, and the other way round when it already does."""
+    current = context["request"].GET.get("ordering", "")
+    descending = current == param
+    arrow = " ▲" if current == param else " ▼" if current == f"-{param}" else ""
+    return format_html(
+        '<a href="{}" class="link-body-emphasis">{}{}</a>',
+        query_with(context, ordering=f"-{param}" if descending else param, page=None),
+        label,
+        arrow,
+    )
+
+
+@register.filter
+def bootstrap(field):
+    """Render a bound field's widget with Bootstrap's classes and its error state."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+        return field.as_widget()
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css})

@@ -1,0 +1,161 @@
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
+
+from commitments import permissions
+from commitments.charts import category_status_chart
+from commitments.filters import CommitmentFilterSet
+from commitments.forms import CommitmentForm, OwnerCommitmentForm, ProgressUpdateForm
+from commitments.history import change_log
+from commitments.models import Category, Commitment, ProgressUpdate
+from meetings.models import WorkingGroup
+
+LIST_RELATED = ("meeting__group", "category", "owner")
+
+
+class AtomicPostMixin:
+    """Form posts run in one transaction: the version check locks the row until the save."""
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
+
+
+class DashboardView(TemplateView):
+    template_name = "commitments/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user, today = self.request.user, timezone.localdate()
+        visible = Commitment.objects.visible_to(user)
+        groups = list(WorkingGroup.objects.visible_to(user).with_upcoming_home_sessions(today))
+        counts = visible.counts_by_group(today)
+        charts = category_status_chart(visible.counts_by_category_and_status(), list(Category.objects.all()))
+        for group in groups:
+            group.counts = counts.get(group.pk, {"total": 0, "open": 0, "overdue": 0, "done": 0})
+            group.chart = charts.get(group.pk)
+            group.role = permissions.role_label(user, group.pk)
+        return super().get_context_data(
+            today=today,
+            groups=groups,
+            my_commitments=visible.open()
+            .filter(owner=user)
+            .select_related(*LIST_RELATED)
+            .order_by(F("follow_up_date").asc(nulls_last=True), "pk"),
+            latest_updates=ProgressUpdate.objects.filter(commitment__in=visible)
+            .select_related("author", "commitment")
+            .order_by("-created_at", "-pk")[:10],
+            **kwargs,
+        )
+
+
+class CommitmentListView(ListView):
+    template_name = "commitments/commitment_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        base = Commitment.objects.visible_to(self.request.user).select_related(*LIST_RELATED)
+        self.filterset = CommitmentFilterSet(self.request.GET, queryset=base, request=self.request)
+        return self.filterset.qs if self.filterset.is_valid() else base.none()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filter=self.filterset,
+            today=timezone.localdate(),
+            can_create=permissions.is_coordinator(self.request.user),
+            **kwargs,
+        )
+
+
+def get_commitment(request, pk: int) -> Commitment:
+    """The commitment if the user may see it, with what its pages show; 404 otherwise."""
+    queryset = Commitment.objects.select_related("meeting__group", "category", "owner", "created_by")
+    return permissions.get_visible_or_404(queryset, request.user, pk=pk)
+
+
+def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
+    user = request.user
+    return {
+        "commitment": commitment,
+        "today": timezone.localdate(),
+        "role": permissions.role_label(user, commitment.meeting.group_id),
+        "updates": commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"),
+        "history": change_log(commitment),
+        "can_edit": permissions.can_update_commitment(user, commitment),
+        "can_post": permissions.can_post_progress(user, commitment),
+        "progress_form": progress_form or ProgressUpdateForm(),
+    }
+
+
+class CommitmentDetailView(DetailView):
+    template_name = "commitments/commitment_detail.html"
+
+    def get_object(self, queryset=None):
+        return get_commitment(self.request, self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **detail_context(self.request, self.object)}
+
+
+class ProgressCreateView(View):
+    """Posts a progress update: a fragment for htmx, a redirect (or the page with errors) without it."""
+
+    def post(self, request, pk: int):
+        commitment = get_commitment(request, pk)
+        permissions.check(permissions.can_post_progress(request.user, commitment))
+        form = ProgressUpdateForm(request.POST)
+        if form.is_valid():
+            commitment.post_progress(author=request.user, **form.cleaned_data)
+            form = None
+            if not request.htmx:
+                messages.success(request, "Progress update posted.")
+                return redirect(commitment)
+        context = detail_context(request, commitment, form)
+        template = "commitments/_journal.html" if request.htmx else "commitments/commitment_detail.html"
+        return render(request, template, context)
+
+
+class CommitmentCreateView(AtomicPostMixin, CreateView):
+    template_name = "commitments/commitment_form.html"
+    form_class = CommitmentForm
+
+    def dispatch(self, request, *args, **kwargs):
+        permissions.check(permissions.is_coordinator(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"meeting": self.request.GET.get("meeting")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        self.object = form.save_versioned(user=self.request.user)
+        messages.success(self.request, "Commitment recorded.")
+        return redirect(self.object)
+
+
+class CommitmentUpdateView(AtomicPostMixin, UpdateView):
+    """Coordinators edit everything; owners the status and follow-up date of their own."""
+
+    template_name = "commitments/commitment_form.html"
+
+    def get_object(self, queryset=None):
+        commitment = get_commitment(self.request, self.kwargs["pk"])
+        self.editable = permissions.editable_fields(self.request.user, commitment)
+        permissions.check(self.editable != ())
+        return commitment
+
+    def get_form_class(self):
+        return CommitmentForm if self.editable is None else OwnerCommitmentForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        form.save_versioned(user=self.request.user)
+        messages.success(self.request, "Changes saved.")
+        return redirect(self.object)

@@ -1,0 +1,23 @@
+"""The one FilterSet of meetings, shared by the list page and the API."""
+
+import django_filters
+from django_countries import countries
+
+from meetings.models import Meeting, WorkingGroup
+
+
+class MeetingFilterSet(django_filters.FilterSet):
+    group = django_filters.ModelChoiceFilter(queryset=WorkingGroup.objects.none(), label="Working group")
+    host_country = django_filters.ChoiceFilter(choices=list(countries), label="Host country", empty_label="Any")
+    status = django_filters.ChoiceFilter(choices=Meeting.Status.choices, label="Status", empty_label="Any")
+    year = django_filters.NumberFilter(
+        field_name="start_date", lookup_expr="year", label="Year", min_value=1900, max_value=2200
+    )
+
+    class Meta:
+        model = Meeting
+        fields = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        self.filters["group"].queryset = WorkingGroup.objects.visible_to(request.user)

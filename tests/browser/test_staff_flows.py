@@ -1,0 +1,82 @@
+"""What an owner and a coordinator do, in a real browser."""
+
+import re
+
+from playwright.sync_api import expect
+
+from commitments.models import Commitment
+
+
+def test_an_owner_finds_an_overdue_commitment_and_closes_it_without_a_reload(log_in, live_server, screenshot):
+    page = log_in("owner")
+    expect(page.get_by_role("heading", name="My open commitments")).to_be_visible()
+
+    page.get_by_role("link", name="Commitments", exact=True).click()
+    screenshot("commitment-list")
+    page.get_by_role("link", name="Mine, overdue").click()
+    expect(page).to_have_url(re.compile(r"owner=mine&overdue=true"))
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Overdue")
+
+    page.get_by_role("link", name="Cooperate on countering terror financing through new technologies").click()
+    expect(page.locator("#commitment-status")).to_have_text("Open")
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_label("What happened?").fill("Joint workshop held with the FIU of Uzbekistan; closed.")
+    page.get_by_label("New status").select_option("done")
+    page.get_by_label("Source").fill("Note verbale of 3 November 2025")
+    page.get_by_role("button", name="Post update").click()
+
+    expect(page.locator("#journal-entries article").first).to_contain_text("Joint workshop held")
+    expect(page.locator("#commitment-status")).to_have_text("Done")
+    assert page.evaluate("window.stillTheSamePage") is True  # htmx swapped the journal in place
+    expect(page.get_by_label("What happened?")).to_have_value("")
+
+    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
+    assert commitment.status == Commitment.Status.DONE
+
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Latest progress updates")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Joint workshop held with the FIU of Uzbekistan")
+    mine = page.locator("section", has=page.get_by_role("heading", name="My open commitments"))
+    expect(mine).not_to_contain_text("Cooperate on countering terror financing")
+    screenshot("dashboard")
+
+
+def test_progress_can_be_posted_without_javascript(browser, live_server, demo):
+    from tests.browser.conftest import DEMO_PASSWORD
+
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("owner")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    commitment = Commitment.objects.get(title__startswith="Launch joint research")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    page.get_by_label("What happened?").fill("Terms of reference drafted.")
+    page.get_by_role("button", name="Post update").click()
+    expect(page.get_by_role("status")).to_contain_text("Progress update posted.")
+    expect(page.locator("#journal-entries")).to_contain_text("Terms of reference drafted.")
+    context.close()
+
+
+def test_a_coordinator_edits_a_commitment(log_in, live_server, screenshot):
+    page = log_in("coordinator")
+    commitment = Commitment.objects.get(title__startswith="Exchange best practices")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Owner").select_option(label="Priya Nair")
+    page.get_by_label("Lead agency").fill("Bureau of Police Research and Development")
+    page.get_by_label("Follow-up date").fill("2027-02-15")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Changes saved.")
+    expect(page.locator("main")).to_contain_text("Bureau of Police Research and Development")
+    expect(page.locator("main")).to_contain_text("15 February 2027")
+    expect(page.locator("main")).to_contain_text("Owner: — → Priya Nair")
+    screenshot("commitment-detail")
+    commitment.refresh_from_db()
+    assert commitment.owner.username == "owner2"
+    assert commitment.version == 2

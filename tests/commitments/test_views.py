@@ -1,0 +1,441 @@
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from commitments.models import Category, Commitment, ProgressUpdate
+from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+
+TODAY = datetime.date(2026, 11, 28)
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_my_open_commitments_overdue_first(login, meeting, owner, member):
+    later = CommitmentFactory(
+        meeting=meeting, owner=owner, title="Organise joint training", follow_up_date=TODAY + 5 * DAY
+    )
+    overdue = CommitmentFactory(
+        meeting=meeting, owner=owner, title="Share intelligence", follow_up_date=TODAY - 3 * DAY
+    )
+    CommitmentFactory(meeting=meeting, owner=owner, title="Closed one", status=Commitment.Status.DONE)
+    CommitmentFactory(meeting=meeting, owner=member, title="Someone else's")
+
+    content = login(owner).get("/").content.decode()
+    mine = content[content.index("My open commitments") : content.index("Latest progress updates")]
+    assert mine.index(overdue.title) < mine.index(later.title)
+    assert "Overdue" in mine[mine.index(overdue.title) : mine.index(later.title)]
+    assert "Closed one" not in mine
+    assert "Someone else" not in mine
+
+
+def test_the_dashboard_counts_open_overdue_and_done_per_group(login, meeting, member):
+    CommitmentFactory(meeting=meeting, follow_up_date=TODAY - DAY)
+    CommitmentFactory(meeting=meeting, follow_up_date=TODAY + DAY, status=Commitment.Status.IN_PROGRESS)
+    CommitmentFactory(meeting=meeting, status=Commitment.Status.DONE)
+    response = login(member).get("/")
+    [group] = response.context["groups"]
+    assert group.counts == {"total": 3, "open": 2, "overdue": 1, "done": 1}
+    assert group.role == "Member"
+    bars = {bar.category: bar.caption for bar in group.chart}
+    assert bars == {"Information sharing": "1 open, 1 in progress, 1 done"}
+    assert '<svg class="chart-bar"' in response.content.decode()
+
+
+def test_the_dashboard_counts_down_to_the_next_home_hosted_session(login, group, member):
+    MeetingFactory(
+        group=group, number=10, status="scheduled", start_date=TODAY + 23 * DAY, end_date=None, city="New Delhi"
+    )
+    content = login(member).get("/").content.decode()
+    assert "10th meeting</a>, New Delhi" in content
+    assert "in 23 days" in content
+
+
+def test_the_dashboard_says_when_the_date_is_to_be_agreed(login, group, member):
+    MeetingFactory(group=group, number=10, status="planned", start_date=None, end_date=None, city="")
+    content = login(member).get("/").content.decode()
+    assert "date to be agreed" in content
+
+
+def test_the_dashboard_shows_nothing_of_other_groups(login, meeting, outsider):
+    CommitmentFactory(meeting=meeting, title="Share intelligence on terrorist groups")
+    ProgressUpdateFactory(commitment__meeting=meeting, text="Secret progress")
+    content = login(outsider).get("/").content.decode()
+    assert "Share intelligence" not in content
+    assert "Secret progress" not in content
+    assert "India–Uzbekistan" not in content
+
+
+def test_the_latest_progress_updates_are_on_the_dashboard(login, commitment, owner, member):
+    commitment.post_progress(author=owner, text="Training calendar agreed with the partner.")
+    assert "Training calendar agreed with the partner." in login(member).get("/").content.decode()
+
+
+# --- Commitment list and its filters ----------------------------------------------------------
+
+
+@pytest.fixture
+def rows(meeting, owner, member, group):
+    """Commitments that differ in one filterable attribute each."""
+    research = Category.objects.get(slug="research")
+    other_meeting = MeetingFactory(group=group, number=8, start_date=datetime.date(2019, 7, 16), end_date=None)
+    return {
+        "mine_overdue": CommitmentFactory(
+            meeting=meeting, owner=owner, follow_up_date=TODAY - DAY, title="Share intelligence on movements"
+        ),
+        "mine_later": CommitmentFactory(
+            meeting=meeting,
+            owner=owner,
+            follow_up_date=TODAY + 30 * DAY,
+            title="Joint training programmes",
+            lead_agency="Ministry of Home Affairs",
+        ),
+        "research": CommitmentFactory(
+            meeting=meeting,
+            owner=member,
+            category=research,
+            follow_up_date=TODAY + 10 * DAY,
+            title="Joint research",
+            description="Drivers of radicalization",
+            responsible_side=Commitment.Side.PARTNER,
+        ),
+        "no_owner": CommitmentFactory(meeting=meeting, owner=None, follow_up_date=None, title="Best practices"),
+        "done": CommitmentFactory(
+            meeting=other_meeting,
+            owner=member,
+            status=Commitment.Status.DONE,
+            follow_up_date=TODAY - 100 * DAY,
+            title="Threat assessment",
+        ),
+    }
+
+
+def listed(client, query: str, rows) -> set[str]:
+    response = client.get(reverse("commitments:list") + query)
+    assert response.status_code == 200
+    by_pk = {c.pk: name for name, c in rows.items()}
+    return {by_pk[c.pk] for c in response.context["object_list"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"mine_overdue", "mine_later", "research", "no_owner", "done"}),
+        ("?owner=mine", {"mine_overdue", "mine_later"}),
+        ("?owner=none", {"no_owner"}),
+        ("?overdue=true", {"mine_overdue"}),
+        ("?owner=mine&overdue=true", {"mine_overdue"}),
+        ("?status=done", {"done"}),
+        ("?status=open&status=in_progress", {"mine_overdue", "mine_later", "research", "no_owner"}),
+        ("?category=CATEGORY", {"research"}),
+        ("?responsible_side=partner", {"research"}),
+        ("?follow_up_after=2026-12-01", {"mine_later", "research"}),
+        ("?follow_up_before=2026-11-28", {"mine_overdue", "done"}),
+        ("?q=radicalization", {"research"}),
+        ("?q=home+affairs", {"mine_later"}),
+        ("?q=JOINT", {"mine_later", "research"}),
+        ("?meeting=MEETING", {"done"}),
+        ("?group=GROUP", {"mine_overdue", "mine_later", "research", "no_owner", "done"}),
+    ],
+)
+def test_each_filter_narrows_the_list(login, owner, rows, group, query, expected):
+    query = (
+        query.replace("CATEGORY", str(rows["research"].category_id))
+        .replace("MEETING", str(rows["done"].meeting_id))
+        .replace("GROUP", str(group.pk))
+    )
+    assert listed(login(owner), query, rows) == expected
+
+
+def test_the_owner_filter_takes_a_person(login, owner, member, rows):
+    assert listed(login(owner), f"?owner={member.pk}", rows) == {"research", "done"}
+
+
+def test_the_list_is_sorted_by_follow_up_date_undated_last(login, owner, rows):
+    response = login(owner).get(reverse("commitments:list"))
+    titles = [c.title for c in response.context["object_list"]]
+    assert titles == [
+        "Threat assessment",
+        "Share intelligence on movements",
+        "Joint research",
+        "Joint training programmes",
+        "Best practices",
+    ]
+
+
+def test_columns_sort_both_ways(login, owner, rows):
+    client = login(owner)
+    ascending = [c.title for c in client.get(reverse("commitments:list") + "?ordering=title").context["object_list"]]
+    descending = [c.title for c in client.get(reverse("commitments:list") + "?ordering=-title").context["object_list"]]
+    assert ascending == sorted(ascending)
+    assert descending == list(reversed(ascending))
+
+
+def test_a_bad_filter_value_gets_a_clear_message_and_no_rows(login, owner, rows):
+    response = login(owner).get(reverse("commitments:list") + "?follow_up_before=not-a-date")
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == []
+    assert "Some filters could not be applied" in response.content.decode()
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_the_list_shows_nothing_of_other_groups(login, outsider, rows):
+    response = login(outsider).get(reverse("commitments:list"))
+    assert list(response.context["object_list"]) == []
+    response = login(outsider).get(reverse("commitments:list") + f"?meeting={rows['done'].meeting_id}")
+    assert list(response.context["object_list"]) == []
+
+
+def test_the_list_is_paginated_and_keeps_the_filter_in_page_links(login, owner, meeting):
+    CommitmentFactory.create_batch(55, meeting=meeting, owner=owner)
+    response = login(owner).get(reverse("commitments:list") + "?owner=mine")
+    assert len(response.context["object_list"]) == 50
+    assert "?owner=mine&amp;page=2" in response.content.decode()
+    second = login(owner).get(reverse("commitments:list") + "?owner=mine&page=2")
+    assert len(second.context["object_list"]) == 5
+
+
+# --- Detail ----------------------------------------------------------------------------------------
+
+
+def test_the_detail_page_shows_the_journal_newest_first_and_the_history(login, commitment, owner, coordinator):
+    commitment.post_progress(author=owner, text="First exchange held.")
+    commitment.post_progress(author=owner, text="Second exchange held.", new_status="in_progress")
+    commitment.lead_agency = "Ministry of Home Affairs"
+    commitment.save_versioned(commitment.version, user=coordinator)
+
+    content = login(owner).get(commitment.get_absolute_url()).content.decode()
+    assert content.index("Second exchange held.") < content.index("First exchange held.")
+    history = content[content.index("Change history") :]
+    assert "Lead agency: — → Ministry of Home Affairs" in history
+    assert "Status: Open → In progress" in history
+    assert f"{coordinator.get_full_name()} changed it" in history
+
+
+def test_user_text_is_escaped(login, meeting, owner):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, title="<script>alert(1)</script>")
+    content = login(owner).get(commitment.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+# --- Progress updates ---------------------------------------------------------------------------
+
+
+def test_an_owner_posts_progress_that_changes_the_status(login, commitment, owner):
+    response = login(owner).post(
+        reverse("commitments:progress", args=[commitment.pk]),
+        {
+            "text": "Calendar agreed.",
+            "new_status": "in_progress",
+            "source": "Note verbale of 3 November 2025",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == commitment.get_absolute_url()
+    commitment.refresh_from_db()
+    assert commitment.status == Commitment.Status.IN_PROGRESS
+    update = commitment.progress_updates.get()
+    assert (update.author, update.text, update.source) == (owner, "Calendar agreed.", "Note verbale of 3 November 2025")
+
+
+def test_with_htmx_the_journal_comes_back_as_a_fragment(login, commitment, owner):
+    response = login(owner).post(
+        reverse("commitments:progress", args=[commitment.pk]),
+        {"text": "Calendar agreed.", "new_status": "done"},
+        HTTP_HX_REQUEST="true",
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.lstrip().startswith('<section id="journal"')
+    assert "<html" not in content
+    assert "Calendar agreed." in content
+    assert 'id="commitment-status" hx-swap-oob="true"' in content and "Done" in content
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_empty_progress_is_refused_and_nothing_is_saved(login, commitment, owner, htmx):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = login(owner).post(
+        reverse("commitments:progress", args=[commitment.pk]), {"text": "  ", "new_status": "done"}, **headers
+    )
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+    commitment.refresh_from_db()
+    assert commitment.status == Commitment.Status.OPEN
+
+
+def test_an_unknown_status_is_refused(login, commitment, owner):
+    response = login(owner).post(
+        reverse("commitments:progress", args=[commitment.pk]), {"text": "Done", "new_status": "finished"}
+    )
+    assert "Select a valid choice." in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_a_coordinator_posts_on_any_commitment_of_the_group(login, commitment, coordinator):
+    login(coordinator).post(reverse("commitments:progress", args=[commitment.pk]), {"text": "Chased the owner."})
+    assert commitment.progress_updates.get().author == coordinator
+
+
+def test_a_member_may_not_post_progress_on_someone_elses_commitment(login, commitment, member):
+    response = login(member).post(reverse("commitments:progress", args=[commitment.pk]), {"text": "Hello"})
+    assert response.status_code == 403
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_progress_only_accepts_posts(login, commitment, owner):
+    assert login(owner).get(reverse("commitments:progress", args=[commitment.pk])).status_code == 405
+
+
+# --- Editing ---------------------------------------------------------------------------------
+
+
+def form_data(commitment, **changes):
+    data = {
+        "meeting": commitment.meeting_id,
+        "title": commitment.title,
+        "description": commitment.description,
+        "category": commitment.category_id,
+        "record_paragraph": commitment.record_paragraph,
+        "owner": commitment.owner_id or "",
+        "responsible_side": commitment.responsible_side,
+        "lead_agency": commitment.lead_agency,
+        "partner_counterpart": commitment.partner_counterpart,
+        "follow_up_date": commitment.follow_up_date.isoformat() if commitment.follow_up_date else "",
+        "status": commitment.status,
+        "priority": commitment.priority,
+        "expected_version": commitment.version,
+    }
+    return {**data, **changes}
+
+
+def test_a_coordinator_edits_a_commitment(login, commitment, coordinator):
+    response = login(coordinator).post(
+        reverse("commitments:edit", args=[commitment.pk]),
+        form_data(commitment, lead_agency="National Investigation Agency"),
+    )
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.lead_agency == "National Investigation Agency"
+    assert commitment.version == 2
+    assert commitment.history.first().history_user == coordinator
+
+
+def test_an_owner_edits_only_status_and_follow_up_date(login, commitment, owner):
+    response = login(owner).get(reverse("commitments:edit", args=[commitment.pk]))
+    assert set(response.context["form"].fields) == {"status", "follow_up_date", "expected_version"}
+    response = login(owner).post(
+        reverse("commitments:edit", args=[commitment.pk]),
+        {
+            "status": "in_progress",
+            "follow_up_date": "2027-01-15",
+            "expected_version": 1,
+            "title": "Renamed by the owner",
+            "owner": "",
+        },
+    )
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.status == Commitment.Status.IN_PROGRESS
+    assert commitment.follow_up_date == datetime.date(2027, 1, 15)
+    assert commitment.title != "Renamed by the owner"
+    assert commitment.owner == owner
+
+
+def test_it_refuses_a_stale_edit_shows_what_changed_and_keeps_the_input(login, commitment, coordinator, owner):
+    opened = form_data(commitment, lead_agency="National Investigation Agency")
+    commitment.post_progress(author=owner, text="Done on our side.", new_status="done")
+
+    response = login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), opened)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else saved this commitment since you opened it" in content
+    assert "Status: Open → <strong>Done</strong>" in content
+    assert 'value="National Investigation Agency"' in content
+    commitment.refresh_from_db()
+    assert commitment.lead_agency == ""
+    assert commitment.status == Commitment.Status.DONE
+
+    # Saving again after looking at the differences is a deliberate overwrite.
+    again = {**opened, "expected_version": response.context["form"].data["expected_version"]}
+    assert login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), again).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.lead_agency == "National Investigation Agency"
+
+
+def test_bad_input_is_refused_with_messages_and_nothing_saved(login, commitment, coordinator):
+    response = login(coordinator).post(
+        reverse("commitments:edit", args=[commitment.pk]),
+        form_data(commitment, title="", category=999999, follow_up_date="31/02/2026", priority="urgent"),
+    )
+    errors = response.context["form"].errors
+    assert set(errors) == {"title", "category", "follow_up_date", "priority"}
+    assert "Select a valid choice" in errors["category"][0]
+    commitment.refresh_from_db()
+    assert commitment.version == 1
+
+
+def test_a_coordinator_records_a_new_commitment(login, meeting, coordinator, owner):
+    url = reverse("commitments:create") + f"?meeting={meeting.pk}"
+    assert login(coordinator).get(url).context["form"].initial["meeting"] == str(meeting.pk)
+    response = login(coordinator).post(
+        reverse("commitments:create"),
+        {
+            "meeting": meeting.pk,
+            "title": "Joint research on radicalization",
+            "category": 3,
+            "owner": owner.pk,
+            "responsible_side": "joint",
+            "status": "open",
+            "priority": 2,
+            "follow_up_date": "2027-02-01",
+        },
+    )
+    commitment = Commitment.objects.get(title="Joint research on radicalization")
+    assert response.url == commitment.get_absolute_url()
+    assert commitment.created_by == coordinator
+
+
+def test_the_owner_must_belong_to_the_group(login, meeting, coordinator, outsider):
+    response = login(coordinator).post(
+        reverse("commitments:create"),
+        {
+            "meeting": meeting.pk,
+            "title": "Anything",
+            "category": 3,
+            "owner": outsider.pk,
+            "responsible_side": "joint",
+            "status": "open",
+            "priority": 2,
+        },
+    )
+    assert "owner" in response.context["form"].errors
+    assert not Commitment.objects.exists()
+
+
+def test_a_coordinator_cannot_file_under_another_groups_meeting(login, coordinator, other_group):
+    other_meeting = MeetingFactory(group=other_group, host_country="JP")
+    response = login(coordinator).post(
+        reverse("commitments:create"),
+        {
+            "meeting": other_meeting.pk,
+            "title": "Anything",
+            "category": 3,
+            "responsible_side": "joint",
+            "status": "open",
+            "priority": 2,
+        },
+    )
+    assert "meeting" in response.context["form"].errors
+    assert not Commitment.objects.exists()

@@ -1,0 +1,164 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Category
+from meetings.models import Meeting
+from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory
+
+
+@pytest.fixture
+def meetings(group, other_group):
+    return {
+        "eighth": MeetingFactory(
+            group=group, number=8, city="New Delhi", start_date=datetime.date(2019, 7, 16), end_date=None
+        ),
+        "ninth": MeetingFactory(group=group, number=9, host_country="UZ", city="Tashkent"),
+        "tenth": MeetingFactory(group=group, number=10, status="planned", start_date=None, end_date=None, city=""),
+        "other": MeetingFactory(group=other_group, number=1, host_country="JP", city="Tokyo"),
+    }
+
+
+def listed(client, query, meetings) -> set[str]:
+    response = client.get(reverse("meetings:list") + query)
+    assert response.status_code == 200
+    by_pk = {m.pk: name for name, m in meetings.items()}
+    return {by_pk[m.pk] for m in response.context["object_list"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"eighth", "ninth", "tenth"}),
+        ("?host_country=UZ", {"ninth"}),
+        ("?status=planned", {"tenth"}),
+        ("?status=held", {"eighth", "ninth"}),
+        ("?year=2019", {"eighth"}),
+        ("?year=2025", {"ninth"}),
+        ("?group=GROUP", {"eighth", "ninth", "tenth"}),
+    ],
+)
+def test_each_meeting_filter_narrows_the_list(login, member, meetings, group, query, expected):
+    assert listed(login(member), query.replace("GROUP", str(group.pk)), meetings) == expected
+
+
+def test_another_groups_meetings_are_never_listed(login, member, meetings, other_group):
+    assert listed(login(member), f"?group={other_group.pk}", meetings) == set()
+
+
+def test_a_bad_year_is_an_error_not_a_crash(login, member, meetings):
+    response = login(member).get(reverse("meetings:list") + "?year=abc")
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == []
+    assert "Enter a number." in response.content.decode()
+
+
+def test_the_meeting_page_shows_participants_agenda_outcome_and_commitments_by_category(login, member, meetings, owner):
+    ninth = meetings["ninth"]
+    ninth.outcome_summary = "The two sides agreed to strengthen cooperation."
+    ninth.save()
+    ParticipantFactory(
+        meeting=ninth, name="Dr. Vinod J Bahade", role="co_chair", title="Joint Secretary (Counter Terrorism)"
+    )
+    AgendaTopicFactory(meeting=ninth, title="Terror financing")
+    CommitmentFactory(meeting=ninth, title="Joint research", category=Category.objects.get(slug="research"))
+    CommitmentFactory(meeting=ninth, title="Share intelligence", owner=owner)
+
+    content = login(member).get(ninth.get_absolute_url()).content.decode()
+    for text in [
+        "9th meeting of the",
+        "Tashkent, Uzbekistan",
+        "30 September–1 October 2025",
+        "Dr. Vinod J Bahade",
+        "Co-chair",
+        "Terror financing",
+        "The two sides agreed to strengthen cooperation.",
+    ]:
+        assert text in content
+    assert (
+        content.index("Information sharing")
+        < content.index("Share intelligence")
+        < content.index("Research")
+        < content.index("Joint research")
+    )
+
+
+def test_a_coordinator_creates_a_meeting(login, coordinator, group):
+    response = login(coordinator).post(
+        reverse("meetings:create"),
+        {
+            "group": group.pk,
+            "number": 10,
+            "status": "scheduled",
+            "host_country": "IN",
+            "city": "New Delhi",
+            "start_date": "2027-03-12",
+            "end_date": "2027-03-13",
+        },
+    )
+    meeting = Meeting.objects.get(number=10)
+    assert response.url == meeting.get_absolute_url()
+    assert meeting.history.first().history_user == coordinator
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"end_date": "2027-03-11"}, "end_date", "The end date cannot be before the start date."),
+        ({"host_country": "FR"}, "host_country", "The host must be one of the working group's countries"),
+        ({"status": "scheduled", "start_date": "", "end_date": ""}, "start_date", "needs a start date"),
+        ({"number": 9}, "__all__", "already has a meeting with this number"),
+        ({"start_date": "12 Brumaire"}, "start_date", "Enter a valid date."),
+    ],
+)
+def test_bad_meeting_input_is_refused_with_a_clear_message(
+    login, coordinator, group, meetings, changes, field, message
+):
+    data = {
+        "group": group.pk,
+        "number": 11,
+        "status": "scheduled",
+        "host_country": "IN",
+        "city": "New Delhi",
+        "start_date": "2027-03-12",
+        "end_date": "2027-03-13",
+        **changes,
+    }
+    before = Meeting.objects.count()
+    response = login(coordinator).post(reverse("meetings:create"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert Meeting.objects.count() == before
+
+
+def test_a_coordinator_cannot_create_a_meeting_for_another_group(login, coordinator, other_group):
+    response = login(coordinator).post(
+        reverse("meetings:create"),
+        {
+            "group": other_group.pk,
+            "number": 5,
+            "status": "planned",
+            "host_country": "IN",
+        },
+    )
+    assert "group" in response.context["form"].errors
+    assert not Meeting.objects.filter(group=other_group).exists()
+
+
+def test_a_coordinator_sets_the_date_of_the_tenth_meeting(login, coordinator, meetings):
+    tenth = meetings["tenth"]
+    response = login(coordinator).post(
+        reverse("meetings:edit", args=[tenth.pk]),
+        {
+            "group": tenth.group_id,
+            "number": 10,
+            "status": "scheduled",
+            "host_country": "IN",
+            "city": "New Delhi",
+            "start_date": "2027-03-12",
+        },
+    )
+    assert response.status_code == 302
+    tenth.refresh_from_db()
+    assert tenth.summary == "10th meeting, New Delhi, 12 March 2027"

@@ -1,0 +1,48 @@
+"""List pages run a constant number of queries, whatever the number of rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+
+# Every logged-in page starts with: the session, the user.
+DASHBOARD_QUERIES = 10  # + groups, their upcoming sessions, counts by group, counts by category and status,
+#                            categories, the user's roles, my open commitments, latest updates
+MEETING_LIST_QUERIES = 6  # + the user's roles, the count for pagination, groups (filter choices), the page
+COMMITMENT_LIST_QUERIES = 9  # + owners (filter choices), the user's roles, the count for pagination,
+#                                  groups and meetings (filter choices), categories, the page
+
+
+def add_rows(group, owner, n: int, first: int = 0) -> None:
+    """n commitments with a progress update each, ten to a meeting."""
+    for i in range(first, first + n):
+        if i % 10 == 0 or i == first:
+            meeting = MeetingFactory(group=group, number=100 + i)
+        commitment = CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None if i % 3 else "2026-01-01")
+        ProgressUpdateFactory(commitment=commitment, author=owner)
+
+
+def count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/", DASHBOARD_QUERIES),
+        ("/meetings/", MEETING_LIST_QUERIES),
+        ("/meetings/?status=held&year=2025", MEETING_LIST_QUERIES),
+        ("/commitments/", COMMITMENT_LIST_QUERIES),
+        ("/commitments/?owner=mine&overdue=true&q=intelligence&ordering=-follow_up", COMMITMENT_LIST_QUERIES),
+    ],
+)
+def test_list_pages_do_not_grow_with_rows(login, group, owner, url, expected):
+    client = login(owner)
+    add_rows(group, owner, 1)
+    one = count(client, url)
+    add_rows(group, owner, 99, first=1)
+    many = count(client, url)
+    assert (one, many) == (expected, expected)
