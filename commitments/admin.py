@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.forms import VersionedCommitmentForm
-from commitments.models import Category, Commitment, ProgressUpdate
-from commitments.permissions import can_administer
+from commitments.models import Category, Commitment, ProgressUpdate, Reminder
+from commitments.notifications import retry_reminders
+from commitments.permissions import can_administer, coordinated_groups
 from meetings.admin import GroupScopedAdminMixin
+from meetings.models import WorkingGroup
 
 
 @admin.register(Category)
@@ -133,3 +136,82 @@ class ProgressUpdateAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
             author=request.user, text=obj.text, new_status=obj.new_status, source=obj.source
         )
         obj.pk = saved.pk
+
+
+class ReminderGroupFilter(admin.SimpleListFilter):
+    title = "working group"
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        return [(group.pk, str(group)) for group in WorkingGroup.objects.visible_to(request.user)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(Q(commitment__meeting__group=self.value()) | Q(meeting__group=self.value()))
+        return queryset
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The outbox: what was sent to whom, what is waiting, and what failed and why."""
+
+    list_display = [
+        "recipient",
+        "recipient_email",
+        "reason",
+        "about",
+        "planned_for",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_select_related = ["recipient", "commitment", "meeting__group"]
+    list_filter = ["state", "reason", ReminderGroupFilter, "planned_for"]
+    search_fields = [
+        "recipient__username",
+        "recipient__email",
+        "recipient__last_name",
+        "commitment__title",
+        "last_error",
+    ]
+    date_hierarchy = "planned_for"
+    actions = ["retry"]
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        groups = coordinated_groups(request.user)
+        return queryset.filter(Q(commitment__meeting__group__in=groups) | Q(meeting__group__in=groups))
+
+    def has_module_permission(self, request):
+        return can_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_administer(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="e-mail")
+    def recipient_email(self, reminder: Reminder) -> str:
+        if not reminder.recipient.email:
+            return format_html('<strong style="color:#b00">{}</strong>', "⚠ none: cannot be reminded")
+        return reminder.recipient.email
+
+    @admin.display(description="about")
+    def about(self, reminder: Reminder) -> str:
+        return str(reminder.commitment or reminder.meeting)
+
+    @admin.action(description="Retry the selected failed or skipped reminders", permissions=["view"])
+    def retry(self, request, queryset):
+        count = retry_reminders(queryset)
+        self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from commitments.models import Commitment, ProgressUpdate
+from commitments.models import Commitment, NotificationPreference, ProgressUpdate
 from commitments.permissions import coordinated_groups, manageable_meetings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -132,3 +132,13 @@ class ProgressUpdateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_status"].choices = [("", "Keep the current status"), *Commitment.Status.choices]
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["due_soon", "overdue"]
+        help_texts = {
+            "due_soon": "7 days and 1 day before the follow-up date of each of your commitments.",
+            "overdue": "The day after the follow-up date, then weekly until the commitment is done or dropped.",
+        }

@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 
 from meetings.models import Meeting, WorkingGroup
 
+UNKNOWN = object()  # an owner that was not loaded from the database
+
 
 class StaleVersionError(Exception):
     """Someone saved the commitment after the version an edit was based on."""
@@ -230,10 +232,25 @@ class Commitment(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self._sync_closed_at()
-        super().save(*args, **kwargs)
+        previous_owner_id = getattr(self, "_saved_owner_id", None)
+        owner_changed = previous_owner_id is not UNKNOWN and previous_owner_id != self.owner_id
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if owner_changed:
+                from commitments.notifications import record_owner_change
+
+                actor = getattr(self, "_history_user", None)
+                record_owner_change(self, previous_owner_id, actor.pk if actor else None)
+        self._saved_owner_id = self.owner_id
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_owner_id = instance.__dict__.get("owner_id", UNKNOWN)
+        return instance
 
     def clean(self) -> None:
         self._sync_closed_at()
@@ -351,3 +368,134 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment} — {timezone.localtime(self.created_at):%d %b %Y}"
+
+
+class ReminderReason(models.TextChoices):
+    PRE_SESSION = "pre_session", "Before the session"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    SESSION_SUMMARY = "session_summary", "Coordinators' summary before the session"
+    DATE_TO_BE_AGREED = "date_tba", "Session date still to be agreed"
+    ASSIGNED = "assigned", "Assigned to you"
+    HANDED_OVER = "handed_over", "Handed over to someone else"
+
+    @classmethod
+    def scheduled(cls) -> list[str]:
+        """Reasons the planner decides from dates; the others follow events and are sent at once."""
+        return [cls.PRE_SESSION, cls.DUE_SOON, cls.OVERDUE, cls.SESSION_SUMMARY, cls.DATE_TO_BE_AGREED]
+
+    @classmethod
+    def immediate(cls) -> list[str]:
+        return [cls.ASSIGNED, cls.HANDED_OVER]
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Reminder(models.Model):
+    """One line of an e-mail to one recipient, for one reason, planned for one day: the outbox."""
+
+    Reason = ReminderReason
+    State = ReminderState
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders", verbose_name="recipient"
+    )
+    reason = models.CharField("reason", max_length=20, choices=ReminderReason.choices)
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name="commitment",
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name="session",
+        help_text="The session it counts down to, for reminders about a session.",
+    )
+    anchor_date = models.DateField("anchor date", help_text="The session date or follow-up date it is about.")
+    lead_days = models.IntegerField("lead", help_text="Days before the anchor date; negative after it.")
+    planned_for = models.DateField("planned for")
+    state = models.CharField("state", max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING)
+    attempts = models.PositiveSmallIntegerField("attempts", default=0)
+    last_error = models.TextField("last error", blank=True)
+    next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
+    claim_token = models.UUIDField("claim", null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField("claimed", null=True, blank=True)
+    sent_at = models.DateTimeField("sent", null=True, blank=True)
+    message_id = models.CharField("message id", max_length=255, blank=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "reminder"
+        ordering = ["-planned_for", "recipient_id"]
+        constraints = [
+            # Planning inserts with conflicts ignored: these make a second planning a no-op.
+            models.UniqueConstraint(
+                fields=["recipient", "commitment", "reason", "anchor_date", "lead_days"],
+                condition=Q(commitment__isnull=False),
+                name="reminder_once_per_commitment",
+                violation_error_message="This reminder is already planned.",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "meeting", "reason", "anchor_date", "lead_days"],
+                condition=Q(commitment__isnull=True),
+                name="reminder_once_per_session",
+                violation_error_message="This reminder is already planned.",
+            ),
+            models.CheckConstraint(
+                condition=Q(commitment__isnull=False) | Q(meeting__isnull=False),
+                name="reminder_is_about_something",
+                violation_error_message="A reminder is about a commitment or a session.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ReminderState.values),
+                name="reminder_state_valid",
+                violation_error_message="Unknown reminder state.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=ReminderReason.values),
+                name="reminder_reason_valid",
+                violation_error_message="Unknown reminder reason.",
+            ),
+        ]
+        indexes = [
+            # The sender's "what is due": pending rows by day.
+            models.Index(fields=["state", "planned_for"], name="reminder_state_planned"),
+            # Recovery of claims left by a worker that died.
+            models.Index(fields=["state", "claimed_at"], name="reminder_state_claimed"),
+            models.Index(fields=["claim_token"], name="reminder_claim_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} for {self.recipient} on {self.planned_for}"
+
+
+class NotificationPreference(models.Model):
+    """Which optional reminders a user receives; reminders before a session cannot be turned off."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name="user",
+    )
+    due_soon = models.BooleanField("reminders before a follow-up date", default=True)
+    overdue = models.BooleanField("reminders when a commitment is overdue", default=True)
+
+    class Meta:
+        verbose_name = "notification preference"
+
+    def __str__(self) -> str:
+        return f"Notifications of {self.user}"

@@ -1,17 +1,20 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
-from commitments import permissions
+from commitments import notifications, permissions
 from commitments.charts import category_status_chart
 from commitments.filters import CommitmentFilterSet
-from commitments.forms import CommitmentForm, OwnerCommitmentForm, ProgressUpdateForm
+from commitments.forms import CommitmentForm, NotificationPreferenceForm, OwnerCommitmentForm, ProgressUpdateForm
 from commitments.history import change_log
-from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.models import Category, Commitment, NotificationPreference, ProgressUpdate
 from meetings.models import WorkingGroup
 
 LIST_RELATED = ("meeting__group", "category", "owner")
@@ -159,3 +162,48 @@ class CommitmentUpdateView(AtomicPostMixin, UpdateView):
         form.save_versioned(user=self.request.user)
         messages.success(self.request, "Changes saved.")
         return redirect(self.object)
+
+
+class NotificationSettingsView(UpdateView):
+    """Which optional reminders the user receives."""
+
+    template_name = "commitments/notification_settings.html"
+    form_class = NotificationPreferenceForm
+
+    def get_object(self, queryset=None):
+        return NotificationPreference.objects.get_or_create(user=self.request.user)[0]
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, "Notification settings saved.")
+        return redirect("notification-settings")
+
+
+@method_decorator([login_not_required, csrf_exempt], name="dispatch")
+class UnsubscribeView(View):
+    """The signed link in a digest's footer: confirm, then turn that kind of reminder off.
+
+    Exempt from CSRF and login because the signature is the authority; mail clients post
+    to it for one-click unsubscribing (RFC 8058).
+    """
+
+    template_name = "commitments/unsubscribe.html"
+
+    def dispatch(self, request, token: str):
+        self.subscription = notifications.read_unsubscribe_token(token)
+        if self.subscription is None:
+            return render(request, self.template_name, {"invalid": True}, status=400)
+        return super().dispatch(request, token)
+
+    def get(self, request, token: str):
+        return render(request, self.template_name, {"reason": self.reason_label(), "token": token})
+
+    def post(self, request, token: str):
+        user_id, reason = self.subscription
+        preference, _ = NotificationPreference.objects.get_or_create(user_id=user_id)
+        setattr(preference, reason, False)
+        preference.save()
+        return render(request, self.template_name, {"reason": self.reason_label(), "done": True})
+
+    def reason_label(self) -> str:
+        return NotificationPreference._meta.get_field(self.subscription[1]).verbose_name

@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # local state: the SQLite test database, the filesystem queue, beat's schedule
+VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 env.smart_cast = False  # strict parsing: a value is only cast to the type each call asks for
@@ -110,6 +113,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so that a read-then-write inside
     # transaction.atomic() cannot interleave with another writer (web and worker share the file).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    # A file, not memory, for the test database: the live tests' Celery worker opens it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -165,6 +170,55 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Our side of every working group: the default home country of a new group.
 HOME_COUNTRY = env.str("HOME_COUNTRY", default="IN").upper()
 COUNTRIES_FIRST = [HOME_COUNTRY]
+
+# --- Reminders ---------------------------------------------------------------------
+
+# Reminders planned for a day go out from this hour, local time (TIME_ZONE).
+REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=9)
+# A claim still "sending" after this long belongs to a worker that died: it is sent again.
+REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+# Transient SMTP failures are retried after base × 2^(attempts − 1) seconds, at most this many times.
+REMINDER_RETRY_BASE = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
+# Recipients whose digests share one SMTP connection.
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
+# Coordinators are nudged this often while the next home-hosted session has no agreed date.
+REMINDER_DATE_TBA_EVERY_DAYS = 30
+
+# --- Celery -----------------------------------------------------------------------
+# Redis in production; without CELERY_BROKER_URL a filesystem queue under var/ lets
+# `make run` work with no server installed.
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue = VAR_DIR / "broker"
+    for _folder in ("queue", "processed"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "queue"),
+        "data_folder_out": str(_queue / "queue"),
+        "processed_folder": str(_queue / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Longer than the longest task, so that a slow sweep is not handed to a second worker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it ends, and handed to another worker if its worker dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {"task": "commitments.tasks.sweep_reminders", "schedule": crontab(minute=0)},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging ---------------------------------------------------------------------
 

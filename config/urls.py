@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from commitments.views import DashboardView
+from commitments.views import DashboardView, NotificationSettingsView, UnsubscribeView
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("meetings/", include("meetings.urls")),
     path("commitments/", include("commitments.urls")),
+    path("accounts/notifications/", NotificationSettingsView.as_view(), name="notification-settings"),
+    path(
+        "accounts/notifications/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="notifications-unsubscribe"
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

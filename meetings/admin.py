@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import Commitment
@@ -181,9 +182,34 @@ class AgendaTopicAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
 admin.site.unregister(get_user_model())
 
 
+class HasEmailFilter(admin.SimpleListFilter):
+    title = "e-mail address"
+    parameter_name = "has_email"
+
+    def lookups(self, request, model_admin):
+        return [("no", "None: cannot be reminded"), ("yes", "Has one")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(email="")
+        if self.value() == "yes":
+            return queryset.exclude(email="")
+        return queryset
+
+
 @admin.register(get_user_model())
 class StaffUserAdmin(UserAdmin):
-    """Coordinators may look users up (to pick owners and members); only superusers edit accounts."""
+    """Coordinators may look users up (to pick owners and members); only superusers edit accounts.
+
+    Users without an e-mail address cannot be reminded: the list marks them.
+    """
+
+    list_display = ["username", "email_or_warning", "first_name", "last_name", "is_staff", "is_active"]
+    list_filter = [HasEmailFilter, *UserAdmin.list_filter]
+
+    @admin.display(description="e-mail address", ordering="email")
+    def email_or_warning(self, user) -> str:
+        return user.email or format_html('<strong style="color:#b00">{}</strong>', "⚠ none: cannot be reminded")
 
     def has_module_permission(self, request):
         return request.user.is_superuser

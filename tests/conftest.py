@@ -16,6 +16,7 @@ from tests.factories import (
     UserFactory,
     WorkingGroupFactory,
 )
+from tests.smtp import SMTPServer
 
 PASSWORD = "correct horse battery staple"
 
@@ -90,6 +91,19 @@ def superuser(db):
 @pytest.fixture
 def commitment(meeting, owner):
     return CommitmentFactory(meeting=meeting, owner=owner)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server the app sends to, for the length of a test."""
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ panel has its own tests (test_admin.py).
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from commitments.notifications import unsubscribe_token
 from tests.factories import CommitmentFactory, MeetingFactory
 
 PERSONAS = ["anonymous", "outsider", "member", "owner", "coordinator", "superuser"]
@@ -25,6 +26,9 @@ MATRIX = {
     "commitments:edit": ("get", {"anonymous": LOGIN, "outsider": 404, "member": 403, "*": 200}),
     # An empty post: the form answers with its errors (200) to those allowed to post.
     "commitments:progress": ("post", {"anonymous": LOGIN, "outsider": 404, "member": 403, "*": 200}),
+    "notification-settings": ("get", {"anonymous": LOGIN, "*": 200}),
+    # Signed by the link in a digest, so it answers without a login.
+    "notifications-unsubscribe": ("get", {"*": 200}),
     "login": ("get", {"*": 200}),
     "logout": ("post", {"*": 302}),
     "password_change": ("get", {"anonymous": LOGIN, "*": 200}),
@@ -63,6 +67,8 @@ def url_for(name: str, meeting, commitment) -> str:
         return reverse(name, args=[meeting.pk])
     if name.startswith("commitments:") and name not in ("commitments:list", "commitments:create"):
         return reverse(name, args=[commitment.pk])
+    if name == "notifications-unsubscribe":
+        return reverse(name, args=[unsubscribe_token(commitment.owner_id, "overdue")])
     if name == "password_reset_confirm":
         return reverse(name, args=["MQ", "set-password"])
     return reverse(name)

@@ -1,0 +1,273 @@
+"""What reminders are due, for whom: pure rules over (today, data), and the planning that records them.
+
+A *series* is the sequence of reminders about one thing for one recipient:
+- before a home-hosted session on D: D−L for each of the group's lead days L (30, 14, 7, 1);
+- around a follow-up date F: F−7 and F−1 ("due soon"), then F+1, F+8, F+15 … ("overdue");
+- while the next home-hosted session has no agreed date: every 30 days after the last session
+  (to the group's coordinators).
+
+On any day only the latest reminder of a series that has come due is *current*: it is sent,
+late if need be. Earlier ones that were never sent are *stale* and recorded as skipped, so
+a worker that was down for three days sends one reminder per series, not a burst.
+"""
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
+
+from commitments.models import Commitment, NotificationPreference, Reminder
+from meetings.models import Meeting, Membership, WorkingGroup
+
+Reason = Reminder.Reason
+
+DUE_SOON_LEADS = (7, 1)
+OVERDUE_EVERY = 7
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A reminder the rules call for (state pending) or record as stale (state skipped)."""
+
+    recipient_id: int
+    reason: str
+    anchor_date: datetime.date
+    lead_days: int
+    commitment_id: int | None = None
+    meeting_id: int | None = None
+    stale: bool = False
+
+    @property
+    def planned_for(self) -> datetime.date:
+        return self.anchor_date - datetime.timedelta(days=self.lead_days)
+
+    @property
+    def key(self) -> tuple:
+        return (self.recipient_id, self.reason, self.commitment_id, self.meeting_id, self.anchor_date, self.lead_days)
+
+
+# --- The rules: pure functions ---------------------------------------------------------------
+
+
+def current_and_stale(points: list[tuple[str, int]]) -> tuple[tuple[str, int] | None, list[tuple[str, int]]]:
+    """Of a series' points that have come due (oldest first), the last is current, the others stale."""
+    if not points:
+        return None, []
+    return points[-1], points[:-1]
+
+
+def pre_session_points(session_date: datetime.date, lead_days: Iterable[int], today: datetime.date):
+    """(reason, lead) of the pre-session reminders due by today; none once the session has begun."""
+    if today > session_date:
+        return []
+    leads = sorted(set(lead_days), reverse=True)
+    return [(Reason.PRE_SESSION, lead) for lead in leads if session_date - datetime.timedelta(days=lead) <= today]
+
+
+def follow_up_points(follow_up: datetime.date, today: datetime.date) -> list[tuple[str, int]]:
+    """(reason, lead) of the due-soon and overdue reminders due by today, oldest first."""
+    points = [(Reason.DUE_SOON, lead) for lead in DUE_SOON_LEADS if follow_up - datetime.timedelta(days=lead) <= today]
+    days_late = (today - follow_up).days
+    if days_late >= 1:
+        points += [(Reason.OVERDUE, -after) for after in range(1, days_late + 1, OVERDUE_EVERY)]
+    return points
+
+
+def date_tba_points(last_session: datetime.date, today: datetime.date, every: int) -> list[tuple[str, int]]:
+    """(reason, lead) of the nudges to agree a date: every `every` days after the last session."""
+    days = (today - last_session).days
+    return [(Reason.DATE_TO_BE_AGREED, -after) for after in range(every, days + 1, every)]
+
+
+def series(recipient_id: int, points, anchor: datetime.date, **about) -> Iterator[Planned]:
+    current, stale = current_and_stale(points)
+    for reason, lead in stale:
+        yield Planned(recipient_id, reason, anchor, lead, stale=True, **about)
+    if current:
+        yield Planned(recipient_id, current[0], anchor, current[1], **about)
+
+
+@dataclass
+class GroupFacts:
+    """What the rules need to know of a working group on a day."""
+
+    group_id: int
+    lead_days: list[int]
+    coordinator_ids: list[int]
+    session_id: int | None = None  # the next home-hosted session with a firm date
+    session_date: datetime.date | None = None
+    tba_session_id: int | None = None  # else the next one whose date is to be agreed
+    last_session_date: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class CommitmentFacts:
+    commitment_id: int
+    group_id: int
+    owner_id: int | None
+    follow_up_date: datetime.date | None
+
+
+def reminders_for_group(group: GroupFacts, today: datetime.date) -> Iterator[Planned]:
+    """The coordinators' reminders: the summary before a session, or the nudge to agree its date."""
+    if group.session_date:
+        points = [
+            (Reason.SESSION_SUMMARY, lead) for _, lead in pre_session_points(group.session_date, group.lead_days, today)
+        ]
+        for coordinator_id in group.coordinator_ids:
+            yield from series(coordinator_id, points, group.session_date, meeting_id=group.session_id)
+    elif group.tba_session_id and group.last_session_date:
+        points = date_tba_points(group.last_session_date, today, settings.REMINDER_DATE_TBA_EVERY_DAYS)
+        for coordinator_id in group.coordinator_ids:
+            yield from series(coordinator_id, points, group.last_session_date, meeting_id=group.tba_session_id)
+
+
+def reminders_for_commitment(
+    commitment: CommitmentFacts, group: GroupFacts, today: datetime.date, opted_out: set[tuple[int, str]]
+) -> Iterator[Planned]:
+    """An open commitment's reminders to its owner: before the session, and around its follow-up date."""
+    owner = commitment.owner_id
+    if owner is None:
+        return
+    if group.session_date:
+        yield from series(
+            owner,
+            pre_session_points(group.session_date, group.lead_days, today),
+            group.session_date,
+            commitment_id=commitment.commitment_id,
+            meeting_id=group.session_id,
+        )
+    if commitment.follow_up_date:
+        # The series is decided first: a turned-off overdue reminder does not bring back a stale due-soon one.
+        points = follow_up_points(commitment.follow_up_date, today)
+        for planned in series(owner, points, commitment.follow_up_date, commitment_id=commitment.commitment_id):
+            if (owner, planned.reason) not in opted_out:
+                yield planned
+
+
+# --- Reading the facts ---------------------------------------------------------------------------
+
+
+def group_facts(today: datetime.date) -> dict[int, GroupFacts]:
+    """Facts of every active working group, in a constant number of queries."""
+    groups = {}
+    for group in WorkingGroup.objects.filter(is_active=True).with_upcoming_home_sessions(today):
+        facts = groups[group.pk] = GroupFacts(group.pk, group.reminder_lead_days, [])
+        session = group.upcoming_home_session
+        if session and session.status == Meeting.Status.SCHEDULED:
+            facts.session_id, facts.session_date = session.pk, session.start_date
+        elif session:
+            facts.tba_session_id = session.pk
+    for group_id, user_id in Membership.objects.filter(
+        group__in=groups, role=Membership.Role.COORDINATOR, user__is_active=True
+    ).values_list("group_id", "user_id"):
+        groups[group_id].coordinator_ids.append(user_id)
+    last_sessions = (
+        Meeting.objects.filter(group__in=groups, status=Meeting.Status.HELD, start_date__lte=today)
+        .values("group_id")
+        .annotate(last=Max(Coalesce("end_date", "start_date")))
+        .order_by()
+    )
+    for row in last_sessions:
+        groups[row["group_id"]].last_session_date = row["last"]
+    return groups
+
+
+def opted_out_reasons() -> set[tuple[int, str]]:
+    """(user id, reason) for the optional reminders users turned off."""
+    opted_out = set()
+    for user_id, due_soon, overdue in NotificationPreference.objects.filter(
+        Q(due_soon=False) | Q(overdue=False)
+    ).values_list("user_id", "due_soon", "overdue"):
+        if not due_soon:
+            opted_out.add((user_id, Reason.DUE_SOON))
+        if not overdue:
+            opted_out.add((user_id, Reason.OVERDUE))
+    return opted_out
+
+
+def open_commitments(group_ids) -> Iterator[CommitmentFacts]:
+    rows = (
+        Commitment.objects.open()
+        .filter(meeting__group__in=group_ids, owner__is_active=True)
+        .values_list("pk", "meeting__group_id", "owner_id", "follow_up_date")
+        .order_by("pk")
+    )
+    for row in rows.iterator(chunk_size=BATCH):
+        yield CommitmentFacts(*row)
+
+
+def due_reminders(today: datetime.date) -> Iterator[Planned]:
+    """Every reminder the rules call for today, current and stale."""
+    groups = group_facts(today)
+    opted_out = opted_out_reasons()
+    for group in groups.values():
+        yield from reminders_for_group(group, today)
+    for commitment in open_commitments(list(groups)):
+        yield from reminders_for_commitment(commitment, groups[commitment.group_id], today, opted_out)
+
+
+# --- Recording the plan in the outbox --------------------------------------------------------------
+
+
+@dataclass
+class PlanReport:
+    current: int = 0  # reminders due today or earlier and not superseded
+    stale: int = 0  # reminders the rules skip: a later one of the same series is due
+    superseded: int = 0  # pending reminders no longer called for (date moved, commitment closed, …)
+
+
+def _row(planned: Planned) -> Reminder:
+    return Reminder(
+        recipient_id=planned.recipient_id,
+        reason=planned.reason,
+        commitment_id=planned.commitment_id,
+        meeting_id=planned.meeting_id,
+        anchor_date=planned.anchor_date,
+        lead_days=planned.lead_days,
+        planned_for=planned.planned_for,
+        state=Reminder.State.SKIPPED if planned.stale else Reminder.State.PENDING,
+        last_error="stale: a later reminder of the same series was due" if planned.stale else "",
+    )
+
+
+def plan(today: datetime.date, *, dry_run: bool = False) -> PlanReport:
+    """Record what is due in the outbox. Running it twice records nothing new."""
+    report, current_keys, batch = PlanReport(), set(), []
+    for planned in due_reminders(today):
+        if planned.stale:
+            report.stale += 1
+        else:
+            report.current += 1
+            current_keys.add(planned.key)
+        if not dry_run:
+            batch.append(_row(planned))
+            if len(batch) >= BATCH:
+                Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+    if not dry_run:
+        Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+        report.superseded = skip_superseded(current_keys)
+    return report
+
+
+def skip_superseded(current_keys: set[tuple]) -> int:
+    """Mark skipped the pending scheduled reminders that the rules no longer call for."""
+    pending = Reminder.objects.filter(state=Reminder.State.PENDING, reason__in=Reason.scheduled()).values_list(
+        "pk", "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days"
+    )
+    obsolete = [row[0] for row in pending.iterator(chunk_size=BATCH) if tuple(row[1:]) not in current_keys]
+    skipped = 0
+    for start in range(0, len(obsolete), BATCH):
+        with transaction.atomic():
+            skipped += Reminder.objects.filter(
+                pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING
+            ).update(
+                state=Reminder.State.SKIPPED, last_error="superseded: no longer due (date moved, commitment closed, …)"
+            )
+    return skipped

@@ -1,0 +1,49 @@
+"""Meetings as iCalendar events: all-day events with UIDs that stay the same when a date moves."""
+
+import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from meetings.models import Meeting
+
+PRODUCT_ID = "-//Commitments tracker//EN"
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    """Stable for the life of the meeting, so calendar clients update the event rather than duplicate it."""
+    return f"meeting-{meeting.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
+
+
+def meeting_event(meeting: Meeting) -> Event | None:
+    """The meeting as an all-day event; None while it has no date."""
+    if meeting.start_date is None:
+        return None
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("dtstamp", timezone.now())
+    event.add("summary", f"{meeting.title} of the {meeting.group.name}")
+    event.add("dtstart", meeting.start_date)
+    # DTEND of an all-day event is exclusive: the day after the last day.
+    event.add("dtend", (meeting.end_date or meeting.start_date) + datetime.timedelta(days=1))
+    event.add("location", ", ".join(part for part in [meeting.venue, meeting.city, meeting.host_country.name] if part))
+    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
+    event.add("url", settings.SITE_URL + meeting.get_absolute_url())
+    return event
+
+
+def calendar(events) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODUCT_ID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    for event in events:
+        if event is not None:
+            cal.add_component(event)
+    return cal.to_ical()
+
+
+def meeting_ics(meeting: Meeting) -> bytes:
+    return calendar([meeting_event(meeting)])

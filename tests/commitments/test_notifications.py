@@ -1,0 +1,340 @@
+"""Digests sent to a real SMTP server: content, once only, retries, failures, assignments, opting out."""
+
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from commitments import notifications, reminders
+from commitments.models import Commitment, NotificationPreference, Reminder
+from meetings.models import Meeting
+from tests.factories import CommitmentFactory, MeetingFactory, UserFactory
+
+D = datetime.date(2027, 3, 12)
+TODAY = D - datetime.timedelta(days=7)
+NOW = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 30)))
+R = Reminder.Reason
+
+
+@pytest.fixture(autouse=True)
+def _at_half_past_nine():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def tenth(group):
+    return MeetingFactory(group=group, number=10, host_country="IN", city="New Delhi", status="scheduled",
+                          start_date=D, end_date=None)
+
+
+@pytest.fixture
+def owner2(group):
+    from tests.factories import MembershipFactory
+
+    user = UserFactory(username="owner2")
+    MembershipFactory(group=group, user=user)
+    return user
+
+
+@pytest.fixture
+def due_today(tenth, meeting, owner, owner2, coordinator):
+    """Two commitments of `owner`, one of `owner2`, all reminded before the 10th meeting today."""
+    commitments = [
+        CommitmentFactory(meeting=meeting, owner=owner, title="Share intelligence on terrorist groups",
+                          follow_up_date=TODAY - datetime.timedelta(days=3)),
+        CommitmentFactory(meeting=meeting, owner=owner, title="Joint research on radicalization",
+                          follow_up_date=D + datetime.timedelta(days=30)),
+        CommitmentFactory(meeting=meeting, owner=owner2, title="Joint training programmes", follow_up_date=None),
+    ]
+    Reminder.objects.all().delete()  # the assignment notices of the set-up
+    commitments[0].post_progress(author=owner, text="First exchange held in Tashkent.")
+    reminders.plan(TODAY)
+    return commitments
+
+
+def unsent():
+    """Reminders still to go out, or that could not: neither sent nor skipped as stale."""
+    return Reminder.objects.exclude(state__in=[Reminder.State.SENT, Reminder.State.SKIPPED])
+
+
+def sweep() -> notifications.SendReport:
+    return notifications.send_due(timezone.now())
+
+
+def by_recipient(server) -> dict:
+    return {message["To"]: message for message in server.messages}
+
+
+def test_it_sends_one_digest_per_recipient(due_today, smtp_server, owner, owner2, coordinator):
+    report = sweep()
+    messages = by_recipient(smtp_server)
+    assert set(messages) == {owner.email, owner2.email, coordinator.email}
+    assert len(smtp_server.messages) == 3
+    assert report.digests == 3
+    text = messages[owner.email].get_body(("plain",)).get_content()
+    assert "Share intelligence on terrorist groups" in text and "Joint research on radicalization" in text
+    assert "Joint training programmes" not in text
+
+
+def test_the_digest_names_the_group_and_the_nearest_deadline(due_today, smtp_server, owner):
+    sweep()
+    message = by_recipient(smtp_server)[owner.email]
+    # (str.strip: Python's parser keeps the fold before a long encoded subject)
+    assert message["Subject"].strip() == "[India–Uzbekistan JWG-CT] overdue since 2 March 2027 — 2 commitments"
+    text = message.get_body(("plain",)).get_content()
+    assert "== Before the 10th meeting — New Delhi, 12 March 2027, in 7 days ==" in text
+    assert "== Overdue ==" in text
+    commitment = due_today[0]
+    assert f"Open: http://127.0.0.1:8000/commitments/{commitment.pk}/" in text
+    assert f"Post progress: http://127.0.0.1:8000/commitments/{commitment.pk}/#journal" in text
+    assert "First exchange held in Tashkent." in text
+    assert "Your notification settings: http://127.0.0.1:8000/accounts/notifications/" in text
+    html = message.get_body(("html",)).get_content()
+    assert f'<a href="http://127.0.0.1:8000/commitments/{commitment.pk}/">' in html
+
+
+def test_the_session_invitation_is_attached(due_today, smtp_server, owner, tenth):
+    sweep()
+    message = by_recipient(smtp_server)[owner.email]
+    [attachment] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    [event] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert event.decoded("dtstart") == D
+    assert str(event["uid"]) == f"meeting-{tenth.pk}@127.0.0.1"
+
+
+def test_coordinators_get_the_summary_of_whom_to_chase(due_today, smtp_server, coordinator, meeting):
+    CommitmentFactory(meeting=meeting, owner=None, title="Exchange best practices", follow_up_date=None)
+    Reminder.objects.all().delete()
+    reminders.plan(TODAY)
+    sweep()
+    text = by_recipient(smtp_server)[coordinator.email].get_body(("plain",)).get_content()
+    assert "Where India–Uzbekistan JWG-CT stands before the 10th meeting" in text
+    assert "By status: Open 4, In progress 0, Done 0, Dropped 0" in text
+    overdue = text[text.index("Overdue (1):"):text.index("Without an owner")]
+    assert "Share intelligence on terrorist groups" in overdue
+    assert "Exchange best practices" in text[text.index("Without an owner (1):"):]
+    no_update = text[text.index("No progress update since the previous meeting"):]
+    assert "Joint training programmes" in no_update
+    assert "Share intelligence on terrorist groups" not in no_update
+
+
+def test_rows_are_marked_sent_with_the_message_id(due_today, smtp_server, owner):
+    sweep()
+    message = by_recipient(smtp_server)[owner.email]
+    rows = Reminder.objects.filter(recipient=owner).exclude(state=Reminder.State.SKIPPED)
+    assert {row.state for row in rows} == {Reminder.State.SENT}
+    assert {row.message_id for row in rows} == {message["Message-ID"]}
+
+
+def test_a_second_sweep_the_same_day_sends_nothing(due_today, smtp_server):
+    sweep()
+    reminders.plan(TODAY)
+    report = sweep()
+    assert report.digests == 0
+    assert len(smtp_server.messages) == 3
+
+
+def test_what_is_planned_for_today_waits_for_the_send_hour(due_today, smtp_server, owner):
+    notifications.send_due(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(8, 59))))
+    # Only the owner's overdue reminder, planned two days ago and not yet sent, goes out before nine.
+    [message] = smtp_server.messages
+    assert message["To"] == owner.email
+    assert "Before the 10th meeting" not in message.get_body(("plain",)).get_content()
+
+
+def test_a_temporary_smtp_failure_is_retried_with_backoff(due_today, smtp_server, owner, settings):
+    smtp_server.answer("451 4.3.0 Try again later")
+    report = sweep()
+    assert report.retrying >= 1
+    retrying = Reminder.objects.filter(state=Reminder.State.PENDING, next_attempt_at__isnull=False)
+    assert retrying.exists()
+    assert "451" in retrying.first().last_error
+    waiting_for = retrying.first().next_attempt_at - NOW
+    assert waiting_for == datetime.timedelta(seconds=settings.REMINDER_RETRY_BASE)
+
+    assert notifications.send_due(NOW + datetime.timedelta(seconds=1)).digests == 0  # still backing off
+    later = notifications.send_due(NOW + waiting_for)
+    assert later.digests == 1
+    assert len(smtp_server.messages) == 3
+    assert not unsent().exists()
+
+
+def test_a_permanent_smtp_failure_is_marked_failed_with_the_error(due_today, smtp_server):
+    smtp_server.answer("550 5.1.1 No such user")
+    report = sweep()
+    assert report.failed >= 1
+    failed = Reminder.objects.filter(state=Reminder.State.FAILED)
+    assert failed.exists()
+    assert "550" in failed.first().last_error
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_refused_connection_is_retried(due_today, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens on the discard port
+    pending = unsent().count()
+    report = sweep()
+    assert report.digests == 0
+    assert report.retrying == pending == 5
+    assert unsent().filter(state=Reminder.State.PENDING, next_attempt_at__isnull=False).count() == 5
+
+
+def test_a_recipient_without_an_email_address_is_a_visible_failure(due_today, smtp_server, owner2):
+    owner2.email = ""
+    owner2.save()
+    sweep()
+    row = unsent().get(recipient=owner2)
+    assert row.state == Reminder.State.FAILED
+    assert row.last_error == "the recipient has no e-mail address"
+
+
+def test_a_claim_left_by_a_stopped_worker_is_recovered(due_today, smtp_server, owner, settings):
+    claimed = Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).update(
+        state=Reminder.State.SENDING, claimed_at=NOW - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 1)
+    )
+    report = sweep()
+    assert report.recovered == claimed == 3
+    assert owner.email in by_recipient(smtp_server)
+
+
+def test_a_fresh_claim_of_another_worker_is_left_alone(due_today, smtp_server, owner):
+    Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).update(
+        state=Reminder.State.SENDING, claimed_at=NOW
+    )
+    sweep()
+    assert owner.email not in by_recipient(smtp_server)
+
+
+def test_user_text_is_escaped_in_the_html(tenth, meeting, owner, smtp_server):
+    CommitmentFactory(meeting=meeting, owner=owner, title="<b>Bold</b> & <script>x</script>")
+    reminders.plan(TODAY)
+    sweep()
+    html = by_recipient(smtp_server)[owner.email].get_body(("html",)).get_content()
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+# --- Assignments ----------------------------------------------------------------------------------------
+
+
+def test_a_new_owner_is_told_and_the_previous_one_too(commitment, owner, member, coordinator, smtp_server,
+                                                     django_capture_on_commit_callbacks):
+    Reminder.objects.all().delete()
+    commitment.owner = member
+    with django_capture_on_commit_callbacks() as callbacks:
+        commitment.save_versioned(commitment.version, user=coordinator)
+    assert len(callbacks) == 1  # the send task, enqueued once the change is committed
+    sweep()
+    messages = by_recipient(smtp_server)
+    assert "Assigned to you" in messages[member.email].get_body(("plain",)).get_content()
+    assert "Handed over to someone else" in messages[owner.email].get_body(("plain",)).get_content()
+
+
+def test_taking_a_commitment_oneself_sends_no_notice(commitment, member, smtp_server):
+    Reminder.objects.all().delete()
+    commitment.owner = member
+    commitment.save_versioned(commitment.version, user=member)
+    assert not Reminder.objects.filter(recipient=member).exists()
+
+
+# --- Opting out ---------------------------------------------------------------------------------------------
+
+
+def test_the_unsubscribe_link_turns_off_that_kind_of_reminder(client, meeting, owner, smtp_server):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=TODAY - datetime.timedelta(days=1))
+    reminders.plan(TODAY)
+    sweep()
+    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+    link = re.search(r"Stop reminders about overdue commitments: http://127.0.0.1:8000(\S+)", text).group(1)
+    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 200
+    assert NotificationPreference.objects.get(user=owner).overdue is False
+    assert NotificationPreference.objects.get(user=owner).due_soon is True
+
+
+def test_a_tampered_unsubscribe_link_is_refused(client, owner):
+    token = notifications.unsubscribe_token(owner.pk, "overdue")
+    response = client.post(reverse("notifications-unsubscribe", args=[token[:-2] + "xx"]))
+    assert response.status_code == 400
+    assert not NotificationPreference.objects.exists()
+
+
+def test_pre_session_reminders_cannot_be_unsubscribed(client, owner):
+    token = notifications.unsubscribe_token(owner.pk, "pre_session")
+    assert client.post(reverse("notifications-unsubscribe", args=[token])).status_code == 400
+
+
+def test_the_settings_page_turns_reminders_off_and_on(login, owner):
+    client = login(owner)
+    client.post(reverse("notification-settings"), {"overdue": "on"})
+    preference = NotificationPreference.objects.get(user=owner)
+    assert (preference.due_soon, preference.overdue) == (False, True)
+
+
+# --- The command and the admin ----------------------------------------------------------------------------------
+
+
+def test_send_reminders_plans_and_sends_as_of_a_day(due_today, smtp_server):
+    Reminder.objects.all().delete()
+    out = io.StringIO()
+    call_command("send_reminders", "--today", TODAY.isoformat(), stdout=out)
+    assert "Planned as of 2027-03-05: 5 due" in out.getvalue()
+    assert "Sent 3 digest(s) with 5 reminder(s); 0 to retry, 0 failed" in out.getvalue()
+    assert len(smtp_server.messages) == 3
+
+
+def test_send_reminders_dry_run_records_and_sends_nothing(due_today, smtp_server):
+    Reminder.objects.all().delete()
+    out = io.StringIO()
+    call_command("send_reminders", "--dry-run", "--today", TODAY.isoformat(), stdout=out)
+    assert "Dry run as of 2027-03-05: 5 reminder(s) for 3 recipient(s)" in out.getvalue()
+    assert not Reminder.objects.exists()
+    assert smtp_server.messages == []
+
+
+def test_send_reminders_refuses_a_bad_date(db):
+    with pytest.raises(Exception, match="--today must be a date as YYYY-MM-DD"):
+        call_command("send_reminders", "--today", "5 March")
+
+
+def test_the_admin_retries_failed_reminders(due_today, smtp_server, login, superuser,
+                                            django_capture_on_commit_callbacks):
+    smtp_server.answer("550 5.1.1 No such user")
+    sweep()
+    failed = Reminder.objects.filter(state=Reminder.State.FAILED)
+    ids = list(failed.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks():
+        response = login(superuser).post(reverse("admin:commitments_reminder_changelist"), {
+            "action": "retry", "_selected_action": ids}, follow=True)
+    assert f"{len(ids)} reminder(s) will be sent again shortly." in response.content.decode()
+    sweep()
+    assert not unsent().filter(pk__in=ids).exists()
+
+
+def test_the_outbox_lists_recipients_without_an_address(due_today, login, superuser, owner2):
+    owner2.email = ""
+    owner2.save()
+    sweep()
+    content = login(superuser).get(reverse("admin:commitments_reminder_changelist") + "?state=failed").content
+    assert "⚠ none: cannot be reminded" in content.decode()
+
+
+def test_mail_is_not_sent_for_commitments_of_a_cancelled_session(tenth, meeting, owner, smtp_server):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    Reminder.objects.all().delete()  # the assignment notice
+    reminders.plan(TODAY)
+    assert Reminder.objects.filter(state=Reminder.State.PENDING).count() == 1
+    Meeting.objects.filter(pk=tenth.pk).update(status="cancelled")
+    reminders.plan(TODAY)
+    sweep()
+    assert smtp_server.messages == []
+    assert mail.outbox == []
+    assert Commitment.objects.count() == 1

@@ -1,0 +1,247 @@
+"""The reminder rules over a table of days, and the planning that records them in the outbox."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from commitments import notifications, reminders
+from commitments.models import Commitment, NotificationPreference, Reminder
+from meetings.models import Meeting
+from tests.factories import CommitmentFactory, MeetingFactory
+
+D = datetime.date(2027, 3, 12)  # the 10th meeting, in New Delhi
+F = datetime.date(2027, 1, 15)  # a follow-up date
+DAY = datetime.timedelta(days=1)
+R = Reminder.Reason
+
+
+# --- The pure rules --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "current", "stale"),
+    [
+        (D - 31 * DAY, None, []),
+        (D - 30 * DAY, 30, []),
+        (D - 29 * DAY, 30, []),  # a missed day-30 reminder is still sent late
+        (D - 14 * DAY, 14, [30]),
+        (D - 8 * DAY, 14, [30]),
+        (D - 7 * DAY, 7, [30, 14]),
+        (D - 1 * DAY, 1, [30, 14, 7]),
+        (D, 1, [30, 14, 7]),  # the day of the session: the last one still goes out
+        (D + 1 * DAY, None, []),  # after it began: nothing
+    ],
+)
+def test_pre_session_reminders_at_each_lead_day(today, current, stale):
+    got_current, got_stale = reminders.current_and_stale(reminders.pre_session_points(D, [30, 14, 7, 1], today))
+    assert (got_current[1] if got_current else None) == current
+    assert [lead for _, lead in got_stale] == stale
+
+
+@pytest.mark.parametrize(
+    ("today", "current"),
+    [
+        (F - 8 * DAY, None),
+        (F - 7 * DAY, (R.DUE_SOON, 7)),
+        (F - 2 * DAY, (R.DUE_SOON, 7)),
+        (F - 1 * DAY, (R.DUE_SOON, 1)),
+        (F, (R.DUE_SOON, 1)),
+        (F + 1 * DAY, (R.OVERDUE, -1)),
+        (F + 7 * DAY, (R.OVERDUE, -1)),
+        (F + 8 * DAY, (R.OVERDUE, -8)),
+        (F + 15 * DAY, (R.OVERDUE, -15)),
+        (F + 20 * DAY, (R.OVERDUE, -15)),
+    ],
+)
+def test_follow_up_reminders_before_and_after_the_date(today, current):
+    got_current, _ = reminders.current_and_stale(reminders.follow_up_points(F, today))
+    assert got_current == current
+
+
+def test_the_date_nudge_comes_every_30_days_after_the_last_session():
+    last = datetime.date(2025, 10, 1)
+    assert reminders.date_tba_points(last, last + 29 * DAY, 30) == []
+    assert reminders.date_tba_points(last, last + 30 * DAY, 30) == [(R.DATE_TO_BE_AGREED, -30)]
+    assert reminders.date_tba_points(last, last + 61 * DAY, 30)[-1] == (R.DATE_TO_BE_AGREED, -60)
+
+
+# --- Planning against the database ------------------------------------------------------------------
+
+
+@pytest.fixture
+def tenth(group):
+    return MeetingFactory(group=group, number=10, host_country="IN", status=Meeting.Status.SCHEDULED,
+                          start_date=D, end_date=D + DAY)
+
+
+def plan_on(day: datetime.date) -> reminders.PlanReport:
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10)), tick=False):
+        return reminders.plan(day)
+
+
+def outbox(state=Reminder.State.PENDING) -> set[tuple]:
+    """The scheduled reminders in a state (assignment notices, which follow events, left out)."""
+    rows = Reminder.objects.filter(state=state, reason__in=R.scheduled())
+    return set(rows.values_list("recipient__username", "reason", "lead_days"))
+
+
+def test_owners_and_coordinators_are_reminded_before_the_session(tenth, meeting, owner, coordinator):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    assert outbox() == {("owner", R.PRE_SESSION, 7), ("coordinator", R.SESSION_SUMMARY, 7)}
+    assert outbox(Reminder.State.SKIPPED) == {
+        ("owner", R.PRE_SESSION, 30), ("owner", R.PRE_SESSION, 14),
+        ("coordinator", R.SESSION_SUMMARY, 30), ("coordinator", R.SESSION_SUMMARY, 14),
+    }
+
+
+def test_planning_twice_plans_nothing_new(tenth, meeting, owner, coordinator):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - 3 * DAY)
+    plan_on(D - 7 * DAY)
+    count = Reminder.objects.count()
+    report = plan_on(D - 7 * DAY)
+    assert Reminder.objects.count() == count
+    assert report.superseded == 0
+
+
+def test_the_day_before_and_after_a_lead_day(tenth, meeting, owner):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 15 * DAY)
+    assert outbox() == {("owner", R.PRE_SESSION, 30)}
+    plan_on(D - 14 * DAY)
+    assert outbox() == {("owner", R.PRE_SESSION, 14)}
+    assert ("owner", R.PRE_SESSION, 30) in outbox(Reminder.State.SKIPPED)  # superseded before it went out
+    plan_on(D - 13 * DAY)
+    assert outbox() == {("owner", R.PRE_SESSION, 14)}
+
+
+def test_a_session_whose_date_is_to_be_agreed_reminds_no_owner(group, meeting, owner, coordinator):
+    MeetingFactory(group=group, number=10, status=Meeting.Status.PLANNED, start_date=None, end_date=None)
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(datetime.date(2025, 10, 1) + 45 * DAY)  # the 9th (the meeting fixture) ended 1 October 2025
+    assert outbox() == {("coordinator", R.DATE_TO_BE_AGREED, -30)}
+
+
+def test_reminders_follow_a_moved_session(tenth, meeting, owner):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    tenth.start_date, tenth.end_date = D + 7 * DAY, None
+    tenth.save()
+    plan_on(D - 7 * DAY)
+    pending = Reminder.objects.get(state=Reminder.State.PENDING, reason=R.PRE_SESSION)
+    assert (pending.anchor_date, pending.lead_days) == (D + 7 * DAY, 14)
+    old = Reminder.objects.get(anchor_date=D, lead_days=7)
+    assert old.state == Reminder.State.SKIPPED
+    assert "superseded" in old.last_error
+
+
+def test_a_cancelled_session_reminds_nobody(tenth, meeting, owner, coordinator):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    tenth.status = Meeting.Status.CANCELLED
+    tenth.save()
+    plan_on(D - 7 * DAY)
+    assert outbox() == set()
+
+
+def test_a_partner_hosted_session_reminds_nobody(group, meeting, owner):
+    MeetingFactory(group=group, number=10, host_country="UZ", status="scheduled", start_date=D, end_date=None)
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    assert outbox() == set()
+
+
+@pytest.mark.parametrize("status", [Commitment.Status.DONE, Commitment.Status.DROPPED])
+def test_done_and_dropped_commitments_are_not_reminded(tenth, meeting, owner, status):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - 20 * DAY, status=status)
+    plan_on(D - 7 * DAY)
+    assert outbox() == set()
+
+
+def test_closing_a_commitment_withdraws_its_pending_reminders(tenth, meeting, owner):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    commitment.change_status(Commitment.Status.DONE, user=owner)
+    plan_on(D - 7 * DAY)
+    assert outbox() == set()
+
+
+def test_a_commitment_without_owner_reminds_only_the_coordinators(tenth, meeting, coordinator):
+    CommitmentFactory(meeting=meeting, owner=None, follow_up_date=D - 20 * DAY)
+    plan_on(D - 7 * DAY)
+    assert outbox() == {("coordinator", R.SESSION_SUMMARY, 7)}
+
+
+def test_follow_up_and_overdue_reminders(meeting, owner):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=F)
+    plan_on(F - 7 * DAY)
+    assert outbox() == {("owner", R.DUE_SOON, 7)}
+    plan_on(F + 1 * DAY)
+    assert outbox() == {("owner", R.OVERDUE, -1)}
+    plan_on(F + 8 * DAY)
+    assert outbox() == {("owner", R.OVERDUE, -8)}
+
+
+def test_catch_up_after_three_days_down_sends_the_latest_only(meeting, owner):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=F)
+    plan_on(F - 3 * DAY)  # the 7-day reminder is planned
+    # down for three days: F−1 and F+1 both came due meanwhile
+    report = plan_on(F + 1 * DAY)
+    assert outbox() == {("owner", R.OVERDUE, -1)}
+    assert outbox(Reminder.State.SKIPPED) == {("owner", R.DUE_SOON, 7), ("owner", R.DUE_SOON, 1)}
+    assert (report.current, report.stale, report.superseded) == (1, 2, 1)
+
+
+def test_a_user_who_turned_off_overdue_reminders_gets_none(meeting, owner):
+    NotificationPreference.objects.create(user=owner, overdue=False)
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=F)
+    plan_on(F - 1 * DAY)
+    assert outbox() == {("owner", R.DUE_SOON, 1)}
+    plan_on(F + 1 * DAY)
+    assert outbox() == set()
+    assert not Reminder.objects.filter(reason=R.OVERDUE).exists()
+
+
+def test_pre_session_reminders_cannot_be_turned_off(tenth, meeting, owner):
+    NotificationPreference.objects.create(user=owner, overdue=False, due_soon=False)
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - 30 * DAY)
+    plan_on(D - 7 * DAY)
+    assert outbox() == {("owner", R.PRE_SESSION, 7)}
+
+
+def test_inactive_groups_and_users_get_nothing(tenth, meeting, group, owner):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    owner.is_active = False
+    owner.save()
+    plan_on(D - 7 * DAY)
+    assert outbox() == set()
+    owner.is_active, group.is_active = True, False
+    owner.save()
+    group.save()
+    plan_on(D - 7 * DAY)
+    assert outbox() == set()
+
+
+# --- When they go out: the send hour, in TIME_ZONE --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tz", "local_time", "sends"),
+    [
+        ("Asia/Kolkata", "08:59", False),
+        ("Asia/Kolkata", "09:00", True),
+        # 28 March 2027: the clocks go forward in London; 09:00 BST is 08:00 UTC.
+        ("Europe/London", "08:59", False),
+        ("Europe/London", "09:00", True),
+    ],
+)
+def test_reminders_go_out_from_nine_local_time_even_on_a_daylight_saving_day(settings, tz, local_time, sends,
+                                                                            meeting, owner):
+    settings.TIME_ZONE = tz
+    day = datetime.date(2027, 3, 28)
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=day + DAY)
+    plan_on(day)
+    hour, minute = map(int, local_time.split(":"))
+    now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+    assert Reminder.objects.filter(notifications.due(now), reason=R.DUE_SOON).exists() is sends

@@ -1,0 +1,59 @@
+"""A real SMTP server (aiosmtpd) on a free local port that records every message it accepts."""
+
+import email
+import email.policy
+import socket
+import threading
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RecordingHandler:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
+        self.delay = 0.0  # seconds to wait before answering DATA, to catch a worker mid-batch
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            reply = self.replies.pop(0) if self.replies else "250 OK"
+            if reply.startswith("250"):
+                self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return reply
+
+
+class SMTPServer:
+    def __init__(self):
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def answer(self, *replies: str) -> None:
+        """Answer the next DATA commands with these replies, e.g. "451 4.3.0 Try again later"."""
+        self.handler.replies.extend(replies)
+
+    def start(self) -> "SMTPServer":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
