@@ -42,10 +42,12 @@ chromium:
 migrate: $(VENV)/.runtime node_modules/.installed .env
 	$(PYTHON) manage.py migrate --noinput
 
+# The web server, a Celery worker and beat (Procfile), with the demo data; reminders print on the console.
 run: migrate
 	$(PYTHON) manage.py seed_demo
+	$(PYTHON) manage.py send_reminders
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
-	$(PYTHON) manage.py runserver $(HOST):$(PORT)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
 
 test: $(VENV)/.dev node_modules/.installed chromium
 	$(VENV)/bin/pytest

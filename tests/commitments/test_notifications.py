@@ -31,8 +31,9 @@ def _at_half_past_nine():
 
 @pytest.fixture
 def tenth(group):
-    return MeetingFactory(group=group, number=10, host_country="IN", city="New Delhi", status="scheduled",
-                          start_date=D, end_date=None)
+    return MeetingFactory(
+        group=group, number=10, host_country="IN", city="New Delhi", status="scheduled", start_date=D, end_date=None
+    )
 
 
 @pytest.fixture
@@ -48,10 +49,18 @@ def owner2(group):
 def due_today(tenth, meeting, owner, owner2, coordinator):
     """Two commitments of `owner`, one of `owner2`, all reminded before the 10th meeting today."""
     commitments = [
-        CommitmentFactory(meeting=meeting, owner=owner, title="Share intelligence on terrorist groups",
-                          follow_up_date=TODAY - datetime.timedelta(days=3)),
-        CommitmentFactory(meeting=meeting, owner=owner, title="Joint research on radicalization",
-                          follow_up_date=D + datetime.timedelta(days=30)),
+        CommitmentFactory(
+            meeting=meeting,
+            owner=owner,
+            title="Share intelligence on terrorist groups",
+            follow_up_date=TODAY - datetime.timedelta(days=3),
+        ),
+        CommitmentFactory(
+            meeting=meeting,
+            owner=owner,
+            title="Joint research on radicalization",
+            follow_up_date=D + datetime.timedelta(days=30),
+        ),
         CommitmentFactory(meeting=meeting, owner=owner2, title="Joint training programmes", follow_up_date=None),
     ]
     Reminder.objects.all().delete()  # the assignment notices of the set-up
@@ -118,10 +127,10 @@ def test_coordinators_get_the_summary_of_whom_to_chase(due_today, smtp_server, c
     text = by_recipient(smtp_server)[coordinator.email].get_body(("plain",)).get_content()
     assert "Where India–Uzbekistan JWG-CT stands before the 10th meeting" in text
     assert "By status: Open 4, In progress 0, Done 0, Dropped 0" in text
-    overdue = text[text.index("Overdue (1):"):text.index("Without an owner")]
+    overdue = text[text.index("Overdue (1):") : text.index("Without an owner")]
     assert "Share intelligence on terrorist groups" in overdue
-    assert "Exchange best practices" in text[text.index("Without an owner (1):"):]
-    no_update = text[text.index("No progress update since the previous meeting"):]
+    assert "Exchange best practices" in text[text.index("Without an owner (1):") :]
+    no_update = text[text.index("No progress update since the previous meeting") :]
     assert "Joint training programmes" in no_update
     assert "Share intelligence on terrorist groups" not in no_update
 
@@ -225,8 +234,9 @@ def test_user_text_is_escaped_in_the_html(tenth, meeting, owner, smtp_server):
 # --- Assignments ----------------------------------------------------------------------------------------
 
 
-def test_a_new_owner_is_told_and_the_previous_one_too(commitment, owner, member, coordinator, smtp_server,
-                                                     django_capture_on_commit_callbacks):
+def test_a_new_owner_is_told_and_the_previous_one_too(
+    commitment, owner, member, coordinator, smtp_server, django_capture_on_commit_callbacks
+):
     Reminder.objects.all().delete()
     commitment.owner = member
     with django_capture_on_commit_callbacks() as callbacks:
@@ -305,15 +315,17 @@ def test_send_reminders_refuses_a_bad_date(db):
         call_command("send_reminders", "--today", "5 March")
 
 
-def test_the_admin_retries_failed_reminders(due_today, smtp_server, login, superuser,
-                                            django_capture_on_commit_callbacks):
+def test_the_admin_retries_failed_reminders(
+    due_today, smtp_server, login, superuser, django_capture_on_commit_callbacks
+):
     smtp_server.answer("550 5.1.1 No such user")
     sweep()
     failed = Reminder.objects.filter(state=Reminder.State.FAILED)
     ids = list(failed.values_list("pk", flat=True))
     with django_capture_on_commit_callbacks():
-        response = login(superuser).post(reverse("admin:commitments_reminder_changelist"), {
-            "action": "retry", "_selected_action": ids}, follow=True)
+        response = login(superuser).post(
+            reverse("admin:commitments_reminder_changelist"), {"action": "retry", "_selected_action": ids}, follow=True
+        )
     assert f"{len(ids)} reminder(s) will be sent again shortly." in response.content.decode()
     sweep()
     assert not unsent().filter(pk__in=ids).exists()

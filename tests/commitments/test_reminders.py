@@ -72,8 +72,9 @@ def test_the_date_nudge_comes_every_30_days_after_the_last_session():
 
 @pytest.fixture
 def tenth(group):
-    return MeetingFactory(group=group, number=10, host_country="IN", status=Meeting.Status.SCHEDULED,
-                          start_date=D, end_date=D + DAY)
+    return MeetingFactory(
+        group=group, number=10, host_country="IN", status=Meeting.Status.SCHEDULED, start_date=D, end_date=D + DAY
+    )
 
 
 def plan_on(day: datetime.date) -> reminders.PlanReport:
@@ -92,8 +93,10 @@ def test_owners_and_coordinators_are_reminded_before_the_session(tenth, meeting,
     plan_on(D - 7 * DAY)
     assert outbox() == {("owner", R.PRE_SESSION, 7), ("coordinator", R.SESSION_SUMMARY, 7)}
     assert outbox(Reminder.State.SKIPPED) == {
-        ("owner", R.PRE_SESSION, 30), ("owner", R.PRE_SESSION, 14),
-        ("coordinator", R.SESSION_SUMMARY, 30), ("coordinator", R.SESSION_SUMMARY, 14),
+        ("owner", R.PRE_SESSION, 30),
+        ("owner", R.PRE_SESSION, 14),
+        ("coordinator", R.SESSION_SUMMARY, 30),
+        ("coordinator", R.SESSION_SUMMARY, 14),
     }
 
 
@@ -236,8 +239,9 @@ def test_inactive_groups_and_users_get_nothing(tenth, meeting, group, owner):
         ("Europe/London", "09:00", True),
     ],
 )
-def test_reminders_go_out_from_nine_local_time_even_on_a_daylight_saving_day(settings, tz, local_time, sends,
-                                                                            meeting, owner):
+def test_reminders_go_out_from_nine_local_time_even_on_a_daylight_saving_day(
+    settings, tz, local_time, sends, meeting, owner
+):
     settings.TIME_ZONE = tz
     day = datetime.date(2027, 3, 28)
     CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=day + DAY)

@@ -1,0 +1,135 @@
+"""Live tests: a real Celery worker process on the real broker, a real SMTP server, committed data.
+
+The broker is CELERY_BROKER_URL (Redis in CI), or the filesystem queue under var/ when it is unset.
+The worker opens the test database that pytest-django created.
+"""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from commitments.models import Reminder
+from config.celery import app as celery_app
+from meetings.models import Meeting
+from tests.smtp import SMTPServer
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CLAIM_TIMEOUT = 3  # seconds before a claim of a dead worker is taken back
+
+
+def database_url() -> str:
+    """The URL of the test database, for the worker process."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A `celery worker` process of its own, killable like any other."""
+
+    def __init__(self, name: str, smtp: SMTPServer):
+        self.name, self.smtp = name, smtp
+        self.log = BASE_DIR / "test-artifacts" / f"worker-{name}.log"
+        self.process = None
+
+    def start(self) -> "Worker":
+        self.log.parent.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "ENV_FILE": "",
+            "DATABASE_URL": database_url(),
+            "EMAIL_URL": self.smtp.url,
+            "REMINDER_SEND_HOUR": "0",
+            "REMINDER_RETRY_BASE_SECONDS": "1",
+            "REMINDER_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
+            "REMINDER_BATCH_SIZE": "5",
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{self.name}@%h",
+        ]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_for(lambda: b"ready." in self.log.read_bytes(), timeout=60, what=f"worker {self.name} to start")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool: no chance to clean up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_for(condition, timeout: float = 60, what: str = "a condition", interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def smtp_live():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workers(smtp_live, transactional_db):
+    celery_app.control.purge()  # messages left by earlier tests' commits
+    started = []
+
+    def start(name: str = "live") -> Worker:
+        worker = Worker(name, smtp_live).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def session_in_a_week(transactional_db):
+    """The demo data with the 10th meeting fixed a week from today: everyone has a reminder due."""
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    today = timezone.localdate()
+    Meeting.objects.filter(number=10, group__slug="india-uzbekistan-jwg-ct").update(
+        status=Meeting.Status.SCHEDULED, start_date=today + datetime.timedelta(days=7), city="New Delhi"
+    )
+    Reminder.objects.all().delete()  # the assignment notices of the seeding
+    return today

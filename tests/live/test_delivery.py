@@ -1,0 +1,115 @@
+"""Reminders delivered by a real worker to a real SMTP server: once, after retries, despite a crash."""
+
+import time
+from collections import Counter
+
+from commitments.models import Commitment, Reminder
+from commitments.tasks import sweep_reminders
+from meetings.models import Membership, WorkingGroup
+from tests.factories import CommitmentFactory, MembershipFactory, UserFactory
+from tests.live.conftest import CLAIM_TIMEOUT, wait_for
+
+
+def expected_recipients() -> set[str]:
+    """Owners of open commitments of the JWG-CT, and its coordinators (their summary)."""
+    group = WorkingGroup.objects.get(slug="india-uzbekistan-jwg-ct")
+    owners = Commitment.objects.of_group(group).open().exclude(owner=None).values_list("owner__email", flat=True)
+    return set(owners) | set(group.coordinators.values_list("email", flat=True))
+
+
+def received(smtp) -> Counter:
+    return Counter(message["To"] for message in smtp.messages)
+
+
+def report(name: str, expected: set, got: Counter) -> None:
+    duplicates = sum(count - 1 for count in got.values() if count > 1)
+    print(f"\n{name}: digests expected {len(expected)}, received {sum(got.values())}, duplicates {duplicates}")
+
+
+def test_one_digest_per_owner_and_a_second_sweep_sends_nothing(session_in_a_week, workers, smtp_live):
+    workers()
+    expected = expected_recipients()
+    sweep_reminders.delay()
+    wait_for(lambda: set(received(smtp_live)) == expected, what="a digest for every owner")
+
+    for message in smtp_live.messages:
+        text = message.get_body(("plain",)).get_content()
+        owned = Commitment.objects.open().filter(
+            owner__email=message["To"], meeting__group__slug="india-uzbekistan-jwg-ct"
+        )
+        for title in owned.values_list("title", flat=True):
+            assert title in text
+    sweep_reminders.delay()
+    time.sleep(5)
+    got = received(smtp_live)
+    report("one digest per owner, swept twice", expected, got)
+    assert set(got.values()) == {1}
+    assert not Reminder.objects.filter(state__in=[Reminder.State.PENDING, Reminder.State.SENDING]).exists()
+
+
+def test_a_temporary_failure_is_delivered_after_a_retry(session_in_a_week, workers, smtp_live):
+    smtp_live.answer("451 4.3.0 Mailbox busy, try again later")
+    workers()
+    expected = expected_recipients()
+    sweep_reminders.delay()
+    wait_for(lambda: set(received(smtp_live)) == expected, what="every digest, the refused one retried")
+    retried = Reminder.objects.filter(state=Reminder.State.SENT, attempts=2)
+    assert retried.exists()
+    assert "451" not in retried.first().last_error  # cleared once it went through
+    report("451 then 250", expected, received(smtp_live))
+    assert set(received(smtp_live).values()) == {1}
+
+
+def test_a_permanent_failure_is_marked_failed(session_in_a_week, workers, smtp_live):
+    smtp_live.answer("550 5.1.1 Mailbox unavailable")
+    workers()
+    expected = expected_recipients()
+    sweep_reminders.delay()
+    wait_for(lambda: len(received(smtp_live)) == len(expected) - 1, what="every other digest")
+    wait_for(lambda: Reminder.objects.filter(state=Reminder.State.FAILED).exists(), what="the failure recorded")
+    failed = Reminder.objects.filter(state=Reminder.State.FAILED).first()
+    assert "550" in failed.last_error
+    assert failed.recipient.email not in received(smtp_live)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(session_in_a_week, workers, smtp_live):
+    smtp_live.handler.delay = 0.7  # a slow server, so the kill lands in the middle of the batch
+    expected = expected_recipients()
+    first = workers("first")
+    sweep_reminders.delay()
+    wait_for(lambda: len(smtp_live.messages) >= 1, what="the first digest")
+    first.kill()
+    in_flight = Reminder.objects.filter(state=Reminder.State.SENDING).count()
+    assert in_flight > 0, "the worker should have died with claimed rows"
+
+    smtp_live.handler.delay = 0
+    time.sleep(CLAIM_TIMEOUT + 1)  # the claims of the dead worker expire
+    workers("second")
+    sweep_reminders.delay()
+    wait_for(lambda: set(received(smtp_live)) == expected, what="every digest after the restart")
+    wait_for(lambda: not Reminder.objects.filter(state__in=["pending", "sending"]).exists(), what="an empty outbox")
+    got = received(smtp_live)
+    report("SIGKILL mid-batch, restarted", expected, got)
+    # The guarantee: only a digest accepted by the server but not yet recorded may go out twice.
+    assert sum(count - 1 for count in got.values()) <= 1
+
+
+def test_two_workers_sweeping_at_once_send_each_reminder_once(session_in_a_week, workers, smtp_live):
+    group = WorkingGroup.objects.get(slug="india-uzbekistan-jwg-ct")
+    ninth = group.meetings.get(number=9)
+    for n in range(40):
+        user = UserFactory(username=f"desk{n}")
+        MembershipFactory(group=group, user=user, role=Membership.Role.MEMBER)
+        CommitmentFactory(meeting=ninth, owner=user, follow_up_date=None)
+    Reminder.objects.all().delete()
+    expected = expected_recipients()
+    smtp_live.handler.delay = 0.05
+    workers("one")
+    workers("two")
+    sweep_reminders.delay()
+    sweep_reminders.delay()
+    wait_for(lambda: set(received(smtp_live)) == expected, timeout=120, what="every digest")
+    time.sleep(3)
+    got = received(smtp_live)
+    report("two workers at once", expected, got)
+    assert set(got.values()) == {1}
