@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from meetings.models import Meeting, WorkingGroup
+from meetings.models import Meeting, WorkingGroup, valid_choice
 
 UNKNOWN = object()  # an owner that was not loaded from the database
 
@@ -193,21 +193,9 @@ class Commitment(models.Model):
                 name="commitment_title_not_blank",
                 violation_error_message="A commitment needs a title.",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=CommitmentStatus.values),
-                name="commitment_status_valid",
-                violation_error_message="Unknown commitment status.",
-            ),
-            models.CheckConstraint(
-                condition=Q(responsible_side__in=Side.values),
-                name="commitment_side_valid",
-                violation_error_message="Unknown responsible side.",
-            ),
-            models.CheckConstraint(
-                condition=Q(priority__in=Priority.values),
-                name="commitment_priority_valid",
-                violation_error_message="Unknown priority.",
-            ),
+            valid_choice("status", CommitmentStatus, "commitment_status_valid", "Unknown commitment status."),
+            valid_choice("responsible_side", Side, "commitment_side_valid", "Unknown responsible side."),
+            valid_choice("priority", Priority, "commitment_priority_valid", "Unknown priority."),
             models.CheckConstraint(
                 condition=(
                     Q(status__in=CommitmentStatus.closed_values(), closed_at__isnull=False)
@@ -459,16 +447,8 @@ class Reminder(models.Model):
                 name="reminder_is_about_something",
                 violation_error_message="A reminder is about a commitment or a session.",
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=ReminderState.values),
-                name="reminder_state_valid",
-                violation_error_message="Unknown reminder state.",
-            ),
-            models.CheckConstraint(
-                condition=Q(reason__in=ReminderReason.values),
-                name="reminder_reason_valid",
-                violation_error_message="Unknown reminder reason.",
-            ),
+            valid_choice("state", ReminderState, "reminder_state_valid", "Unknown reminder state."),
+            valid_choice("reason", ReminderReason, "reminder_reason_valid", "Unknown reminder reason."),
         ]
         indexes = [
             # The sender's "what is due": pending rows by day.

@@ -17,6 +17,13 @@ from meetings.fields import LeadDaysField
 DEFAULT_LEAD_DAYS = [30, 14, 7, 1]
 
 
+def valid_choice(field: str, choices: type[models.Choices], name: str, message: str) -> models.CheckConstraint:
+    """A named constraint that keeps a choices field to its choices in the database too."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}), name=name, violation_error_message=message
+    )
+
+
 def default_lead_days() -> list[int]:
     return list(DEFAULT_LEAD_DAYS)
 
@@ -144,11 +151,7 @@ class Membership(models.Model):
                 name="membership_one_per_user_and_group",
                 violation_error_message="This user is already in this working group.",
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=MembershipRole.values),
-                name="membership_role_valid",
-                violation_error_message="Unknown role.",
-            ),
+            valid_choice("role", MembershipRole, "membership_role_valid", "Unknown role."),
         ]
 
     def __str__(self) -> str:
@@ -237,11 +240,7 @@ class Meeting(models.Model):
                 name="meeting_number_positive",
                 violation_error_message="Meetings are numbered from 1.",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=MeetingStatus.values),
-                name="meeting_status_valid",
-                violation_error_message="Unknown meeting status.",
-            ),
+            valid_choice("status", MeetingStatus, "meeting_status_valid", "Unknown meeting status."),
             models.CheckConstraint(
                 condition=~Q(status__in=MeetingStatus.needing_date()) | Q(start_date__isnull=False),
                 name="meeting_firm_status_has_date",
@@ -333,11 +332,7 @@ class Participant(models.Model):
         verbose_name = "participant"
         ordering = ["meeting_id", "order", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=ParticipantRole.values),
-                name="participant_role_valid",
-                violation_error_message="Unknown participant role.",
-            ),
+            valid_choice("role", ParticipantRole, "participant_role_valid", "Unknown participant role."),
         ]
 
     def __str__(self) -> str:

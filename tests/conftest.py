@@ -56,31 +56,35 @@ def meeting(group):
 
 @pytest.fixture
 def coordinator(group):
-    user = UserFactory(username="coordinator", is_staff=True)
-    MembershipFactory(group=group, user=user, role=Membership.Role.COORDINATOR)
-    return user
+    return member_of(group, "coordinator", Membership.Role.COORDINATOR)
 
 
 @pytest.fixture
 def owner(group):
-    user = UserFactory(username="owner")
-    MembershipFactory(group=group, user=user)
-    return user
+    return member_of(group, "owner")
+
+
+@pytest.fixture
+def owner2(group):
+    """A second owner in the group."""
+    return member_of(group, "owner2")
 
 
 @pytest.fixture
 def member(group):
-    user = UserFactory(username="member")
-    MembershipFactory(group=group, user=user)
+    return member_of(group, "member")
+
+
+def member_of(group, username: str, role=Membership.Role.MEMBER):
+    user = UserFactory(username=username, is_staff=role == Membership.Role.COORDINATOR)
+    MembershipFactory(group=group, user=user, role=role)
     return user
 
 
 @pytest.fixture
 def outsider(other_group):
     """A member of another working group only."""
-    user = UserFactory(username="outsider")
-    MembershipFactory(group=other_group, user=user)
-    return user
+    return member_of(other_group, "outsider")
 
 
 @pytest.fixture

@@ -104,3 +104,23 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     commitment = factory.SubFactory(CommitmentFactory)
     author = factory.SubFactory(UserFactory)
     text = "First exchange held."
+
+
+def commitment_form_data(commitment: Commitment, **changes) -> dict:
+    """What a commitment's edit form posts when nothing is changed, with `changes` applied."""
+    data = {
+        "meeting": commitment.meeting_id,
+        "title": commitment.title,
+        "description": commitment.description,
+        "category": commitment.category_id,
+        "record_paragraph": commitment.record_paragraph,
+        "owner": commitment.owner_id or "",
+        "responsible_side": commitment.responsible_side,
+        "lead_agency": commitment.lead_agency,
+        "partner_counterpart": commitment.partner_counterpart,
+        "follow_up_date": commitment.follow_up_date.isoformat() if commitment.follow_up_date else "",
+        "status": commitment.status,
+        "priority": commitment.priority,
+        "expected_version": commitment.version,
+    }
+    return {**data, **changes}

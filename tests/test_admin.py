@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from commitments.models import Commitment, ProgressUpdate
 from meetings.models import Meeting, WorkingGroup
-from tests.factories import CommitmentFactory, MeetingFactory, WorkingGroupFactory
+from tests.factories import CommitmentFactory, MeetingFactory, WorkingGroupFactory, commitment_form_data
 
 
 @pytest.fixture
@@ -177,24 +177,7 @@ def empty_inline(prefix: str) -> dict:
 
 
 def change_form_data(commitment: Commitment, **changes) -> dict:
-    data = {
-        "meeting": commitment.meeting_id,
-        "title": commitment.title,
-        "description": commitment.description,
-        "category": commitment.category_id,
-        "record_paragraph": commitment.record_paragraph,
-        "owner": commitment.owner_id or "",
-        "responsible_side": commitment.responsible_side,
-        "lead_agency": commitment.lead_agency,
-        "partner_counterpart": commitment.partner_counterpart,
-        "follow_up_date": commitment.follow_up_date or "",
-        "status": commitment.status,
-        "priority": commitment.priority,
-        "expected_version": commitment.version,
-        "progress_updates-TOTAL_FORMS": 0,
-        "progress_updates-INITIAL_FORMS": 0,
-    }
-    return {**data, **changes}
+    return commitment_form_data(commitment, **{**empty_inline("progress_updates"), **changes})
 
 
 def test_an_admin_edit_records_the_acting_user(demo, client):

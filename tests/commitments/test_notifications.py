@@ -15,7 +15,7 @@ from icalendar import Calendar
 from commitments import notifications, reminders
 from commitments.models import Commitment, NotificationPreference, Reminder
 from meetings.models import Meeting
-from tests.factories import CommitmentFactory, MeetingFactory, UserFactory
+from tests.factories import CommitmentFactory, MeetingFactory
 
 D = datetime.date(2027, 3, 12)
 TODAY = D - datetime.timedelta(days=7)
@@ -34,15 +34,6 @@ def tenth(group):
     return MeetingFactory(
         group=group, number=10, host_country="IN", city="New Delhi", status="scheduled", start_date=D, end_date=None
     )
-
-
-@pytest.fixture
-def owner2(group):
-    from tests.factories import MembershipFactory
-
-    user = UserFactory(username="owner2")
-    MembershipFactory(group=group, user=user)
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import time_machine
 from django.urls import reverse
 
 from commitments.models import Category, Commitment, ProgressUpdate
-from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, commitment_form_data
 
 TODAY = datetime.date(2026, 11, 28)
 DAY = datetime.timedelta(days=1)
@@ -301,29 +301,10 @@ def test_progress_only_accepts_posts(login, commitment, owner):
 # --- Editing ---------------------------------------------------------------------------------
 
 
-def form_data(commitment, **changes):
-    data = {
-        "meeting": commitment.meeting_id,
-        "title": commitment.title,
-        "description": commitment.description,
-        "category": commitment.category_id,
-        "record_paragraph": commitment.record_paragraph,
-        "owner": commitment.owner_id or "",
-        "responsible_side": commitment.responsible_side,
-        "lead_agency": commitment.lead_agency,
-        "partner_counterpart": commitment.partner_counterpart,
-        "follow_up_date": commitment.follow_up_date.isoformat() if commitment.follow_up_date else "",
-        "status": commitment.status,
-        "priority": commitment.priority,
-        "expected_version": commitment.version,
-    }
-    return {**data, **changes}
-
-
 def test_a_coordinator_edits_a_commitment(login, commitment, coordinator):
     response = login(coordinator).post(
         reverse("commitments:edit", args=[commitment.pk]),
-        form_data(commitment, lead_agency="National Investigation Agency"),
+        commitment_form_data(commitment, lead_agency="National Investigation Agency"),
     )
     assert response.status_code == 302
     commitment.refresh_from_db()
@@ -354,7 +335,7 @@ def test_an_owner_edits_only_status_and_follow_up_date(login, commitment, owner)
 
 
 def test_it_refuses_a_stale_edit_shows_what_changed_and_keeps_the_input(login, commitment, coordinator, owner):
-    opened = form_data(commitment, lead_agency="National Investigation Agency")
+    opened = commitment_form_data(commitment, lead_agency="National Investigation Agency")
     commitment.post_progress(author=owner, text="Done on our side.", new_status="done")
 
     response = login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), opened)
@@ -377,7 +358,7 @@ def test_it_refuses_a_stale_edit_shows_what_changed_and_keeps_the_input(login, c
 def test_bad_input_is_refused_with_messages_and_nothing_saved(login, commitment, coordinator):
     response = login(coordinator).post(
         reverse("commitments:edit", args=[commitment.pk]),
-        form_data(commitment, title="", category=999999, follow_up_date="31/02/2026", priority="urgent"),
+        commitment_form_data(commitment, title="", category=999999, follow_up_date="31/02/2026", priority="urgent"),
     )
     errors = response.context["form"].errors
     assert set(errors) == {"title", "category", "follow_up_date", "priority"}
