@@ -1,4 +1,5 @@
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -479,3 +480,51 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"Notifications of {self.user}"
+
+
+class BriefSnapshot(models.Model):
+    """A brief frozen by a coordinator: what is shown and downloaded afterwards."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="brief_snapshots", verbose_name="meeting"
+    )
+    data = models.JSONField("brief")
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="frozen by"
+    )
+    frozen_at = models.DateTimeField("frozen", default=timezone.now)
+
+    class Meta:
+        verbose_name = "frozen brief"
+        ordering = ["-frozen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Brief for {self.meeting}, frozen {timezone.localtime(self.frozen_at):%d %b %Y %H:%M}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar address; replacing the token revokes the old address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name="user"
+    )
+    token = models.CharField("token", max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField("created", auto_now=True)
+
+    class Meta:
+        verbose_name = "calendar feed"
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calendar-feed", args=[self.token])
+
+    def revoke(self) -> None:
+        """Give the feed a new address; the old one answers 404 from now on."""
+        self.token = new_feed_token()
+        self.save(update_fields=["token", "created_at"])

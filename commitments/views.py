@@ -1,23 +1,27 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.db.models import F
-from django.shortcuts import redirect, render
+from django.db.models import F, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
-from commitments import notifications, permissions
+from commitments import exports, notifications, permissions
 from commitments.charts import category_status_chart
+from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
 from commitments.forms import CommitmentForm, NotificationPreferenceForm, OwnerCommitmentForm, ProgressUpdateForm
 from commitments.history import change_log
-from commitments.models import Category, Commitment, NotificationPreference, ProgressUpdate
+from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
 from meetings.models import WorkingGroup
 
 LIST_RELATED = ("meeting__group", "category", "owner")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AtomicPostMixin:
@@ -55,14 +59,20 @@ class DashboardView(TemplateView):
         )
 
 
+def filtered_commitments(request) -> tuple[CommitmentFilterSet, QuerySet]:
+    """The commitments the user may see, narrowed by the list's filter (none if the filter is invalid)."""
+    base = Commitment.objects.visible_to(request.user).select_related(*LIST_RELATED)
+    filterset = CommitmentFilterSet(request.GET, queryset=base, request=request)
+    return filterset, (filterset.qs if filterset.is_valid() else base.none())
+
+
 class CommitmentListView(ListView):
     template_name = "commitments/commitment_list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        base = Commitment.objects.visible_to(self.request.user).select_related(*LIST_RELATED)
-        self.filterset = CommitmentFilterSet(self.request.GET, queryset=base, request=self.request)
-        return self.filterset.qs if self.filterset.is_valid() else base.none()
+        self.filterset, queryset = filtered_commitments(self.request)
+        return queryset
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -173,6 +183,10 @@ class NotificationSettingsView(UpdateView):
     def get_object(self, queryset=None):
         return NotificationPreference.objects.get_or_create(user=self.request.user)[0]
 
+    def get_context_data(self, **kwargs):
+        feed = CalendarFeed.objects.get_or_create(user=self.request.user)[0]
+        return super().get_context_data(feed_url=settings.SITE_URL + feed.get_absolute_url(), **kwargs)
+
     def form_valid(self, form):
         form.save()
         messages.success(self.request, "Notification settings saved.")
@@ -207,3 +221,37 @@ class UnsubscribeView(View):
 
     def reason_label(self) -> str:
         return NotificationPreference._meta.get_field(self.subscription[1]).verbose_name
+
+
+class CommitmentExportView(View):
+    """The filtered list as CSV or XLSX, with the filter echoed in the file name."""
+
+    def get(self, request, extension: str):
+        filterset, commitments = filtered_commitments(request)
+        if not filterset.is_valid():
+            return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
+        if extension == "xlsx":
+            content, content_type = exports.export_xlsx(commitments, settings.SITE_URL), XLSX
+        else:
+            content, content_type = exports.export_csv(commitments, settings.SITE_URL), "text/csv; charset=utf-8"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(request.GET, extension)}"'
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class CalendarFeedView(View):
+    """A user's private feed; the secret address is the authority, as calendar clients cannot log in."""
+
+    def get(self, request, token: str):
+        feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token, user__is_active=True)
+        return HttpResponse(user_feed(feed.user), content_type="text/calendar; charset=utf-8")
+
+
+class CalendarFeedRevokeView(View):
+    def post(self, request):
+        feed, created = CalendarFeed.objects.get_or_create(user=request.user)
+        if not created:
+            feed.revoke()
+        messages.success(request, "Your calendar has a new private address; the old one no longer works.")
+        return redirect("notification-settings")

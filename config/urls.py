@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from commitments.views import DashboardView, NotificationSettingsView, UnsubscribeView
+from commitments.views import (
+    CalendarFeedRevokeView,
+    CalendarFeedView,
+    DashboardView,
+    NotificationSettingsView,
+    UnsubscribeView,
+)
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
@@ -11,6 +17,8 @@ urlpatterns = [
     path(
         "accounts/notifications/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="notifications-unsubscribe"
     ),
+    path("accounts/calendar/new-address/", CalendarFeedRevokeView.as_view(), name="calendar-revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
     path("admin/", admin.site.urls),
 ]

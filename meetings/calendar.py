@@ -12,9 +12,13 @@ from meetings.models import Meeting
 PRODUCT_ID = "-//Commitments tracker//EN"
 
 
+def uid_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 def meeting_uid(meeting: Meeting) -> str:
     """Stable for the life of the meeting, so calendar clients update the event rather than duplicate it."""
-    return f"meeting-{meeting.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
+    return f"meeting-{meeting.pk}@{uid_domain()}"
 
 
 def meeting_event(meeting: Meeting) -> Event | None:

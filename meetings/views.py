@@ -1,14 +1,23 @@
+from collections import Counter
+
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from commitments import permissions
-from commitments.models import Commitment
+from commitments.brief import brief_csv, brief_docx, build_brief, compare
+from commitments.charts import bars
+from commitments.models import BriefSnapshot, Commitment
+from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm
 from meetings.models import Meeting
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class MeetingListView(ListView):
@@ -84,3 +93,77 @@ class MeetingUpdateView(MeetingFormMixin, UpdateView):
         )
         permissions.check(permissions.can_manage_group(self.request.user, meeting.group_id))
         return meeting
+
+
+def get_meeting(request, pk: int) -> Meeting:
+    return permissions.get_visible_or_404(Meeting.objects.select_related("group"), request.user, pk=pk)
+
+
+class BriefMixin:
+    """The brief shown: the frozen one if there is one (unless ?live=1), else the live one."""
+
+    def get_brief(self, request, pk: int):
+        self.meeting = get_meeting(request, pk)
+        self.snapshot = None if request.GET.get("live") else self.meeting.brief_snapshots.first()
+        self.live = build_brief(self.meeting)
+        return self.snapshot.data if self.snapshot else self.live
+
+
+class BriefView(BriefMixin, View):
+    template_name = "meetings/brief.html"
+
+    def get(self, request, pk: int):
+        brief = self.get_brief(request, pk)
+        snapshot = self.snapshot or self.meeting.brief_snapshots.first()
+        return render(
+            request,
+            self.template_name,
+            {
+                "meeting": self.meeting,
+                "brief": brief,
+                "chart": bars(
+                    [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
+                ),
+                "snapshot": self.snapshot,
+                "latest_snapshot": snapshot,
+                "differences": compare(snapshot.data, self.live) if snapshot else [],
+                "can_freeze": permissions.can_manage_group(request.user, self.meeting.group_id),
+                "query": "?live=1" if request.GET.get("live") else "",
+            },
+        )
+
+
+class BriefDownloadView(BriefMixin, View):
+    """The brief as .docx or .csv, named after the meeting."""
+
+    def get(self, request, pk: int, extension: str):
+        brief = self.get_brief(request, pk)
+        name = f"brief-{self.meeting.group.slug}-{self.meeting.number}{'-frozen' if self.snapshot else ''}"
+        if extension == "docx":
+            content, content_type = brief_docx(brief), DOCX
+        else:
+            content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+        return response
+
+
+class BriefFreezeView(View):
+    def post(self, request, pk: int):
+        meeting = get_meeting(request, pk)
+        permissions.check(permissions.can_manage_group(request.user, meeting.group_id))
+        BriefSnapshot.objects.create(meeting=meeting, data=build_brief(meeting), frozen_by=request.user)
+        messages.success(request, "Brief frozen: this version is now what is shown and downloaded.")
+        return redirect("meetings:brief", pk=meeting.pk)
+
+
+class MeetingCalendarView(View):
+    """The meeting as an .ics file for one's calendar."""
+
+    def get(self, request, pk: int):
+        meeting = get_meeting(request, pk)
+        if meeting.start_date is None:
+            raise Http404("This meeting has no date yet.")
+        response = HttpResponse(meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.group.slug}-{meeting.number}.ics"'
+        return response

@@ -7,6 +7,7 @@ panel has its own tests (test_admin.py).
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from commitments.models import CalendarFeed
 from commitments.notifications import unsubscribe_token
 from tests.factories import CommitmentFactory, MeetingFactory
 
@@ -20,7 +21,12 @@ MATRIX = {
     "meetings:create": ("get", {"anonymous": LOGIN, "coordinator": 200, "superuser": 200, "*": 403}),
     "meetings:detail": ("get", {"anonymous": LOGIN, "outsider": 404, "*": 200}),
     "meetings:edit": ("get", {"anonymous": LOGIN, "outsider": 404, "member": 403, "owner": 403, "*": 200}),
+    "meetings:brief": ("get", {"anonymous": LOGIN, "outsider": 404, "*": 200}),
+    "meetings:brief-download": ("get", {"anonymous": LOGIN, "outsider": 404, "*": 200}),
+    "meetings:brief-freeze": ("post", {"anonymous": LOGIN, "outsider": 404, "member": 403, "owner": 403, "*": 302}),
+    "meetings:calendar": ("get", {"anonymous": LOGIN, "outsider": 404, "*": 200}),
     "commitments:list": ("get", {"anonymous": LOGIN, "*": 200}),
+    "commitments:export": ("get", {"anonymous": LOGIN, "*": 200}),
     "commitments:create": ("get", {"anonymous": LOGIN, "coordinator": 200, "superuser": 200, "*": 403}),
     "commitments:detail": ("get", {"anonymous": LOGIN, "outsider": 404, "*": 200}),
     "commitments:edit": ("get", {"anonymous": LOGIN, "outsider": 404, "member": 403, "*": 200}),
@@ -29,6 +35,9 @@ MATRIX = {
     "notification-settings": ("get", {"anonymous": LOGIN, "*": 200}),
     # Signed by the link in a digest, so it answers without a login.
     "notifications-unsubscribe": ("get", {"*": 200}),
+    # The private address is the authority: calendar clients cannot log in.
+    "calendar-feed": ("get", {"*": 200}),
+    "calendar-revoke": ("post", {"anonymous": LOGIN, "*": 302}),
     "login": ("get", {"*": 200}),
     "logout": ("post", {"*": 302}),
     "password_change": ("get", {"anonymous": LOGIN, "*": 200}),
@@ -63,6 +72,12 @@ def personas(outsider, member, owner, coordinator, superuser):
 
 
 def url_for(name: str, meeting, commitment) -> str:
+    if name == "meetings:brief-download":
+        return reverse(name, args=[meeting.pk, "docx"])
+    if name == "commitments:export":
+        return reverse(name, args=["csv"])
+    if name == "calendar-feed":
+        return CalendarFeed.objects.get_or_create(user=commitment.owner)[0].get_absolute_url()
     if name.startswith("meetings:") and name not in ("meetings:list", "meetings:create"):
         return reverse(name, args=[meeting.pk])
     if name.startswith("commitments:") and name not in ("commitments:list", "commitments:create"):

@@ -1,0 +1,269 @@
+"""The pre-session brief: where every commitment from the previous session stands.
+
+A brief covers the commitments of the working group that were agreed at the previous
+meeting or were still open when it began, grouped by category. It is built as plain data
+(strings, numbers, lists) so that the page, the Word and CSV downloads and a frozen snapshot
+all show exactly the same thing.
+"""
+
+import csv
+import datetime
+import io
+from collections import Counter
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from commitments.models import Category, Commitment, ProgressUpdate
+from meetings.models import Meeting
+
+CSV_COLUMNS = [
+    ("category", "Category"),
+    ("title", "Commitment"),
+    ("owner", "Owner"),
+    ("lead_agency", "Lead agency"),
+    ("partner_counterpart", "Partner counterpart"),
+    ("paragraph", "Agreed record"),
+    ("status_label", "Status"),
+    ("follow_up", "Follow-up date"),
+    ("latest_update", "Latest update"),
+    ("latest_update_date", "Update date"),
+    ("latest_update_source", "Source"),
+    ("changes_text", "Since the previous meeting"),
+]
+
+
+def _date(value) -> str:
+    return date_format(value) if value else ""
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The last session held before this one."""
+    return (
+        Meeting.objects.filter(group=meeting.group, number__lt=meeting.number, status=Meeting.Status.HELD)
+        .order_by("-number")
+        .first()
+    )
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _statuses_as_of(commitment_ids, moment: datetime.datetime) -> dict[int, str]:
+    """Each commitment's status at a moment, from its history (absent if it was not yet recorded)."""
+    statuses = {}
+    for commitment_id, status in (
+        Commitment.history.filter(id__in=commitment_ids, history_date__lte=moment)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "status")
+    ):
+        statuses[commitment_id] = status  # the last one before the moment wins
+    return statuses
+
+
+def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
+    """The brief of a meeting: live for one ahead, as it stood on the day for one held or cancelled."""
+    today = today or timezone.localdate()
+    previous = previous_meeting(meeting)
+    past = meeting.start_date is not None and meeting.start_date <= today and meeting.status != Meeting.Status.PLANNED
+    as_of_day = meeting.start_date if past else today
+    as_of = _moment(as_of_day) if past else timezone.now()
+
+    commitments = Commitment.objects.of_group(meeting.group).select_related("category", "owner", "meeting")
+    if previous:
+        since = _moment(previous.start_date)
+        still_open_then = Q(closed_at__isnull=True) | Q(closed_at__gte=since)
+        scope = Q(meeting=previous) | (Q(meeting__number__lt=previous.number) & still_open_then)
+        commitments = commitments.filter(scope)
+    else:
+        since = None
+        commitments = commitments.filter(meeting__number__lt=meeting.number)
+    commitments = list(commitments.order_by("category__order", "category__name", "meeting__number", "pk"))
+    ids = [c.pk for c in commitments]
+
+    status_then = _statuses_as_of(ids, since) if since else {}
+    status_now = _statuses_as_of(ids, as_of) if past else {}
+    latest = {}
+    for update in (
+        ProgressUpdate.objects.filter(commitment_id__in=ids, created_at__lt=as_of)
+        .select_related("commitment")
+        .order_by("commitment_id", "-created_at", "-pk")
+    ):
+        latest.setdefault(update.commitment_id, update)
+
+    sections: dict[str, list[dict]] = {}
+    by_status, by_category = Counter(), Counter()
+    for commitment in commitments:
+        status = status_now.get(commitment.pk, commitment.status)
+        line = _line(commitment, status, latest.get(commitment.pk), previous, status_then, since, as_of_day)
+        sections.setdefault(commitment.category.name, []).append(line)
+        by_status[line["status_label"]] += 1
+        by_category[commitment.category.name] += 1
+
+    categories = [c.name for c in Category.objects.all() if c.name in sections]
+    return {
+        "meeting": {
+            "id": meeting.pk,
+            "title": meeting.title,
+            "group": meeting.group.name,
+            "host": meeting.host_country.name,
+            "place": meeting.place,
+            "venue": meeting.venue,
+            "dates": meeting.dates_display,
+            "status": meeting.get_status_display(),
+        },
+        "previous": {"title": previous.title, "place": previous.place, "dates": previous.dates_display}
+        if previous
+        else None,
+        "as_of": _date(as_of_day),
+        "past": past,
+        "total": len(commitments),
+        "by_status": [(label, by_status[label]) for _, label in Commitment.Status.choices],
+        "by_category": [(name, by_category[name]) for name in categories],
+        "sections": [{"category": name, "lines": sections[name]} for name in categories],
+    }
+
+
+def _line(commitment, status, update, previous, status_then, since, today) -> dict:
+    is_open = status in Commitment.Status.open_values()
+    changes = []
+    if previous and commitment.meeting_id == previous.pk:
+        changes.append("new")
+    else:
+        before = status_then.get(commitment.pk)
+        if before and before != status:
+            changes.append(f"status changed: {Commitment.Status(before).label} → {Commitment.Status(status).label}")
+    if not is_open and commitment.closed_at and (since is None or commitment.closed_at >= since):
+        changes.append("closed")
+    overdue = is_open and commitment.follow_up_date is not None and commitment.follow_up_date < today
+    if overdue:
+        changes.append("overdue")
+    if is_open and (update is None or (since and update.created_at < since)):
+        changes.append("no update since the previous meeting" if previous else "no update yet")
+    return {
+        "id": commitment.pk,
+        "title": commitment.title,
+        "url": settings.SITE_URL + commitment.get_absolute_url(),
+        "agreed_at": commitment.meeting.title,
+        "owner": (commitment.owner.get_full_name() or commitment.owner.get_username()) if commitment.owner else "",
+        "lead_agency": commitment.lead_agency,
+        "partner_counterpart": commitment.partner_counterpart,
+        "paragraph": commitment.record_paragraph,
+        "status": status,
+        "status_label": Commitment.Status(status).label,
+        "follow_up": _date(commitment.follow_up_date),
+        "overdue": overdue,
+        "latest_update": update.text if update else "",
+        "latest_update_date": _date(timezone.localtime(update.created_at).date()) if update else "",
+        "latest_update_source": update.source if update else "",
+        "changes": changes,
+        "changes_text": "; ".join(changes),
+    }
+
+
+def brief_lines(brief: dict):
+    for section in brief["sections"]:
+        for line in section["lines"]:
+            yield {**line, "category": section["category"]}
+
+
+def brief_csv(brief: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for line in brief_lines(brief):
+        writer.writerow([line[key] for key, _ in CSV_COLUMNS])
+    return out.getvalue()
+
+
+# What a reader compares between a frozen brief and the live one.
+COMPARED = [
+    ("status_label", "status"),
+    ("owner", "owner"),
+    ("follow_up", "follow-up date"),
+    ("latest_update", "latest update"),
+    ("changes_text", "since the previous meeting"),
+]
+
+
+def compare(frozen: dict, live: dict) -> list[dict]:
+    """What changed between a frozen brief and the live one: per commitment, added, removed or changed fields."""
+    old = {line["id"]: line for line in brief_lines(frozen)}
+    new = {line["id"]: line for line in brief_lines(live)}
+    differences = []
+    for commitment_id, line in new.items():
+        if commitment_id not in old:
+            differences.append({"title": line["title"], "kind": "added", "fields": []})
+            continue
+        fields = [
+            {"label": label, "old": old[commitment_id][key] or "—", "new": line[key] or "—"}
+            for key, label in COMPARED
+            if old[commitment_id][key] != line[key]
+        ]
+        if fields:
+            differences.append({"title": line["title"], "kind": "changed", "fields": fields})
+    for commitment_id, line in old.items():
+        if commitment_id not in new:
+            differences.append({"title": line["title"], "kind": "removed", "fields": []})
+    return differences
+
+
+def brief_docx(brief: dict) -> bytes:
+    """The brief as a Word document, with the page's headings and content."""
+    from docx import Document
+    from docx.shared import Pt
+
+    meeting = brief["meeting"]
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10)
+    document.add_heading(f"Brief for the {meeting['title']} of the {meeting['group']}", level=0)
+    document.add_paragraph(
+        f"Hosted by {meeting['host']}"
+        + (f" in {meeting['place']}" if meeting["place"] != meeting["host"] else "")
+        + f" — {meeting['dates']} ({meeting['status']}). "
+        f"Position as of {brief['as_of']}."
+    )
+    if brief["previous"]:
+        previous = brief["previous"]
+        document.add_paragraph(
+            f"Covers the commitments agreed at the {previous['title']} ({previous['place']}, {previous['dates']}) "
+            "and those still open when it began."
+        )
+    document.add_heading("Totals", level=1)
+    document.add_paragraph(
+        f"{brief['total']} commitments. By status: "
+        + ", ".join(f"{label} {count}" for label, count in brief["by_status"])
+        + ". By category: "
+        + ", ".join(f"{name} {count}" for name, count in brief["by_category"])
+        + "."
+    )
+    for section in brief["sections"]:
+        document.add_heading(section["category"], level=1)
+        table = document.add_table(rows=1, cols=5)
+        table.style = "Table Grid"
+        for cell, text in zip(
+            table.rows[0].cells,
+            ["Commitment", "Owner and lead agency", "Status", "Latest update", "Since the previous meeting"],
+            strict=True,
+        ):
+            cell.text = text
+        for line in section["lines"]:
+            cells = table.add_row().cells
+            cells[0].text = line["title"] + (f" ({line['paragraph']})" if line["paragraph"] else "")
+            cells[1].text = "\n".join(
+                filter(None, [line["owner"] or "No owner", line["lead_agency"], line["partner_counterpart"]])
+            )
+            cells[2].text = line["status_label"] + (f", follow-up {line['follow_up']}" if line["follow_up"] else "")
+            cells[3].text = (
+                f"{line['latest_update_date']}: {line['latest_update']}"
+                + (f" (source: {line['latest_update_source']})" if line["latest_update_source"] else "")
+                if line["latest_update"]
+                else "None"
+            )
+            cells[4].text = line["changes_text"] or "—"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -1,0 +1,28 @@
+"""A user's private calendar: the meetings of their working groups and the follow-up dates of their commitments."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Event
+
+from commitments.models import Commitment
+from meetings.calendar import calendar, meeting_event, uid_domain
+from meetings.models import Meeting
+
+
+def follow_up_event(commitment: Commitment) -> Event:
+    event = Event()
+    event.add("uid", f"commitment-{commitment.pk}-follow-up@{uid_domain()}")
+    event.add("dtstamp", timezone.now())
+    event.add("summary", f"Follow-up: {commitment.title}")
+    event.add("dtstart", commitment.follow_up_date)
+    event.add("dtend", commitment.follow_up_date + datetime.timedelta(days=1))
+    event.add("url", settings.SITE_URL + commitment.get_absolute_url())
+    return event
+
+
+def user_feed(user) -> bytes:
+    meetings = Meeting.objects.visible_to(user).filter(start_date__isnull=False).select_related("group")
+    follow_ups = Commitment.objects.visible_to(user).open().filter(owner=user, follow_up_date__isnull=False)
+    return calendar([*(meeting_event(m) for m in meetings), *(follow_up_event(c) for c in follow_ups)])

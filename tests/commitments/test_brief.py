@@ -1,0 +1,287 @@
+"""The pre-session brief, its downloads and freezing; exports of the list; calendar feeds."""
+
+import csv
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+from docx import Document
+from icalendar import Calendar
+from openpyxl import load_workbook
+
+from commitments.brief import brief_lines, build_brief
+from commitments.models import BriefSnapshot, CalendarFeed, Commitment
+from meetings.models import Meeting
+from tests.factories import CommitmentFactory, MeetingFactory
+
+TODAY = datetime.date(2026, 11, 28)
+
+
+@pytest.fixture
+def demo(db):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.UTC), tick=False):
+        call_command("seed_demo", password="demo-password-for-tests", stdout=io.StringIO())
+    users = {
+        u.username: u
+        for u in __import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model().objects.all()
+    }
+    tenth = Meeting.objects.get(group__slug="india-uzbekistan-jwg-ct", number=10)
+    return users, tenth
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.UTC), tick=True):
+        yield
+
+
+def lines_by_title(brief) -> dict:
+    return {line["title"]: line for line in brief_lines(brief)}
+
+
+# --- The brief's content ----------------------------------------------------------------------------
+
+
+def test_the_brief_for_the_tenth_meeting_covers_tashkent_by_category(demo):
+    _, tenth = demo
+    brief = build_brief(tenth, TODAY)
+    assert brief["meeting"]["dates"] == "date to be agreed"
+    assert brief["previous"]["title"] == "9th meeting"
+    assert [s["category"] for s in brief["sections"]] == [
+        "Information sharing",
+        "Joint training and capacity building",
+        "Research",
+        "Multilateral coordination",
+        "Other",
+    ]
+    lines = lines_by_title(brief)
+    assert len(lines) == 8  # the seven agreed in Tashkent, and the 8th meeting's one, closed since
+    intelligence = lines["Share intelligence on terrorist groups and their movements"]
+    assert intelligence["changes"] == ["new", "overdue"]
+    assert intelligence["owner"] == "Arjun Mehta"
+    assert intelligence["lead_agency"] == "Ministry of External Affairs (CT Division)"
+    assert intelligence["partner_counterpart"] == "Ministry of Foreign Affairs of Uzbekistan"
+    assert intelligence["paragraph"] == "para 4"
+    assert intelligence["latest_update"] == "Points of contact designated on both sides; first exchange held."
+    assert intelligence["latest_update_source"] == "Note verbale of the Embassy of Uzbekistan, 3 November 2025"
+    research = lines["Launch joint research on the drivers of radicalization"]
+    assert research["changes"] == ["new", "no update since the previous meeting"]
+    assert lines["Exchange assessments of the regional terrorist threat"]["changes"] == ["closed"]
+    assert dict(brief["by_status"]) == {"Open": 5, "In progress": 2, "Done": 1, "Dropped": 0}
+
+
+def test_the_brief_shows_a_status_changed_since_the_previous_meeting(group, owner):
+    with time_machine.travel(datetime.datetime(2025, 1, 10, tzinfo=datetime.UTC), tick=False):
+        eighth = MeetingFactory(group=group, number=8, start_date=datetime.date(2025, 1, 5), end_date=None)
+        old = CommitmentFactory(meeting=eighth, owner=owner, title="Exchange threat assessments", follow_up_date=None)
+    ninth = MeetingFactory(group=group, number=9, host_country="UZ", start_date=datetime.date(2025, 9, 30))
+    tenth = MeetingFactory(group=group, number=10, status="planned", start_date=None, end_date=None)
+    old.post_progress(author=owner, text="Under way.", new_status=Commitment.Status.IN_PROGRESS)
+    brief = build_brief(tenth, TODAY)
+    assert brief["previous"]["title"] == ninth.title
+    assert lines_by_title(brief)["Exchange threat assessments"]["changes"] == ["status changed: Open → In progress"]
+
+
+def test_the_brief_of_a_past_meeting_shows_the_position_on_its_day(group, owner):
+    with time_machine.travel(datetime.datetime(2025, 1, 10, tzinfo=datetime.UTC), tick=False):
+        eighth = MeetingFactory(group=group, number=8, start_date=datetime.date(2025, 1, 5), end_date=None)
+        commitment = CommitmentFactory(meeting=eighth, owner=owner, title="Exchange threat assessments")
+    ninth = MeetingFactory(group=group, number=9, host_country="UZ", start_date=datetime.date(2025, 9, 30))
+    commitment.post_progress(author=owner, text="Done after the 9th.", new_status=Commitment.Status.DONE)
+    brief = build_brief(ninth, TODAY)
+    line = lines_by_title(brief)["Exchange threat assessments"]
+    assert brief["as_of"] == "30 September 2025"
+    assert (line["status_label"], line["latest_update"]) == ("Open", "")
+
+
+def test_the_brief_page_prints_cleanly_and_escapes_text(demo, client):
+    users, tenth = demo
+    Commitment.objects.filter(title__startswith="Launch joint research").update(lead_agency="<b>ICWA</b>")
+    client.force_login(users["member"])
+    content = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
+    assert "Brief for the 10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism" in content
+    assert "&lt;b&gt;ICWA&lt;/b&gt;" in content
+    assert 'class="no-print"' in content
+
+
+def test_the_word_document_has_the_same_content(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    response = client.get(reverse("meetings:brief-download", args=[tenth.pk, "docx"]))
+    assert response["Content-Disposition"] == 'attachment; filename="brief-india-uzbekistan-jwg-ct-10.docx"'
+    document = Document(io.BytesIO(response.content))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    brief = build_brief(tenth, TODAY)
+    assert headings == [
+        "Brief for the 10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism",
+        "Totals",
+        *(s["category"] for s in brief["sections"]),
+    ]
+    rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows[1:]]
+    assert [row[0].split(" (para")[0] for row in rows] == [line["title"] for line in brief_lines(brief)]
+    assert [row[4] for row in rows] == [line["changes_text"] or "—" for line in brief_lines(brief)]
+
+
+def test_the_csv_has_the_same_content(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    response = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    brief = build_brief(tenth, TODAY)
+    assert [(r["Category"], r["Commitment"], r["Status"], r["Since the previous meeting"]) for r in rows] == [
+        (line["category"], line["title"], line["status_label"], line["changes_text"]) for line in brief_lines(brief)
+    ]
+
+
+# --- Freezing --------------------------------------------------------------------------------------------
+
+
+def test_a_coordinator_freezes_the_brief_and_the_difference_shows(demo, client):
+    users, tenth = demo
+    client.force_login(users["coordinator"])
+    assert client.post(reverse("meetings:brief-freeze", args=[tenth.pk])).status_code == 302
+    snapshot = BriefSnapshot.objects.get()
+    assert snapshot.frozen_by == users["coordinator"]
+
+    research = Commitment.objects.get(title__startswith="Launch joint research")
+    research.post_progress(author=users["owner"], text="Terms of reference agreed.", new_status="in_progress")
+
+    client.force_login(users["member"])
+    frozen = client.get(reverse("meetings:brief", args=[tenth.pk]))
+    assert frozen.context["brief"] == snapshot.data
+    content = frozen.content.decode()
+    assert "Frozen version of" in content
+    assert "Launch joint research on the drivers of radicalization</strong>: status Open → In progress" in content
+    live = client.get(reverse("meetings:brief", args=[tenth.pk]) + "?live=1")
+    assert lines_by_title(live.context["brief"])[research.title]["status_label"] == "In progress"
+    download = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"]))
+    assert "brief-india-uzbekistan-jwg-ct-10-frozen.csv" in download["Content-Disposition"]
+    assert "Terms of reference agreed." not in download.content.decode()
+
+
+def test_only_coordinators_freeze(demo, client):
+    users, tenth = demo
+    client.force_login(users["owner"])
+    assert client.post(reverse("meetings:brief-freeze", args=[tenth.pk])).status_code == 403
+    assert not BriefSnapshot.objects.exists()
+
+
+# --- Exports --------------------------------------------------------------------------------------------
+
+
+def test_the_export_follows_the_filter_and_names_it(demo, client):
+    users, _ = demo
+    client.force_login(users["owner"])
+    response = client.get(reverse("commitments:export", args=["csv"]) + "?owner=mine&overdue=true")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="commitments_overdue-true_owner-mine_2026-11-28.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {r["Commitment"] for r in rows} == {
+        "Share intelligence on terrorist groups and their movements",
+        "Cooperate on countering terror financing through new technologies",
+    }
+    assert {r["Overdue"] for r in rows} == {"yes"}
+
+
+def test_the_excel_export_has_the_same_rows(demo, client):
+    users, _ = demo
+    client.force_login(users["member"])
+    sheet = load_workbook(io.BytesIO(client.get(reverse("commitments:export", args=["xlsx"])).content)).active
+    titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(titles) == 8
+    assert "Exchange information on cyber incidents affecting critical infrastructure" not in titles
+
+
+def test_an_outsiders_export_has_nothing_of_our_group(demo, client):
+    users, tenth = demo
+    client.force_login(users["outsider"])
+    url = reverse("commitments:export", args=["csv"])
+    rows = list(csv.DictReader(io.StringIO(client.get(url + "?q=intelligence").content.decode())))
+    assert rows == []
+    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+    assert {r["Working group"] for r in rows} == {"India–Japan JWG-Cyber (demo)"}
+    assert client.get(url + f"?group={tenth.group_id}").status_code == 400  # not a group they may choose
+
+
+def test_spreadsheet_formulas_in_user_text_are_neutralised(meeting, owner, client):
+    CommitmentFactory(meeting=meeting, owner=owner, title='=HYPERLINK("http://evil","x")')
+    client.force_login(owner)
+    content = client.get(reverse("commitments:export", args=["csv"])).content.decode()
+    assert "'=HYPERLINK" in content
+
+
+def test_a_bad_export_filter_is_a_400(owner, client):
+    client.force_login(owner)
+    response = client.get(reverse("commitments:export", args=["csv"]) + "?follow_up_before=soon")
+    assert response.status_code == 400
+    assert "Enter a valid date" in response.content.decode()
+
+
+# --- Calendars -----------------------------------------------------------------------------------------
+
+
+def feed_events(client, user) -> dict:
+    feed = CalendarFeed.objects.get_or_create(user=user)[0]
+    response = client.get(feed.get_absolute_url())
+    assert response.status_code == 200
+    return {str(e["uid"]): e for e in Calendar.from_ical(response.content).walk("VEVENT")}
+
+
+def test_the_feed_has_the_groups_meetings_and_my_follow_ups(demo, client):
+    users, tenth = demo
+    events = feed_events(client, users["owner"])
+    meetings = Meeting.objects.filter(group__slug="india-uzbekistan-jwg-ct", start_date__isnull=False)
+    mine = Commitment.objects.open().filter(owner=users["owner"])
+    assert set(events) == {f"meeting-{m.pk}@127.0.0.1" for m in meetings} | {
+        f"commitment-{c.pk}-follow-up@127.0.0.1" for c in mine
+    }
+    ninth = events[f"meeting-{Meeting.objects.get(number=9, group=tenth.group).pk}@127.0.0.1"]
+    assert ninth.decoded("dtstart") == datetime.date(2025, 9, 30)
+    assert ninth.decoded("dtend") == datetime.date(2025, 10, 2)  # all-day, exclusive end
+
+
+def test_a_moved_meeting_keeps_its_uid(demo, client):
+    users, tenth = demo
+    tenth.status, tenth.start_date = "scheduled", datetime.date(2027, 3, 12)
+    tenth.save()
+    uid = f"meeting-{tenth.pk}@127.0.0.1"
+    assert feed_events(client, users["member"])[uid].decoded("dtstart") == datetime.date(2027, 3, 12)
+    tenth.start_date = datetime.date(2027, 3, 19)
+    tenth.save()
+    assert feed_events(client, users["member"])[uid].decoded("dtstart") == datetime.date(2027, 3, 19)
+
+
+def test_a_revoked_feed_address_is_gone(demo, client):
+    users, _ = demo
+    feed = CalendarFeed.objects.create(user=users["owner"])
+    old_url = feed.get_absolute_url()
+    client.force_login(users["owner"])
+    client.post(reverse("calendar-revoke"))
+    client.logout()
+    assert client.get(old_url).status_code == 404
+    feed.refresh_from_db()
+    assert client.get(feed.get_absolute_url()).status_code == 200
+
+
+def test_the_feed_of_a_deactivated_user_is_gone(demo, client):
+    users, _ = demo
+    feed = CalendarFeed.objects.create(user=users["owner"])
+    users["owner"].is_active = False
+    users["owner"].save()
+    assert client.get(feed.get_absolute_url()).status_code == 404
+
+
+def test_a_meeting_downloads_as_an_ics(demo, client):
+    users, tenth = demo
+    ninth = Meeting.objects.get(group=tenth.group, number=9)
+    client.force_login(users["member"])
+    response = client.get(reverse("meetings:calendar", args=[ninth.pk]))
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == "9th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism"
+    assert re.search(r"Tashkent", str(event["location"]))
+    assert client.get(reverse("meetings:calendar", args=[tenth.pk])).status_code == 404  # no date yet
