@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
+from rest_framework.authtoken.models import Token
 
 from commitments import exports, notifications, permissions
 from commitments.charts import category_status_chart
@@ -185,7 +186,10 @@ class NotificationSettingsView(UpdateView):
 
     def get_context_data(self, **kwargs):
         feed = CalendarFeed.objects.get_or_create(user=self.request.user)[0]
-        return super().get_context_data(feed_url=settings.SITE_URL + feed.get_absolute_url(), **kwargs)
+        token = Token.objects.filter(user=self.request.user).first()
+        return super().get_context_data(
+            feed_url=settings.SITE_URL + feed.get_absolute_url(), api_token=token.key if token else "", **kwargs
+        )
 
     def form_valid(self, form):
         form.save()
@@ -254,4 +258,17 @@ class CalendarFeedRevokeView(View):
         if not created:
             feed.revoke()
         messages.success(request, "Your calendar has a new private address; the old one no longer works.")
+        return redirect("notification-settings")
+
+
+class ApiTokenView(View):
+    """Create, replace or revoke the user's API token (the settings page's buttons)."""
+
+    def post(self, request):
+        Token.objects.filter(user=request.user).delete()
+        if request.POST.get("action") == "revoke":
+            messages.success(request, "Your API token is revoked.")
+        else:
+            Token.objects.create(user=request.user)
+            messages.success(request, "Your new API token is below; the previous one no longer works.")
         return redirect("notification-settings")

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "meetings",
     "commitments",
@@ -170,6 +174,37 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Our side of every working group: the default home country of a new group.
 HOME_COUNTRY = env.str("HOME_COUNTRY", default="IN").upper()
 COUNTRIES_FIRST = [HOME_COUNTRY]
+
+# --- API -------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    # Token first, so that a request without credentials is answered 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commitments tracker API",
+    "DESCRIPTION": "Working groups, meetings, commitments and progress updates, as the web UI shows them.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served by the app itself: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
+    },
+}
 
 # --- Reminders ---------------------------------------------------------------------
 

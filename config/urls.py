@@ -1,13 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from commitments.views import (
+    ApiTokenView,
     CalendarFeedRevokeView,
     CalendarFeedView,
     DashboardView,
     NotificationSettingsView,
     UnsubscribeView,
 )
+from config.api import api_urls
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
@@ -18,7 +22,12 @@ urlpatterns = [
         "accounts/notifications/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="notifications-unsubscribe"
     ),
     path("accounts/calendar/new-address/", CalendarFeedRevokeView.as_view(), name="calendar-revoke"),
+    path("accounts/api-token/", ApiTokenView.as_view(), name="api-token"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
+    path("api/v1/", include((api_urls(), "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # People read the docs in a browser: send them to the login page rather than answer 401.
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

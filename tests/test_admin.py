@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from commitments.models import Commitment, ProgressUpdate
 from meetings.models import Meeting, WorkingGroup
@@ -19,6 +20,7 @@ def demo(db):
     call_command("seed_demo", password="demo-password-for-tests", stdout=open("/dev/null", "w"))  # noqa: SIM115
     Group.objects.create(name="Desk officers")
     users = {user.username: user for user in get_user_model().objects.all()}
+    Token.objects.create(user=users["owner"])
     return users
 
 

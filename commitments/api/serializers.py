@@ -1,0 +1,120 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from commitments import permissions
+from commitments.models import Category, Commitment, ProgressUpdate
+from config.api import TrackedModelSerializer
+
+
+def person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description", "order"]
+        read_only_fields = fields
+
+
+class CommitmentSerializer(TrackedModelSerializer):
+    meeting_label = serializers.CharField(source="meeting.__str__", read_only=True)
+    working_group = serializers.IntegerField(source="meeting.group_id", read_only=True)
+    working_group_label = serializers.CharField(source="meeting.group.short_name", read_only=True)
+    category_label = serializers.CharField(source="category.name", read_only=True)
+    owner_label = serializers.SerializerMethodField()
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The version your edit is based on (or send If-Match); a stale one is refused with 412.",
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "meeting",
+            "meeting_label",
+            "working_group",
+            "working_group_label",
+            "title",
+            "description",
+            "category",
+            "category_label",
+            "owner",
+            "owner_label",
+            "responsible_side",
+            "lead_agency",
+            "partner_counterpart",
+            "record_paragraph",
+            "follow_up_date",
+            "status",
+            "priority",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "version",
+        ]
+        read_only_fields = ["created_at", "updated_at", "closed_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["meeting"].queryset = permissions.manageable_meetings(request.user)
+            self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+
+    def get_owner_label(self, commitment) -> str:
+        return person(commitment.owner)
+
+    def validate(self, attrs):
+        attrs.pop("version", None)  # the view checks it; the model raises it
+        return super().validate(attrs)
+
+    def save_instance(self, commitment) -> None:
+        user = self.context["request"].user
+        if commitment.pk is None:
+            commitment.created_by = user
+            super().save_instance(commitment)
+        else:
+            commitment.save_versioned(self.context["expected_version"], user=user)
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    author_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["id", "commitment", "author", "author_label", "created_at", "text", "new_status", "source"]
+        read_only_fields = ["commitment", "author", "created_at"]
+
+    def get_author_label(self, update) -> str:
+        return person(update.author)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField(help_text="{working group id: role}")
+    commitments = serializers.SerializerMethodField(help_text="Your open commitments.")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "name", "email", "roles", "commitments"]
+        read_only_fields = fields
+
+    def get_name(self, user) -> str:
+        return person(user)
+
+    def get_roles(self, user) -> dict[str, str]:
+        return {str(group_id): role for group_id, role in permissions.group_roles(user).items()}
+
+    def get_commitments(self, user) -> list[dict]:
+        mine = (
+            Commitment.objects.visible_to(user)
+            .open()
+            .filter(owner=user)
+            .select_related("meeting__group", "category", "owner")
+        )
+        return CommitmentSerializer(mine, many=True, context=self.context).data

@@ -1,0 +1,170 @@
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import RetrieveAPIView
+from rest_framework.response import Response
+
+from commitments import permissions
+from commitments.api.permissions import TrackerPermission
+from commitments.api.serializers import (
+    CategorySerializer,
+    CommitmentSerializer,
+    MeSerializer,
+    ProgressUpdateSerializer,
+)
+from commitments.filters import CommitmentFilterSet
+from commitments.models import Category, Commitment, StaleVersionError
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag of the version your edit is based on, e.g. "3" (or send "version" in the body).',
+)
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: field errors."),
+    403: OpenApiResponse(description="Your role does not allow this change."),
+    404: OpenApiResponse(description="Not found, or not in your working groups."),
+    412: OpenApiResponse(CommitmentSerializer, description="Stale version: the current state is returned."),
+    428: OpenApiResponse(description="Send If-Match or version."),
+}
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Categories of commitments, in their order."""
+
+    serializer_class = CategorySerializer
+    queryset = Category.objects.all()
+    pagination_class = None
+
+
+class CommitmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Commitments of your working groups. Coordinators create and edit them; owners edit the status and
+    follow-up date of their own. Edits are checked against the version they were based on."""
+
+    serializer_class = CommitmentSerializer
+    permission_classes = [TrackerPermission]
+    filterset_class = CommitmentFilterSet
+
+    def get_queryset(self):
+        return Commitment.objects.visible_to(self.request.user).select_related("meeting__group", "category", "owner")
+
+    def retrieve(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        return self.with_etag(Response(self.get_serializer(commitment).data), commitment)
+
+    @extend_schema(parameters=[IF_MATCH], responses={200: CommitmentSerializer, **ERRORS})
+    def update(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        expected = self.expected_version(request)
+        if expected is None:
+            return Response(
+                {"detail": 'Say which version you edited: send If-Match: "<version>" or a "version" field.'},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        if expected != commitment.version:
+            return self.stale(commitment)
+        self.check_fields(request, commitment)
+        serializer = self.get_serializer(commitment, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        serializer.context["expected_version"] = expected
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except StaleVersionError:
+            commitment.refresh_from_db()
+            return self.stale(commitment)
+        return self.with_etag(Response(serializer.data), serializer.instance)
+
+    @extend_schema(parameters=[IF_MATCH], responses={200: CommitmentSerializer, **ERRORS})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(methods=["GET"], responses={200: ProgressUpdateSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"], request=ProgressUpdateSerializer, responses={201: ProgressUpdateSerializer, **ERRORS}
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="progress-updates",
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=ProgressUpdateSerializer,
+    )
+    def progress_updates(self, request, pk=None):
+        """The progress journal, newest first; owners and coordinators post to it."""
+        commitment = self.get_object()
+        if request.method == "GET":
+            updates = commitment.progress_updates.select_related("author").order_by("-created_at", "-pk")
+            return Response(ProgressUpdateSerializer(updates, many=True).data)
+        if not permissions.can_post_progress(request.user, commitment):
+            raise PermissionDenied("Only its owner and the group's coordinators post progress on a commitment.")
+        serializer = ProgressUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        update = commitment.post_progress(author=request.user, **serializer.validated_data)
+        return Response(ProgressUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+
+    def check_object_permissions(self, request, obj):
+        if self.action == "progress_updates":
+            return  # reading the journal is open to members; posting is checked in the action
+        super().check_object_permissions(request, obj)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def expected_version(request) -> int | None:
+        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        value = header or request.data.get("version")
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return -1  # never a version: answered as stale
+
+    def check_fields(self, request, commitment) -> None:
+        """An owner may change only some fields: say which, rather than ignore the rest."""
+        allowed = permissions.editable_fields(request.user, commitment)
+        if allowed is None:
+            return
+        current = self.get_serializer(commitment).data
+        refused = sorted(
+            name
+            for name, value in request.data.items()
+            if name != "version" and name in current and str(current[name]) != str(value)
+        )
+        refused = [name for name in refused if name not in allowed]
+        if refused:
+            raise PermissionDenied(f"As the owner you may change only {', '.join(allowed)}; not {', '.join(refused)}.")
+
+    def stale(self, commitment) -> Response:
+        response = Response(
+            {
+                "detail": f"Someone else saved this commitment: it is at version {commitment.version}. "
+                "Here is its current state; apply your change to it and send it again.",
+                "current": self.get_serializer(commitment).data,
+            },
+            status=status.HTTP_412_PRECONDITION_FAILED,
+        )
+        return self.with_etag(response, commitment)
+
+    @staticmethod
+    def with_etag(response: Response, commitment) -> Response:
+        response["ETag"] = f'"{commitment.version}"'
+        return response
+
+
+class MeView(RetrieveAPIView):
+    """You: your account, your roles in your working groups and your open commitments."""
+
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user

@@ -1,0 +1,71 @@
+"""The REST API's shared parts: pagination, model validation, and the one router of /api/v1/."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ModelCleanMixin:
+    """Runs the model's own clean() and constraints, so that the API refuses what the forms refuse (400)."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.instance or self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        try:
+            instance.full_clean(exclude=self.clean_exclude())
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+    def clean_exclude(self) -> list[str]:
+        """Fields the serializer does not set are left to the model's defaults."""
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        return [f.name for f in self.Meta.model._meta.fields if f.name not in writable]
+
+
+class TrackedModelSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    """Saves with the acting user in the audit history (token requests carry no user for the middleware)."""
+
+    def create(self, validated_data):
+        instance = self.Meta.model(**validated_data)
+        self.save_instance(instance)
+        return instance
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        self.save_instance(instance)
+        return instance
+
+    def save_instance(self, instance) -> None:
+        instance._history_user = self.context["request"].user
+        instance.save()
+
+
+def api_urls():
+    """The one router of /api/v1/ (kebab-case plural routes) and /api/v1/me/."""
+    from django.urls import path
+    from rest_framework.routers import DefaultRouter
+
+    from commitments.api.views import CategoryViewSet, CommitmentViewSet, MeView
+    from meetings.api.views import MeetingViewSet, WorkingGroupViewSet
+
+    router = DefaultRouter()
+    router.include_format_suffixes = False
+    router.register("working-groups", WorkingGroupViewSet, basename="working-group")
+    router.register("meetings", MeetingViewSet, basename="meeting")
+    router.register("categories", CategoryViewSet, basename="category")
+    router.register("commitments", CommitmentViewSet, basename="commitment")
+    patterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+    for pattern in patterns:
+        # The API authenticates by token or session itself and answers 401/403 rather than redirecting.
+        pattern.callback.login_required = False
+    return patterns

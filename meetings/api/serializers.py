@@ -1,0 +1,84 @@
+from rest_framework import serializers
+
+from commitments import permissions
+from config.api import TrackedModelSerializer
+from meetings.models import AgendaTopic, Meeting, Participant, WorkingGroup
+
+
+class WorkingGroupSerializer(serializers.ModelSerializer):
+    home_country = serializers.CharField(source="home_country.code", read_only=True)
+    partner_countries = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField(help_text="Your place in the group: Coordinator, Member or Superuser.")
+
+    class Meta:
+        model = WorkingGroup
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "slug",
+            "home_country",
+            "partner_countries",
+            "description",
+            "reminder_lead_days",
+            "is_active",
+            "role",
+        ]
+        read_only_fields = fields
+
+    def get_partner_countries(self, group) -> list[str]:
+        return [country.code for country in group.partner_countries]
+
+    def get_role(self, group) -> str:
+        return permissions.role_label(self.context["request"].user, group.pk)
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True)
+
+    class Meta:
+        model = Participant
+        fields = ["id", "name", "title", "organisation", "country", "role", "order"]
+        read_only_fields = fields
+
+
+class AgendaTopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaTopic
+        fields = ["id", "order", "title", "notes"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(TrackedModelSerializer):
+    group_label = serializers.CharField(source="group.short_name", read_only=True)
+    title = serializers.CharField(read_only=True)
+    dates_display = serializers.CharField(read_only=True)
+    participants = ParticipantSerializer(many=True, read_only=True)
+    agenda_topics = AgendaTopicSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "group",
+            "group_label",
+            "number",
+            "title",
+            "host_country",
+            "city",
+            "venue",
+            "start_date",
+            "end_date",
+            "dates_display",
+            "status",
+            "outcome_summary",
+            "record_reference",
+            "participants",
+            "agenda_topics",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["group"].queryset = permissions.coordinated_groups(request.user)

@@ -1,0 +1,297 @@
+"""The REST API: the same data, filters and permissions as the web UI."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from commitments.models import Commitment
+from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+
+PERSONAS = ["anonymous", "outsider", "member", "owner", "coordinator", "superuser"]
+
+# (url name, method): {persona: status}; "*" for the others.
+MATRIX = {
+    ("api:api-root", "get"): {"anonymous": 401, "*": 200},
+    ("api:me", "get"): {"anonymous": 401, "*": 200},
+    ("api:working-group-list", "get"): {"anonymous": 401, "*": 200},
+    ("api:working-group-detail", "get"): {"anonymous": 401, "outsider": 404, "*": 200},
+    ("api:category-list", "get"): {"anonymous": 401, "*": 200},
+    ("api:category-detail", "get"): {"anonymous": 401, "*": 200},
+    ("api:meeting-list", "get"): {"anonymous": 401, "*": 200},
+    ("api:meeting-list", "post"): {"anonymous": 401, "coordinator": 400, "superuser": 400, "*": 403},
+    ("api:meeting-detail", "get"): {"anonymous": 401, "outsider": 404, "*": 200},
+    ("api:meeting-detail", "patch"): {"anonymous": 401, "outsider": 404, "member": 403, "owner": 403, "*": 200},
+    ("api:meeting-detail", "put"): {"anonymous": 401, "outsider": 404, "member": 403, "owner": 403, "*": 400},
+    ("api:commitment-list", "get"): {"anonymous": 401, "*": 200},
+    ("api:commitment-list", "post"): {"anonymous": 401, "coordinator": 400, "superuser": 400, "*": 403},
+    ("api:commitment-detail", "get"): {"anonymous": 401, "outsider": 404, "*": 200},
+    # Without If-Match or version: 428 for whoever may edit.
+    ("api:commitment-detail", "patch"): {"anonymous": 401, "outsider": 404, "member": 403, "*": 428},
+    ("api:commitment-detail", "put"): {"anonymous": 401, "outsider": 404, "member": 403, "*": 428},
+    ("api:commitment-progress-updates", "get"): {"anonymous": 401, "outsider": 404, "*": 200},
+    ("api:commitment-progress-updates", "post"): {"anonymous": 401, "outsider": 404, "member": 403, "*": 400},
+}
+
+
+def api_url_names() -> set[str]:
+    [resolver] = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "api"]
+    return {f"api:{p.name}" for p in resolver.url_patterns if isinstance(p, URLPattern)}
+
+
+def test_every_endpoint_has_an_entry():
+    assert api_url_names() == {name for name, _ in MATRIX}
+
+
+@pytest.fixture
+def personas(outsider, member, owner, coordinator, superuser):
+    return {"outsider": outsider, "member": member, "owner": owner, "coordinator": coordinator, "superuser": superuser}
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def test_each_persona_gets_what_the_matrix_says(api, personas, meeting, owner, group):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner)
+    args = {
+        "working-group": group.pk,
+        "category": commitment.category_id,
+        "meeting": meeting.pk,
+        "commitment": commitment.pk,
+    }
+    unexpected, checked = [], 0
+    for (name, method), expectations in MATRIX.items():
+        base = name.removeprefix("api:").rsplit("-", 1)[0]
+        needs_pk = name.endswith(("-detail", "-progress-updates"))
+        url = reverse(name, args=[args[base.removesuffix("-progress")]] if needs_pk else [])
+        for persona in PERSONAS:
+            api.force_authenticate(personas.get(persona))
+            response = getattr(api, method)(url, {}, format="json")
+            expected = expectations.get(persona, expectations["*"])
+            checked += 1
+            if response.status_code != expected:
+                unexpected.append((name, method, persona, expected, response.status_code))
+    print(
+        f"API matrix: {len(MATRIX)} endpoint methods × {len(PERSONAS)} personas = {checked} requests, "
+        f"{len(unexpected)} unexpected"
+    )
+    assert unexpected == []
+
+
+# --- Filters: the UI's FilterSet --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("?owner=mine", {"Overdue one", "Later one"}),
+        ("?overdue=true", {"Overdue one"}),
+        ("?q=later", {"Later one"}),
+        ("?status=done", {"Done one"}),
+        ("?ordering=-title", None),
+    ],
+)
+def test_the_api_filters_like_the_list_page(api, meeting, owner, member, query, titles):
+    CommitmentFactory(meeting=meeting, owner=owner, title="Overdue one", follow_up_date="2020-01-01")
+    CommitmentFactory(meeting=meeting, owner=owner, title="Later one", follow_up_date="2099-01-01")
+    CommitmentFactory(meeting=meeting, owner=member, title="Done one", status="done")
+    api.force_authenticate(owner)
+    results = api.get(reverse("api:commitment-list") + query).json()["results"]
+    if titles is None:
+        assert [r["title"] for r in results] == ["Overdue one", "Later one", "Done one"]
+    else:
+        assert {r["title"] for r in results} == titles
+
+
+def test_a_bad_filter_is_a_400_with_the_field(api, owner):
+    api.force_authenticate(owner)
+    response = api.get(reverse("api:commitment-list") + "?follow_up_before=soon")
+    assert response.status_code == 400
+    assert "follow_up_before" in response.json()
+
+
+def test_pages_have_a_maximum_size(api, owner, meeting):
+    CommitmentFactory.create_batch(3, meeting=meeting)
+    api.force_authenticate(owner)
+    body = api.get(reverse("api:commitment-list") + "?page_size=1000").json()
+    assert body["count"] == 3
+
+
+# --- Editing with versions ----------------------------------------------------------------------
+
+
+def test_the_etag_flow(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    response = api.get(url)
+    assert response["ETag"] == '"1"'
+    response = api.patch(url, {"lead_agency": "Ministry of Home Affairs"}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200
+    assert response["ETag"] == '"2"'
+    stale = api.patch(url, {"lead_agency": "NIA"}, HTTP_IF_MATCH='"1"')
+    assert stale.status_code == 412
+    assert stale.json()["current"]["lead_agency"] == "Ministry of Home Affairs"
+    assert stale.json()["current"]["version"] == 2
+    assert api.patch(url, {"lead_agency": "NIA"}).status_code == 428
+    assert api.patch(url, {"lead_agency": "NIA", "version": 2}).status_code == 200
+    commitment.refresh_from_db()
+    assert (commitment.lead_agency, commitment.version) == ("NIA", 3)
+    assert commitment.history.first().history_user == coordinator
+
+
+def test_an_owner_changes_status_and_follow_up_only(api, commitment, owner, member):
+    api.force_authenticate(owner)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    refused = api.patch(url, {"title": "Renamed", "owner": member.pk, "status": "done", "version": 1})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "As the owner you may change only status, follow_up_date; not owner, title."
+    assert (
+        api.patch(
+            url, {"status": "in_progress", "follow_up_date": "2027-01-15", "owner": owner.pk, "version": 1}
+        ).status_code
+        == 200
+    )
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.title) == ("in_progress", commitment.title)
+
+
+def test_bad_input_is_a_400_with_field_errors_and_nothing_saved(api, meeting, coordinator, outsider):
+    api.force_authenticate(coordinator)
+    response = api.post(
+        reverse("api:commitment-list"),
+        {
+            "meeting": meeting.pk,
+            "title": "",
+            "category": 999,
+            "owner": outsider.pk,
+            "status": "finished",
+            "follow_up_date": "31/02/2026",
+        },
+    )
+    assert response.status_code == 400
+    assert {"title", "category", "status", "follow_up_date"} <= set(response.json())
+    assert not Commitment.objects.exists()
+    response = api.post(
+        reverse("api:commitment-list"),
+        {
+            "meeting": meeting.pk,
+            "title": "Joint research",
+            "category": 3,
+            "owner": outsider.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert "owner" in response.json()
+
+
+def test_a_meeting_ending_before_it_starts_is_a_400(api, group, coordinator):
+    api.force_authenticate(coordinator)
+    response = api.post(
+        reverse("api:meeting-list"),
+        {
+            "group": group.pk,
+            "number": 10,
+            "host_country": "IN",
+            "status": "scheduled",
+            "start_date": "2027-03-12",
+            "end_date": "2027-03-11",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {"end_date": ["The end date cannot be before the start date."]}
+
+
+def test_a_coordinator_creates_a_commitment(api, meeting, coordinator, owner):
+    api.force_authenticate(coordinator)
+    response = api.post(
+        reverse("api:commitment-list"),
+        {
+            "meeting": meeting.pk,
+            "title": "Joint research on radicalization",
+            "category": 3,
+            "owner": owner.pk,
+        },
+    )
+    assert response.status_code == 201
+    commitment = Commitment.objects.get()
+    assert response.json()["working_group"] == meeting.group_id
+    assert commitment.created_by == coordinator
+    assert commitment.history.first().history_user == coordinator
+
+
+def test_progress_posted_through_the_api_changes_the_status(api, commitment, owner):
+    api.force_authenticate(owner)
+    url = reverse("api:commitment-progress-updates", args=[commitment.pk])
+    response = api.post(url, {"text": "Calendar agreed.", "new_status": "in_progress"})
+    assert response.status_code == 201
+    assert response.json()["author"] == owner.pk
+    commitment.refresh_from_db()
+    assert commitment.status == "in_progress"
+    assert [u["text"] for u in api.get(url).json()] == ["Calendar agreed."]
+
+
+# --- Authentication ----------------------------------------------------------------------------------
+
+
+def test_a_token_from_the_settings_page_opens_the_api_until_revoked(client, owner):
+    client.force_login(owner)
+    client.post(reverse("api-token"), {"action": "create"})
+    token = Token.objects.get(user=owner).key
+    api = APIClient()
+    response = api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200
+    assert response.json()["username"] == "owner"
+    client.post(reverse("api-token"), {"action": "revoke"})
+    assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_session_writes_need_the_csrf_token(commitment, coordinator):
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(coordinator)
+    response = api.patch(reverse("api:commitment-detail", args=[commitment.pk]), {"version": 1}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_me_lists_my_roles_and_open_commitments(api, commitment, owner, group):
+    api.force_authenticate(owner)
+    body = api.get(reverse("api:me")).json()
+    assert body["roles"] == {str(group.pk): "member"}
+    assert [c["id"] for c in body["commitments"]] == [commitment.pk]
+
+
+# --- Query counts and schema -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["api:commitment-list", "api:meeting-list", "api:working-group-list"])
+def test_list_endpoints_do_not_grow_with_rows(api, group, owner, name):
+    api.force_authenticate(owner)
+
+    def count() -> int:
+        api.force_authenticate(type(owner).objects.get(pk=owner.pk))  # a fresh user, as each request has
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(reverse(name)).status_code == 200
+        return len(queries)
+
+    meeting = MeetingFactory(group=group, number=1)
+    ProgressUpdateFactory(commitment=CommitmentFactory(meeting=meeting, owner=owner), author=owner)
+    one = count()
+    for n in range(2, 101):
+        meeting = MeetingFactory(group=group, number=n) if n % 10 == 0 else meeting
+        CommitmentFactory(meeting=meeting, owner=owner)
+    many = count()
+    print(f"{name}: {one} queries for 1 row, {many} for 100")
+    assert one == many
+
+
+def test_the_openapi_schema_validates(db):
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    assert "/api/v1/commitments/{id}/progress-updates/" in out.getvalue()
