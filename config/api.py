@@ -69,3 +69,33 @@ def api_urls():
         # The API authenticates by token or session itself and answers 401/403 rather than redirecting.
         pattern.callback.login_required = False
     return patterns
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": 'An error: {"detail": "…"}, or the errors by field: {"field": ["…"]}.',
+    "additionalProperties": True,
+}
+ERROR_RESPONSES = {
+    "400": "Invalid input or filter: the errors by field.",
+    "401": "No valid credentials (session or token).",
+    "403": "Your role does not allow this, or a CSRF token is missing.",
+    "404": "Not found, not in your working groups, or a page past the last.",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the errors it can answer."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
         "MeetingStatusEnum": "meetings.models.MeetingStatus",

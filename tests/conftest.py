@@ -5,9 +5,13 @@ The personas of one working group (the India–Uzbekistan JWG on Counter Terrori
 `outsider` belongs only to another group; `superuser` sees everything.
 """
 
+import datetime
+
 import pytest
+import time_machine
 from django.test import override_settings
 
+from commitments.models import Category, Commitment
 from meetings.models import Membership
 from tests.factories import (
     CommitmentFactory,
@@ -16,6 +20,7 @@ from tests.factories import (
     UserFactory,
     WorkingGroupFactory,
 )
+from tests.filter_cases import DAY, TODAY
 from tests.smtp import SMTPServer
 
 PASSWORD = "correct horse battery staple"
@@ -108,6 +113,45 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 10
     yield server
     server.stop()
+
+
+@pytest.fixture
+def filter_rows(meeting, owner, member, group):
+    """Commitments that differ in one filterable attribute each (see tests/filter_cases.py), seen on TODAY."""
+    traveller = time_machine.travel(datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=datetime.UTC))
+    traveller.start()
+    research = Category.objects.get(slug="research")
+    other_meeting = MeetingFactory(group=group, number=8, start_date=datetime.date(2019, 7, 16), end_date=None)
+    yield {
+        "mine_overdue": CommitmentFactory(
+            meeting=meeting, owner=owner, follow_up_date=TODAY - DAY, title="Share intelligence on movements"
+        ),
+        "mine_later": CommitmentFactory(
+            meeting=meeting,
+            owner=owner,
+            follow_up_date=TODAY + 30 * DAY,
+            title="Joint training programmes",
+            lead_agency="Ministry of Home Affairs",
+        ),
+        "research": CommitmentFactory(
+            meeting=meeting,
+            owner=member,
+            category=research,
+            follow_up_date=TODAY + 10 * DAY,
+            title="Joint research",
+            description="Drivers of radicalization",
+            responsible_side=Commitment.Side.PARTNER,
+        ),
+        "no_owner": CommitmentFactory(meeting=meeting, owner=None, follow_up_date=None, title="Best practices"),
+        "done": CommitmentFactory(
+            meeting=other_meeting,
+            owner=member,
+            status=Commitment.Status.DONE,
+            follow_up_date=TODAY - 100 * DAY,
+            title="Threat assessment",
+        ),
+    }
+    traveller.stop()
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ class CommitmentSerializer(TrackedModelSerializer):
     working_group_label = serializers.CharField(source="meeting.group.short_name", read_only=True)
     category_label = serializers.CharField(source="category.name", read_only=True)
     owner_label = serializers.SerializerMethodField()
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
     version = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -118,3 +117,11 @@ class MeSerializer(serializers.ModelSerializer):
             .select_related("meeting__group", "category", "owner")
         )
         return CommitmentSerializer(mine, many=True, context=self.context).data
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class StaleSerializer(DetailSerializer):
+    current = CommitmentSerializer()

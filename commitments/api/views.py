@@ -11,8 +11,10 @@ from commitments.api.permissions import TrackerPermission
 from commitments.api.serializers import (
     CategorySerializer,
     CommitmentSerializer,
+    DetailSerializer,
     MeSerializer,
     ProgressUpdateSerializer,
+    StaleSerializer,
 )
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Category, Commitment, StaleVersionError
@@ -23,12 +25,9 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description='The ETag of the version your edit is based on, e.g. "3" (or send "version" in the body).',
 )
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: field errors."),
-    403: OpenApiResponse(description="Your role does not allow this change."),
-    404: OpenApiResponse(description="Not found, or not in your working groups."),
-    412: OpenApiResponse(CommitmentSerializer, description="Stale version: the current state is returned."),
-    428: OpenApiResponse(description="Send If-Match or version."),
+ERRORS = {  # 400, 401, 403 and 404 are documented for every operation by config.api.document_errors
+    412: OpenApiResponse(StaleSerializer, description="Stale version: the current state is returned."),
+    428: OpenApiResponse(DetailSerializer, description="Send If-Match or version."),
 }
 
 

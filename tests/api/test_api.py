@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from commitments.models import Commitment
 from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+from tests.filter_cases import FILTER_CASES, filter_query
 
 PERSONAS = ["anonymous", "outsider", "member", "owner", "coordinator", "superuser"]
 
@@ -108,6 +109,14 @@ def test_the_api_filters_like_the_list_page(api, meeting, owner, member, query, 
         assert [r["title"] for r in results] == ["Overdue one", "Later one", "Done one"]
     else:
         assert {r["title"] for r in results} == titles
+
+
+@pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
+def test_each_filter_of_the_list_page_works_in_the_api(api, owner, filter_rows, group, query, expected):
+    api.force_authenticate(owner)
+    url = reverse("api:commitment-list") + filter_query(query, filter_rows, group)
+    by_pk = {c.pk: name for name, c in filter_rows.items()}
+    assert {by_pk[r["id"]] for r in api.get(url).json()["results"]} == expected
 
 
 def test_a_bad_filter_is_a_400_with_the_field(api, owner):

@@ -4,8 +4,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.models import Commitment, ProgressUpdate
 from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, commitment_form_data
+from tests.filter_cases import FILTER_CASES
 
 TODAY = datetime.date(2026, 11, 28)
 DAY = datetime.timedelta(days=1)
@@ -83,84 +84,28 @@ def test_the_latest_progress_updates_are_on_the_dashboard(login, commitment, own
 # --- Commitment list and its filters ----------------------------------------------------------
 
 
-@pytest.fixture
-def rows(meeting, owner, member, group):
-    """Commitments that differ in one filterable attribute each."""
-    research = Category.objects.get(slug="research")
-    other_meeting = MeetingFactory(group=group, number=8, start_date=datetime.date(2019, 7, 16), end_date=None)
-    return {
-        "mine_overdue": CommitmentFactory(
-            meeting=meeting, owner=owner, follow_up_date=TODAY - DAY, title="Share intelligence on movements"
-        ),
-        "mine_later": CommitmentFactory(
-            meeting=meeting,
-            owner=owner,
-            follow_up_date=TODAY + 30 * DAY,
-            title="Joint training programmes",
-            lead_agency="Ministry of Home Affairs",
-        ),
-        "research": CommitmentFactory(
-            meeting=meeting,
-            owner=member,
-            category=research,
-            follow_up_date=TODAY + 10 * DAY,
-            title="Joint research",
-            description="Drivers of radicalization",
-            responsible_side=Commitment.Side.PARTNER,
-        ),
-        "no_owner": CommitmentFactory(meeting=meeting, owner=None, follow_up_date=None, title="Best practices"),
-        "done": CommitmentFactory(
-            meeting=other_meeting,
-            owner=member,
-            status=Commitment.Status.DONE,
-            follow_up_date=TODAY - 100 * DAY,
-            title="Threat assessment",
-        ),
-    }
-
-
-def listed(client, query: str, rows) -> set[str]:
+def listed(client, query: str, filter_rows) -> set[str]:
     response = client.get(reverse("commitments:list") + query)
     assert response.status_code == 200
-    by_pk = {c.pk: name for name, c in rows.items()}
+    by_pk = {c.pk: name for name, c in filter_rows.items()}
     return {by_pk[c.pk] for c in response.context["object_list"]}
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("", {"mine_overdue", "mine_later", "research", "no_owner", "done"}),
-        ("?owner=mine", {"mine_overdue", "mine_later"}),
-        ("?owner=none", {"no_owner"}),
-        ("?overdue=true", {"mine_overdue"}),
-        ("?owner=mine&overdue=true", {"mine_overdue"}),
-        ("?status=done", {"done"}),
-        ("?status=open&status=in_progress", {"mine_overdue", "mine_later", "research", "no_owner"}),
-        ("?category=CATEGORY", {"research"}),
-        ("?responsible_side=partner", {"research"}),
-        ("?follow_up_after=2026-12-01", {"mine_later", "research"}),
-        ("?follow_up_before=2026-11-28", {"mine_overdue", "done"}),
-        ("?q=radicalization", {"research"}),
-        ("?q=home+affairs", {"mine_later"}),
-        ("?q=JOINT", {"mine_later", "research"}),
-        ("?meeting=MEETING", {"done"}),
-        ("?group=GROUP", {"mine_overdue", "mine_later", "research", "no_owner", "done"}),
-    ],
-)
-def test_each_filter_narrows_the_list(login, owner, rows, group, query, expected):
+@pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
+def test_each_filter_narrows_the_list(login, owner, filter_rows, group, query, expected):
     query = (
-        query.replace("CATEGORY", str(rows["research"].category_id))
-        .replace("MEETING", str(rows["done"].meeting_id))
+        query.replace("CATEGORY", str(filter_rows["research"].category_id))
+        .replace("MEETING", str(filter_rows["done"].meeting_id))
         .replace("GROUP", str(group.pk))
     )
-    assert listed(login(owner), query, rows) == expected
+    assert listed(login(owner), query, filter_rows) == expected
 
 
-def test_the_owner_filter_takes_a_person(login, owner, member, rows):
-    assert listed(login(owner), f"?owner={member.pk}", rows) == {"research", "done"}
+def test_the_owner_filter_takes_a_person(login, owner, member, filter_rows):
+    assert listed(login(owner), f"?owner={member.pk}", filter_rows) == {"research", "done"}
 
 
-def test_the_list_is_sorted_by_follow_up_date_undated_last(login, owner, rows):
+def test_the_list_is_sorted_by_follow_up_date_undated_last(login, owner, filter_rows):
     response = login(owner).get(reverse("commitments:list"))
     titles = [c.title for c in response.context["object_list"]]
     assert titles == [
@@ -172,7 +117,7 @@ def test_the_list_is_sorted_by_follow_up_date_undated_last(login, owner, rows):
     ]
 
 
-def test_columns_sort_both_ways(login, owner, rows):
+def test_columns_sort_both_ways(login, owner, filter_rows):
     client = login(owner)
     ascending = [c.title for c in client.get(reverse("commitments:list") + "?ordering=title").context["object_list"]]
     descending = [c.title for c in client.get(reverse("commitments:list") + "?ordering=-title").context["object_list"]]
@@ -180,7 +125,7 @@ def test_columns_sort_both_ways(login, owner, rows):
     assert descending == list(reversed(ascending))
 
 
-def test_a_bad_filter_value_gets_a_clear_message_and_no_rows(login, owner, rows):
+def test_a_bad_filter_value_gets_a_clear_message_and_no_rows(login, owner, filter_rows):
     response = login(owner).get(reverse("commitments:list") + "?follow_up_before=not-a-date")
     assert response.status_code == 200
     assert list(response.context["object_list"]) == []
@@ -188,10 +133,10 @@ def test_a_bad_filter_value_gets_a_clear_message_and_no_rows(login, owner, rows)
     assert "Enter a valid date." in response.content.decode()
 
 
-def test_the_list_shows_nothing_of_other_groups(login, outsider, rows):
+def test_the_list_shows_nothing_of_other_groups(login, outsider, filter_rows):
     response = login(outsider).get(reverse("commitments:list"))
     assert list(response.context["object_list"]) == []
-    response = login(outsider).get(reverse("commitments:list") + f"?meeting={rows['done'].meeting_id}")
+    response = login(outsider).get(reverse("commitments:list") + f"?meeting={filter_rows['done'].meeting_id}")
     assert list(response.context["object_list"]) == []
 
 
