@@ -167,8 +167,9 @@ def test_an_owner_changes_status_and_follow_up_only(api, commitment, owner, memb
         ).status_code
         == 200
     )
+    title = commitment.title
     commitment.refresh_from_db()
-    assert (commitment.status, commitment.title) == ("in_progress", commitment.title)
+    assert (commitment.status, commitment.title, commitment.owner) == ("in_progress", title, owner)
 
 
 def test_bad_input_is_a_400_with_field_errors_and_nothing_saved(api, meeting, coordinator, outsider):
