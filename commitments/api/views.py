@@ -2,7 +2,7 @@ from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 
@@ -129,17 +129,19 @@ class CommitmentViewSet(
             return -1  # never a version: answered as stale
 
     def check_fields(self, request, commitment) -> None:
-        """An owner may change only some fields: say which, rather than ignore the rest."""
-        allowed = permissions.editable_fields(request.user, commitment)
-        if allowed is None:
-            return
-        current = self.get_serializer(commitment).data
-        refused = sorted(
+        """Refuse, rather than ignore, a change to a field the user may not change."""
+        serializer = self.get_serializer(commitment)
+        current = serializer.data
+        changed = sorted(
             name
             for name, value in request.data.items()
             if name != "version" and name in current and str(current[name]) != str(value)
         )
-        refused = [name for name in refused if name not in allowed]
+        read_only = [name for name in changed if serializer.fields[name].read_only]
+        if read_only:
+            raise ValidationError({name: ["This field is read-only."] for name in read_only})
+        allowed = permissions.editable_fields(request.user, commitment)
+        refused = [name for name in changed if allowed is not None and name not in allowed]
         if refused:
             raise PermissionDenied(f"As the owner you may change only {', '.join(allowed)}; not {', '.join(refused)}.")
 

@@ -172,6 +172,18 @@ def test_an_owner_changes_status_and_follow_up_only(api, commitment, owner, memb
     assert (commitment.status, commitment.title, commitment.owner) == ("in_progress", title, owner)
 
 
+def test_read_only_fields_are_refused_not_ignored(api, commitment, coordinator, other_group):
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    response = api.patch(url, {"working_group": other_group.pk, "created_by": coordinator.pk, "version": 1})
+    assert response.status_code == 400
+    assert response.json() == {
+        "created_by": ["This field is read-only."],
+        "working_group": ["This field is read-only."],
+    }
+    assert api.patch(url, {"working_group": commitment.meeting.group_id, "version": 1}).status_code == 200
+
+
 def test_bad_input_is_a_400_with_field_errors_and_nothing_saved(api, meeting, coordinator, outsider):
     api.force_authenticate(coordinator)
     response = api.post(
