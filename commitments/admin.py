@@ -4,7 +4,15 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.forms import VersionedCommitmentForm
-from commitments.models import Category, Commitment, ProgressUpdate, Reminder
+from commitments.models import (
+    BriefSnapshot,
+    CalendarFeed,
+    Category,
+    Commitment,
+    NotificationPreference,
+    ProgressUpdate,
+    Reminder,
+)
 from commitments.notifications import retry_reminders
 from commitments.permissions import can_administer, coordinated_groups
 from meetings.admin import GroupScopedAdminMixin
@@ -215,3 +223,45 @@ class ReminderAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = retry_reminders(queryset)
         self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "due_soon", "overdue"]
+    list_select_related = ["user"]
+    list_filter = ["due_soon", "overdue"]
+    search_fields = ["user__username", "user__email", "user__last_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "user__last_name"]
+    readonly_fields = ["token", "created_at"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    @admin.action(description="Give the selected calendars a new address (the old one stops working)")
+    def revoke(self, request, queryset):
+        for feed in queryset:
+            feed.revoke()
+        self.message_user(request, f"{queryset.count()} calendar address(es) replaced.", messages.SUCCESS)
+
+
+@admin.register(BriefSnapshot)
+class BriefSnapshotAdmin(admin.ModelAdmin):
+    """Frozen briefs: kept as they were frozen, so read-only."""
+
+    list_display = ["meeting", "frozen_by", "frozen_at"]
+    list_select_related = ["meeting__group", "frozen_by"]
+    list_filter = ["meeting__group"]
+    date_hierarchy = "frozen_at"
+    readonly_fields = ["meeting", "data", "frozen_by", "frozen_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

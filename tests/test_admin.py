@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from commitments.models import Commitment, ProgressUpdate
+from commitments.brief import build_brief
+from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, ProgressUpdate
 from meetings.models import Meeting, WorkingGroup
 from tests.factories import CommitmentFactory, MeetingFactory, WorkingGroupFactory, commitment_form_data
 
@@ -21,6 +22,10 @@ def demo(db):
     Group.objects.create(name="Desk officers")
     users = {user.username: user for user in get_user_model().objects.all()}
     Token.objects.create(user=users["owner"])
+    CalendarFeed.objects.create(user=users["owner"])
+    NotificationPreference.objects.create(user=users["owner"], overdue=False)
+    tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
+    BriefSnapshot.objects.create(meeting=tenth, data=build_brief(tenth), frozen_by=users["coordinator"])
     return users
 
 
@@ -307,3 +312,13 @@ def test_the_meeting_changelist_runs_a_constant_number_of_queries(group, superus
         CommitmentFactory(meeting=MeetingFactory(group=group))
     many = count_queries(client, admin_url(Meeting, "changelist"))
     assert one == many
+
+
+def test_the_admin_gives_a_calendar_a_new_address(demo, client):
+    feed = CalendarFeed.objects.get(user=demo["owner"])
+    old_token = feed.token
+    client.force_login(demo["admin"])
+    client.post(admin_url(CalendarFeed, "changelist"), {"action": "revoke", "_selected_action": [feed.pk]})
+    feed.refresh_from_db()
+    assert feed.token != old_token
+    assert client.get(f"/calendar/{old_token}.ics").status_code == 404
