@@ -55,6 +55,7 @@ test: $(VENV)/.dev node_modules/.installed chromium
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit --quiet --recursive config meetings commitments --severity-level medium
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

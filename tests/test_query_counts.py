@@ -41,6 +41,7 @@ def count(client, url: str) -> int:
 )
 def test_list_pages_do_not_grow_with_rows(login, group, owner, url, expected):
     client = login(owner)
+    client.get("/")  # the session's first request records its start: a write the later ones skip
     add_rows(group, owner, 1)
     one = count(client, url)
     add_rows(group, owner, 99, first=1)

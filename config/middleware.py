@@ -1,0 +1,45 @@
+"""Security middleware of our own: pages that must not be cached, and session lifetimes."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
+
+SESSION_STARTED = "tracker_session_started"
+SESSION_SEEN = "tracker_session_seen"
+SEEN_RESOLUTION = 60  # seconds: the idle timeout is counted to the minute
+
+
+class NoStoreForAuthenticatedMiddleware:
+    """Pages for a logged-in user hold working-group data: no browser or proxy may keep a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session idle for SESSION_IDLE_TIMEOUT seconds, or older than SESSION_COOKIE_AGE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault(SESSION_STARTED, now)
+            seen = request.session.get(SESSION_SEEN, now)
+            if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+            if now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in request.session:
+                request.session[SESSION_SEEN] = now  # a session write, so not on every request
+        return self.get_response(request)

@@ -1,0 +1,107 @@
+"""Headers, caching, session lifetimes and the deploy check."""
+
+import datetime
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import time_machine
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_every_kind_of_page_carries_the_security_headers(login, owner, commitment, client):
+    responses = [client.get(reverse("login"))]
+    client = login(owner)
+    responses += [client.get(url) for url in ["/", commitment.get_absolute_url(), "/api/v1/me/", "/api/docs/"]]
+    for response in responses:
+        csp = response["Content-Security-Policy"]
+        script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+        assert script_src.split() == ["script-src", "'self'"]  # no inline script, no eval, no CDN
+        assert "frame-ancestors 'none'" in csp
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_for_a_logged_in_user_are_not_stored(login, owner):
+    response = login(owner).get("/")
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_pages_contain_no_inline_script(login, owner, commitment):
+    client = login(owner)
+    for url in ["/", commitment.get_absolute_url(), "/api/docs/", reverse("commitments:list")]:
+        content = client.get(url).content.decode()
+        assert "<script>" not in content
+        assert all('src="' in tag or 'type="application/json"' in tag for tag in content.split("<script")[1:]), url
+
+
+def log_in_for_real(client) -> None:
+    assert client.post(reverse("login"), {"username": "owner", "password": PASSWORD}).status_code == 302
+
+
+def test_an_idle_session_ends(client, owner):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        assert client.get("/").status_code == 200
+        traveller.shift(datetime.timedelta(minutes=29))
+        assert client.get("/").status_code == 200
+        traveller.shift(datetime.timedelta(minutes=31))
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+        assert client.get("/").status_code == 302  # the session is over, not just this request
+
+
+def test_a_session_ends_after_its_maximum_age_even_when_active(client, owner):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 8, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        for _ in range(12 * 3):  # a request every 20 minutes for 12 hours
+            assert client.get("/").status_code == 200
+            traveller.shift(datetime.timedelta(minutes=20))
+        traveller.shift(datetime.timedelta(minutes=1))  # 12 hours and a minute after logging in
+        assert client.get("/").status_code == 302
+
+
+def test_login_gives_a_new_session_key_and_logout_ends_it(client, owner):
+    client.get(reverse("login"))
+    before = client.cookies.get("sessionid")
+    log_in_for_real(client)
+    key = client.cookies["sessionid"].value
+    assert before is None or before.value != key
+    client.post(reverse("logout"))
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_deactivated_user_is_out_at_the_next_request(client, owner):
+    log_in_for_real(client)
+    owner.is_active = False
+    owner.save()
+    assert client.get("/").status_code == 302
+
+
+def test_the_deploy_check_passes_with_the_production_settings_of_the_readme():
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "commitments.intranet.example",
+        "BEHIND_TLS_PROXY": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
