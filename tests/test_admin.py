@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -22,6 +23,9 @@ def demo(db):
     Group.objects.create(name="Desk officers")
     users = {user.username: user for user in get_user_model().objects.all()}
     Token.objects.create(user=users["owner"])
+    browser = Client()  # a failed and a good login, for the login records (django-axes)
+    browser.post(reverse("login"), {"username": "member", "password": "wrong"})
+    browser.post(reverse("login"), {"username": "owner", "password": "demo-password-for-tests"})
     CalendarFeed.objects.create(user=users["owner"])
     NotificationPreference.objects.create(user=users["owner"], overdue=False)
     tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")

@@ -105,3 +105,43 @@ def test_the_deploy_check_passes_with_the_production_settings_of_the_readme():
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_repeated_failed_logins_lock_out_with_429_then_cool_off(client, owner, caplog):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        for _ in range(4):
+            assert client.post(reverse("login"), {"username": "owner", "password": "wrong"}).status_code == 200
+        fifth = client.post(reverse("login"), {"username": "owner", "password": "wrong"})
+        assert fifth.status_code == 429  # the fifth failure locks out
+        locked = client.post(reverse("login"), {"username": "owner", "password": PASSWORD})
+        assert locked.status_code == 429
+        assert "Too many failed logins" in locked.content.decode()
+        traveller.shift(datetime.timedelta(minutes=16))
+        log_in_for_real(client)
+    assert "login failed user=owner" in caplog.text
+    assert "login user=owner" in caplog.text
+
+
+def test_another_address_is_not_locked_out_by_someone_elses_failures(client, owner):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "owner", "password": "wrong"}, REMOTE_ADDR="10.9.9.9")
+    assert (
+        client.post(reverse("login"), {"username": "owner", "password": PASSWORD}, REMOTE_ADDR="10.1.1.1").status_code
+        == 302
+    )
+
+
+def test_the_client_address_comes_only_from_a_trusted_proxy(rf, settings):
+    from config.middleware import client_ip
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    spoofed = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(spoofed) == "10.0.0.5"
+    proxied = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.1.1")
+    assert client_ip(proxied) == "10.1.1.1"  # what the proxy appended, not what the client claimed
+
+
+def test_logout_is_logged(client, owner, caplog):
+    log_in_for_real(client)
+    client.post(reverse("logout"))
+    assert "logout user=owner" in caplog.text

@@ -13,7 +13,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def django_settings(**environ) -> subprocess.CompletedProcess:
     """Load the settings in a fresh interpreter with only these variables set."""
-    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", **environ}
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING", **environ}
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
         "from django.conf import settings as s; "
