@@ -70,9 +70,9 @@ class CommitmentAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
     form = VersionedCommitmentForm
     list_display = ["title", "meeting", "category", "owner_or_warning", "status", "follow_up_date", "priority"]
     list_select_related = ["meeting__group", "category", "owner"]
-    list_filter = ["status", "category", "meeting__group", "responsible_side", "priority", HasOwnerFilter]
+    list_filter = ["status", "category", "meeting__group", "responsible_side", "priority", "restricted", HasOwnerFilter]
     search_fields = ["title", "description", "lead_agency", "partner_counterpart", "record_paragraph"]
-    autocomplete_fields = ["meeting", "owner"]
+    autocomplete_fields = ["meeting", "owner", "access_granted_to"]
     date_hierarchy = "follow_up_date"
     readonly_fields = ["created_by", "created_at", "updated_at", "closed_at", "version"]
     inlines = [ProgressUpdateInline]
@@ -84,6 +84,7 @@ class CommitmentAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
             {"fields": ["owner", "responsible_side", "lead_agency", "partner_counterpart", "follow_up_date"]},
         ),
         ("Status", {"fields": ["status", "priority", "expected_version"]}),
+        ("Need to know", {"fields": ["restricted", "access_granted_to"]}),
         ("Record", {"fields": ["created_by", "created_at", "updated_at", "closed_at", "version"]}),
     ]
 

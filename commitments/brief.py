@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from commitments import permissions
+from commitments.exports import safe
 from commitments.models import Category, Commitment, ProgressUpdate
 from meetings.models import Meeting
 
@@ -32,6 +34,8 @@ CSV_COLUMNS = [
     ("latest_update_date", "Update date"),
     ("latest_update_source", "Source"),
     ("changes_text", "Since the previous meeting"),
+    ("reference", "Reference"),
+    ("restricted_label", "Restricted"),
 ]
 
 
@@ -95,13 +99,10 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
         latest.setdefault(update.commitment_id, update)
 
     sections: dict[str, list[dict]] = {}
-    by_status, by_category = Counter(), Counter()
     for commitment in commitments:
         status = status_now.get(commitment.pk, commitment.status)
         line = _line(commitment, status, latest.get(commitment.pk), previous, status_then, since, as_of_day)
         sections.setdefault(commitment.category.name, []).append(line)
-        by_status[line["status_label"]] += 1
-        by_category[commitment.category.name] += 1
 
     categories = [c.name for c in Category.objects.all() if c.name in sections]
     return {
@@ -120,11 +121,45 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
         else None,
         "as_of": _date(as_of_day),
         "past": past,
-        "total": len(commitments),
-        "by_status": [(label, by_status[label]) for _, label in Commitment.Status.choices],
-        "by_category": [(name, by_category[name]) for name in categories],
-        "sections": [{"category": name, "lines": sections[name]} for name in categories],
+        **_totals([{"category": name, "lines": sections[name]} for name in categories]),
     }
+
+
+def _totals(sections: list[dict]) -> dict:
+    """The sections of a brief with their counts: in all, by status and by category."""
+    by_status = Counter(line["status_label"] for section in sections for line in section["lines"])
+    return {
+        "total": sum(by_status.values()),
+        "by_status": [(label, by_status[label]) for _, label in Commitment.Status.choices],
+        "by_category": [(section["category"], len(section["lines"])) for section in sections],
+        "sections": sections,
+    }
+
+
+def for_reader(brief: dict, user, group_id: int) -> dict:
+    """The brief as a user may read it: without the restricted commitments they may not see.
+
+    A frozen brief is filtered as it is read, by the commitments' access today; a line whose
+    commitment has since been deleted is kept only if it was not restricted, or for the
+    group's coordinators.
+    """
+    ids = [line["id"] for line in brief_lines(brief)]
+    visible = set(Commitment.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if len(visible) == len(ids):
+        return brief
+    existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    coordinator = permissions.can_manage_group(user, group_id)
+
+    def shown(line: dict) -> bool:
+        if line["id"] in visible:
+            return True
+        return line["id"] not in existing and (coordinator or not line.get("restricted", False))
+
+    sections = [
+        {"category": section["category"], "lines": [line for line in section["lines"] if shown(line)]}
+        for section in brief["sections"]
+    ]
+    return {**brief, **_totals([section for section in sections if section["lines"]])}
 
 
 def _line(commitment, status, update, previous, status_then, since, today) -> dict:
@@ -145,6 +180,8 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
         changes.append("no update since the previous meeting" if previous else "no update yet")
     return {
         "id": commitment.pk,
+        "reference": commitment.reference,
+        "restricted": commitment.restricted,
         "title": commitment.title,
         "url": settings.SITE_URL + commitment.get_absolute_url(),
         "agreed_at": commitment.meeting.title,
@@ -167,7 +204,7 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
 def brief_lines(brief: dict):
     for section in brief["sections"]:
         for line in section["lines"]:
-            yield {**line, "category": section["category"]}
+            yield {**line, "category": section["category"], "restricted_label": "yes" if line.get("restricted") else ""}
 
 
 def brief_csv(brief: dict) -> str:
@@ -175,7 +212,7 @@ def brief_csv(brief: dict) -> str:
     writer = csv.writer(out)
     writer.writerow([label for _, label in CSV_COLUMNS])
     for line in brief_lines(brief):
-        writer.writerow([line[key] for key, _ in CSV_COLUMNS])
+        writer.writerow([safe(line.get(key, "")) for key, _ in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -252,7 +289,11 @@ def brief_docx(brief: dict) -> bytes:
             cell.text = text
         for line in section["lines"]:
             cells = table.add_row().cells
-            cells[0].text = line["title"] + (f" ({line['paragraph']})" if line["paragraph"] else "")
+            cells[0].text = (
+                ("[Restricted] " if line.get("restricted") else "")
+                + line["title"]
+                + (f" ({line['paragraph']})" if line["paragraph"] else "")
+            )
             cells[1].text = "\n".join(
                 filter(None, [line["owner"] or "No owner", line["lead_agency"], line["partner_counterpart"]])
             )

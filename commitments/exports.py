@@ -21,6 +21,7 @@ COLUMNS = [
     "Status",
     "Priority",
     "Overdue",
+    "Restricted",
     "Link",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,7 +37,7 @@ def rows(commitments, site_url: str):
     today = timezone.localdate()
     for c in commitments:
         yield [
-            c.pk,
+            c.reference,
             c.title,
             c.meeting.group.short_name,
             c.meeting.title,
@@ -50,6 +51,7 @@ def rows(commitments, site_url: str):
             c.get_status_display(),
             c.get_priority_display(),
             "yes" if c.is_overdue(today) else "",
+            "yes" if c.restricted else "",
             site_url + c.get_absolute_url(),
         ]
 

@@ -15,7 +15,7 @@ def follow_up_event(commitment: Commitment) -> Event:
     event = Event()
     event.add("uid", f"commitment-{commitment.pk}-follow-up@{uid_domain()}")
     event.add("dtstamp", timezone.now())
-    event.add("summary", f"Follow-up: {commitment.title}")
+    event.add("summary", f"Follow-up: {commitment.outside_label()}")
     event.add("dtstart", commitment.follow_up_date)
     event.add("dtend", commitment.follow_up_date + datetime.timedelta(days=1))
     event.add("url", settings.SITE_URL + commitment.get_absolute_url())

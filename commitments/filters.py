@@ -1,5 +1,7 @@
 """The one FilterSet of commitments, shared by the list page, its exports and the API."""
 
+import re
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -10,6 +12,7 @@ from commitments.models import Category, Commitment
 from meetings.models import Meeting, WorkingGroup
 
 MINE = "mine"
+REFERENCE = re.compile(r"[Cc]-?([0-9]{1,9})")
 NO_OWNER = "none"
 
 
@@ -87,8 +90,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
+        """Every word in the title, description or lead agency; or a reference such as "C-12"."""
+        reference = REFERENCE.fullmatch(value.strip())
+        if reference:
+            return queryset.filter(pk=int(reference[1]))
+        for word in value.split():
             queryset = queryset.filter(
                 Q(title__icontains=word) | Q(description__icontains=word) | Q(lead_agency__icontains=word)
             )

@@ -41,6 +41,9 @@ class VersionedCommitmentForm(forms.ModelForm):
         from commitments.history import changes_since
 
         cleaned_data = super().clean()
+        meeting, grantees = cleaned_data.get("meeting"), cleaned_data.get("access_granted_to")
+        if meeting and grantees:
+            Commitment.check_grantees(meeting, grantees)
         if not self.instance.pk:
             return cleaned_data
         expected = cleaned_data.get("expected_version")
@@ -93,21 +96,29 @@ class CommitmentForm(VersionedCommitmentForm):
             "follow_up_date",
             "status",
             "priority",
+            "restricted",
+            "access_granted_to",
         ]
-        widgets = {"follow_up_date": DATE_INPUT, "description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "follow_up_date": DATE_INPUT,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "access_granted_to": forms.SelectMultiple(attrs={"size": 6}),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = (
             manageable_meetings(user).select_related("group").order_by("group__name", "-number")
         )
-        self.fields["owner"].queryset = (
+        members = (
             get_user_model()
             .objects.filter(memberships__group__in=coordinated_groups(user), is_active=True)
             .distinct()
             .order_by("first_name", "last_name")
         )
-        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        for name in ("owner", "access_granted_to"):
+            self.fields[name].queryset = members
+            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
 
 
 class OwnerCommitmentForm(VersionedCommitmentForm):

@@ -53,8 +53,21 @@ def overdue_q(today: datetime.date) -> Q:
 
 class CommitmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CommitmentQuerySet":
-        """The commitments of the working groups a user may see."""
-        return self.filter(meeting__group__in=WorkingGroup.objects.visible_to(user))
+        """What a user may see: the commitments of their working groups, restricted ones on a need to know.
+
+        A restricted commitment is seen by its owner, the group's coordinators, superusers and the
+        users granted access to it. Every list, count, export, brief, feed and API answer starts here.
+        """
+        in_groups = self.filter(meeting__group__in=WorkingGroup.objects.visible_to(user))
+        if not user.is_authenticated or user.is_superuser:
+            return in_groups  # none for the anonymous, everything for superusers
+        granted = Commitment.access_granted_to.through.objects.filter(user=user).values("commitment_id")
+        return in_groups.filter(
+            Q(restricted=False)
+            | Q(owner=user)
+            | Q(meeting__group__in=WorkingGroup.objects.coordinated_by(user))
+            | Q(pk__in=granted)
+        )
 
     def of_group(self, group: WorkingGroup) -> "CommitmentQuerySet":
         return self.filter(meeting__group=group)
@@ -181,8 +194,21 @@ class Commitment(models.Model):
     version = models.PositiveIntegerField(
         "version", default=1, editable=False, help_text="Raised by every save; an edit of an older version is refused."
     )
+    restricted = models.BooleanField(
+        "restricted",
+        default=False,
+        help_text="Need to know: seen only by its owner, the group's coordinators and the people granted access; "
+        "e-mails and calendars name it by its reference alone.",
+    )
+    access_granted_to = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="granted_commitments",
+        verbose_name="access granted to",
+        help_text="Members of the working group who may read it while it is restricted.",
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[access_granted_to])
     objects = CommitmentQuerySet.as_manager()
 
     class Meta:
@@ -234,6 +260,28 @@ class Commitment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        """ "C-12": how e-mails, calendars and exports name it without its title."""
+        return f"C-{self.pk}"
+
+    def outside_label(self, *, titles: bool = True) -> str:
+        """How the commitment is named outside the app: its reference alone when restricted or asked."""
+        if self.restricted:
+            return f"Commitment {self.reference} (restricted)"
+        return self.title if titles else f"Commitment {self.reference}"
+
+    @staticmethod
+    def check_grantees(meeting: Meeting, users) -> None:
+        """Access is granted only to members of the working group where the commitment was agreed."""
+        members = set(meeting.group.memberships.values_list("user_id", flat=True))
+        outsiders = [user for user in users if user.pk not in members]
+        if outsiders:
+            names = ", ".join(user.get_full_name() or user.get_username() for user in outsiders)
+            raise ValidationError(
+                {"access_granted_to": f"Access can be granted only to members of the {meeting.group}; not to {names}."}
+            )
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -62,6 +62,19 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def shows_details(commitment: Commitment) -> bool:
+    """Whether an e-mail may quote the commitment's title and journal.
+
+    Never for a restricted commitment; for none when REMINDER_EMAIL_DETAIL is "references".
+    """
+    return settings.REMINDER_EMAIL_DETAIL == "titles" and not commitment.restricted
+
+
+def email_label(commitment: Commitment) -> str:
+    """The commitment's title, or "Commitment C-12" where the e-mail may not quote it."""
+    return commitment.outside_label(titles=settings.REMINDER_EMAIL_DETAIL == "titles")
+
+
 # --- Unsubscribing ------------------------------------------------------------------------------
 
 

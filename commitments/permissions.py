@@ -2,19 +2,23 @@
 
 - anonymous: nothing (the login page);
 - a user outside a working group: nothing of it (objects answer 404, lists leave it out);
-- member: reads the group;
+- member: reads the group, except restricted commitments (need to know) not granted to them;
 - owner: reads the group, updates the status and follow-up date of their own commitments
   and posts progress on them;
-- coordinator: manages everything in their groups;
+- granted: a member granted access to a restricted commitment reads it;
+- coordinator: manages everything in their groups, restricted commitments included;
 - superuser: everything.
 
 Scoping of lists is `visible_to(user)` on each model's queryset; these functions answer
 for one object.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from config.security import security_event
 from meetings.models import Meeting, Membership, WorkingGroup
 
 # What an owner who does not coordinate the group may change on their own commitment.
@@ -97,12 +101,24 @@ def editable_fields(user, commitment) -> tuple[str, ...] | None:
     return ()
 
 
-def get_visible_or_404(queryset, user, **lookup):
+def get_visible_or_404(queryset, request, **lookup):
     """The object if the user may see it; 404 otherwise, so its existence is not disclosed."""
     try:
-        return queryset.visible_to(user).get(**lookup)
-    except queryset.model.DoesNotExist:
+        return queryset.visible_to(request.user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        log_if_hidden(request, queryset.model, **lookup)
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None
+
+
+def log_if_hidden(request, model, **lookup) -> None:
+    """A 404 for an object that exists is a refusal: the security log records it (the user is not told)."""
+    try:
+        exists = model._default_manager.filter(**lookup).exists()
+    except (ValueError, TypeError):
+        return
+    if exists:
+        details = " ".join(f"{key}={value}" for key, value in lookup.items())
+        security_event(request, "denied", logging.WARNING, status=404, object=f"{model._meta.model_name}:{details}")
 
 
 def check(allowed: bool) -> None:

@@ -19,6 +19,7 @@ from commitments.filters import CommitmentFilterSet
 from commitments.forms import CommitmentForm, NotificationPreferenceForm, OwnerCommitmentForm, ProgressUpdateForm
 from commitments.history import change_log
 from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
+from config.security import security_event
 from meetings.models import WorkingGroup
 
 LIST_RELATED = ("meeting__group", "category", "owner")
@@ -87,7 +88,7 @@ class CommitmentListView(ListView):
 def get_commitment(request, pk: int) -> Commitment:
     """The commitment if the user may see it, with what its pages show; 404 otherwise."""
     queryset = Commitment.objects.select_related("meeting__group", "category", "owner", "created_by")
-    return permissions.get_visible_or_404(queryset, request.user, pk=pk)
+    return permissions.get_visible_or_404(queryset, request, pk=pk)
 
 
 def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
@@ -98,6 +99,7 @@ def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
         "role": permissions.role_label(user, commitment.meeting.group_id),
         "updates": commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"),
         "history": change_log(commitment),
+        "grantees": commitment.access_granted_to.order_by("first_name", "last_name") if commitment.restricted else [],
         "can_edit": permissions.can_update_commitment(user, commitment),
         "can_post": permissions.can_post_progress(user, commitment),
         "progress_form": progress_form or ProgressUpdateForm(),
@@ -240,6 +242,7 @@ class CommitmentExportView(View):
             content, content_type = exports.export_csv(commitments, settings.SITE_URL), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(request.GET, extension)}"'
+        security_event(request, "export", rows=commitments.count())
         return response
 
 

@@ -1,6 +1,7 @@
 """The REST API's shared parts: pagination, model validation, and the one router of /api/v1/."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
@@ -11,6 +12,24 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+class LogHiddenMixin:
+    """A 404 for an object that exists but is out of the user's sight goes to the security log."""
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            from commitments.permissions import log_if_hidden
+
+            lookup = self.lookup_url_kwarg or self.lookup_field
+            log_if_hidden(self.request, self.get_queryset().model, pk=self.kwargs[lookup])
+            raise
+
+
+def many_to_many(model) -> set[str]:
+    return {field.name for field in model._meta.many_to_many}
+
+
 class ModelCleanMixin:
     """Runs the model's own clean() and constraints, so that the API refuses what the forms refuse (400)."""
 
@@ -18,7 +37,8 @@ class ModelCleanMixin:
         attrs = super().validate(attrs)
         instance = self.instance or self.Meta.model()
         for name, value in attrs.items():
-            setattr(instance, name, value)
+            if name not in many_to_many(self.Meta.model):
+                setattr(instance, name, value)
         try:
             instance.full_clean(exclude=self.clean_exclude())
         except DjangoValidationError as error:
@@ -35,15 +55,27 @@ class TrackedModelSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """Saves with the acting user in the audit history (token requests carry no user for the middleware)."""
 
     def create(self, validated_data):
+        related = self.pop_many_to_many(validated_data)
         instance = self.Meta.model(**validated_data)
         self.save_instance(instance)
+        self.set_many_to_many(instance, related)
         return instance
 
     def update(self, instance, validated_data):
+        related = self.pop_many_to_many(validated_data)
         for name, value in validated_data.items():
             setattr(instance, name, value)
         self.save_instance(instance)
+        self.set_many_to_many(instance, related)
         return instance
+
+    def pop_many_to_many(self, validated_data) -> dict:
+        return {name: validated_data.pop(name) for name in many_to_many(self.Meta.model) if name in validated_data}
+
+    @staticmethod
+    def set_many_to_many(instance, related: dict) -> None:
+        for name, values in related.items():
+            getattr(instance, name).set(values)
 
     def save_instance(self, instance) -> None:
         instance._history_user = self.context["request"].user

@@ -1,11 +1,14 @@
 """Security middleware of our own: pages that must not be cached, and session lifetimes."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
+
+from config.security import security_event
 
 SESSION_STARTED = "tracker_session_started"
 SESSION_SEEN = "tracker_session_seen"
@@ -23,6 +26,19 @@ class NoStoreForAuthenticatedMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class DeniedRequestLogMiddleware:
+    """Every refusal (403) of a logged-in or anonymous request goes to the security log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            security_event(request, "denied", logging.WARNING, status=403)
         return response
 
 

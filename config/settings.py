@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "config.middleware.SessionTimeoutMiddleware",
     "config.middleware.NoStoreForAuthenticatedMiddleware",
+    "config.middleware.DeniedRequestLogMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -282,6 +283,13 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
 # Coordinators are nudged this often while the next home-hosted session has no agreed date.
 REMINDER_DATE_TBA_EVERY_DAYS = 30
+# What reminder e-mails say about each commitment: "titles" (its title and latest progress) or
+# "references" (its reference and a link only). Restricted commitments are always by reference.
+REMINDER_EMAIL_DETAIL = env.str("REMINDER_EMAIL_DETAIL", default="titles")
+if REMINDER_EMAIL_DETAIL not in ("titles", "references"):
+    raise ImproperlyConfigured(
+        f'REMINDER_EMAIL_DETAIL must be "titles" or "references", not {REMINDER_EMAIL_DETAIL!r}.'
+    )
 
 # --- Celery -----------------------------------------------------------------------
 # Redis in production; without CELERY_BROKER_URL a filesystem queue under var/ lets
@@ -290,12 +298,13 @@ REMINDER_DATE_TBA_EVERY_DAYS = 30
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_queue / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "queue"),
         "data_folder_out": str(_queue / "queue"),
         "processed_folder": str(_queue / "processed"),
+        "control_folder": str(_queue / "control"),  # broadcasts (pidbox); the default is the working directory
         "store_processed": False,
     }
 else:
@@ -332,6 +341,6 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "security": {"level": "INFO"},  # logins, logouts, failed logins, lockouts
+        "security": {"level": "INFO"},  # logins, logouts, failures, lockouts, refusals, exports, downloads
     },
 }

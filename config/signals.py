@@ -1,13 +1,10 @@
 """Security events in the log: logins, logouts and failed logins."""
 
-import logging
-
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from config.middleware import client_ip
-
-security_log = logging.getLogger("security")
+from config.security import security_log
 
 
 @receiver(user_logged_in)

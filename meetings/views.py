@@ -1,7 +1,7 @@
 from collections import Counter
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,9 +9,10 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from commitments import permissions
-from commitments.brief import brief_csv, brief_docx, build_brief, compare
+from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader
 from commitments.charts import bars
 from commitments.models import BriefSnapshot, Commitment
+from config.security import security_event
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm
@@ -28,7 +29,11 @@ class MeetingListView(ListView):
         base = (
             Meeting.objects.visible_to(self.request.user)
             .select_related("group")
-            .annotate(commitment_count=Count("commitments"))
+            .annotate(
+                commitment_count=Count(
+                    "commitments", filter=Q(commitments__in=Commitment.objects.visible_to(self.request.user))
+                )
+            )
             .order_by("group__name", "-number")
         )
         self.filterset = MeetingFilterSet(self.request.GET, queryset=base, request=self.request)
@@ -49,12 +54,12 @@ class MeetingDetailView(DetailView):
             "agenda_topics",
             Prefetch(
                 "commitments",
-                queryset=Commitment.objects.select_related("category", "owner").order_by(
-                    "category__order", "category__name", "pk"
-                ),
+                queryset=Commitment.objects.visible_to(self.request.user)
+                .select_related("category", "owner")
+                .order_by("category__order", "category__name", "pk"),
             ),
         )
-        return permissions.get_visible_or_404(queryset, self.request.user, pk=self.kwargs["pk"])
+        return permissions.get_visible_or_404(queryset, self.request, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         user, meeting = self.request.user, self.object
@@ -89,24 +94,30 @@ class MeetingCreateView(MeetingFormMixin, CreateView):
 class MeetingUpdateView(MeetingFormMixin, UpdateView):
     def get_object(self, queryset=None):
         meeting = permissions.get_visible_or_404(
-            Meeting.objects.select_related("group"), self.request.user, pk=self.kwargs["pk"]
+            Meeting.objects.select_related("group"), self.request, pk=self.kwargs["pk"]
         )
         permissions.check(permissions.can_manage_group(self.request.user, meeting.group_id))
         return meeting
 
 
 def get_meeting(request, pk: int) -> Meeting:
-    return permissions.get_visible_or_404(Meeting.objects.select_related("group"), request.user, pk=pk)
+    return permissions.get_visible_or_404(Meeting.objects.select_related("group"), request, pk=pk)
 
 
 class BriefMixin:
-    """The brief shown: the frozen one if there is one (unless ?live=1), else the live one."""
+    """The brief shown: the frozen one if there is one (unless ?live=1), else the live one.
+
+    Both are filtered for the reader: restricted commitments appear only to those who may see them.
+    """
 
     def get_brief(self, request, pk: int):
         self.meeting = get_meeting(request, pk)
-        self.snapshot = None if request.GET.get("live") else self.meeting.brief_snapshots.first()
-        self.live = build_brief(self.meeting)
-        return self.snapshot.data if self.snapshot else self.live
+        latest = self.meeting.brief_snapshots.first()
+        self.frozen = for_reader(latest.data, request.user, self.meeting.group_id) if latest else None
+        self.latest_snapshot = latest
+        self.snapshot = None if request.GET.get("live") else latest
+        self.live = for_reader(build_brief(self.meeting), request.user, self.meeting.group_id)
+        return self.frozen if self.snapshot else self.live
 
 
 class BriefView(BriefMixin, View):
@@ -114,7 +125,6 @@ class BriefView(BriefMixin, View):
 
     def get(self, request, pk: int):
         brief = self.get_brief(request, pk)
-        snapshot = self.snapshot or self.meeting.brief_snapshots.first()
         return render(
             request,
             self.template_name,
@@ -125,8 +135,8 @@ class BriefView(BriefMixin, View):
                     [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
                 ),
                 "snapshot": self.snapshot,
-                "latest_snapshot": snapshot,
-                "differences": compare(snapshot.data, self.live) if snapshot else [],
+                "latest_snapshot": self.latest_snapshot,
+                "differences": compare(self.frozen, self.live) if self.frozen else [],
                 "can_freeze": permissions.can_manage_group(request.user, self.meeting.group_id),
                 "query": "?live=1" if request.GET.get("live") else "",
             },
@@ -145,6 +155,7 @@ class BriefDownloadView(BriefMixin, View):
             content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+        security_event(request, "brief download", meeting=self.meeting.pk, commitments=brief["total"])
         return response
 
 

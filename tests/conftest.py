@@ -2,7 +2,8 @@
 
 The personas of one working group (the India–Uzbekistan JWG on Counter Terrorism):
 `coordinator` manages it, `owner` owns a commitment in it, `member` reads it;
-`outsider` belongs only to another group; `superuser` sees everything.
+`outsider` belongs only to another group; `superuser` sees everything; `granted` is a member
+to whom a test grants access to a restricted commitment.
 """
 
 import datetime
@@ -78,6 +79,12 @@ def owner2(group):
 @pytest.fixture
 def member(group):
     return member_of(group, "member")
+
+
+@pytest.fixture
+def granted(group):
+    """A member to be granted access to one restricted commitment."""
+    return member_of(group, "granted")
 
 
 def member_of(group, username: str, role=Membership.Role.MEMBER):

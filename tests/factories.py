@@ -122,5 +122,8 @@ def commitment_form_data(commitment: Commitment, **changes) -> dict:
         "status": commitment.status,
         "priority": commitment.priority,
         "expected_version": commitment.version,
+        "access_granted_to": [user.pk for user in commitment.access_granted_to.all()] if commitment.pk else [],
     }
+    if commitment.restricted:
+        data["restricted"] = "on"
     return {**data, **changes}

@@ -1,6 +1,7 @@
 """Headers, caching, session lifetimes and the deploy check."""
 
 import datetime
+import logging
 import os
 import secrets
 import subprocess
@@ -145,3 +146,15 @@ def test_logout_is_logged(client, owner, caplog):
     log_in_for_real(client)
     client.post(reverse("logout"))
     assert "logout user=owner" in caplog.text
+
+
+def test_exports_brief_downloads_and_refusals_are_logged(login, owner, member, meeting, commitment, caplog):
+    client = login(member)
+    with caplog.at_level(logging.INFO, logger="security"):
+        client.get(reverse("commitments:export", args=["xlsx"]))
+        client.get(reverse("meetings:brief-download", args=[meeting.pk, "csv"]))
+        client.get(reverse("commitments:edit", args=[commitment.pk]))  # a member may not edit: 403
+    records = [record.getMessage() for record in caplog.records if record.name == "security"]
+    assert any(m.startswith("export user=member ") and "export.xlsx rows=1" in m for m in records), records
+    assert any(m.startswith("brief download user=member ") and f"meeting={meeting.pk}" in m for m in records)
+    assert any(m.startswith("denied user=member ") and "status=403" in m for m in records)

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from commitments import permissions
@@ -55,8 +56,11 @@ class CommitmentSerializer(TrackedModelSerializer):
             "updated_at",
             "closed_at",
             "version",
+            "reference",
+            "restricted",
+            "access_granted_to",
         ]
-        read_only_fields = ["created_at", "updated_at", "closed_at"]
+        read_only_fields = ["created_at", "updated_at", "closed_at", "reference"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,13 +68,21 @@ class CommitmentSerializer(TrackedModelSerializer):
         if request is not None:
             self.fields["meeting"].queryset = permissions.manageable_meetings(request.user)
             self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
+            self.fields["access_granted_to"].child_relation.queryset = get_user_model().objects.filter(is_active=True)
 
     def get_owner_label(self, commitment) -> str:
         return person(commitment.owner)
 
     def validate(self, attrs):
         attrs.pop("version", None)  # the view checks it; the model raises it
-        return super().validate(attrs)
+        attrs = super().validate(attrs)
+        meeting = attrs.get("meeting") or getattr(self.instance, "meeting", None)
+        if meeting and attrs.get("access_granted_to"):
+            try:
+                Commitment.check_grantees(meeting, attrs["access_granted_to"])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.message_dict) from None
+        return attrs
 
     def save_instance(self, commitment) -> None:
         user = self.context["request"].user
@@ -115,6 +127,7 @@ class MeSerializer(serializers.ModelSerializer):
             .open()
             .filter(owner=user)
             .select_related("meeting__group", "category", "owner")
+            .prefetch_related("access_granted_to")
         )
         return CommitmentSerializer(mine, many=True, context=self.context).data
 

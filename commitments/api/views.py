@@ -18,6 +18,7 @@ from commitments.api.serializers import (
 )
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Category, Commitment, StaleVersionError
+from config.api import LogHiddenMixin
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -40,6 +41,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CommitmentViewSet(
+    LogHiddenMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -54,7 +56,11 @@ class CommitmentViewSet(
     filterset_class = CommitmentFilterSet
 
     def get_queryset(self):
-        return Commitment.objects.visible_to(self.request.user).select_related("meeting__group", "category", "owner")
+        return (
+            Commitment.objects.visible_to(self.request.user)
+            .select_related("meeting__group", "category", "owner")
+            .prefetch_related("access_granted_to")
+        )
 
     def retrieve(self, request, *args, **kwargs):
         commitment = self.get_object()

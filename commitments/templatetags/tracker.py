@@ -16,6 +16,33 @@ def status_badge(status: str) -> str:
 
 
 @register.simple_tag
+def restricted_badge(restricted: bool) -> str:
+    """Marks a need-to-know commitment wherever it is listed."""
+    if not restricted:
+        return ""
+    return format_html(
+        '<span class="badge text-bg-warning" title="{}">Restricted</span>',
+        "Need to know: only its owner, the coordinators and the people granted access see it.",
+    )
+
+
+@register.filter
+def email_label(commitment: Commitment) -> str:
+    """How an e-mail names a commitment: see notifications.email_label."""
+    from commitments.notifications import email_label
+
+    return email_label(commitment)
+
+
+@register.filter
+def email_details(commitment: Commitment) -> bool:
+    """Whether an e-mail may quote the commitment's text (titles, progress)."""
+    from commitments.notifications import shows_details
+
+    return shows_details(commitment)
+
+
+@register.simple_tag
 def meeting_status_badge(status: str) -> str:
     status = Meeting.Status(status)
     return format_html('<span class="badge {}">{}</span>', status.css, status.label)

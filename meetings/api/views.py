@@ -3,12 +3,13 @@ from rest_framework import mixins, viewsets
 
 from commitments import permissions
 from commitments.api.permissions import TrackerPermission
+from config.api import LogHiddenMixin
 from meetings.api.serializers import MeetingSerializer, WorkingGroupSerializer
 from meetings.filters import MeetingFilterSet
 from meetings.models import AgendaTopic, Meeting, Participant, WorkingGroup
 
 
-class WorkingGroupViewSet(viewsets.ReadOnlyModelViewSet):
+class WorkingGroupViewSet(LogHiddenMixin, viewsets.ReadOnlyModelViewSet):
     """The working groups you belong to."""
 
     serializer_class = WorkingGroupSerializer
@@ -19,6 +20,7 @@ class WorkingGroupViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MeetingViewSet(
+    LogHiddenMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -1,0 +1,263 @@
+"""Need to know: a restricted commitment is seen only by its owner, the group's coordinators,
+superusers and the users granted access, wherever commitments appear; e-mails and calendars
+name it by its reference alone."""
+
+import datetime
+import io
+import logging
+import zipfile
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from commitments import notifications, reminders
+from commitments.brief import build_brief
+from commitments.models import BriefSnapshot, CalendarFeed, Commitment, Reminder
+from tests.factories import CommitmentFactory, MeetingFactory, commitment_form_data
+
+SENTINEL = "Zq7Sentinel"  # in every text field of the restricted commitment and its journal
+D = datetime.date(2027, 3, 12)  # the 10th meeting
+TODAY = D - datetime.timedelta(days=7)
+NOW = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 30)))
+
+
+@pytest.fixture(autouse=True)
+def _a_week_before_the_tenth_meeting():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def tenth(group):
+    return MeetingFactory(
+        group=group, number=10, host_country="IN", city="New Delhi", status="scheduled", start_date=D, end_date=None
+    )
+
+
+@pytest.fixture
+def public(meeting, owner):
+    return CommitmentFactory(meeting=meeting, owner=owner, title="Joint training programmes", follow_up_date=TODAY)
+
+
+@pytest.fixture
+def secret(meeting, owner, granted, coordinator, tenth):
+    commitment = CommitmentFactory(
+        meeting=meeting,
+        owner=owner,
+        restricted=True,
+        title=f"Watch list exchange {SENTINEL}",
+        description=f"Names held by {SENTINEL}",
+        lead_agency=f"Agency {SENTINEL}",
+        partner_counterpart=f"Counterpart {SENTINEL}",
+        follow_up_date=TODAY - datetime.timedelta(days=3),
+    )
+    commitment.access_granted_to.add(granted)
+    commitment.post_progress(author=owner, text=f"Met {SENTINEL}", source=f"Note {SENTINEL}")
+    # A brief frozen by the coordinator holds every line; readers see it filtered.
+    BriefSnapshot.objects.create(meeting=tenth, data=build_brief(tenth), frozen_by=coordinator)
+    return commitment
+
+
+def readable(response) -> str:
+    """The text of a response: zipped Office documents (.docx, .xlsx) unpacked."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return content.decode("utf-8", "replace")
+
+
+def pages(user, meeting, tenth, secret) -> list[str]:
+    """Every page, export, download, feed and API answer that lists or counts commitments."""
+    feed = CalendarFeed.objects.get_or_create(user=user)[0].get_absolute_url()
+    return [
+        reverse("dashboard"),
+        reverse("commitments:list"),
+        reverse("commitments:list") + "?q=Watch list",
+        reverse("commitments:list") + f"?q={secret.reference}",
+        reverse("commitments:export", args=["csv"]),
+        reverse("commitments:export", args=["xlsx"]),
+        reverse("commitments:export", args=["csv"]) + "?q=Watch list",
+        secret.get_absolute_url(),
+        reverse("commitments:edit", args=[secret.pk]),
+        reverse("meetings:list"),
+        reverse("meetings:detail", args=[meeting.pk]),
+        reverse("meetings:brief", args=[tenth.pk]),
+        reverse("meetings:brief", args=[tenth.pk]) + "?live=1",
+        reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "csv"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "csv"]) + "?live=1",
+        feed,
+        "/api/v1/me/",
+        "/api/v1/commitments/",
+        "/api/v1/commitments/?q=Watch list",
+        f"/api/v1/commitments/{secret.pk}/",
+        f"/api/v1/commitments/{secret.pk}/progress-updates/",
+        f"/api/v1/meetings/{meeting.pk}/",
+        "/api/v1/working-groups/",
+    ]
+
+
+@pytest.mark.parametrize("persona", ["member", "outsider"])
+def test_the_sentinel_is_in_no_answer_for_those_without_access(request, persona, meeting, tenth, secret, public):
+    user = request.getfixturevalue(persona)
+    client = APIClient()
+    client.force_login(user)
+    leaks, checked = [], 0
+    for url in pages(user, meeting, tenth, secret):
+        response = client.get(url)
+        checked += 1
+        if SENTINEL in readable(response):
+            leaks.append(url)
+    print(f"{persona}: {checked} answers searched, {len(leaks)} with the restricted text")
+    assert leaks == []
+
+
+@pytest.mark.parametrize("persona", ["owner", "granted", "coordinator", "superuser"])
+def test_those_with_access_read_it_everywhere(request, persona, meeting, tenth, secret):
+    client = APIClient()
+    client.force_login(request.getfixturevalue(persona))
+    for url in [
+        secret.get_absolute_url(),
+        reverse("commitments:list") + f"?q={secret.reference}",
+        reverse("commitments:export", args=["csv"]),
+        reverse("meetings:detail", args=[meeting.pk]),
+        reverse("meetings:brief", args=[tenth.pk]),
+        reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
+        f"/api/v1/commitments/{secret.pk}/",
+        f"/api/v1/commitments/{secret.pk}/progress-updates/",
+    ]:
+        assert SENTINEL in readable(client.get(url)), url
+
+
+def test_a_member_without_access_gets_404_as_for_a_commitment_that_does_not_exist(login, member, secret, caplog):
+    client = login(member)
+    with caplog.at_level(logging.WARNING, logger="security"):
+        assert client.get(secret.get_absolute_url()).status_code == 404
+        assert APIClient().get(f"/api/v1/commitments/{secret.pk}/").status_code in (401, 404)
+    assert "denied user=member" in caplog.text
+    assert f"object=commitment:pk={secret.pk}" in caplog.text
+
+
+def test_counts_leave_it_out_for_those_without_access(login, member, coordinator, meeting, tenth, secret, public):
+    client = login(member)
+    [row] = [m for m in client.get(reverse("meetings:list")).context["object_list"] if m.pk == meeting.pk]
+    assert row.commitment_count == 1
+    [group] = client.get(reverse("dashboard")).context["groups"]
+    assert group.counts["total"] == 1
+    brief = client.get(reverse("meetings:brief", args=[tenth.pk]) + "?live=1").context["brief"]
+    assert brief["total"] == 1
+    assert dict(brief["by_category"]) == {"Information sharing": 1}
+    assert APIClient().get("/api/v1/commitments/").status_code in (401, 403)
+    api = APIClient()
+    api.force_login(member)
+    assert api.get("/api/v1/commitments/").json()["count"] == 1
+
+    client = login(coordinator)
+    [row] = [m for m in client.get(reverse("meetings:list")).context["object_list"] if m.pk == meeting.pk]
+    assert row.commitment_count == 2
+    assert client.get(reverse("meetings:brief", args=[tenth.pk]) + "?live=1").context["brief"]["total"] == 2
+
+
+def all_text(message) -> str:
+    return "".join(
+        part.get_content() if part.get_content_type().startswith("text/") else part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    )
+
+
+def test_emails_and_calendars_name_it_by_reference_only(secret, public, owner, coordinator, smtp_server, client):
+    Reminder.objects.all().delete()
+    reminders.plan(TODAY)
+    notifications.send_due(timezone.now())
+    messages = {message["To"]: all_text(message) for message in smtp_server.messages}
+    assert set(messages) == {owner.email, coordinator.email}
+    for text in messages.values():
+        assert SENTINEL not in text
+    owner_mail = messages[owner.email]
+    assert f"Commitment {secret.reference} (restricted)" in owner_mail
+    assert secret.get_absolute_url() in owner_mail  # the link to read it after logging in
+    assert public.title in owner_mail  # titles of the others, by default
+
+    feed = CalendarFeed.objects.create(user=owner)
+    calendar = client.get(feed.get_absolute_url()).content.decode()
+    assert SENTINEL not in calendar
+    assert f"Follow-up: Commitment {secret.reference} (restricted)" in calendar
+
+
+def test_a_setting_keeps_every_title_out_of_the_emails(secret, public, owner, smtp_server, settings):
+    settings.REMINDER_EMAIL_DETAIL = "references"
+    public.post_progress(author=owner, text="Curriculum agreed with the partner academy.")
+    Reminder.objects.all().delete()
+    reminders.plan(TODAY)
+    notifications.send_due(timezone.now())
+    text = all_text(next(m for m in smtp_server.messages if m["To"] == owner.email))
+    assert public.title not in text
+    assert "Curriculum agreed" not in text
+    assert f"Commitment {public.reference}" in text
+    assert public.get_absolute_url() in text
+
+
+def test_assignment_notices_do_not_carry_it_either(meeting, owner, coordinator, smtp_server):
+    with time_machine.travel(NOW.replace(hour=10), tick=False):
+        CommitmentFactory(meeting=meeting, owner=owner, restricted=True, title=f"Watch list {SENTINEL}")
+        notifications.send_due(timezone.now())
+    assert smtp_server.messages
+    assert all(SENTINEL not in all_text(message) for message in smtp_server.messages)
+
+
+# --- Who marks it and grants access -----------------------------------------------------------------
+
+
+def test_a_coordinator_restricts_a_commitment_and_grants_a_member_access(login, coordinator, public, granted, member):
+    client = login(coordinator)
+    data = commitment_form_data(public, restricted="on", access_granted_to=[granted.pk])
+    assert client.post(reverse("commitments:edit", args=[public.pk]), data).status_code == 302
+    public.refresh_from_db()
+    assert public.restricted
+    assert list(public.access_granted_to.all()) == [granted]
+    assert login(granted).get(public.get_absolute_url()).status_code == 200
+    assert login(member).get(public.get_absolute_url()).status_code == 404
+    # The grant is in the audit history, with who made it.
+    record = public.history.first()
+    assert record.history_user == coordinator
+    assert [row.user_id for row in record.access_granted_to.all()] == [granted.pk]
+
+
+def test_access_is_granted_only_to_members_of_the_group(login, coordinator, public, outsider):
+    client = login(coordinator)
+    data = commitment_form_data(public, restricted="on", access_granted_to=[outsider.pk])
+    response = client.post(reverse("commitments:edit", args=[public.pk]), data)
+    assert response.status_code == 200
+    public.refresh_from_db()
+    assert not public.restricted  # nothing half-saved
+    assert public.access_granted_to.count() == 0
+
+
+def test_the_api_refuses_a_grant_to_someone_outside_the_group(coordinator, public, outsider, granted):
+    api = APIClient()
+    api.force_login(coordinator)
+    url = f"/api/v1/commitments/{public.pk}/"
+    response = api.patch(url, {"access_granted_to": [outsider.pk], "restricted": True, "version": public.version})
+    assert response.status_code == 400
+    assert "members of the" in str(response.json()["access_granted_to"])
+    public.refresh_from_db()
+    assert not public.restricted
+
+    response = api.patch(url, {"access_granted_to": [granted.pk], "restricted": True, "version": public.version})
+    assert response.status_code == 200, response.json()
+    assert response.json()["access_granted_to"] == [granted.pk]
+    assert response.json()["reference"] == public.reference
+    assert Commitment.objects.get(pk=public.pk).restricted
+
+
+def test_an_owner_cannot_lift_the_restriction(owner, secret):
+    api = APIClient()
+    api.force_login(owner)
+    response = api.patch(f"/api/v1/commitments/{secret.pk}/", {"restricted": False, "version": secret.version})
+    assert response.status_code == 403
+    assert Commitment.objects.get(pk=secret.pk).restricted
