@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from meetings.models import Meeting, WorkingGroup, valid_choice
+from meetings.models import AuditedQuerySet, Meeting, WorkingGroup, valid_choice
 
 UNKNOWN = object()  # an owner that was not loaded from the database
 
@@ -51,7 +51,7 @@ def overdue_q(today: datetime.date) -> Q:
     return open_q() & Q(follow_up_date__lt=today)
 
 
-class CommitmentQuerySet(models.QuerySet):
+class CommitmentQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> "CommitmentQuerySet":
         """What a user may see: the commitments of their working groups, restricted ones on a need to know.
 
@@ -163,7 +163,7 @@ class Commitment(models.Model):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # deactivate a departing user's account: deleting it would lose the record
         null=True,
         blank=True,
         related_name="owned_commitments",
@@ -181,7 +181,7 @@ class Commitment(models.Model):
     priority = models.PositiveSmallIntegerField("priority", choices=Priority.choices, default=Priority.NORMAL)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         editable=False,
@@ -318,7 +318,9 @@ class Commitment(models.Model):
         and records the history entry.
         """
         with transaction.atomic():
-            bumped = Commitment.objects.filter(pk=self.pk, version=expected_version).update(version=F("version") + 1)
+            bumped = Commitment.objects.filter(pk=self.pk, version=expected_version).unrecorded_update(
+                version=F("version") + 1
+            )
             if not bumped:
                 raise StaleVersionError(self, expected_version)
             self.version = expected_version + 1
@@ -382,6 +384,7 @@ class ProgressUpdate(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "progress update"

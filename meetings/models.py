@@ -32,7 +32,31 @@ def default_home_country() -> str:
     return settings.HOME_COUNTRY
 
 
-class WorkingGroupQuerySet(models.QuerySet):
+class UnrecordedChangeError(Exception):
+    """A bulk change of an audited table, which would leave no history record."""
+
+
+class AuditedQuerySet(models.QuerySet):
+    """The queryset of a table under audit (django-simple-history).
+
+    Every change goes through save() or delete(), which record the change and its actor;
+    a bulk `update()` or `bulk_update()` would not, so they are refused.
+    """
+
+    def update(self, **kwargs):
+        raise UnrecordedChangeError(
+            f"{self.model.__name__} is audited: save each object instead of a bulk update, so that history records it."
+        )
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise UnrecordedChangeError(f"{self.model.__name__} is audited: save each object instead of bulk_update().")
+
+    def unrecorded_update(self, **kwargs) -> int:
+        """A plain UPDATE, for a caller that saves the changed object right after (recording it)."""
+        return super().update(**kwargs)
+
+
+class WorkingGroupQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> "WorkingGroupQuerySet":
         """The groups a user may see: all for superusers, otherwise those they belong to."""
         if not user.is_authenticated or not user.is_active:
@@ -141,6 +165,7 @@ class Membership(models.Model):
     role = models.CharField("role", max_length=20, choices=Role.choices, default=Role.MEMBER)
 
     history = HistoricalRecords()
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "membership"
@@ -158,7 +183,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.group}"
 
 
-class MeetingQuerySet(models.QuerySet):
+class MeetingQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> "MeetingQuerySet":
         return self.filter(group__in=WorkingGroup.objects.visible_to(user))
 

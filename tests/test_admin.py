@@ -136,7 +136,9 @@ def test_a_coordinator_of_another_group_sees_none_of_ours(demo, client):
     user.is_staff = True
     user.save()
     other_group = WorkingGroup.objects.get(slug="demo-jwg-cyber")
-    other_group.memberships.filter(user=user).update(role="coordinator")
+    membership = other_group.memberships.get(user=user)
+    membership.role = "coordinator"
+    membership.save()
     client.force_login(user)
     content = client.get(admin_url(Commitment, "changelist")).content.decode()
     assert "cyber incidents" in content

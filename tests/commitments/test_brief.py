@@ -100,7 +100,9 @@ def test_the_brief_of_a_past_meeting_shows_the_position_on_its_day(group, owner)
 
 def test_the_brief_page_prints_cleanly_and_escapes_text(demo, client):
     users, tenth = demo
-    Commitment.objects.filter(title__startswith="Launch joint research").update(lead_agency="<b>ICWA</b>")
+    research = Commitment.objects.get(title__startswith="Launch joint research")
+    research.lead_agency = "<b>ICWA</b>"
+    research.save()
     client.force_login(users["member"])
     content = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
     assert "Brief for the 10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism" in content

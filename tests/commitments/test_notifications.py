@@ -335,7 +335,8 @@ def test_mail_is_not_sent_for_commitments_of_a_cancelled_session(tenth, meeting,
     Reminder.objects.all().delete()  # the assignment notice
     reminders.plan(TODAY)
     assert Reminder.objects.filter(state=Reminder.State.PENDING).count() == 1
-    Meeting.objects.filter(pk=tenth.pk).update(status="cancelled")
+    tenth.status = Meeting.Status.CANCELLED
+    tenth.save()
     reminders.plan(TODAY)
     sweep()
     assert smtp_server.messages == []

@@ -128,8 +128,12 @@ def session_in_a_week(transactional_db):
     """The demo data with the 10th meeting fixed a week from today: everyone has a reminder due."""
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     today = timezone.localdate()
-    Meeting.objects.filter(number=10, group__slug="india-uzbekistan-jwg-ct").update(
-        status=Meeting.Status.SCHEDULED, start_date=today + datetime.timedelta(days=7), city="New Delhi"
+    tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
+    tenth.status, tenth.start_date, tenth.city = (
+        Meeting.Status.SCHEDULED,
+        today + datetime.timedelta(days=7),
+        "New Delhi",
     )
+    tenth.save()
     Reminder.objects.all().delete()  # the assignment notices of the seeding
     return today

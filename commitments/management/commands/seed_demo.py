@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.categories import ensure_default_categories
-from commitments.models import Category, Commitment
+from commitments.models import Category, Commitment, ProgressUpdate
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 
 SEED_REASON = "demo data (seed_demo)"
@@ -298,10 +298,14 @@ class Command(BaseCommand):
                 },
             )
             if created and status == Commitment.Status.IN_PROGRESS:
-                commitment.progress_updates.create(
+                self.create(
+                    ProgressUpdate,
+                    commitment=commitment,
                     author=users[owner],
-                    text="Points of contact designated on both sides; first exchange held.",
-                    source="Note verbale of the Embassy of Uzbekistan, 3 November 2025",
+                    defaults={
+                        "text": "Points of contact designated on both sides; first exchange held.",
+                        "source": "Note verbale of the Embassy of Uzbekistan, 3 November 2025",
+                    },
                 )
 
     def seed_other_group_meetings(self, group, users, today):
