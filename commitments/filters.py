@@ -16,6 +16,34 @@ REFERENCE = re.compile(r"[Cc]-?([0-9]{1,9})")
 NO_OWNER = "none"
 
 
+TRUE, FALSE = {"true", "on", "1", "yes"}, {"false", "off", "0", "no", ""}
+
+
+class FlagField(forms.Field):
+    """A yes/no filter that refuses anything but true/false (or a checkbox's "on"), rather than guessing."""
+
+    widget = forms.CheckboxInput(check_test=lambda value: str(value).lower() in TRUE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The raw text reaches the field, which checks it; CheckboxInput would turn any text into True.
+        self.widget.value_from_datadict = lambda data, files, name: data.get(name)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return None if text == "" else False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class FlagFilter(django_filters.BooleanFilter):
+    field_class = FlagField
+
+
 class CommitmentOrderingFilter(django_filters.OrderingFilter):
     """Sortable columns; undated commitments come last whichever way dates are sorted."""
 
@@ -53,7 +81,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         label="Follow-up until",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue", widget=forms.CheckboxInput)
+    overdue = FlagFilter(method="filter_overdue", label="Overdue")
     ordering = CommitmentOrderingFilter(
         fields=[
             ("follow_up_date", "follow_up"),

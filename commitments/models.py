@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from meetings.models import AuditedQuerySet, Meeting, WorkingGroup, valid_choice
+from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, WorkingGroup, valid_choice
 
 UNKNOWN = object()  # an owner that was not loaded from the database
 
@@ -30,7 +30,7 @@ class Category(models.Model):
 
     name = models.CharField("name", max_length=100, unique=True)
     slug = models.SlugField("slug", max_length=100, unique=True)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=TEXT_MAX_LENGTH)
     order = models.PositiveSmallIntegerField("order", default=0, help_text="Position in lists and briefs.")
 
     class Meta:
@@ -157,7 +157,7 @@ class Commitment(models.Model):
         help_text="The meeting where it was agreed.",
     )
     title = models.CharField("title", max_length=300)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=TEXT_MAX_LENGTH)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="commitments", verbose_name="category"
     )
@@ -368,7 +368,7 @@ class ProgressUpdate(models.Model):
         verbose_name="author",
     )
     created_at = models.DateTimeField("posted", default=timezone.now)
-    text = models.TextField("progress")
+    text = models.TextField("progress", max_length=TEXT_MAX_LENGTH)
     new_status = models.CharField(
         "new status",
         max_length=20,

@@ -20,6 +20,7 @@ from commitments.forms import CommitmentForm, NotificationPreferenceForm, OwnerC
 from commitments.history import change_log
 from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
 from config.security import security_event
+from config.views import INVALID_FORM_STATUS, InvalidFormStatusMixin
 from meetings.models import WorkingGroup
 
 LIST_RELATED = ("meeting__group", "category", "owner")
@@ -131,10 +132,10 @@ class ProgressCreateView(View):
                 return redirect(commitment)
         context = detail_context(request, commitment, form)
         template = "commitments/_journal.html" if request.htmx else "commitments/commitment_detail.html"
-        return render(request, template, context)
+        return render(request, template, context, status=200 if form is None else INVALID_FORM_STATUS)
 
 
-class CommitmentCreateView(AtomicPostMixin, CreateView):
+class CommitmentCreateView(InvalidFormStatusMixin, AtomicPostMixin, CreateView):
     template_name = "commitments/commitment_form.html"
     form_class = CommitmentForm
 
@@ -154,7 +155,7 @@ class CommitmentCreateView(AtomicPostMixin, CreateView):
         return redirect(self.object)
 
 
-class CommitmentUpdateView(AtomicPostMixin, UpdateView):
+class CommitmentUpdateView(InvalidFormStatusMixin, AtomicPostMixin, UpdateView):
     """Coordinators edit everything; owners the status and follow-up date of their own."""
 
     template_name = "commitments/commitment_form.html"
@@ -177,7 +178,7 @@ class CommitmentUpdateView(AtomicPostMixin, UpdateView):
         return redirect(self.object)
 
 
-class NotificationSettingsView(UpdateView):
+class NotificationSettingsView(InvalidFormStatusMixin, UpdateView):
     """Which optional reminders the user receives."""
 
     template_name = "commitments/notification_settings.html"

@@ -11,6 +11,17 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """The asked page size, refused with 400 unless a whole number from 1 to max_page_size."""
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not asked.isdigit() or not 1 <= int(asked) <= self.max_page_size:
+            raise serializers.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(asked)
+
 
 class LogHiddenMixin:
     """A 404 for an object that exists but is out of the user's sight goes to the security log."""

@@ -11,6 +11,7 @@ from commitments.views import (
     NotificationSettingsView,
     UnsubscribeView,
 )
+from config import views
 from config.api import api_urls
 
 urlpatterns = [
@@ -23,6 +24,11 @@ urlpatterns = [
     ),
     path("accounts/calendar/new-address/", CalendarFeedRevokeView.as_view(), name="calendar-revoke"),
     path("accounts/api-token/", ApiTokenView.as_view(), name="api-token"),
+    # The form pages of django.contrib.auth, answering 422 to an invalid form; the rest as Django has them.
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/password_change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
     path("api/v1/", include((api_urls(), "api"))),

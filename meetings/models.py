@@ -15,6 +15,8 @@ from meetings.dates import format_date_range
 from meetings.fields import LeadDaysField
 
 DEFAULT_LEAD_DAYS = [30, 14, 7, 1]
+# The longest free text a form or the API accepts (about ten pages); longer input is refused.
+TEXT_MAX_LENGTH = 20_000
 
 
 def valid_choice(field: str, choices: type[models.Choices], name: str, message: str) -> models.CheckConstraint:
@@ -93,7 +95,7 @@ class WorkingGroup(models.Model):
     slug = models.SlugField("slug", max_length=60, unique=True)
     home_country = CountryField("home country", default=default_home_country, help_text="Our side.")
     partner_countries = CountryField("partner countries", multiple=True)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=TEXT_MAX_LENGTH)
     reminder_lead_days = LeadDaysField(
         "reminder lead days",
         default=default_lead_days,
@@ -240,7 +242,7 @@ class Meeting(models.Model):
     start_date = models.DateField("start date", null=True, blank=True)
     end_date = models.DateField("end date", null=True, blank=True)
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
-    outcome_summary = models.TextField("outcome summary", blank=True)
+    outcome_summary = models.TextField("outcome summary", blank=True, max_length=TEXT_MAX_LENGTH)
     record_reference = models.CharField(
         "agreed record",
         max_length=200,
@@ -370,7 +372,7 @@ class AgendaTopic(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_topics", verbose_name="meeting")
     order = models.PositiveSmallIntegerField("order", default=0)
     title = models.CharField("title", max_length=300)
-    notes = models.TextField("notes", blank=True)
+    notes = models.TextField("notes", blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         verbose_name = "agenda topic"

@@ -13,6 +13,7 @@ from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_r
 from commitments.charts import bars
 from commitments.models import BriefSnapshot, Commitment
 from config.security import security_event
+from config.views import InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm
@@ -71,7 +72,7 @@ class MeetingDetailView(DetailView):
         )
 
 
-class MeetingFormMixin:
+class MeetingFormMixin(InvalidFormStatusMixin):
     template_name = "meetings/meeting_form.html"
     form_class = MeetingForm
 

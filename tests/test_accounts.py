@@ -20,7 +20,7 @@ def test_logging_in_leads_to_the_page_asked_for(client, owner):
 
 def test_a_wrong_password_is_refused_with_a_message(client, owner):
     response = client.post(reverse("login"), {"username": "owner", "password": "wrong"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Please enter a correct username and password" in response.content.decode()
 
 

@@ -51,8 +51,8 @@ MATRIX = {
     # The restricted commitment: hidden from the member who was not granted access.
     ("commitments:detail", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "*": 200},
     ("commitments:edit", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 200},
-    # An empty post: the form answers with its errors (200) to those allowed to post.
-    ("commitments:progress", "post"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 200},
+    # An empty post: the form answers with its errors (422) to those allowed to post.
+    ("commitments:progress", "post"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 422},
     ("notification-settings", "get"): {"anonymous": LOGIN, "*": 200},
     # Signed by the link in a digest, so it answers without a login.
     ("notifications-unsubscribe", "get"): {"*": 200},

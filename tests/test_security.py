@@ -111,7 +111,7 @@ def test_the_deploy_check_passes_with_the_production_settings_of_the_readme():
 def test_repeated_failed_logins_lock_out_with_429_then_cool_off(client, owner, caplog):
     with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
         for _ in range(4):
-            assert client.post(reverse("login"), {"username": "owner", "password": "wrong"}).status_code == 200
+            assert client.post(reverse("login"), {"username": "owner", "password": "wrong"}).status_code == 422
         fifth = client.post(reverse("login"), {"username": "owner", "password": "wrong"})
         assert fifth.status_code == 429  # the fifth failure locks out
         locked = client.post(reverse("login"), {"username": "owner", "password": PASSWORD})

@@ -65,8 +65,11 @@ def test_a_bad_filter_is_a_400_with_the_field(api, owner):
 def test_pages_have_a_maximum_size(api, owner, meeting):
     CommitmentFactory.create_batch(3, meeting=meeting)
     api.force_authenticate(owner)
-    body = api.get(reverse("api:commitment-list") + "?page_size=1000").json()
-    assert body["count"] == 3
+    assert len(api.get(reverse("api:commitment-list") + "?page_size=2").json()["results"]) == 2
+    for size in ["1000", "0", "-1", "two"]:
+        response = api.get(reverse("api:commitment-list") + f"?page_size={size}")
+        assert response.status_code == 400
+        assert response.json() == {"page_size": ["A whole number from 1 to 200."]}
 
 
 # --- Editing with versions ----------------------------------------------------------------------

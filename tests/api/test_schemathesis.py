@@ -1,6 +1,8 @@
 """Property-based tests of every API operation against its OpenAPI schema, in-process, as a coordinator.
 
-Checks: no server error, every status code documented, every response body matching its schema.
+Valid data: no server error, every status code documented, every response body matching its schema.
+Invalid data (schemathesis's negative mode: wrong types, out-of-range values, missing or extra
+fields): no server error, refused with a 4xx, and nothing saved by a refused request.
 """
 
 import io
@@ -12,11 +14,32 @@ from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+from commitments.models import Commitment, ProgressUpdate
+from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
+
+CHECKS = {
+    GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, response_schema_conformance],
+    GenerationMode.NEGATIVE: [not_a_server_error, negative_data_rejection],
+}
+
+
+def saved_state() -> tuple:
+    """Changes leave a trace here: a history record for each save of an audited row, and row counts."""
+    audited = [WorkingGroup, Membership, Meeting, Commitment, ProgressUpdate]
+    return (
+        *(model.history.count() for model in audited),
+        *(model.objects.count() for model in [Participant, AgendaTopic]),
+    )
 
 
 @pytest.fixture
@@ -44,27 +67,40 @@ def api_schema(coordinator_token):
         signal.connect(close_old_connections)
 
 
-def test_every_operation_conforms_to_the_schema(api_schema, coordinator_token):
+@pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda mode: mode.value)
+def test_every_operation_conforms_to_the_schema(api_schema, coordinator_token, mode):
     headers = {"Authorization": f"Token {coordinator_token}"}
-    operations, cases, failures = 0, 0, []
+    operations, cases, failures, partial_saves, no_input = 0, 0, [], [], []
     for result in api_schema.get_all_operations():
         operation = result.ok()
         operations += 1
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
         )
         def run(case):
             nonlocal cases
             cases += 1
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            before = saved_state()
+            response = case.call(headers=headers)
+            if 400 <= response.status_code < 500 and saved_state() != before:
+                partial_saves.append(f"{case.operation.label}: {response.status_code} yet something was saved")
+            case.validate_response(response, checks=CHECKS[mode])
 
         try:
             run()
+        except Unsatisfiable:
+            no_input.append(operation.label)  # no parameters or body: nothing to make invalid
         except Exception as error:
             failures.append(f"{operation.label}: {str(error)[:2000]}")
-    for failure in failures:
+    for failure in failures + partial_saves:
         print("FAILURE", failure[:1500])
-    print(f"\nschemathesis: {operations} operations, {cases} test cases, {len(failures)} failures")
+    print(
+        f"\nschemathesis ({mode.value} data): {operations} operations, {cases} test cases, "
+        f"{len(failures)} failures, {len(partial_saves)} partial saves"
+        + (f" ({len(no_input)} operations take no input to make invalid)" if no_input else "")
+    )
+    assert mode == GenerationMode.NEGATIVE or no_input == []
     assert failures == []
+    assert partial_saves == []

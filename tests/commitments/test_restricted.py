@@ -232,7 +232,7 @@ def test_access_is_granted_only_to_members_of_the_group(login, coordinator, publ
     client = login(coordinator)
     data = commitment_form_data(public, restricted="on", access_granted_to=[outsider.pk])
     response = client.post(reverse("commitments:edit", args=[public.pk]), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     public.refresh_from_db()
     assert not public.restricted  # nothing half-saved
     assert public.access_granted_to.count() == 0

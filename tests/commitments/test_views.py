@@ -213,7 +213,7 @@ def test_empty_progress_is_refused_and_nothing_is_saved(login, commitment, owner
     response = login(owner).post(
         reverse("commitments:progress", args=[commitment.pk]), {"text": "  ", "new_status": "done"}, **headers
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This field is required." in response.content.decode()
     assert not ProgressUpdate.objects.exists()
     commitment.refresh_from_db()
@@ -285,7 +285,7 @@ def test_it_refuses_a_stale_edit_shows_what_changed_and_keeps_the_input(login, c
 
     response = login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), opened)
     content = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Someone else saved this commitment since you opened it" in content
     assert "Status: Open → <strong>Done</strong>" in content
     assert 'value="National Investigation Agency"' in content

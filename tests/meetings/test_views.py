@@ -127,7 +127,7 @@ def test_bad_meeting_input_is_refused_with_a_clear_message(
     }
     before = Meeting.objects.count()
     response = login(coordinator).post(reverse("meetings:create"), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in " ".join(response.context["form"].errors[field])
     assert Meeting.objects.count() == before
 
