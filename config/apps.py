@@ -2,10 +2,10 @@ from django.apps import AppConfig
 
 
 class ProjectConfig(AppConfig):
-    """The project's own wiring: security-event logging."""
+    """The project's own wiring: security-event logging, the two-factor step at login."""
 
     name = "config"
     verbose_name = "Commitments tracker"
 
     def ready(self) -> None:
-        from config import signals  # noqa: F401 (connects the receivers)
+        from config import signals, two_factor  # noqa: F401 (connects the receivers)

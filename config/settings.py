@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "config.apps.ProjectConfig",
     "meetings",
     "commitments",
@@ -82,7 +84,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a logged-in user unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "config.middleware.SessionTimeoutMiddleware",
+    "config.two_factor.TwoFactorMiddleware",
     "config.middleware.NoStoreForAuthenticatedMiddleware",
     "config.middleware.DeniedRequestLogMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,6 +191,10 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login stays in the admin, not only the current count
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+# Two-factor login with an authenticator app: optional for everyone, compulsory for coordinators
+# and superusers when this is true (config/two_factor.py).
+TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Commitments tracker")
 # Proxies whose X-Forwarded-For is believed (the last address they append is the client).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1"])
 

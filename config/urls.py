@@ -11,7 +11,7 @@ from commitments.views import (
     NotificationSettingsView,
     UnsubscribeView,
 )
-from config import views
+from config import two_factor, views
 from config.api import api_urls
 
 urlpatterns = [
@@ -30,6 +30,9 @@ urlpatterns = [
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/two-factor/", two_factor.TwoFactorSetupView.as_view(), name="two-factor"),
+    path("accounts/two-factor/code/", two_factor.TwoFactorVerifyView.as_view(), name="two-factor-verify"),
+    path("accounts/two-factor/off/", two_factor.TwoFactorDisableView.as_view(), name="two-factor-disable"),
     path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
     path("api/v1/", include((api_urls(), "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from commitments.brief import build_brief
@@ -27,6 +28,7 @@ def demo(db):
     browser.post(reverse("login"), {"username": "member", "password": "wrong"})
     browser.post(reverse("login"), {"username": "owner", "password": "demo-password-for-tests"})
     CalendarFeed.objects.create(user=users["owner"])
+    TOTPDevice.objects.create(user=users["member"], name="Authenticator app", confirmed=False)
     NotificationPreference.objects.create(user=users["owner"], overdue=False)
     tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
     BriefSnapshot.objects.create(meeting=tenth, data=build_brief(tenth), frozen_by=users["coordinator"])

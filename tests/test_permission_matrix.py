@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
@@ -68,6 +69,9 @@ MATRIX = {
     ("password_reset_done", "get"): {"*": 200},
     ("password_reset_confirm", "get"): {"*": 200},
     ("password_reset_complete", "get"): {"*": 200},
+    ("two-factor", "get"): {"anonymous": LOGIN, "*": 200},
+    ("two-factor-verify", "get"): {"anonymous": LOGIN, "*": 302},  # no app set up: on to the page asked for
+    ("two-factor-disable", "post"): {"anonymous": LOGIN, "*": 302},
     # --- API: 401 rather than a redirect ---------------------------------------------------------
     ("api-schema", "get"): {"anonymous": 401, "*": 200},
     ("api-docs", "get"): {"anonymous": LOGIN, "*": 200},  # read in a browser
@@ -131,6 +135,7 @@ ADMIN_MODELS = {
     "axes.accessattempt": {**SUPERUSERS, "add": (403, 403)},
     "axes.accesslog": {**SUPERUSERS, "add": (403, 403)},
     "axes.accessfailurelog": {**SUPERUSERS, "add": (403, 403)},
+    "otp_totp.totpdevice": SUPERUSERS,  # each user sets up their own app; superusers may remove one
 }
 ADMIN_SITE = {  # the admin's own pages: name: (coordinator, superuser); they send others to the admin login
     "index": (200, 200),
@@ -214,6 +219,7 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, superus
     AccessAttempt.objects.create(username="owner", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="owner", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="owner", ip_address="10.0.0.1", locked_out=False)
+    TOTPDevice.objects.create(user=outsider, name="Authenticator app", confirmed=False)
     personas = {
         "outsider": outsider,
         "member": member,

@@ -127,12 +127,16 @@ class CommitmentViewSet(
 
     @staticmethod
     def expected_version(request) -> int | None:
+        """The version an edit is based on: If-Match (an unknown ETag is stale) or a valid "version" field."""
         header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-        value = header or request.data.get("version")
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return -1  # never a version: answered as stale
+        if header:
+            return int(header) if header.isdigit() else -1  # no version has this ETag: answered as stale
+        value = request.data.get("version")
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
+            raise ValidationError({"version": ["A whole number from 1: the version your edit is based on."]})
+        return int(value)
 
     def check_fields(self, request, commitment) -> None:
         """Refuse, rather than ignore, a change to a field the user may not change."""
