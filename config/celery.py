@@ -1,6 +1,7 @@
 """The Celery application: `celery -A config worker` and `celery -A config beat`."""
 
 import os
+import sys
 
 from celery import Celery
 from celery.signals import worker_init
@@ -14,6 +15,13 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 def _require_secret_key(**kwargs) -> None:
+    """A worker without SECRET_KEY stops at once with the reason (Celery would only log an exception)."""
+    from django.core.exceptions import ImproperlyConfigured
+
     from config.startup import require_secret_key
 
-    require_secret_key()
+    try:
+        require_secret_key()
+    except ImproperlyConfigured as error:
+        print(f"Cannot start the worker: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -31,6 +31,20 @@ def test_without_a_secret_key_production_refuses_to_start():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_without_a_secret_key_the_worker_stops_at_once():
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "memory://"}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Cannot start the worker: SECRET_KEY is not set" in result.stderr
+
+
 def test_offline_commands_need_no_secret_key():
     env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING"}
     result = subprocess.run(
