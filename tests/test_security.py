@@ -97,6 +97,7 @@ def test_the_deploy_check_passes_with_the_production_settings_of_the_readme():
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "commitments.intranet.example",
         "BEHIND_TLS_PROXY": "true",
+        "TWO_FACTOR_REQUIRED": "true",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
