@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean chromium
+.PHONY: run test lint format migrate clean chromium bench
 
 # The virtual environment is rebuilt when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -51,6 +51,10 @@ run: migrate
 
 test: $(VENV)/.dev node_modules/.installed chromium
 	$(VENV)/bin/pytest
+
+# Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.
+bench: $(VENV)/.dev node_modules/.installed
+	$(PYTHON) -m bench
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -79,7 +79,7 @@ def change_log(commitment: Commitment) -> list[Change]:
     records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
     labels = _Labels(records)
     log = []
-    for newer, older in zip(records, [*records[1:], None], strict=True):
+    for newer, older in zip(records, [*records[1:], None]):  # none at all for rows loaded in bulk
         who = newer.history_user.get_full_name() or newer.history_user.get_username() if newer.history_user else ""
         kind = {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type]
         changes = _field_changes(older, newer, labels) if older is not None else []

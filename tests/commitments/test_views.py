@@ -365,3 +365,11 @@ def test_a_coordinator_cannot_file_under_another_groups_meeting(login, coordinat
     )
     assert "meeting" in response.context["form"].errors
     assert not Commitment.objects.exists()
+
+
+def test_a_commitment_without_history_shows_no_changes(login, commitment, owner):
+    """Rows loaded in bulk (an import) have no history records yet: the page still opens."""
+    commitment.history.all().delete()
+    response = login(owner).get(commitment.get_absolute_url())
+    assert response.status_code == 200
+    assert "No recorded changes." in response.content.decode()

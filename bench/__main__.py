@@ -1,0 +1,303 @@
+"""`python -m bench` (`make bench`): measure the pages and the reminder sweep; print a table, write results.json.
+
+SQLite (var/bench.sqlite3) by default; PostgreSQL when DATABASE_URL is set, in a database of its
+own (tracker_bench, created beside the one named). DEBUG is off. Each page figure is the median
+of REPEATS requests after WARM_UP, in this one process, through the whole middleware stack.
+"""
+
+import json
+import os
+import platform
+import resource
+import smtplib
+import statistics
+import sys
+import time
+from email.message import EmailMessage
+from multiprocessing import get_context
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+BASE_DIR = BENCH_DIR.parent
+WARM_UP, REPEATS = 3, 15
+
+
+def configure() -> str:
+    """The environment of a production-like process, before Django starts; returns the database label."""
+    database = os.environ.get("DATABASE_URL", "")
+    if database.startswith("postgres"):
+        base, _, _ = database.rpartition("/")
+        os.environ["DATABASE_URL"] = f"{base}/tracker_bench"
+        ensure_postgres_database(database, "tracker_bench")
+        label = "PostgreSQL"
+    else:
+        (BASE_DIR / "var").mkdir(exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{BASE_DIR / 'var' / 'bench.sqlite3'}"
+        label = "SQLite"
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "ENV_FILE": "",
+            "DEBUG": "false",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-only-" + "x" * 40,
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "false",
+            "CELERY_BROKER_URL": "memory://",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    return label
+
+
+def ensure_postgres_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')  # a fixed name, not input
+
+
+def log(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def prepare_database() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import data
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # hashed names, as in production
+    if data.stored_fingerprint() == data.fingerprint():
+        log("reusing the benchmark database")
+        return
+    log("building the benchmark database")
+    call_command("flush", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_recipe")
+    from commitments.categories import ensure_default_categories
+    from commitments.models import Category
+
+    ensure_default_categories(Category)
+    started = time.perf_counter()
+    data.build(log)
+    data.store_fingerprint(data.fingerprint())
+    log(f"built in {time.perf_counter() - started:.0f} s")
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+def measure(client, url: str) -> tuple[float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(WARM_UP):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    timings = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(timings), len(queries)
+
+
+def pages() -> tuple[float, dict]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from bench import data
+    from commitments.models import Commitment
+    from meetings.models import Meeting
+
+    user = get_user_model().objects.get(username=data.USERNAME)
+    detail = Commitment.objects.filter(meeting__group__slug="jwg-0").order_by("pk").first()
+    meeting = Meeting.objects.filter(group__slug="jwg-0").order_by("number").first()
+    brief = Meeting.objects.get(group__slug="jwg-0", number=data.MEETINGS_PER_GROUP + 1)
+    urls = {
+        "dashboard": "/",
+        "commitment list": "/commitments/",
+        "commitment list, mine overdue": "/commitments/?owner=mine&overdue=true",
+        "commitment list, text search": "/commitments/?q=financing+item",
+        "commitment detail (50 updates)": f"/commitments/{detail.pk}/",
+        "meeting detail": f"/meetings/{meeting.pk}/",
+        "brief (500 commitments)": f"/meetings/{brief.pk}/brief/",
+        "API commitment list (50)": "/api/v1/commitments/?page_size=50",
+        "API commitment detail": f"/api/v1/commitments/{detail.pk}/",
+    }
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        client = Client()
+        client.force_login(user)
+        floor_ms, _ = measure(client, "/bench/floor/")
+        results = {}
+        for name, url in urls.items():
+            ms, queries = measure(client, url)
+            results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
+            log(f"{name}: {ms:.1f} ms, {queries} queries")
+    return round(floor_ms, 3), results
+
+
+# --- The reminder sweep --------------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """Counts the queries run inside it, keeping none of their text (a sweep runs thousands)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def counting(counter: QueryCounter):
+    from django.db import connection
+
+    return connection.execute_wrapper(counter)
+
+
+def sweep(out) -> None:
+    """In a child process, so that its peak memory is its own: plan, then send to a local SMTP server."""
+    import datetime
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.utils import timezone
+
+    from bench import data
+    from commitments import notifications, reminders
+    from commitments.models import Commitment, Reminder
+    from tests.smtp import SMTPServer
+
+    Reminder.objects.all().delete()
+    day = data.SWEEP_DAY
+    now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(settings.REMINDER_SEND_HOUR, 30)))
+
+    started = time.perf_counter()
+    rows = list(Commitment.objects.open().values_list("pk", "meeting__group_id", "owner_id", "follow_up_date"))
+    plan_floor = time.perf_counter() - started
+    del rows
+
+    plan_queries = QueryCounter()
+    with counting(plan_queries):
+        started = time.perf_counter()
+        report = reminders.plan(day)
+        plan_s = time.perf_counter() - started
+    due = Reminder.objects.filter(state=Reminder.State.PENDING).count()
+    digests = Reminder.objects.filter(state=Reminder.State.PENDING).values("recipient").distinct().count()
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", server.port, False
+    send_queries = QueryCounter()
+    with counting(send_queries):
+        started = time.perf_counter()
+        sent = notifications.send_due(now)
+        send_s = time.perf_counter() - started
+    received = len(server.messages)
+    server.handler.messages.clear()
+
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", server.port) as smtp:
+        for n in range(received):
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = "bench@example.org", f"{n}@example.org", "Floor"
+            message.set_content("x" * 2000)
+            smtp.send_message(message)
+    send_floor = time.perf_counter() - started
+    server.stop()
+    out.send(
+        {
+            "commitments": Commitment.objects.open().filter(follow_up_date=day + datetime.timedelta(days=7)).count(),
+            "reminders": due,
+            "digests": digests,
+            "sent": received,
+            "report": sent.digests,
+            "plan_current": report.current,
+            "plan_s": round(plan_s, 2),
+            "plan_floor_s": round(plan_floor, 2),
+            "plan_queries": len(plan_queries),
+            "send_s": round(send_s, 2),
+            "send_floor_s": round(send_floor, 2),
+            "send_queries": len(send_queries),
+            "queries": len(plan_queries) + len(send_queries),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+    )
+
+
+def run_sweep() -> dict:
+    from django.db import connections
+
+    connections.close_all()  # the child opens its own
+    context = get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=sweep, args=(sender,))
+    child.start()
+    result = receiver.recv()
+    child.join()
+    return result
+
+
+# --- Report --------------------------------------------------------------------------------------------
+
+
+def table(database: str, floor_ms: float, results: dict, swept: dict) -> str:
+    lines = [
+        f"Database: {database}. Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}.",
+        "",
+        "| page | ms (median) | × floor | SQL queries |",
+        "| --- | ---: | ---: | ---: |",
+        f"| floor: login-required constant view | {floor_ms:.2f} | 1.0 | — |",
+        *(f"| {name} | {r['ms']:.2f} | {r['ratio']} | {r['queries']} |" for name, r in results.items()),
+        "",
+        f"Reminder sweep: {swept['commitments']:,} open commitments of {swept['digests']:,} owners due the same day "
+        f"({swept['reminders']:,} reminders, {swept['sent']:,} digests sent).",
+        "",
+        "| sweep | seconds | floor (s) | × floor | SQL queries |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| planning | {swept['plan_s']} | {swept['plan_floor_s']} (one values_list query) | "
+        f"{swept['plan_s'] / max(swept['plan_floor_s'], 0.001):.1f} | {swept['plan_queries']} |",
+        f"| sending (SMTP, aiosmtpd) | {swept['send_s']} | {swept['send_floor_s']} (plain smtplib, one connection) | "
+        f"{swept['send_s'] / max(swept['send_floor_s'], 0.001):.1f} | {swept['send_queries']} |",
+        f"| peak memory of the sweep process | {swept['peak_mb']} MB | | | |",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    database = configure()
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    started = time.perf_counter()
+    prepare_database()
+    floor_ms, results = pages()
+    swept = run_sweep()
+    print(table(database, floor_ms, results, swept))
+    keys = ("plan_s", "plan_floor_s", "send_s", "send_floor_s", "queries", "peak_mb")
+    output = {
+        "database": database,
+        "floor_ms": floor_ms,
+        "pages": results,
+        "sweep": {**{key: swept[key] for key in keys}, "detail": swept},
+    }
+    (BENCH_DIR / "results.json").write_text(json.dumps(output, indent=2) + "\n")
+    log(f"finished in {time.perf_counter() - started:.0f} s; bench/results.json written")
+
+
+if __name__ == "__main__":
+    main()
