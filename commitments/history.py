@@ -1,6 +1,7 @@
 """The change history of a commitment in words: who changed which field from what to what."""
 
 import datetime
+from itertools import zip_longest
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -79,7 +80,7 @@ def change_log(commitment: Commitment) -> list[Change]:
     records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
     labels = _Labels(records)
     log = []
-    for newer, older in zip(records, [*records[1:], None]):  # none at all for rows loaded in bulk
+    for newer, older in zip_longest(records, records[1:]):  # each with the one before it; none for bulk-loaded rows
         who = newer.history_user.get_full_name() or newer.history_user.get_username() if newer.history_user else ""
         kind = {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type]
         changes = _field_changes(older, newer, labels) if older is not None else []
