@@ -1,8 +1,8 @@
 """The change history of a commitment in words: who changed which field from what to what."""
 
 import datetime
-from itertools import zip_longest
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from django.contrib.auth import get_user_model
 from django.db import models
