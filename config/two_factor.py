@@ -150,7 +150,7 @@ class TwoFactorVerifyView(View):
 @receiver(user_logged_in)
 def ask_for_the_code(sender, request, user, **kwargs):
     """At login, note in the session whether a code is due: pages then need no query to know it."""
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if confirmed_device(user) is not None:
         request.session[CODE_PENDING] = True
 
 

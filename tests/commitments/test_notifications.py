@@ -15,11 +15,9 @@ from icalendar import Calendar
 from commitments import notifications, reminders
 from commitments.models import Commitment, NotificationPreference, Reminder
 from meetings.models import Meeting
-from tests.factories import CommitmentFactory, MeetingFactory
+from tests.commitments.conftest import NOW, TODAY, D
+from tests.factories import CommitmentFactory
 
-D = datetime.date(2027, 3, 12)
-TODAY = D - datetime.timedelta(days=7)
-NOW = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 30)))
 R = Reminder.Reason
 
 
@@ -27,13 +25,6 @@ R = Reminder.Reason
 def _at_half_past_nine():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def tenth(group):
-    return MeetingFactory(
-        group=group, number=10, host_country="IN", city="New Delhi", status="scheduled", start_date=D, end_date=None
-    )
 
 
 @pytest.fixture

@@ -16,25 +16,16 @@ from rest_framework.test import APIClient
 from commitments import notifications, reminders
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, Reminder
-from tests.factories import CommitmentFactory, MeetingFactory, commitment_form_data
+from tests.commitments.conftest import NOW, TODAY
+from tests.factories import CommitmentFactory, commitment_form_data
 
 SENTINEL = "Zq7Sentinel"  # in every text field of the restricted commitment and its journal
-D = datetime.date(2027, 3, 12)  # the 10th meeting
-TODAY = D - datetime.timedelta(days=7)
-NOW = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 30)))
 
 
 @pytest.fixture(autouse=True)
 def _a_week_before_the_tenth_meeting():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def tenth(group):
-    return MeetingFactory(
-        group=group, number=10, host_country="IN", city="New Delhi", status="scheduled", start_date=D, end_date=None
-    )
 
 
 @pytest.fixture
