@@ -90,13 +90,7 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
 
     status_then = _statuses_as_of(ids, since) if since else {}
     status_now = _statuses_as_of(ids, as_of) if past else {}
-    latest = {}
-    for update in (
-        ProgressUpdate.objects.filter(commitment_id__in=ids, created_at__lt=as_of)
-        .select_related("commitment")
-        .order_by("commitment_id", "-created_at", "-pk")
-    ):
-        latest.setdefault(update.commitment_id, update)
+    latest = ProgressUpdate.objects.latest_per_commitment(ids, before=as_of)
 
     sections: dict[str, list[dict]] = {}
     for commitment in commitments:

@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -240,6 +240,8 @@ class Commitment(models.Model):
         indexes = [
             # Overdue and due-soon lists, and the follow-up reminder sweep.
             models.Index(fields=["status", "follow_up_date"], name="commitment_status_follow_up"),
+            # "Mine": the dashboard, the list's owner filter and the owner's overdue ones.
+            models.Index(fields=["owner", "status", "follow_up_date"], name="commitment_owner_status"),
         ]
 
     def __str__(self) -> str:
@@ -355,6 +357,17 @@ class Commitment(models.Model):
         return update
 
 
+class ProgressUpdateQuerySet(AuditedQuerySet):
+    def latest_per_commitment(self, commitment_ids, before: datetime.datetime | None = None) -> dict:
+        """{commitment id: its newest update (before a moment)}: the newest only, found through the index."""
+        newest = self.filter(commitment=OuterRef("pk"))
+        if before is not None:
+            newest = newest.filter(created_at__lt=before)
+        newest = newest.order_by("-created_at", "-pk").values("pk")[:1]
+        ids = Commitment.objects.filter(pk__in=commitment_ids).values(latest=Subquery(newest))
+        return {update.commitment_id: update for update in self.filter(pk__in=ids)}
+
+
 class ProgressUpdate(models.Model):
     """A dated journal entry on a commitment; it may change the commitment's status."""
 
@@ -384,7 +397,7 @@ class ProgressUpdate(models.Model):
     )
 
     history = HistoricalRecords()
-    objects = AuditedQuerySet.as_manager()
+    objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
         verbose_name = "progress update"
@@ -505,6 +518,8 @@ class Reminder(models.Model):
         indexes = [
             # The sender's "what is due": pending rows by day.
             models.Index(fields=["state", "planned_for"], name="reminder_state_planned"),
+            # The sender's batches: pending rows by recipient, in recipient order.
+            models.Index(fields=["state", "recipient"], name="reminder_state_recipient"),
             # Recovery of claims left by a worker that died.
             models.Index(fields=["state", "claimed_at"], name="reminder_state_claimed"),
             models.Index(fields=["claim_token"], name="reminder_claim_token"),

@@ -1,12 +1,14 @@
 """Sending the outbox: one digest per recipient, over one SMTP connection per batch.
 
 Delivery guarantee: a reminder is never lost, and is sent twice only if a worker dies
-between the SMTP server accepting the digest and the database recording it as sent.
+between the SMTP server accepting the digest and the database recording its batch as sent
+(at most the digests of that one batch, REMINDER_BATCH_SIZE recipients).
 - Claim: one UPDATE moves a batch's due rows from pending to sending, under a fresh token,
   so two workers never claim the same row.
 - Send: outside any transaction, one digest per recipient over the batch's connection.
-- Record: one UPDATE per digest marks its rows sent (or pending with a backoff after a
-  transient SMTP failure, or failed after a permanent one).
+- Record: one UPDATE at the end of the batch marks the rows of every accepted digest sent,
+  each with its Message-ID; a failed digest's rows are recorded when it fails (pending with a
+  backoff after a transient SMTP failure, failed after a permanent one).
 - Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
   died; the next sweep puts them back to pending.
 """
@@ -24,10 +26,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from meetings.calendar import meeting_ics
@@ -158,13 +162,33 @@ def recover_stale_claims(now: datetime.datetime) -> int:
 
 @dataclass
 class Line:
-    """A commitment as a digest shows it."""
+    """A commitment as a digest shows it, formatted once for both the text and the HTML part."""
 
     commitment: Commitment
+    label: str
+    status: str
+    follow_up: str
+    overdue: bool
     url: str
     progress_url: str
-    last_update: ProgressUpdate | None
-    overdue: bool
+    last_update_date: str  # empty when there is none yet
+    last_update_text: str  # empty when the e-mail may not quote it
+
+    @classmethod
+    def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date) -> "Line":
+        url = absolute(commitment.get_absolute_url())
+        details = last_update is not None and shows_details(commitment)
+        return cls(
+            commitment=commitment,
+            label=email_label(commitment),
+            status=commitment.get_status_display(),
+            follow_up=date_format(commitment.follow_up_date) if commitment.follow_up_date else "",
+            overdue=commitment.is_overdue(today),
+            url=url,
+            progress_url=url + "#journal",
+            last_update_date=date_format(timezone.localtime(last_update.created_at)) if last_update else "",
+            last_update_text=Truncator(last_update.text).words(40) if details else "",
+        )
 
 
 @dataclass
@@ -220,11 +244,7 @@ def build_sections(rows: list[Reminder], latest: dict[int, ProgressUpdate], toda
             elif row.reason == Reason.DATE_TO_BE_AGREED:
                 section.summary = {"open_count": Commitment.objects.of_group(row.meeting.group).open().count()}
         if row.commitment_id:
-            commitment = row.commitment
-            url = absolute(commitment.get_absolute_url())
-            section.lines.append(
-                Line(commitment, url, url + "#journal", latest.get(commitment.pk), commitment.is_overdue(today))
-            )
+            section.lines.append(Line.of(row.commitment, latest.get(row.commitment_id), today))
     return sorted(sections.values(), key=lambda s: (SECTION_ORDER.index(s.reason), s.heading))
 
 
@@ -310,24 +330,40 @@ def is_permanent(error: Exception) -> bool:
     return False
 
 
-def _record(token: uuid.UUID, recipient_id: int, **fields) -> int:
+def _record(token: uuid.UUID, recipient_ids: list[int], **fields) -> int:
     with transaction.atomic():
-        return Reminder.objects.filter(claim_token=token, recipient_id=recipient_id, state=State.SENDING).update(
+        return Reminder.objects.filter(claim_token=token, recipient_id__in=recipient_ids, state=State.SENDING).update(
             **fields
         )
 
 
-def _latest_updates(commitment_ids: set[int]) -> dict[int, ProgressUpdate]:
-    latest = {}
-    for update in ProgressUpdate.objects.filter(commitment_id__in=commitment_ids).order_by(
-        "commitment_id", "-created_at", "-pk"
-    ):
-        latest.setdefault(update.commitment_id, update)
-    return latest
+def _record_sent(token: uuid.UUID, message_ids: dict[int, str]) -> int:
+    """Mark the rows of the digests the server accepted as sent, each with its Message-ID: one UPDATE."""
+    if not message_ids:
+        return 0
+    message_id = Case(*(When(recipient_id=pk, then=Value(mid)) for pk, mid in message_ids.items()))
+    return _record(
+        token, list(message_ids), state=State.SENT, sent_at=timezone.now(), message_id=message_id, last_error=""
+    )
+
+
+def attach_commitments(rows: list[Reminder]) -> None:
+    """Load the rows' commitments with their meetings and groups, each built once for the batch.
+
+    Three queries, not a join per row. (Not prefetch_related: on SQLite, Django 5.2 turns a
+    prefetch of more than 1,000 foreign keys into an OR expression deeper than SQLite allows.)
+    """
+    commitments = Commitment.objects.in_bulk({row.commitment_id for row in rows if row.commitment_id})
+    meetings = Meeting.objects.select_related("group").in_bulk({c.meeting_id for c in commitments.values()})
+    for commitment in commitments.values():
+        commitment.meeting = meetings[commitment.meeting_id]
+    for row in rows:
+        if row.commitment_id:
+            row.commitment = commitments[row.commitment_id]
 
 
 def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, report: SendReport) -> None:
-    """Claim the due rows of these recipients and send each of them one digest."""
+    """Claim the due rows of these recipients, send each of them one digest, record what was accepted."""
     token = uuid.uuid4()
     with transaction.atomic():
         claimed = Reminder.objects.filter(due(now), recipient_id__in=recipient_ids).update(
@@ -335,42 +371,42 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
         )
     if not claimed:
         return
-    rows = list(
-        Reminder.objects.filter(claim_token=token).select_related(
-            "recipient", "commitment__meeting__group", "commitment__category", "commitment__owner", "meeting__group"
-        )
-    )
-    latest = _latest_updates({row.commitment_id for row in rows if row.commitment_id})
+    rows = list(Reminder.objects.filter(claim_token=token).select_related("recipient", "meeting__group"))
+    attach_commitments(rows)
+    latest = ProgressUpdate.objects.latest_per_commitment({row.commitment_id for row in rows if row.commitment_id})
     by_recipient = defaultdict(list)
     for row in rows:
         by_recipient[row.recipient].append(row)
     today = timezone.localdate(now)
-    for recipient, recipient_rows in by_recipient.items():
-        _send_digest(recipient, recipient_rows, latest, today, token, now, connection, report)
+    sent = {}
+    try:
+        for recipient, recipient_rows in by_recipient.items():
+            message_id = _send_digest(recipient, recipient_rows, latest, today, token, now, connection, report)
+            if message_id:
+                sent[recipient.pk] = message_id
+    finally:
+        report.digests += len(sent)
+        report.sent += _record_sent(token, sent)
 
 
-def _send_digest(recipient, rows, latest, today, token, now, connection, report: SendReport) -> None:
+def _send_digest(recipient, rows, latest, today, token, now, connection, report: SendReport) -> str | None:
+    """Send one digest; its Message-ID once the server accepted it. A failure is recorded at once."""
     if not recipient.email:
         report.failed += _record(
-            token, recipient.pk, state=State.FAILED, last_error="the recipient has no e-mail address"
+            token, [recipient.pk], state=State.FAILED, last_error="the recipient has no e-mail address"
         )
-        return
+        return None
     message = build_digest(recipient, rows, latest, today)
     try:
+        # Opened by the first digest of the batch and kept: a refused connection is then a failure
+        # of that digest (retried with backoff), not of the sweep.
+        connection.open()
         connection.send_messages([message])
     except Exception as error:
         connection.close()  # a half-done SMTP session is not reused; the next digest reconnects
         _record_failure(token, recipient, rows, error, now, report)
-        return
-    report.digests += 1
-    report.sent += _record(
-        token,
-        recipient.pk,
-        state=State.SENT,
-        sent_at=timezone.now(),
-        message_id=message.extra_headers["Message-ID"],
-        last_error="",
-    )
+        return None
+    return message.extra_headers["Message-ID"]
 
 
 def _record_failure(token, recipient, rows, error: Exception, now, report: SendReport) -> None:
@@ -379,13 +415,13 @@ def _record_failure(token, recipient, rows, error: Exception, now, report: SendR
     report.errors.append(f"{recipient.email}: {text}")
     if is_permanent(error) or attempts >= settings.REMINDER_MAX_ATTEMPTS:
         logger.warning("Reminder digest to %s failed for good: %s", recipient.email, text)
-        report.failed += _record(token, recipient.pk, state=State.FAILED, last_error=text)
+        report.failed += _record(token, [recipient.pk], state=State.FAILED, last_error=text)
         return
     delay = settings.REMINDER_RETRY_BASE * 2 ** (attempts - 1)
     logger.info("Reminder digest to %s will be retried in %ss: %s", recipient.email, delay, text)
     report.retrying += _record(
         token,
-        recipient.pk,
+        [recipient.pk],
         state=State.PENDING,
         claim_token=None,
         last_error=text,
@@ -398,20 +434,17 @@ def send_due(now: datetime.datetime | None = None, batch_size: int | None = None
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
     report = SendReport(recovered=recover_stale_claims(now))
-    tried: set[int] = set()
+    after = 0  # recipients are taken in id order, each once per sweep, even if a retry comes due meanwhile
     while True:
         recipient_ids = list(
-            Reminder.objects.filter(due(now))
-            .exclude(recipient_id__in=tried)
+            Reminder.objects.filter(due(now), recipient_id__gt=after)
             .values_list("recipient_id", flat=True)
             .distinct()
             .order_by("recipient_id")[:batch_size]
         )
         if not recipient_ids:
             return report
-        tried.update(recipient_ids)
-        # Opened by the first digest, not here: a refused connection is then a failure of that
-        # digest (retried with backoff), not of the sweep.
+        after = recipient_ids[-1]
         connection = get_connection()
         try:
             send_batch(recipient_ids, now, connection, report)

@@ -24,6 +24,7 @@ from config.views import INVALID_FORM_STATUS, InvalidFormStatusMixin
 from meetings.models import WorkingGroup
 
 LIST_RELATED = ("meeting__group", "category", "owner")
+DASHBOARD_MINE = 10  # the soonest; the list page has them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -48,13 +49,14 @@ class DashboardView(TemplateView):
             group.counts = counts.get(group.pk, {"total": 0, "open": 0, "overdue": 0, "done": 0})
             group.chart = charts.get(group.pk)
             group.role = permissions.role_label(user, group.pk)
+        mine = visible.open().filter(owner=user)
         return super().get_context_data(
             today=today,
             groups=groups,
-            my_commitments=visible.open()
-            .filter(owner=user)
-            .select_related(*LIST_RELATED)
-            .order_by(F("follow_up_date").asc(nulls_last=True), "pk"),
+            my_commitments=mine.select_related(*LIST_RELATED).order_by(F("follow_up_date").asc(nulls_last=True), "pk")[
+                :DASHBOARD_MINE
+            ],
+            my_open_count=mine.count(),
             latest_updates=ProgressUpdate.objects.filter(commitment__in=visible)
             .select_related("author", "commitment")
             .order_by("-created_at", "-pk")[:10],

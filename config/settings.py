@@ -214,7 +214,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Kolkata")
-USE_I18N = True
+USE_I18N = False
 USE_TZ = True
 FORMAT_MODULE_PATH = ["config.formats"]
 

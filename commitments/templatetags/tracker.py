@@ -34,14 +34,6 @@ def email_label(commitment: Commitment) -> str:
     return email_label(commitment)
 
 
-@register.filter
-def email_details(commitment: Commitment) -> bool:
-    """Whether an e-mail may quote the commitment's text (titles, progress)."""
-    from commitments.notifications import shows_details
-
-    return shows_details(commitment)
-
-
 @register.simple_tag
 def meeting_status_badge(status: str) -> str:
     status = Meeting.Status(status)

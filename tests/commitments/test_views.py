@@ -39,6 +39,16 @@ def test_the_dashboard_shows_my_open_commitments_overdue_first(login, meeting, o
     assert "Someone else" not in mine
 
 
+def test_the_dashboard_shows_my_ten_soonest_and_links_to_all_of_them(login, meeting, owner):
+    for n in range(12):
+        CommitmentFactory(meeting=meeting, owner=owner, title=f"Task number {n:02}", follow_up_date=TODAY + n * DAY)
+    content = login(owner).get("/").content.decode()
+    mine = content[content.index("My open commitments") : content.index("Latest progress updates")]
+    assert [n for n in range(12) if f"Task number {n:02}" in mine] == list(range(10))
+    assert "All 12 of my open commitments</a> (the 10 soonest are shown)" in mine
+    assert "?owner=mine&amp;status=open&amp;status=in_progress" in mine or "?owner=mine&status=open" in mine
+
+
 def test_the_dashboard_counts_open_overdue_and_done_per_group(login, meeting, member):
     CommitmentFactory(meeting=meeting, follow_up_date=TODAY - DAY)
     CommitmentFactory(meeting=meeting, follow_up_date=TODAY + DAY, status=Commitment.Status.IN_PROGRESS)

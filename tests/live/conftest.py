@@ -24,6 +24,7 @@ from tests.smtp import SMTPServer
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CLAIM_TIMEOUT = 3  # seconds before a claim of a dead worker is taken back
+BATCH_SIZE = 5  # recipients per batch: the most digests a killed worker can leave unrecorded
 
 
 def database_url() -> str:
@@ -53,7 +54,7 @@ class Worker:
             "REMINDER_SEND_HOUR": "0",
             "REMINDER_RETRY_BASE_SECONDS": "1",
             "REMINDER_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
-            "REMINDER_BATCH_SIZE": "5",
+            "REMINDER_BATCH_SIZE": str(BATCH_SIZE),
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         command = [
