@@ -14,11 +14,11 @@ from collections import Counter
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from commitments import permissions
 from commitments.exports import safe
 from commitments.models import Category, Commitment, ProgressUpdate
+from meetings.dates import spell_date
 from meetings.models import Meeting
 
 CSV_COLUMNS = [
@@ -40,7 +40,7 @@ CSV_COLUMNS = [
 
 
 def _date(value) -> str:
-    return date_format(value) if value else ""
+    return spell_date(value) if value else ""
 
 
 def previous_meeting(meeting: Meeting) -> Meeting | None:

@@ -23,6 +23,7 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -30,12 +31,11 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from meetings.calendar import meeting_ics
-from meetings.dates import format_date_range
+from meetings.dates import format_date_range, spell_date
 from meetings.models import Meeting
 
 logger = logging.getLogger(__name__)
@@ -182,11 +182,11 @@ class Line:
             commitment=commitment,
             label=email_label(commitment),
             status=commitment.get_status_display(),
-            follow_up=date_format(commitment.follow_up_date) if commitment.follow_up_date else "",
+            follow_up=spell_date(commitment.follow_up_date) if commitment.follow_up_date else "",
             overdue=commitment.is_overdue(today),
             url=url,
             progress_url=url + "#journal",
-            last_update_date=date_format(timezone.localtime(last_update.created_at)) if last_update else "",
+            last_update_date=spell_date(timezone.localdate(last_update.created_at)) if last_update else "",
             last_update_text=Truncator(last_update.text).words(40) if details else "",
         )
 
@@ -347,17 +347,19 @@ def _record_sent(token: uuid.UUID, message_ids: dict[int, str]) -> int:
     )
 
 
-def attach_commitments(rows: list[Reminder]) -> None:
-    """Load the rows' commitments with their meetings and groups, each built once for the batch.
+def attach_related(rows: list[Reminder]) -> None:
+    """Load the rows' recipients and commitments, with their meetings and groups, each built once per batch.
 
-    Three queries, not a join per row. (Not prefetch_related: on SQLite, Django 5.2 turns a
+    Four queries, not a join per row. (Not prefetch_related: on SQLite, Django 5.2 turns a
     prefetch of more than 1,000 foreign keys into an OR expression deeper than SQLite allows.)
     """
+    recipients = get_user_model().objects.in_bulk({row.recipient_id for row in rows})
     commitments = Commitment.objects.in_bulk({row.commitment_id for row in rows if row.commitment_id})
     meetings = Meeting.objects.select_related("group").in_bulk({c.meeting_id for c in commitments.values()})
     for commitment in commitments.values():
         commitment.meeting = meetings[commitment.meeting_id]
     for row in rows:
+        row.recipient = recipients[row.recipient_id]
         if row.commitment_id:
             row.commitment = commitments[row.commitment_id]
 
@@ -371,8 +373,8 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
         )
     if not claimed:
         return
-    rows = list(Reminder.objects.filter(claim_token=token).select_related("recipient", "meeting__group"))
-    attach_commitments(rows)
+    rows = list(Reminder.objects.filter(claim_token=token).select_related("meeting__group"))
+    attach_related(rows)
     latest = ProgressUpdate.objects.latest_per_commitment({row.commitment_id for row in rows if row.commitment_id})
     by_recipient = defaultdict(list)
     for row in rows:

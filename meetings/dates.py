@@ -1,10 +1,17 @@
 """How meeting dates read in pages, e-mails and exports: "30 September–1 October 2025"."""
 
 import datetime
+import functools
 
 from django.utils.dateformat import format as date_format
 
 TO_BE_AGREED = "date to be agreed"
+
+
+@functools.lru_cache(maxsize=4096)
+def spell_date(day: datetime.date) -> str:
+    """ "30 September 2025". Dates repeat across the lines of a sweep or a brief: each is spelled once."""
+    return date_format(day, "j F Y")
 
 
 def format_date_range(start: datetime.date | None, end: datetime.date | None = None) -> str:
@@ -12,7 +19,7 @@ def format_date_range(start: datetime.date | None, end: datetime.date | None = N
     if start is None:
         return TO_BE_AGREED
     if end is None or end == start:
-        return date_format(start, "j F Y")
+        return spell_date(start)
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{date_format(end, 'j F Y')}"
     if start.year == end.year:
