@@ -4,7 +4,8 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -359,13 +360,14 @@ class Commitment(models.Model):
 
 class ProgressUpdateQuerySet(AuditedQuerySet):
     def latest_per_commitment(self, commitment_ids, before: datetime.datetime | None = None) -> dict:
-        """{commitment id: its newest update (before a moment)}: the newest only, found through the index."""
-        newest = self.filter(commitment=OuterRef("pk"))
+        """{commitment id: its newest update (before a moment)}, ranked in the database: only the newest come back."""
+        updates = self.filter(commitment_id__in=commitment_ids)
         if before is not None:
-            newest = newest.filter(created_at__lt=before)
-        newest = newest.order_by("-created_at", "-pk").values("pk")[:1]
-        ids = Commitment.objects.filter(pk__in=commitment_ids).values(latest=Subquery(newest))
-        return {update.commitment_id: update for update in self.filter(pk__in=ids)}
+            updates = updates.filter(created_at__lt=before)
+        newest_first = Window(
+            RowNumber(), partition_by="commitment_id", order_by=[F("created_at").desc(), F("pk").desc()]
+        )
+        return {update.commitment_id: update for update in updates.annotate(rank=newest_first).filter(rank=1)}
 
 
 class ProgressUpdate(models.Model):
@@ -417,6 +419,8 @@ class ProgressUpdate(models.Model):
         indexes = [
             # The journal newest first, and "latest update" per commitment.
             models.Index(fields=["commitment", "-created_at"], name="progress_commitment_created"),
+            # The dashboard's latest updates of all one may see: read newest first, stopping at ten.
+            models.Index(fields=["-created_at", "-id"], name="progress_created"),
         ]
 
     def __str__(self) -> str:
@@ -518,11 +522,10 @@ class Reminder(models.Model):
         indexes = [
             # The sender's "what is due": pending rows by day.
             models.Index(fields=["state", "planned_for"], name="reminder_state_planned"),
-            # The sender's batches: pending rows by recipient, in recipient order.
+            # The sender's batches: pending rows by recipient, in recipient order; a batch's claimed
+            # rows (state "sending", few at any time: also how a dead worker's claims are found).
+            # Every index costs each claim and each outcome an index write, so there are no more.
             models.Index(fields=["state", "recipient"], name="reminder_state_recipient"),
-            # Recovery of claims left by a worker that died.
-            models.Index(fields=["state", "claimed_at"], name="reminder_state_claimed"),
-            models.Index(fields=["claim_token"], name="reminder_claim_token"),
         ]
 
     def __str__(self) -> str:

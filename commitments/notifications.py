@@ -373,7 +373,8 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
         )
     if not claimed:
         return
-    rows = list(Reminder.objects.filter(claim_token=token).select_related("meeting__group"))
+    claimed_rows = Reminder.objects.filter(state=State.SENDING, recipient_id__in=recipient_ids, claim_token=token)
+    rows = list(claimed_rows.select_related("meeting__group"))
     attach_related(rows)
     latest = ProgressUpdate.objects.latest_per_commitment({row.commitment_id for row in rows if row.commitment_id})
     by_recipient = defaultdict(list)
