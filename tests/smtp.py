@@ -20,6 +20,12 @@ class RecordingHandler:
         self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
         self.delay = 0.0  # seconds to wait before answering DATA, to catch a worker mid-batch
         self.lock = threading.Lock()
+        self.connections = 0  # SMTP sessions opened (one EHLO each)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.connections += 1
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:

@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -16,7 +18,7 @@ from commitments import notifications, reminders
 from commitments.models import Commitment, NotificationPreference, Reminder
 from meetings.models import Meeting
 from tests.commitments.conftest import NOW, TODAY, D
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, MembershipFactory
 
 R = Reminder.Reason
 
@@ -73,6 +75,25 @@ def test_it_sends_one_digest_per_recipient(due_today, smtp_server, owner, owner2
     text = messages[owner.email].get_body(("plain",)).get_content()
     assert "Share intelligence on terrorist groups" in text and "Joint research on radicalization" in text
     assert "Joint training programmes" not in text
+
+
+def test_a_batch_shares_one_connection_and_its_queries_do_not_grow_with_its_digests(tenth, meeting, group, smtp_server):
+    def sweep_of(owners: int) -> tuple[int, int, int]:
+        for _ in range(owners):
+            owner = MembershipFactory(group=group).user
+            CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=TODAY + datetime.timedelta(days=7))
+        Reminder.objects.filter(reason__in=R.immediate()).delete()  # the assignment notices of the set-up
+        reminders.plan(TODAY)
+        smtp_server.handler.connections = 0
+        with CaptureQueriesContext(connection) as queries:
+            report = sweep()
+        return report.digests, smtp_server.handler.connections, len(queries)
+
+    digests, connections, few = sweep_of(2)
+    assert (digests, connections) == (2, 1)
+    digests, connections, many = sweep_of(12)
+    assert (digests, connections) == (12, 1)
+    assert few == many  # claim, rows, recipients, commitments, meetings, updates, one outcome, …
 
 
 def test_the_digest_names_the_group_and_the_nearest_deadline(due_today, smtp_server, owner):
