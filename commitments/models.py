@@ -360,7 +360,10 @@ class Commitment(models.Model):
 
 class ProgressUpdateQuerySet(AuditedQuerySet):
     def latest_per_commitment(self, commitment_ids, before: datetime.datetime | None = None) -> dict:
-        """{commitment id: its newest update (before a moment)}, ranked in the database: only the newest come back."""
+        """{commitment id: its newest update (before a moment)}, ranked in the database: only the newest come back.
+
+        `commitment_ids`: ids, or a queryset of them (then a subquery, not one parameter per id).
+        """
         updates = self.filter(commitment_id__in=commitment_ids)
         if before is not None:
             updates = updates.filter(created_at__lt=before)
