@@ -19,7 +19,6 @@ import smtplib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,7 +26,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import CharField, Count, F, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -290,7 +290,21 @@ def subject_headline(rows: list[Reminder], today: datetime.date) -> tuple[str, s
     return str(group), headline
 
 
-def build_digest(recipient, rows: list[Reminder], latest: dict, today: datetime.date) -> EmailMultiAlternatives:
+def _message_id_around(token: uuid.UUID) -> tuple[str, str]:
+    """What comes before and after the recipient id in the Message-ID of a batch's digests."""
+    return f"<reminder.{token.hex}.", f"@{urlsplit(settings.SITE_URL).hostname}>"
+
+
+def digest_message_id(token: uuid.UUID, recipient_id: int) -> str:
+    """<reminder.{batch token}.{recipient id}@{site host}>: unique, and rebuilt by the database when
+    one UPDATE records a whole batch (_record_sent)."""
+    before, after = _message_id_around(token)
+    return f"{before}{recipient_id}{after}"
+
+
+def build_digest(
+    recipient, rows: list[Reminder], latest: dict, today: datetime.date, message_id: str
+) -> EmailMultiAlternatives:
     group, headline = subject_headline(rows, today)
     optional = sorted({row.reason for row in rows} & {Reason.DUE_SOON, Reason.OVERDUE})
     unsubscribe_links = {
@@ -310,7 +324,7 @@ def build_digest(recipient, rows: list[Reminder], latest: dict, today: datetime.
     subject, text, html = render_email("digest", context)
     message = EmailMultiAlternatives(subject, text, to=[recipient.email])
     message.attach_alternative(html, "text/html")
-    message.extra_headers["Message-ID"] = make_msgid("reminder", domain=urlsplit(settings.SITE_URL).hostname)
+    message.extra_headers["Message-ID"] = message_id
     if unsubscribe_links:
         message.extra_headers["List-Unsubscribe"] = ", ".join(f"<{url}>" for url in unsubscribe_links.values())
         message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -348,14 +362,13 @@ def _record(token: uuid.UUID, recipient_ids: list[int], **fields) -> int:
         )
 
 
-def _record_sent(token: uuid.UUID, message_ids: dict[int, str]) -> int:
+def _record_sent(token: uuid.UUID, recipient_ids: list[int]) -> int:
     """Mark the rows of the digests the server accepted as sent, each with its Message-ID: one UPDATE."""
-    if not message_ids:
+    if not recipient_ids:
         return 0
-    message_id = Case(*(When(recipient_id=pk, then=Value(mid)) for pk, mid in message_ids.items()))
-    return _record(
-        token, list(message_ids), state=State.SENT, sent_at=timezone.now(), message_id=message_id, last_error=""
-    )
+    before, after = _message_id_around(token)
+    message_id = Concat(Value(before), Cast("recipient_id", CharField()), Value(after), output_field=CharField())
+    return _record(token, recipient_ids, state=State.SENT, sent_at=timezone.now(), message_id=message_id, last_error="")
 
 
 def attach_related(rows: list[Reminder], commitment_ids) -> None:
@@ -395,25 +408,24 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
     for row in rows:
         by_recipient[row.recipient].append(row)
     today = timezone.localdate(now)
-    sent = {}
+    sent = []
     try:
         for recipient, recipient_rows in by_recipient.items():
-            message_id = _send_digest(recipient, recipient_rows, latest, today, token, now, connection, report)
-            if message_id:
-                sent[recipient.pk] = message_id
+            if _send_digest(recipient, recipient_rows, latest, today, token, now, connection, report):
+                sent.append(recipient.pk)
     finally:
         report.digests += len(sent)
         report.sent += _record_sent(token, sent)
 
 
-def _send_digest(recipient, rows, latest, today, token, now, connection, report: SendReport) -> str | None:
-    """Send one digest; its Message-ID once the server accepted it. A failure is recorded at once."""
+def _send_digest(recipient, rows, latest, today, token, now, connection, report: SendReport) -> bool:
+    """Send one digest: whether the server accepted it. A failure is recorded at once."""
     if not recipient.email:
         report.failed += _record(
             token, [recipient.pk], state=State.FAILED, last_error="the recipient has no e-mail address"
         )
-        return None
-    message = build_digest(recipient, rows, latest, today)
+        return False
+    message = build_digest(recipient, rows, latest, today, digest_message_id(token, recipient.pk))
     try:
         # Opened by the first digest of the batch and kept: a refused connection is then a failure
         # of that digest (retried with backoff), not of the sweep.
@@ -422,8 +434,8 @@ def _send_digest(recipient, rows, latest, today, token, now, connection, report:
     except Exception as error:
         connection.close()  # a half-done SMTP session is not reused; the next digest reconnects
         _record_failure(token, recipient, rows, error, now, report)
-        return None
-    return message.extra_headers["Message-ID"]
+        return False
+    return True
 
 
 def _record_failure(token, recipient, rows, error: Exception, now, report: SendReport) -> None:
