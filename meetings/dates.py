@@ -21,7 +21,7 @@ def format_date_range(start: datetime.date | None, end: datetime.date | None = N
     if end is None or end == start:
         return spell_date(start)
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{date_format(end, 'j F Y')}"
+        return f"{start.day}–{spell_date(end)}"
     if start.year == end.year:
-        return f"{date_format(start, 'j F')}–{date_format(end, 'j F Y')}"
-    return f"{date_format(start, 'j F Y')}–{date_format(end, 'j F Y')}"
+        return f"{date_format(start, 'j F')}–{spell_date(end)}"
+    return f"{spell_date(start)}–{spell_date(end)}"
