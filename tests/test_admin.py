@@ -331,3 +331,13 @@ def test_the_admin_gives_a_calendar_a_new_address(demo, client):
     feed.refresh_from_db()
     assert feed.token != old_token
     assert client.get(f"/calendar/{old_token}.ics").status_code == 404
+
+
+def test_the_admin_refuses_to_delete_a_user_who_owns_commitments(client, superuser, commitment, owner):
+    client.force_login(superuser)
+    url = reverse("admin:auth_user_delete", args=[owner.pk])
+    page = client.get(url).content.decode()
+    assert "would require deleting the following protected related objects" in page
+    client.post(url, {"post": "yes"})
+    assert get_user_model().objects.filter(pk=owner.pk).exists()
+    assert Commitment.objects.get(pk=commitment.pk).owner == owner

@@ -49,6 +49,15 @@ def test_the_dashboard_shows_my_ten_soonest_and_links_to_all_of_them(login, meet
     assert "?owner=mine&amp;status=open&amp;status=in_progress" in mine or "?owner=mine&status=open" in mine
 
 
+def test_with_ten_or_fewer_the_dashboard_shows_them_all_without_a_link(login, meeting, owner):
+    for n in range(10):
+        CommitmentFactory(meeting=meeting, owner=owner, title=f"Task number {n:02}", follow_up_date=TODAY + n * DAY)
+    content = login(owner).get("/").content.decode()
+    mine = content[content.index("My open commitments") : content.index("Latest progress updates")]
+    assert all(f"Task number {n:02}" in mine for n in range(10))
+    assert "of my open commitments</a>" not in mine
+
+
 def test_the_dashboard_counts_open_overdue_and_done_per_group(login, meeting, member):
     CommitmentFactory(meeting=meeting, follow_up_date=TODAY - DAY)
     CommitmentFactory(meeting=meeting, follow_up_date=TODAY + DAY, status=Commitment.Status.IN_PROGRESS)
