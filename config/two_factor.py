@@ -127,23 +127,26 @@ class TwoFactorVerifyView(View):
     def get(self, request):
         device = confirmed_device(request.user)
         if device is None or request.user.is_verified():
-            request.session.pop(CODE_PENDING, None)
-            return redirect(next_url(request))
+            return self.nothing_owed(request)
         return render(request, self.template_name, {"form": CodeForm(device=device), "next": next_url(request)})
 
     def post(self, request):
         device = confirmed_device(request.user)
         if device is None:
-            request.session.pop(CODE_PENDING, None)
-            return redirect(next_url(request))
+            return self.nothing_owed(request)
         form = CodeForm(request.POST, device=device)
         if not form.is_valid():
             security_event(request, "two-factor failed", logging.WARNING)
             context = {"form": form, "next": next_url(request)}
             return render(request, self.template_name, context, status=INVALID_FORM_STATUS)
         django_otp.login(request, device)
-        request.session.pop(CODE_PENDING, None)
         security_event(request, "two-factor verified")
+        return self.nothing_owed(request)
+
+    @staticmethod
+    def nothing_owed(request):
+        """No code is (or is any longer) due: on to where the user was going."""
+        request.session.pop(CODE_PENDING, None)
         return redirect(next_url(request))
 
 
