@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.forms import VersionedCommitmentForm
 from commitments.models import (
@@ -15,12 +15,12 @@ from commitments.models import (
 )
 from commitments.notifications import retry_reminders
 from commitments.permissions import can_administer, coordinated_groups
-from meetings.admin import GroupScopedAdminMixin
-from meetings.models import WorkingGroup
+from config.admin import TrackerModelAdmin
+from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TrackerModelAdmin):
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name", "description"]
@@ -65,12 +65,20 @@ class ProgressUpdateInline(GroupScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+class CommitmentAdmin(AuditedGroupAdmin):
     group_path = "meeting__group"
     form = VersionedCommitmentForm
     list_display = ["title", "meeting", "category", "owner_or_warning", "status", "follow_up_date", "priority"]
     list_select_related = ["meeting__group", "category", "owner"]
-    list_filter = ["status", "category", "meeting__group", "responsible_side", "priority", "restricted", HasOwnerFilter]
+    list_filter = [
+        "status",
+        "category",
+        ("meeting__group", GROUP_FILTER),
+        "responsible_side",
+        "priority",
+        "restricted",
+        HasOwnerFilter,
+    ]
     search_fields = ["title", "description", "lead_agency", "partner_counterpart", "record_paragraph"]
     autocomplete_fields = ["meeting", "owner", "access_granted_to"]
     date_hierarchy = "follow_up_date"
@@ -123,11 +131,11 @@ class CommitmentAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+class ProgressUpdateAdmin(AuditedGroupAdmin):
     group_path = "commitment__meeting__group"
     list_display = ["commitment", "author", "created_at", "new_status", "source"]
     list_select_related = ["commitment", "author"]
-    list_filter = ["new_status", "commitment__meeting__group"]
+    list_filter = ["new_status", ("commitment__meeting__group", GROUP_FILTER)]
     search_fields = ["text", "source", "commitment__title"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["commitment"]
@@ -136,7 +144,8 @@ class ProgressUpdateAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A posted status change has already been applied; editing it would not undo it.
-        return [*self.readonly_fields, "commitment", "new_status"] if obj else self.readonly_fields
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "commitment", "new_status"] if obj else fields
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -148,20 +157,24 @@ class ProgressUpdateAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
 
 
 class ReminderGroupFilter(admin.SimpleListFilter):
+    """A reminder's group is its commitment's or its session's: the groups the user manages."""
+
     title = "working group"
     parameter_name = "group"
 
     def lookups(self, request, model_admin):
-        return [(group.pk, str(group)) for group in WorkingGroup.objects.visible_to(request.user)]
+        return [(str(group.pk), str(group)) for group in coordinated_groups(request.user)]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(Q(commitment__meeting__group=self.value()) | Q(meeting__group=self.value()))
-        return queryset
+        if not self.value():
+            return queryset
+        if self.value() not in {value for value, _ in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"{self.value()!r} is not one of your working groups.")
+        return queryset.filter(Q(commitment__meeting__group=self.value()) | Q(meeting__group=self.value()))
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(TrackerModelAdmin):
     """The outbox: what was sent to whom, what is waiting, and what failed and why."""
 
     list_display = [
@@ -199,6 +212,8 @@ class ReminderAdmin(admin.ModelAdmin):
         return can_administer(request.user)
 
     def has_view_permission(self, request, obj=None):
+        if obj is not None and not self.get_queryset(request).filter(pk=obj.pk).exists():
+            return False
         return can_administer(request.user)
 
     def has_add_permission(self, request):
@@ -227,7 +242,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(TrackerModelAdmin):
     list_display = ["user", "due_soon", "overdue"]
     list_select_related = ["user"]
     list_filter = ["due_soon", "overdue"]
@@ -236,7 +251,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(TrackerModelAdmin):
     list_display = ["user", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "user__last_name"]
@@ -252,12 +267,12 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(BriefSnapshot)
-class BriefSnapshotAdmin(admin.ModelAdmin):
+class BriefSnapshotAdmin(TrackerModelAdmin):
     """Frozen briefs: kept as they were frozen, so read-only."""
 
     list_display = ["meeting", "frozen_by", "frozen_at"]
     list_select_related = ["meeting__group", "frozen_by"]
-    list_filter = ["meeting__group"]
+    list_filter = [("meeting__group", GROUP_FILTER)]
     date_hierarchy = "frozen_at"
     readonly_fields = ["meeting", "data", "frozen_by", "frozen_at"]
 

@@ -78,6 +78,16 @@ class VersionedCommitmentForm(forms.ModelForm):
         return commitment
 
 
+class CommitmentRowForm(VersionedCommitmentForm):
+    """A commitment as one row of its meeting's admin page: a row left as it was is neither checked nor saved,
+    so that a colleague's edit of one commitment does not block saving the meeting."""
+
+    def clean(self):
+        if self.instance.pk and not self.has_changed():
+            return self.cleaned_data
+        return super().clean()
+
+
 class CommitmentForm(VersionedCommitmentForm):
     """Everything about a commitment, for the coordinators of its group."""
 

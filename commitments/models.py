@@ -26,6 +26,10 @@ class StaleVersionError(Exception):
         )
 
 
+class UnversionedSaveError(Exception):
+    """A commitment saved without its version check: use `save_versioned`, which raises its version."""
+
+
 class Category(models.Model):
     """A kind of commitment: information sharing, joint training, research, …"""
 
@@ -249,6 +253,9 @@ class Commitment(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        # Every edit raises the version, so that an edit based on an older one is refused (API ETags, forms).
+        if not self._state.adding and not getattr(self, "_versioned", False):
+            raise UnversionedSaveError(f"Save commitment {self.pk} with save_versioned(), which checks its version.")
         self._sync_closed_at()
         previous_owner_id = getattr(self, "_saved_owner_id", None)
         owner_changed = previous_owner_id is not UNKNOWN and previous_owner_id != self.owner_id
@@ -329,7 +336,11 @@ class Commitment(models.Model):
             self.version = expected_version + 1
             if user is not None:
                 self._history_user = user
-            self.save()
+            self._versioned = True
+            try:
+                self.save()
+            finally:
+                self._versioned = False
 
     def change_status(self, status: str, *, user) -> bool:
         """Apply a new status to the current row, whatever else changed meanwhile.
@@ -593,7 +604,8 @@ class CalendarFeed(models.Model):
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
 
-    def get_absolute_url(self) -> str:
+    def secret_path(self) -> str:
+        """The feed's address: a secret, so deliberately not `get_absolute_url` (which the admin links to)."""
         return reverse("calendar-feed", args=[self.token])
 
     def revoke(self) -> None:

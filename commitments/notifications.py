@@ -26,9 +26,10 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import CharField, Count, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -36,7 +37,7 @@ from django.utils.text import Truncator
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from meetings.calendar import meeting_ics
 from meetings.dates import format_date_range, spell_date
-from meetings.models import Meeting
+from meetings.models import Meeting, Membership, is_member
 
 logger = logging.getLogger(__name__)
 Reason = Reminder.Reason
@@ -57,10 +58,15 @@ DIGEST_FIELDS = ("title", "status", "follow_up_date", "restricted", "meeting")
 DIGEST_ROW_FIELDS = ("reason", "anchor_date", "attempts", "recipient", "commitment", "meeting")
 
 
+def render_plain(template_name: str, context: dict) -> str:
+    """A template rendered as plain text: the subject and the text part are not HTML, so nothing is escaped."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
     """Subject, plain text and HTML from the template triplet emails/<name>-subject.txt, -body.txt, -body.html."""
-    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
-    text = render_to_string(f"emails/{name}-body.txt", context)
+    subject = " ".join(render_plain(f"emails/{name}-subject.txt", context).split())
+    text = render_plain(f"emails/{name}-body.txt", context)
     html = render_to_string(f"emails/{name}-body.html", context)
     return subject, text, html
 
@@ -151,6 +157,31 @@ def due(now: datetime.datetime) -> Q:
     )
 
 
+def entitled() -> Q:
+    """Whether a reminder's recipient may still have it: still in the commitment's working group, or, for a
+    group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
+    about_a_commitment = Q(commitment__isnull=False) & Q(
+        is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group"))
+    )
+    about_the_group = Q(commitment__isnull=True) & Q(
+        is_member(OuterRef("recipient"), OuterRef("meeting__group"), Membership.Role.COORDINATOR)
+    )
+    return about_a_commitment | about_the_group
+
+
+def withdraw_from_former_members() -> int:
+    """Skip the pending reminders of people who left the group (or stopped coordinating it) since they were
+    planned: a digest must not quote a group's commitments to someone who may no longer read them."""
+    with transaction.atomic():
+        return (
+            Reminder.objects.filter(state=State.PENDING)
+            .exclude(entitled())
+            .update(
+                state=State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group"
+            )
+        )
+
+
 def recover_stale_claims(now: datetime.datetime) -> int:
     """Put back to pending the rows claimed by a worker that died before recording the outcome."""
     cutoff = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
@@ -229,11 +260,13 @@ def session_summary(meeting: Meeting, today: datetime.date) -> dict:
     by_category = dict(commitments.order_by().values_list("category").annotate(n=Count("pk")))
     open_ones = commitments.open()
     no_news = open_ones.exclude(progress_updates__created_at__date__gte=since) if since else open_ones
+    owner_left = open_ones.filter(owner__isnull=False).exclude(is_member(OuterRef("owner"), meeting.group_id))
     return {
         "by_status": [(label, by_status.get(value, 0)) for value, label in Commitment.Status.choices],
         "by_category": [(c.name, by_category[c.pk]) for c in Category.objects.all() if c.pk in by_category],
         "overdue": list(open_ones.overdue(today)),
         "without_owner": list(open_ones.without_owner()),
+        "owner_not_in_group": list(owner_left),
         "no_update_since": since,
         "no_update": list(no_news.distinct()),
         "open_count": open_ones.count(),
@@ -343,6 +376,7 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     recovered: int = 0
+    withdrawn: int = 0  # reminders of people no longer in the group
     errors: list[str] = field(default_factory=list)
 
 
@@ -462,7 +496,7 @@ def send_due(now: datetime.datetime | None = None, batch_size: int | None = None
     """Send everything that is due, batch by batch, until nothing due is left."""
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
-    report = SendReport(recovered=recover_stale_claims(now))
+    report = SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_from_former_members())
     # Each recipient once per sweep, even if a retry comes due meanwhile; what comes due later waits
     # for the next sweep. A batch another worker claimed first is skipped by the claim.
     recipients = list(Reminder.objects.filter(due(now)).values_list("recipient_id", flat=True).distinct().order_by())

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from commitments.models import Commitment, NotificationPreference, Reminder
-from meetings.models import Meeting, Membership, WorkingGroup
+from meetings.models import Meeting, Membership, WorkingGroup, is_member
 
 Reason = Reminder.Reason
 
@@ -195,6 +195,7 @@ def open_commitments(group_ids) -> Iterator[CommitmentFacts]:
     rows = (
         Commitment.objects.open()
         .filter(meeting__group__in=group_ids, owner__is_active=True)
+        .filter(is_member(OuterRef("owner"), OuterRef("meeting__group")))  # owners who left are not reminded
         .values_list("pk", "meeting__group_id", "owner_id", "follow_up_date")
         .order_by("pk")
     )

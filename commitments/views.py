@@ -193,7 +193,7 @@ class NotificationSettingsView(InvalidFormStatusMixin, UpdateView):
         feed = CalendarFeed.objects.get_or_create(user=self.request.user)[0]
         token = Token.objects.filter(user=self.request.user).first()
         return super().get_context_data(
-            feed_url=settings.SITE_URL + feed.get_absolute_url(), api_token=token.key if token else "", **kwargs
+            feed_url=settings.SITE_URL + feed.secret_path(), api_token=token.key if token else "", **kwargs
         )
 
     def form_valid(self, form):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class ProjectConfig(AppConfig):
@@ -9,3 +10,9 @@ class ProjectConfig(AppConfig):
 
     def ready(self) -> None:
         from config import signals, two_factor  # noqa: F401 (connects the receivers)
+
+
+class TrackerAdminConfig(AdminConfig):
+    """Django's admin, on the project's admin site (config/admin.py)."""
+
+    default_site = "config.admin.TrackerAdminSite"

@@ -51,7 +51,7 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.TrackerAdminConfig",  # django.contrib.admin on the project's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -116,6 +116,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# The admin's history pages are a record: a version is shown, never restored (meetings/admin.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- HTTPS and headers ---------------------------------------------------------------
 # Production runs behind the ministry's TLS-terminating proxy; cookies are secure unless DEBUG.

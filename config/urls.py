@@ -14,6 +14,8 @@ from commitments.views import (
 from config import two_factor, views
 from config.api import api_urls
 
+handler400 = "config.views.bad_request"
+
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
     path("meetings/", include("meetings.urls")),

@@ -1,29 +1,43 @@
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.forms import CommitmentRowForm
 from commitments.models import Commitment
-from commitments.permissions import can_administer, coordinated_groups
+from commitments.permissions import can_administer, can_manage_group, coordinated_groups
+from config.admin import TrackerModelAdmin
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
-
-admin.site.site_header = "Commitments tracker administration"
-admin.site.site_title = "Commitments tracker"
-admin.site.index_title = "Data entry"
-
 
 # How each admin-edited model reaches its working group, to scope rows and choices.
 GROUP_PATHS = {WorkingGroup: "pk", Meeting: "group", Commitment: "meeting__group"}
+# A list filter by working group that offers only the groups of the rows the user may see.
+GROUP_FILTER = admin.RelatedOnlyFieldListFilter
+
+
+def group_id_of(obj, path: str) -> int | None:
+    """The working group an object belongs to, along an admin's group path ("meeting__group")."""
+    *hops, last = path.split("__")
+    try:
+        for hop in hops:
+            obj = getattr(obj, hop)
+    except ObjectDoesNotExist:  # a history record whose related row is gone
+        return None
+    return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
 
 
 class GroupScopedAdminMixin:
     """Coordinators manage their own working groups in the admin; superusers manage all.
 
-    Rows outside the user's groups are not listed and cannot be opened, and related-object
-    choices (working group, meeting, commitment) offer only the user's groups.
+    Rows outside the user's groups are not listed, and related-object choices (working group,
+    meeting, commitment) offer only the user's groups. Inlines use this mixin as it is: Django asks
+    their permissions about the parent object, which the parent's admin has already scoped.
     """
 
     group_path = "group"  # lookup from this model to its working group
@@ -58,6 +72,103 @@ class GroupScopedAdminMixin:
         return can_administer(request.user)
 
 
+class GroupScopedAdmin(GroupScopedAdminMixin, TrackerModelAdmin):
+    """The admin of rows that belong to a working group.
+
+    Every object-level question (`has_view_permission(request, obj)`, change, delete) also asks
+    whether the object is in a group the user manages, so that a page reached without the
+    scoped queryset (a library's view, "view on site") cannot open another group's object.
+    """
+
+    def manages(self, request, obj) -> bool:
+        return obj is None or can_manage_group(request.user, group_id_of(obj, self.group_path))
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.manages(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.manages(request, obj)
+
+
+class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
+    """A group-scoped admin with the change history (django-simple-history), as a record to read.
+
+    The history and version pages answer an object outside the user's groups as the change page
+    does: as one that does not exist. A version is shown, never restored: restoring would skip
+    the forms' checks (versions, group scope, grants); a change is undone by editing the object.
+    Superusers also read the history of deleted objects.
+    """
+
+    version_template = "admin/history_version.html"
+
+    def history_record(self, object_id: str, history_id: str | None = None):
+        """The object's newest history record, or the one asked for; None where the ids name none."""
+        try:
+            records = self.model.history.filter(**{self.opts.pk.attname: self.opts.pk.to_python(unquote(object_id))})
+            if history_id is not None:
+                records = records.filter(history_id=int(history_id))
+        except (ValidationError, ValueError):
+            return None
+        return records.order_by("-history_date", "-history_id").first()
+
+    def readable(self, request, object_id: str):
+        """The object, if the user may read its history: None otherwise, as for one that does not exist."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            return obj if self.has_view_permission(request, obj) else None
+        record = self.history_record(object_id) if request.user.is_superuser else None
+        return record.instance if record else None
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self.readable(request, object_id) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self.readable(request, object_id)
+        record = self.history_record(object_id, version_id) if obj is not None else None
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method != "GET":
+            raise PermissionDenied("A version is shown, not restored: edit the object instead.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{obj} as it was on {timezone.localtime(record.history_date):%d %B %Y, %H:%M}",
+            "opts": self.opts,
+            "object": obj,
+            "record": record,
+            "fields": self.version_fields(record),
+        }
+        return render(request, self.version_template, context)
+
+    def version_fields(self, record) -> list[tuple[str, str]]:
+        """(label, value) of each field the record holds, displayed as the admin displays values."""
+        rows = [(field.verbose_name, recorded_value(record, field)) for field in self.opts.concrete_fields]
+        for field in getattr(record, "_history_m2m_fields", []):
+            names = sorted(
+                str(getattr(row, field.m2m_reverse_field_name())) for row in getattr(record, field.name).all()
+            )
+            rows.append((field.verbose_name, ", ".join(names) or "—"))
+        return [(str(label).capitalize(), value) for label, value in rows]
+
+
+def recorded_value(record, field) -> str:
+    if field.is_relation:
+        try:
+            related = getattr(record, field.name)
+        except ObjectDoesNotExist:
+            return f"(deleted since: id {getattr(record, field.attname)})"
+        return "—" if related is None else str(related)
+    value = getattr(record, field.attname)
+    if isinstance(value, list | tuple) and field.flatchoices:  # several countries
+        labels = dict(field.flatchoices)
+        return ", ".join(str(labels.get(item, item)) for item in value) or "—"
+    return display_for_field(value, field, "—")
+
+
 class MembershipInline(GroupScopedAdminMixin, admin.TabularInline):
     model = Membership
     extra = 1
@@ -65,7 +176,7 @@ class MembershipInline(GroupScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+class WorkingGroupAdmin(AuditedGroupAdmin):
     group_path = "pk"
     list_display = ["name", "short_name", "home_country", "partners", "next_home_session", "is_active"]
     list_filter = ["is_active"]
@@ -111,10 +222,23 @@ class AgendaTopicInline(GroupScopedAdminMixin, admin.TabularInline):
 
 
 class CommitmentInline(GroupScopedAdminMixin, admin.TabularInline):
+    """The meeting's commitments, each row saved through the commitment's version check."""
+
     group_path = "meeting__group"
     model = Commitment
+    form = CommitmentRowForm
     extra = 0
-    fields = ["title", "category", "owner", "responsible_side", "follow_up_date", "status", "priority"]
+    # expected_version is hidden: the version each row was opened at.
+    fields = [
+        "title",
+        "category",
+        "owner",
+        "responsible_side",
+        "follow_up_date",
+        "status",
+        "priority",
+        "expected_version",
+    ]
     autocomplete_fields = ["owner"]
     show_change_link = True
 
@@ -123,10 +247,10 @@ class CommitmentInline(GroupScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+class MeetingAdmin(AuditedGroupAdmin):
     list_display = ["__str__", "host_country", "city", "dates", "status", "commitment_count"]
     list_select_related = ["group"]
-    list_filter = ["status", "group", "host_country"]
+    list_filter = ["status", ("group", GROUP_FILTER), "host_country"]
     search_fields = ["group__name", "group__short_name", "city", "venue", "record_reference"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["group"]
@@ -141,6 +265,17 @@ class MeetingAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(commitment_count=Count("commitments"))
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Commitment:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted ones, for the change message
+        for commitment in formset.deleted_objects:
+            commitment._history_user = request.user
+            commitment.delete()
+        for row in formset.forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                row.save_versioned(user=request.user)
+
     @admin.display(description="dates", ordering="start_date")
     def dates(self, meeting: Meeting) -> str:
         return meeting.dates_display
@@ -151,30 +286,30 @@ class MeetingAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(GroupScopedAdminMixin, SimpleHistoryAdmin):
+class MembershipAdmin(AuditedGroupAdmin):
     list_display = ["user", "group", "role"]
     list_select_related = ["user", "group"]
-    list_filter = ["role", "group"]
+    list_filter = ["role", ("group", GROUP_FILTER)]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]
 
 
 @admin.register(Participant)
-class ParticipantAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
+class ParticipantAdmin(GroupScopedAdmin):
     group_path = "meeting__group"
     list_display = ["name", "role", "title", "organisation", "country", "meeting"]
     list_select_related = ["meeting__group"]
-    list_filter = ["role", "country", "meeting__group"]
+    list_filter = ["role", "country", ("meeting__group", GROUP_FILTER)]
     search_fields = ["name", "title", "organisation"]
     autocomplete_fields = ["meeting"]
 
 
 @admin.register(AgendaTopic)
-class AgendaTopicAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
+class AgendaTopicAdmin(GroupScopedAdmin):
     group_path = "meeting__group"
     list_display = ["title", "order", "meeting"]
     list_select_related = ["meeting__group"]
-    list_filter = ["meeting__group"]
+    list_filter = [("meeting__group", GROUP_FILTER)]
     search_fields = ["title", "notes"]
     autocomplete_fields = ["meeting"]
 
@@ -198,7 +333,7 @@ class HasEmailFilter(admin.SimpleListFilter):
 
 
 @admin.register(get_user_model())
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(UserAdmin, TrackerModelAdmin):
     """Coordinators may look users up (to pick owners and members); only superusers edit accounts.
 
     Users without an e-mail address cannot be reminded: the list marks them.

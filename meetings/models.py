@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, Prefetch, Q, Value, When
 from django.urls import reverse
 from django_countries import countries
 from django_countries.fields import CountryField
@@ -183,6 +183,13 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.group}"
+
+
+def is_member(user, group, role: str | None = None) -> Exists:
+    """SQL for "the user is (still) in the group", in that role if given; user and group are
+    expressions such as OuterRef("owner"), OuterRef("meeting__group")."""
+    memberships = Membership.objects.filter(user=user, group=group)
+    return Exists(memberships.filter(role=role) if role else memberships)
 
 
 class MeetingQuerySet(AuditedQuerySet):

@@ -2,8 +2,8 @@
 
 The personas of one working group (the India–Uzbekistan JWG on Counter Terrorism):
 `coordinator` manages it, `owner` owns a commitment in it, `member` reads it;
-`outsider` belongs only to another group; `superuser` sees everything; `granted` is a member
-to whom a test grants access to a restricted commitment.
+`outsider` belongs only to another group, which `other_coordinator` manages; `superuser` sees
+everything; `granted` is a member to whom a test grants access to a restricted commitment.
 """
 
 import datetime
@@ -97,6 +97,12 @@ def member_of(group, username: str, role=Membership.Role.MEMBER):
 def outsider(other_group):
     """A member of another working group only."""
     return member_of(other_group, "outsider")
+
+
+@pytest.fixture
+def other_coordinator(other_group):
+    """The coordinator of another working group: staff, with the admin panel, but none of ours."""
+    return member_of(other_group, "other_coordinator", Membership.Role.COORDINATOR)
 
 
 @pytest.fixture

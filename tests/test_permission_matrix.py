@@ -270,7 +270,7 @@ def url_for(name: str, world) -> str:
     if name == "commitments:export":
         return reverse(name, args=["xlsx"])
     if name == "calendar-feed":
-        return CalendarFeed.objects.get(user=commitment.owner).get_absolute_url()
+        return CalendarFeed.objects.get(user=commitment.owner).secret_path()
     if name.startswith("meetings:") and name not in ("meetings:list", "meetings:create"):
         return reverse(name, args=[meeting.pk])
     if name.startswith("commitments:") and name not in ("commitments:list", "commitments:create"):

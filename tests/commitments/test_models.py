@@ -53,10 +53,10 @@ def test_commitment_fields_only_take_known_values(meeting, field, value, constra
 def test_closing_a_commitment_stamps_it_and_reopening_clears_the_stamp(commitment):
     assert commitment.closed_at is None
     commitment.status = Commitment.Status.DONE
-    commitment.save()
+    commitment.save_versioned(commitment.version)
     assert commitment.closed_at is not None
     commitment.status = Commitment.Status.OPEN
-    commitment.save()
+    commitment.save_versioned(commitment.version)
     assert commitment.closed_at is None
 
 

@@ -354,3 +354,66 @@ def test_mail_is_not_sent_for_commitments_of_a_cancelled_session(tenth, meeting,
     assert smtp_server.messages == []
     assert mail.outbox == []
     assert Commitment.objects.count() == 1
+
+
+# --- Only current members are reminded ------------------------------------------------------------
+
+
+def test_someone_who_left_the_group_gets_nothing_of_it(due_today, smtp_server, owner, owner2, group):
+    """Reminders planned while they were a member are withdrawn when they leave, and none are planned."""
+    group.memberships.get(user=owner).delete()
+    report = sweep()
+    assert owner.email not in by_recipient(smtp_server)
+    assert all(
+        "Share intelligence on terrorist groups" not in str(m) for m in smtp_server.messages if m["To"] != owner2.email
+    )
+    assert report.digests == 2  # owner2 and the coordinator
+    withdrawn = Reminder.objects.filter(recipient=owner)
+    assert withdrawn.exists() and set(withdrawn.values_list("state", flat=True)) == {Reminder.State.SKIPPED}
+    assert "no longer a member" in withdrawn.first().last_error
+
+    reminders.plan(TODAY + datetime.timedelta(days=1))
+    assert not Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).exists()
+
+
+def test_a_handover_notice_to_someone_who_left_is_withdrawn(meeting, owner, owner2, coordinator, group, smtp_server):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, title="Joint research on radicalization")
+    Reminder.objects.all().delete()
+    group.memberships.get(user=owner).delete()  # posted out: then the coordinator hands their commitments over
+    commitment.owner = owner2
+    commitment.save_versioned(commitment.version, user=coordinator)
+    sweep()
+    assert set(by_recipient(smtp_server)) == {owner2.email}
+
+
+def test_a_coordinator_who_stepped_down_gets_no_summary(due_today, smtp_server, coordinator, group):
+    membership = group.memberships.get(user=coordinator)
+    membership.role = "member"
+    membership.save()
+    sweep()
+    assert coordinator.email not in by_recipient(smtp_server)
+
+
+def test_the_summary_names_commitments_whose_owner_left(due_today, smtp_server, coordinator, owner2, group):
+    group.memberships.get(user=owner2).delete()
+    Reminder.objects.all().delete()
+    reminders.plan(TODAY)
+    sweep()
+    message = by_recipient(smtp_server)[coordinator.email]
+    text = message.get_body(("plain",)).get_content()
+    left = text[text.index("Owner not in the group (1):") :]
+    assert "Joint training programmes" in left.splitlines()[1]
+    html = message.get_body(("html",)).get_content()
+    assert "Owner not in the group (1)" in html
+
+
+def test_subjects_are_plain_text(meeting, owner, group, smtp_server):
+    group.short_name = "Trade & Investment <JWG>"
+    group.save()
+    Reminder.objects.all().delete()
+    CommitmentFactory(meeting=meeting, owner=owner, title="Ports & customs")
+    with time_machine.travel(NOW.replace(hour=10), tick=False):
+        sweep()
+    [message] = smtp_server.messages
+    assert message["Subject"].strip().startswith("[Trade & Investment <JWG>] ")
+    assert "Ports &amp; customs" in message.get_body(("html",)).get_content()  # bodies stay escaped

@@ -63,7 +63,7 @@ def readable(response) -> str:
 
 def pages(user, meeting, tenth, secret) -> list[str]:
     """Every page, export, download, feed and API answer that lists or counts commitments."""
-    feed = CalendarFeed.objects.get_or_create(user=user)[0].get_absolute_url()
+    feed = CalendarFeed.objects.get_or_create(user=user)[0].secret_path()
     return [
         reverse("dashboard"),
         reverse("commitments:list"),
@@ -175,7 +175,7 @@ def test_emails_and_calendars_name_it_by_reference_only(secret, public, owner, c
     assert public.title in owner_mail  # titles of the others, by default
 
     feed = CalendarFeed.objects.create(user=owner)
-    calendar = client.get(feed.get_absolute_url()).content.decode()
+    calendar = client.get(feed.secret_path()).content.decode()
     assert SENTINEL not in calendar
     assert f"Follow-up: Commitment {secret.reference} (restricted)" in calendar
 

@@ -1,0 +1,250 @@
+"""The admin panel keeps every coordinator inside their own working groups, on every page the admin
+site generates: lists, change, delete, history, history detail, revert and "view on site".
+
+The coordinator of another group (`other_coordinator`) is staff and has the admin panel, so each page
+is tried as them against our group's objects: the answer must be the one for an object that does not
+exist, and must carry nothing of ours.
+"""
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from commitments.models import CalendarFeed, Commitment, ProgressUpdate, Reminder
+from meetings.models import Meeting, Membership, WorkingGroup
+from tests.factories import CommitmentFactory, MeetingFactory, commitment_form_data
+
+SENTINEL = "Qx9Ours"
+MISSING = 987654321  # no object has this id
+
+
+@pytest.fixture
+def ours(group, meeting, owner, coordinator):
+    """One object of every audited model in our group, each carrying the sentinel."""
+    group.description = f"Group notes {SENTINEL}"
+    group._history_user = coordinator
+    group.save()
+    meeting.outcome_summary = f"Outcome {SENTINEL}"
+    meeting._history_user = coordinator
+    meeting.save()
+    commitment = CommitmentFactory(
+        meeting=meeting, owner=owner, restricted=True, title=f"Watch list {SENTINEL}", lead_agency=f"IB {SENTINEL}"
+    )
+    update = commitment.post_progress(author=owner, text=f"Names exchanged {SENTINEL}")
+    return {
+        WorkingGroup: group,
+        Meeting: meeting,
+        Membership: Membership.objects.get(group=group, user=owner),
+        Commitment: commitment,
+        ProgressUpdate: update,
+    }
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def history_urls(model, obj) -> list[str]:
+    record = obj.history.first()
+    return [admin_url(model, "history", obj.pk), admin_url(model, "simple_history", obj.pk, record.history_id)]
+
+
+def answer(response) -> tuple:
+    """What a client learns from an answer: its status and where it leads."""
+    return response.status_code, response.get("Location")
+
+
+@pytest.mark.parametrize("model", [WorkingGroup, Meeting, Membership, Commitment, ProgressUpdate])
+def test_another_groups_coordinator_cannot_read_our_history(client, ours, other_coordinator, model):
+    client.force_login(other_coordinator)
+    obj = ours[model]
+    missing = [admin_url(model, "history", MISSING), admin_url(model, "simple_history", MISSING, MISSING)]
+    for url, missing_url in zip(history_urls(model, obj), missing, strict=True):
+        response = client.get(url, follow=False)
+        assert answer(response) == answer(client.get(missing_url)), url
+        assert response.status_code in (302, 404), url
+        assert SENTINEL not in client.get(url, follow=True).content.decode(), url
+
+
+@pytest.mark.parametrize("model", [WorkingGroup, Meeting, Membership, Commitment, ProgressUpdate])
+def test_a_revert_of_another_groups_object_saves_nothing(client, ours, other_coordinator, other_group, model):
+    client.force_login(other_coordinator)
+    obj = ours[model]
+    before = model.history.count()
+    record = obj.history.first()
+    data = {"group": other_group.pk, "meeting": "", "is_active": "", "text": "Overwritten", "title": "Overwritten"}
+    response = client.post(admin_url(model, "simple_history", obj.pk, record.history_id), data)
+    assert response.status_code in (302, 404)
+    assert model.history.count() == before
+    assert Meeting.objects.get(pk=ours[Meeting].pk).group_id == ours[WorkingGroup].pk
+    assert WorkingGroup.objects.get(pk=ours[WorkingGroup].pk).is_active
+
+
+@pytest.mark.parametrize("model", [WorkingGroup, Meeting, Membership, Commitment, ProgressUpdate])
+def test_a_coordinator_reads_the_history_of_their_group_and_reverts_nothing(client, ours, coordinator, model):
+    client.force_login(coordinator)
+    obj = ours[model]
+    history, detail = history_urls(model, obj)
+    assert client.get(history).status_code == 200
+    page = client.get(detail)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'value="Revert"' not in content
+    assert "<textarea" not in content and 'type="text"' not in content  # a record to read, not a form
+    before = model.history.count()
+    assert client.post(detail, {}).status_code == 403
+    assert model.history.count() == before
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "1.5", "%00", "-1", "99999999999999999999"])
+def test_history_urls_with_ids_that_are_not_numbers_are_not_found(client, ours, coordinator, bad_id):
+    client.force_login(coordinator)
+    for model in (Meeting, Commitment):
+        obj = ours[model]
+        for url in (
+            f"/admin/{model._meta.app_label}/{model._meta.model_name}/{bad_id}/history/",
+            f"/admin/{model._meta.app_label}/{model._meta.model_name}/{obj.pk}/history/{bad_id}/",
+        ):
+            assert client.get(url).status_code in (302, 404), url
+
+
+def test_a_history_detail_of_another_object_is_not_found(client, ours, coordinator, meeting):
+    """A history id belongs to one object: it is not readable through another object's address."""
+    client.force_login(coordinator)
+    other = CommitmentFactory(meeting=meeting)
+    record = ours[Commitment].history.first()
+    response = client.get(admin_url(Commitment, "simple_history", other.pk, record.history_id))
+    assert answer(response) == answer(client.get(admin_url(Commitment, "simple_history", other.pk, MISSING)))
+
+
+# --- View on site ----------------------------------------------------------------------------------
+
+
+def view_on_site(obj) -> str:
+    return reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(obj).pk, obj.pk])
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "superuser"])
+def test_view_on_site_never_hands_out_a_secret_calendar_address(request, client, owner, persona):
+    feed = CalendarFeed.objects.create(user=owner)
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(view_on_site(feed))
+    assert response.status_code == 404
+    assert feed.token not in response.get("Location", "")
+
+
+def test_view_on_site_answers_alike_for_not_yours_and_for_nothing(client, ours, other_coordinator, other_group):
+    client.force_login(other_coordinator)
+    theirs = MeetingFactory(group=other_group, host_country="JP")
+    assert client.get(view_on_site(theirs)).url == theirs.get_absolute_url()
+    content_type = ContentType.objects.get_for_model(Commitment).pk
+    missing = client.get(reverse("admin:view_on_site", args=[content_type, MISSING]))
+    assert missing.status_code == 404
+    for model in (Meeting, Commitment):
+        assert answer(client.get(view_on_site(ours[model]))) == answer(missing)
+
+
+def test_view_on_site_leads_a_coordinator_to_their_groups_pages(client, ours, coordinator):
+    client.force_login(coordinator)
+    for model in (Meeting, Commitment):
+        assert client.get(view_on_site(ours[model])).url == ours[model].get_absolute_url()
+
+
+# --- Filters and bad input -------------------------------------------------------------------------
+
+
+SCOPED_CHANGELISTS = [WorkingGroup, Meeting, Membership, Commitment, ProgressUpdate, Reminder]
+
+
+def test_admin_filters_list_only_the_users_groups(client, ours, other_coordinator, group):
+    Reminder.objects.create(
+        recipient=ours[Commitment].owner,
+        reason=Reminder.Reason.OVERDUE,
+        commitment=ours[Commitment],
+        anchor_date="2026-12-15",
+        lead_days=-1,
+        planned_for="2026-12-16",
+    )
+    client.force_login(other_coordinator)
+    for model in [*SCOPED_CHANGELISTS, *(m for m in admin.site._registry if m._meta.app_label == "meetings")]:
+        content = client.get(admin_url(model, "changelist")).content.decode()
+        assert group.name not in content and group.short_name not in content, model
+        assert SENTINEL not in content, model
+
+
+def test_a_filter_value_that_is_not_a_group_is_a_clear_400(client, coordinator):
+    client.force_login(coordinator)
+    response = client.get(admin_url(Reminder, "changelist") + "?group=abc")
+    assert response.status_code == 400
+    assert "filter" in response.content.decode().lower()
+
+
+@pytest.mark.parametrize(
+    "query", ["?q=%00", "?q=Tash%00kent", "?status__exact=%00", "?meeting__group__id__exact=%00", "?o=%00"]
+)
+def test_nul_characters_in_admin_search_and_filters_are_a_clear_400(client, ours, coordinator, query):
+    client.force_login(coordinator)
+    for model in (Commitment, Meeting, Reminder):
+        response = client.get(admin_url(model, "changelist") + query)
+        assert response.status_code == 400, (model, query, response.status_code)
+
+
+# --- The meeting's commitment inline -----------------------------------------------------------------
+
+
+def inline_data(meeting, commitment, **changes) -> dict:
+    """What the meeting's change page posts with one commitment in its inline."""
+    data = {
+        "group": meeting.group_id,
+        "number": meeting.number,
+        "status": meeting.status,
+        "host_country": meeting.host_country.code,
+        "city": meeting.city,
+        "venue": meeting.venue,
+        "start_date": meeting.start_date.isoformat(),
+        "end_date": meeting.end_date.isoformat() if meeting.end_date else "",
+        "outcome_summary": meeting.outcome_summary,
+        "record_reference": meeting.record_reference,
+    }
+    for prefix in ("participants", "agenda_topics"):
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    row = commitment_form_data(commitment)
+    data |= {"commitments-TOTAL_FORMS": 1, "commitments-INITIAL_FORMS": 1, "commitments-0-id": commitment.pk}
+    for name in ("title", "category", "owner", "responsible_side", "follow_up_date", "status", "priority"):
+        data[f"commitments-0-{name}"] = row[name]
+    data["commitments-0-expected_version"] = commitment.version
+    data["commitments-0-meeting"] = meeting.pk
+    return data | {f"commitments-0-{name}": value for name, value in changes.items()}
+
+
+def test_an_edit_in_the_meetings_inline_raises_the_version(client, meeting, commitment, coordinator):
+    client.force_login(coordinator)
+    response = client.post(admin_url(Meeting, "change", meeting.pk), inline_data(meeting, commitment, title="Renamed"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    commitment.refresh_from_db()
+    assert commitment.title == "Renamed"
+    assert commitment.version == 2
+    assert commitment.history.first().history_user == coordinator
+
+
+def test_a_stale_edit_in_the_meetings_inline_is_refused(client, meeting, commitment, coordinator, owner):
+    opened = inline_data(meeting, commitment, title="Renamed")
+    commitment.change_status(Commitment.Status.IN_PROGRESS, user=owner)  # saved by someone else meanwhile
+    client.force_login(coordinator)
+    response = client.post(admin_url(Meeting, "change", meeting.pk), opened)
+    assert response.status_code == 200
+    assert "Someone else saved this commitment since you opened it" in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.title != "Renamed"
+    assert commitment.status == Commitment.Status.IN_PROGRESS
+
+
+def test_a_commitment_cannot_be_saved_without_its_version_check(commitment):
+    from commitments.models import UnversionedSaveError
+
+    commitment.title = "Changed behind the version's back"
+    with pytest.raises(UnversionedSaveError):
+        commitment.save()
+    commitment.refresh_from_db()
+    assert commitment.version == 1
