@@ -1,6 +1,7 @@
 """The change history of a commitment in words: who changed which field from what to what."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
@@ -9,6 +10,7 @@ from django.db import models
 from django.utils.formats import date_format
 
 from commitments.models import Category, Commitment
+from commitments.permissions import could_read_then
 from meetings.models import Meeting
 
 # Bookkeeping fields that change with every save and say nothing to a reader.
@@ -29,6 +31,10 @@ class Change:
     who: str
     kind: str  # "created", "changed", "deleted"
     changes: list[FieldChange] = field(default_factory=list)
+    withheld: bool = False  # made while it was restricted, out of the reader's sight then
+
+
+WITHHELD = "(restricted at the time)"
 
 
 class _Labels:
@@ -58,6 +64,8 @@ class _Labels:
             return self.meetings.get(value, str(value))
         if model_field.choices:
             return str(dict(model_field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
         if isinstance(value, datetime.date):
             return date_format(value)
         return str(value)
@@ -67,26 +75,54 @@ def _value(record, model_field):
     return getattr(record, model_field.attname)
 
 
-def _field_changes(older, newer, labels: _Labels) -> list[FieldChange]:
+def _field_changes(older, newer, labels: _Labels, readable=(True, True)) -> list[FieldChange]:
+    """What differs between two states; the values of a state the reader could not read then are withheld."""
+
+    def shown(record, model_field, can_read: bool) -> str:
+        return labels.display(model_field, _value(record, model_field)) if can_read else WITHHELD
+
     return [
-        FieldChange(str(f.verbose_name), labels.display(f, _value(older, f)), labels.display(f, _value(newer, f)))
+        FieldChange(str(f.verbose_name), shown(older, f, readable[0]), shown(newer, f, readable[1]))
         for f in TRACKED_FIELDS
         if _value(older, f) != _value(newer, f)
     ]
 
 
-def change_log(commitment: Commitment) -> list[Change]:
-    """Every recorded change, newest first."""
+def _grants_by_record(records) -> dict[int, set[int]]:
+    """{history id: ids of the users granted access at that time}, in one query."""
+    granted = defaultdict(set)
+    if records:
+        grants = records[0].access_granted_to.model.objects.filter(history__in=records)
+        for history_id, user_id in grants.values_list("history_id", "user_id"):
+            granted[history_id].add(user_id)
+    return granted
+
+
+def change_log(commitment: Commitment, reader) -> list[Change]:
+    """Every recorded change, newest first, as the reader may see it (restricted states withheld)."""
     records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    granted = _grants_by_record(records)
+    group_id = commitment.meeting.group_id
+    readable = {record.pk: could_read_then(reader, record, group_id, granted[record.pk]) for record in records}
     labels = _Labels(records)
     log = []
     for newer, older in zip_longest(records, records[1:]):  # each with the one before it; none for bulk-loaded rows
         who = newer.history_user.get_full_name() or newer.history_user.get_username() if newer.history_user else ""
         kind = {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type]
-        changes = _field_changes(older, newer, labels) if older is not None else []
+        seen = (readable[older.pk] if older is not None else True, readable[newer.pk])
+        changes = _field_changes(older, newer, labels, seen) if older is not None else []
         if kind == "changed" and not changes:
             continue  # a save that changed only bookkeeping
-        log.append(Change(newer.history_date, who or newer.history_change_reason or "system", kind, changes))
+        withheld = not any(seen)
+        log.append(
+            Change(
+                newer.history_date,
+                who or newer.history_change_reason or "system",
+                kind,
+                [] if withheld else changes,
+                withheld,
+            )
+        )
     return log
 
 

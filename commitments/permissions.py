@@ -101,6 +101,18 @@ def editable_fields(user, commitment) -> tuple[str, ...] | None:
     return ()
 
 
+def could_read_then(user, record, group_id: int, granted_then: set[int]) -> bool:
+    """Whether the user could read the commitment as a history record holds it.
+
+    A record made while it was restricted is for those who could read it then: its owner then,
+    the members granted access then (`granted_then`, user ids), the group's coordinators and
+    superusers; a later grant or a lifted restriction does not open what it said before.
+    """
+    if not record.restricted or can_manage_group(user, group_id):
+        return True
+    return record.owner_id == user.pk or user.pk in granted_then
+
+
 def get_visible_or_404(queryset, request, **lookup):
     """The object if the user may see it; 404 otherwise, so its existence is not disclosed."""
     try:

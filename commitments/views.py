@@ -101,7 +101,7 @@ def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
         "today": timezone.localdate(),
         "role": permissions.role_label(user, commitment.meeting.group_id),
         "updates": commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"),
-        "history": change_log(commitment),
+        "history": change_log(commitment, user),
         "grantees": commitment.access_granted_to.order_by("first_name", "last_name") if commitment.restricted else [],
         "can_edit": permissions.can_update_commitment(user, commitment),
         "can_post": permissions.can_post_progress(user, commitment),

@@ -252,3 +252,45 @@ def test_an_owner_cannot_lift_the_restriction(owner, secret):
     response = api.patch(f"/api/v1/commitments/{secret.pk}/", {"restricted": False, "version": secret.version})
     assert response.status_code == 403
     assert Commitment.objects.get(pk=secret.pk).restricted
+
+
+# --- The change history of a commitment that was restricted -----------------------------------------
+
+
+def lift_restriction(commitment, coordinator) -> None:
+    commitment.restricted = False
+    commitment.title = "Exchange of watch lists"
+    commitment.description = "Agreed in Tashkent."
+    commitment.lead_agency = commitment.partner_counterpart = ""
+    commitment.save_versioned(commitment.version, user=coordinator)
+
+
+def test_the_history_shows_what_it_said_while_restricted_only_to_those_who_could_read_it(
+    login, secret, coordinator, member, granted, owner
+):
+    lift_restriction(secret, coordinator)
+    page = login(member).get(secret.get_absolute_url())
+    assert page.status_code == 200
+    history = change_history(page)
+    assert "Exchange of watch lists" in history
+    assert SENTINEL not in history
+    assert "(restricted at the time) → Exchange of watch lists" in history  # listed, its old values withheld
+    for reader in (owner, granted, coordinator):
+        assert SENTINEL in change_history(login(reader).get(secret.get_absolute_url())), reader
+
+
+def change_history(page) -> str:
+    """The change history section of a commitment's page (the journal, current content, is open once lifted)."""
+    content = page.content.decode()
+    return content[content.index('id="history-heading"') :]
+
+
+def test_a_grant_made_later_does_not_open_what_was_said_before(login, secret, coordinator, member):
+    first_title = secret.title
+    secret.title = "Watch list exchange, renamed"
+    secret.save_versioned(secret.version, user=coordinator)
+    secret.access_granted_to.add(member)  # from now on the member reads it, not what it said before the grant
+    lift_restriction(secret, coordinator)
+    history = change_history(login(member).get(secret.get_absolute_url()))
+    assert "Watch list exchange, renamed" in history
+    assert first_title not in history
