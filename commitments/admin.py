@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.utils.html import format_html
+from knox.models import AuthToken
 
 from commitments.forms import VersionedCommitmentForm
 from commitments.models import (
@@ -275,6 +276,28 @@ class BriefSnapshotAdmin(TrackerModelAdmin):
     list_filter = [("meeting__group", GROUP_FILTER)]
     date_hierarchy = "frozen_at"
     readonly_fields = ["meeting", "data", "frozen_by", "frozen_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(TrackerModelAdmin):
+    """API tokens: listed by their first characters (only a hash of each is kept); deleting one revokes it.
+    Users create their own on the settings page, where a new token is shown once."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["token_key", "user__username", "user__email", "user__last_name"]
+    date_hierarchy = "created"
+    fields = ["token_key", "user", "created", "expiry"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -163,3 +164,17 @@ class NotificationPreferenceForm(forms.ModelForm):
             "due_soon": "7 days and 1 day before the follow-up date of each of your commitments.",
             "overdue": "The day after the follow-up date, then weekly until the commitment is done or dropped.",
         }
+
+
+TOKEN_LIFETIMES = (7, 30, 90, 365)  # days a new API token may be valid for, up to API_TOKEN_MAX_DAYS
+
+
+class ApiTokenForm(forms.Form):
+    days = forms.TypedChoiceField(label="Valid for", coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        longest = settings.API_TOKEN_MAX_DAYS
+        days = sorted({d for d in TOKEN_LIFETIMES if d <= longest} | {longest})
+        self.fields["days"].choices = [(d, f"{d} days") for d in days]
+        self.fields["days"].initial = 90 if 90 in days else days[-1]

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -10,13 +12,19 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from commitments import exports, notifications, permissions
 from commitments.charts import category_status_chart
 from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
-from commitments.forms import CommitmentForm, NotificationPreferenceForm, OwnerCommitmentForm, ProgressUpdateForm
+from commitments.forms import (
+    ApiTokenForm,
+    CommitmentForm,
+    NotificationPreferenceForm,
+    OwnerCommitmentForm,
+    ProgressUpdateForm,
+)
 from commitments.history import change_log
 from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
 from config.security import security_event
@@ -26,6 +34,7 @@ from meetings.models import WorkingGroup
 LIST_RELATED = ("meeting__group", "category", "owner")
 DASHBOARD_MINE = 10  # the soonest; the list page has them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NEW_API_TOKEN = "new_api_token"  # noqa: S105 (a session key: the token just created, shown once)
 
 
 class AtomicPostMixin:
@@ -191,9 +200,12 @@ class NotificationSettingsView(InvalidFormStatusMixin, UpdateView):
 
     def get_context_data(self, **kwargs):
         feed = CalendarFeed.objects.get_or_create(user=self.request.user)[0]
-        token = Token.objects.filter(user=self.request.user).first()
+        kwargs.setdefault("token_form", ApiTokenForm())
         return super().get_context_data(
-            feed_url=settings.SITE_URL + feed.secret_path(), api_token=token.key if token else "", **kwargs
+            feed_url=settings.SITE_URL + feed.secret_path(),
+            api_token=AuthToken.objects.filter(user=self.request.user).order_by("-created").first(),
+            new_api_token=self.request.session.pop(NEW_API_TOKEN, ""),  # readable once: only its hash is kept
+            **kwargs,
         )
 
     def form_valid(self, form):
@@ -271,10 +283,21 @@ class ApiTokenView(View):
     """Create, replace or revoke the user's API token (the settings page's buttons)."""
 
     def post(self, request):
-        Token.objects.filter(user=request.user).delete()
         if request.POST.get("action") == "revoke":
+            AuthToken.objects.filter(user=request.user).delete()
+            security_event(request, "api token revoked")
             messages.success(request, "Your API token is revoked.")
-        else:
-            Token.objects.create(user=request.user)
-            messages.success(request, "Your new API token is below; the previous one no longer works.")
+            return redirect("notification-settings")
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            page = NotificationSettingsView()
+            page.setup(request)
+            page.object = page.get_object()
+            context = page.get_context_data(form=NotificationPreferenceForm(instance=page.object), token_form=form)
+            return page.render_to_response(context, status=INVALID_FORM_STATUS)
+        days = form.cleaned_data["days"]
+        AuthToken.objects.filter(user=request.user).delete()
+        request.session[NEW_API_TOKEN] = AuthToken.objects.create(user=request.user, expiry=datetime.timedelta(days))[1]
+        security_event(request, "api token created", days=days)
+        messages.success(request, "Your new API token is below: copy it now, it is not shown again.")
         return redirect("notification-settings")

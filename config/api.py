@@ -2,8 +2,19 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, answering JSON nested too deeply for Python's parser with 400 instead of 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
 
 
 class Pagination(PageNumberPagination):
@@ -14,7 +25,7 @@ class Pagination(PageNumberPagination):
     def get_page_size(self, request):
         """The asked page size, refused with 400 unless a whole number from 1 to max_page_size."""
         asked = request.query_params.get(self.page_size_query_param)
-        if asked is None:
+        if not asked:  # absent or empty, as for the page number
             return self.page_size
         if not asked.isdigit() or not 1 <= int(asked) <= self.max_page_size:
             raise serializers.ValidationError(
@@ -141,4 +152,15 @@ def document_errors(result, generator, request, public):
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 )
+    return result
+
+
+def document_empty_parameters(result, generator, request, public):
+    """drf-spectacular post-processing hook: a query parameter sent empty (`?status=`, as an HTML form sends an
+    unused field) is as if it were not sent; the schema says so with allowEmptyValue."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    parameter["allowEmptyValue"] = True
     return result

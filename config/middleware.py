@@ -1,10 +1,11 @@
-"""Security middleware of our own: pages that must not be cached, and session lifetimes."""
+"""Security middleware of our own: body sizes, pages that must not be cached, and session lifetimes."""
 
 import logging
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 
@@ -13,6 +14,31 @@ from config.security import security_event
 SESSION_STARTED = "tracker_session_started"
 SESSION_SEEN = "tracker_session_seen"
 SEEN_RESOLUTION = 60  # seconds: the idle timeout is counted to the minute
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses with 413 a body longer than the app accepts, before anything reads it.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when a form body is read, and not at all for a body
+    that the API's parsers read as a stream; a multipart body (files) may be up to UPLOAD_MAX_BYTES.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.UPLOAD_MAX_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if length > limit:
+            message = f"The request body is larger than this app accepts ({limit:,} bytes)."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class NoStoreForAuthenticatedMiddleware:
@@ -55,6 +81,8 @@ class SessionTimeoutMiddleware:
             seen = request.session.get(SESSION_SEEN, now)
             if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
                 logout(request)
+                if request.path.startswith("/api/"):  # a script, not a person: no login page
+                    return JsonResponse({"detail": "Your session has expired: log in again."}, status=401)
                 return redirect(f"{settings.LOGIN_URL}?next={request.path}")
             if now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in request.session:
                 request.session[SESSION_SEEN] = now  # a session write, so not on every request

@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed, each with an expiry
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as its documentation asks: answers a locked-out login with 429.
     "axes.middleware.AxesMiddleware",
+    # Innermost, so that its 413 carries every header above; it runs before any view reads the body.
+    "config.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,6 +157,14 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Request sizes ------------------------------------------------------------
+# Refused with 413 by the app itself (config/middleware.py), whatever a proxy in front allows.
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=2_621_440)  # forms and API bodies: 2.5 MB
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)  # a multipart body with files: 25 MB
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("REQUEST_MAX_FIELDS", default=1000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # larger files are spooled to disk
+
 # --- Database ----------------------------------------------------------------
 # SQLite by default so that a laptop needs no server; PostgreSQL in production.
 
@@ -172,6 +182,12 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ---------------------------------------------------------------------
+# Counters of the password-reset throttle. A folder under var/ by default, shared by the processes of one
+# machine; with several machines, Redis: CACHE_URL=redis://127.0.0.1:6379/1.
+
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 
 # --- Authentication ------------------------------------------------------------
 
@@ -198,8 +214,12 @@ AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 # and superusers when this is true (config/two_factor.py).
 TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Commitments tracker")
-# Proxies whose X-Forwarded-For is believed (the last address they append is the client).
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1"])
+# Proxies whose X-Forwarded-For is believed (the last address they append is the client). None by default:
+# without a proxy, that header is whatever the client chose to send.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Password-reset e-mails: at most this many per hour for one address, and requests from one client address.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
 
 # Sessions: ended after SESSION_IDLE_TIMEOUT seconds without a request, and SESSION_COOKIE_AGE after login.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
@@ -254,7 +274,7 @@ COUNTRIES_FIRST = [HOME_COUNTRY]
 REST_FRAMEWORK = {
     # Token first, so that a request without credentials is answered 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -262,7 +282,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens (django-rest-knox): created on the settings page, shown once, stored as a hash, each with an
+# expiry of the user's choice up to API_TOKEN_MAX_DAYS; revoked when the password changes.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=90),  # the settings page's default choice
+    "TOKEN_PREFIX": "ct_",  # recognisable in a leaked file or a secret scanner
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Commitments tracker API",
@@ -274,7 +307,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_errors",
+        "config.api.document_empty_parameters",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
         "MeetingStatusEnum": "meetings.models.MeetingStatus",
@@ -344,7 +381,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+        # Control characters in messages are escaped, so that user input cannot start a line of its own.
+        "plain": {
+            "()": "config.logging.EscapingFormatter",
+            "format": "{asctime} {levelname} {name}: {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"},

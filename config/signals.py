@@ -1,7 +1,10 @@
-"""Security events in the log: logins, logouts and failed logins."""
+"""Security events in the log (logins, logouts, failed logins), and API tokens ending with the password."""
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
+from knox.models import AuthToken
 
 from config.middleware import client_ip
 from config.security import security_log
@@ -22,3 +25,11 @@ def log_login_failure(sender, credentials, request=None, **kwargs):
     security_log.warning(
         "login failed user=%s ip=%s", credentials.get("username", "-"), client_ip(request) if request else "-"
     )
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def revoke_api_tokens_with_the_old_password(sender, instance, **kwargs):
+    """A new password (changed, reset, or set by an administrator) ends the API tokens made under the old one,
+    as it ends the other sessions."""
+    if getattr(instance, "_password", None) is not None:  # set_password() was called before this save
+        AuthToken.objects.filter(user=instance).delete()

@@ -24,6 +24,7 @@ from django.views import View
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.security import security_event
+from config.throttle import allow
 from config.views import INVALID_FORM_STATUS
 
 DEVICE_NAME = "Authenticator app"
@@ -49,6 +50,39 @@ class CodeForm(forms.Form):
         if not code.isdigit() or not self.device.verify_token(code):
             raise forms.ValidationError("That code is not right, or has expired: enter the current one.")
         return code
+
+
+class DisableForm(forms.Form):
+    """Turning two-factor login off: proof that the person at the keyboard is the account's owner."""
+
+    code = forms.CharField(
+        label="A current code from your app",
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password = forms.CharField(
+        label="or your password", required=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, device: TOTPDevice, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device, self.user = device, user
+
+    def clean(self):
+        code, password = self.cleaned_data.get("code", "").strip(), self.cleaned_data.get("password", "")
+        if code:
+            code_form = CodeForm(data={"code": code}, device=self.device)
+            if not code_form.is_valid():
+                raise forms.ValidationError(code_form.errors["code"])
+        elif password:
+            if not allow("two-factor-off-password", str(self.user.pk), limit=5):
+                raise forms.ValidationError("Too many attempts with a password: use a code, or try again in an hour.")
+            if not self.user.check_password(password):
+                raise forms.ValidationError("That password is not right: two-factor login stays on.")
+        else:
+            raise forms.ValidationError("Enter a current code from your app, or your password.")
+        return self.cleaned_data
 
 
 def is_required(user) -> bool:
@@ -97,9 +131,15 @@ class TwoFactorSetupView(View):
         messages.success(request, "Two-factor login is on: you will be asked for a code after your password.")
         return redirect(next_url(request))
 
-    def render(self, request, form, status=200):
+    def render(self, request, form, status=200, disable_form=None):
         device = form.device
-        context = {"form": form, "device": device, "required": is_required(request.user), "next": next_url(request)}
+        context = {
+            "form": form,
+            "disable_form": disable_form or DisableForm(device=device, user=request.user),
+            "device": device,
+            "required": is_required(request.user),
+            "next": next_url(request),
+        }
         if not device.confirmed:
             key = device.config_url.split("secret=")[1].split("&")[0]
             context["key"] = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
@@ -108,10 +148,20 @@ class TwoFactorSetupView(View):
 
 
 class TwoFactorDisableView(View):
+    """Turns two-factor login off, given a current code or the password: a session left open is not enough."""
+
     def post(self, request):
         if is_required(request.user):
             messages.error(request, "Two-factor login is required for coordinators: it cannot be turned off.")
             return redirect("two-factor")
+        device = confirmed_device(request.user)
+        if device is None:
+            return redirect("two-factor")
+        form = DisableForm(request.POST, device=device, user=request.user)
+        if not form.is_valid():
+            security_event(request, "two-factor disable refused", logging.WARNING)
+            setup = TwoFactorSetupView()
+            return setup.render(request, CodeForm(device=device), status=INVALID_FORM_STATUS, disable_form=form)
         TOTPDevice.objects.filter(user=request.user).delete()
         request.session.pop(CODE_PENDING, None)
         security_event(request, "two-factor disabled")

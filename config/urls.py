@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from commitments.views import (
@@ -35,7 +35,8 @@ urlpatterns = [
     path("accounts/two-factor/", two_factor.TwoFactorSetupView.as_view(), name="two-factor"),
     path("accounts/two-factor/code/", two_factor.TwoFactorVerifyView.as_view(), name="two-factor-verify"),
     path("accounts/two-factor/off/", two_factor.TwoFactorDisableView.as_view(), name="two-factor-disable"),
-    path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
+    # Feed tokens are URL-safe base64: anything else is not one (and never reaches the database).
+    re_path(r"^calendar/(?P<token>[A-Za-z0-9_-]+)\.ics$", CalendarFeedView.as_view(), name="calendar-feed"),
     path("api/v1/", include((api_urls(), "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # People read the docs in a browser: send them to the login page rather than answer 401.

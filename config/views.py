@@ -1,9 +1,17 @@
 """What every form page shares (a refused form answers 422, so that clients and logs see the refusal),
 and the page for a request the app refuses as malformed (400)."""
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import BadRequest
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+
+from config.middleware import client_ip
+from config.security import security_event
+from config.throttle import allow
 
 INVALID_FORM_STATUS = 422  # Unprocessable Content: the page shows the form again with its errors
 
@@ -26,7 +34,20 @@ class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
-    pass
+    """Sends the reset link, at most PASSWORD_RESET_LIMIT_PER_ADDRESS times an hour to one address and for
+    PASSWORD_RESET_LIMIT_PER_CLIENT requests an hour from one client: the answer is the same either way, and
+    the same whether or not the address belongs to anyone."""
+
+    def form_valid(self, form):
+        client = client_ip(self.request)
+        address = form.cleaned_data["email"].strip().lower()
+        if not (
+            allow("password-reset-client", client, settings.PASSWORD_RESET_LIMIT_PER_CLIENT)
+            and allow("password-reset-address", address, settings.PASSWORD_RESET_LIMIT_PER_ADDRESS)
+        ):
+            security_event(self.request, "password reset throttled", logging.WARNING)
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetConfirmView):

@@ -37,8 +37,17 @@ def _test_settings():
         },
         # A deliberately slow password hash is the point in production and a waste here.
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Throttle counters start from nothing in every test (see _empty_cache), not from var/cache.
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

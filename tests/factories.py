@@ -127,3 +127,10 @@ def commitment_form_data(commitment: Commitment, **changes) -> dict:
     if commitment.restricted:
         data["restricted"] = "on"
     return {**data, **changes}
+
+
+def api_token(user, days: int = 90) -> str:
+    """A new API token of the user's (stored hashed: this is the only time it is readable)."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.create(user=user, expiry=datetime.timedelta(days=days))[1]

@@ -10,12 +10,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, ProgressUpdate
 from meetings.models import Meeting, WorkingGroup
-from tests.factories import CommitmentFactory, MeetingFactory, WorkingGroupFactory, commitment_form_data
+from tests.factories import CommitmentFactory, MeetingFactory, WorkingGroupFactory, api_token, commitment_form_data
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def demo(db):
     call_command("seed_demo", password="demo-password-for-tests", stdout=open("/dev/null", "w"))  # noqa: SIM115
     Group.objects.create(name="Desk officers")
     users = {user.username: user for user in get_user_model().objects.all()}
-    Token.objects.create(user=users["owner"])
+    api_token(users["owner"])
     browser = Client()  # a failed and a good login, for the login records (django-axes)
     browser.post(reverse("login"), {"username": "member", "password": "wrong"})
     browser.post(reverse("login"), {"username": "owner", "password": "demo-password-for-tests"})

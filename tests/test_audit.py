@@ -19,10 +19,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 APPS = ["config", "meetings", "commitments"]
 AUDITED = [WorkingGroup, Membership, Meeting, Commitment, ProgressUpdate]
 BULK_WRITES = {"update", "bulk_update", "unrecorded_update"}
-# Bulk writes allowed: on tables that are not audited (the reminder outbox, tokens), named by the
+# Bulk writes allowed: on tables that are not audited (the reminder outbox), named by the
 # receiver's model or, where the receiver is a parameter, by the function; and the plain UPDATE of
 # save_versioned, whose caller saves the object right after (recording it).
-NOT_AUDITED = {"Reminder", "Token"}
+NOT_AUDITED = {"Reminder"}
 ALLOWED = {
     ("commitments/notifications.py", "retry_reminders"): "a queryset of Reminder rows from the admin",
     ("commitments/models.py", "save_versioned"): "the version claim, followed by save()",
@@ -161,9 +161,9 @@ def test_every_channel_records_its_actor(client, coordinator, owner, meeting, gr
 
 
 def owner_token(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
-    return Token.objects.create(user=user).key
+    return api_token(user)
 
 
 def test_commands_record_an_actor_too(db):

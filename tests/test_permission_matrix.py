@@ -14,14 +14,13 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, Reminder
 from commitments.notifications import unsubscribe_token
 from meetings.models import Membership
-from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory
+from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory, api_token
 
 PERSONAS = ["anonymous", "outsider", "member", "granted", "owner", "coordinator", "superuser"]
 STAFF = {"coordinator", "superuser"}
@@ -60,7 +59,7 @@ MATRIX = {
     # The private address is the authority: calendar clients cannot log in.
     ("calendar-feed", "get"): {"*": 200},
     ("calendar-revoke", "post"): {"anonymous": LOGIN, "*": 302},
-    ("api-token", "post"): {"anonymous": LOGIN, "*": 302},
+    ("api-token", "post"): {"anonymous": LOGIN, "*": 422},  # an empty post: no lifetime chosen
     ("login", "get"): {"*": 200},
     ("logout", "post"): {"*": 302},
     ("password_change", "get"): {"anonymous": LOGIN, "*": 200},
@@ -130,7 +129,7 @@ ADMIN_MODELS = {
     # Coordinators look users up to choose owners and members; accounts are the superusers'.
     "auth.user": {"add": (403, 200), "delete": (403, 200), "password_change": (403, 200)},
     "auth.group": SUPERUSERS,
-    "authtoken.tokenproxy": SUPERUSERS,
+    "knox.authtoken": {**SUPERUSERS, "add": (403, 403), "change": (403, 200)},  # read-only; delete revokes
     # Login records, written by django-axes only.
     "axes.accessattempt": {**SUPERUSERS, "add": (403, 403)},
     "axes.accesslog": {**SUPERUSERS, "add": (403, 403)},
@@ -215,7 +214,7 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, superus
     CalendarFeed.objects.create(user=owner)
     NotificationPreference.objects.create(user=owner)
     Group.objects.create(name="Desk officers")
-    Token.objects.create(user=owner)
+    api_token(owner)
     AccessAttempt.objects.create(username="owner", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="owner", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="owner", ip_address="10.0.0.1", locked_out=False)
@@ -236,7 +235,6 @@ ADMIN_OBJECTS = {  # which row an admin change, delete or history page opens
     "meetings.meeting": lambda w: w["meeting"],
     "meetings.membership": lambda w: Membership.objects.filter(group=w["group"]).first(),
     "auth.user": lambda w: w["commitment"].owner,
-    "authtoken.tokenproxy": lambda w: TokenProxy.objects.first(),
 }
 
 

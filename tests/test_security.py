@@ -1,4 +1,5 @@
-"""Headers, caching, session lifetimes and the deploy check."""
+"""Headers, caching, session lifetimes, the deploy check, client addresses, the security log, password
+resets and body limits."""
 
 import datetime
 import logging
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import time_machine
 from django.urls import reverse
 
@@ -159,3 +161,116 @@ def test_exports_brief_downloads_and_refusals_are_logged(login, owner, member, m
     assert any(m.startswith("export user=member ") and "export.xlsx rows=1" in m for m in records), records
     assert any(m.startswith("brief download user=member ") and f"meeting={meeting.pk}" in m for m in records)
     assert any(m.startswith("denied user=member ") and "status=403" in m for m in records)
+
+
+# --- Client addresses, the log, password resets ---------------------------------------------------------
+
+
+def test_no_proxy_is_trusted_unless_one_is_configured(client, owner, settings):
+    """Without TRUSTED_PROXIES, X-Forwarded-For is the client's own claim: it neither names the client
+    in the log nor escapes the lockout, even from the loopback address."""
+    from config.settings import TRUSTED_PROXIES
+
+    assert TRUSTED_PROXIES == []
+    settings.TRUSTED_PROXIES = TRUSTED_PROXIES
+    for attempt in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "owner", "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{attempt}",
+        )
+    response = client.post(
+        reverse("login"), {"username": "owner", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="10.0.0.99"
+    )
+    assert response.status_code == 429
+
+
+def formatted_security_lines(caplog) -> list[str]:
+    """The security log as the configured handler writes it (caplog keeps the records, not their lines)."""
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stdout")
+    return [handler.format(record) for record in caplog.records if record.name == "security"]
+
+
+def test_a_newline_in_a_username_cannot_forge_a_log_line(db, client, caplog):
+    forged = "nobody\n2026-11-29 09:00:00,000 INFO security: login user=admin ip=10.0.0.1"
+    with caplog.at_level(logging.INFO, logger="security"):
+        client.post(reverse("login"), {"username": forged, "password": "wrong"})
+        client.get("/commitments/?q=\r\nforged", HTTP_USER_AGENT="x")
+    lines = formatted_security_lines(caplog)
+    assert lines
+    assert all("\n" not in line and "\r" not in line for line in lines), lines
+    assert any("user=nobody\\n2026-11-29" in line for line in lines), lines
+
+
+def test_every_value_a_user_controls_is_escaped_in_one_place():
+    from config.logging import escape_controls
+
+    assert escape_controls("a\nb\rc\x00d\x1be\\f") == "a\\nb\\rc\\x00d\\x1be\\\\f"
+    assert escape_controls("India–Uzbekistan") == "India–Uzbekistan"  # letters of any script stay
+
+
+def test_password_reset_mail_is_throttled_per_address_and_per_client(client, owner, settings, mailoutbox):
+    answers = set()
+    for _ in range(15):
+        response = client.post(reverse("password_reset"), {"email": owner.email})
+        answers.add((response.status_code, response.get("Location")))
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+    for n in range(15):  # nobody's address: the same answer, and nothing sent
+        response = client.post(reverse("password_reset"), {"email": f"nobody{n}@example.org"})
+        answers.add((response.status_code, response.get("Location")))
+    assert answers == {(302, reverse("password_reset_done"))}
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+
+
+def test_password_reset_requests_from_one_client_are_limited(client, group, settings, mailoutbox):
+    from tests.conftest import member_of
+
+    users = [member_of(group, f"staff{n}") for n in range(settings.PASSWORD_RESET_LIMIT_PER_CLIENT + 5)]
+    for user in users:
+        client.post(reverse("password_reset"), {"email": user.email}, REMOTE_ADDR="10.3.3.3")
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT_PER_CLIENT
+    client.post(reverse("password_reset"), {"email": users[-1].email}, REMOTE_ADDR="10.4.4.4")
+    assert len(mailoutbox) == settings.PASSWORD_RESET_LIMIT_PER_CLIENT + 1  # another client is not held up
+
+
+# --- Sessions and bodies ------------------------------------------------------------------------------
+
+
+def test_an_idle_session_gets_401_from_the_api_not_the_login_page(client, owner):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        assert client.get("/api/v1/me/").status_code == 200
+        traveller.shift(datetime.timedelta(minutes=31))
+        response = client.get("/api/v1/me/")
+        assert response.status_code == 401
+        assert response["Content-Type"] == "application/json"
+        assert "session" in response.json()["detail"].lower()
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [
+        ("/api/v1/commitments/", "application/json"),
+        ("/commitments/new/", "application/x-www-form-urlencoded"),
+        ("/accounts/login/", "application/x-www-form-urlencoded"),
+        ("/commitments/new/", "multipart/form-data; boundary=xyz"),
+    ],
+)
+def test_a_body_over_the_limit_is_refused_by_the_app(client, coordinator, settings, url, content_type):
+    client.force_login(coordinator)
+    limit = settings.UPLOAD_MAX_BYTES if content_type.startswith("multipart/") else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = b"x" * (limit + 1)
+    response = client.generic("POST", url, body, content_type=content_type)
+    assert response.status_code == 413, (url, response.status_code)
+
+
+def test_the_limits_are_settings_with_documented_defaults(settings):
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2_621_440
+    assert settings.UPLOAD_MAX_BYTES == 25 * 1024 * 1024
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS == 1000
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "a%27b", "..%2F..%2Fetc"])
+def test_a_calendar_address_that_is_no_token_is_not_found(client, db, token):
+    assert client.get(f"/calendar/{token}.ics").status_code == 404

@@ -9,10 +9,10 @@ import time_machine
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
+from tests.factories import api_token
 
 
 def code(device: TOTPDevice, steps_ahead: int = 0) -> str:
@@ -82,12 +82,22 @@ def test_a_code_is_not_accepted_twice(client, owner, with_app):
 
 def test_an_api_token_is_not_held_up(owner, with_app):
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.create(user=owner).key)
+    api.credentials(HTTP_AUTHORIZATION="Token " + api_token(owner))
     assert api.get("/api/v1/me/").status_code == 200
 
 
-def test_the_user_may_turn_it_off(client, owner, with_app):
-    assert client.post(reverse("two-factor-disable")).status_code == 302
+def test_turning_it_off_asks_for_a_current_code_or_the_password(client, owner, with_app):
+    assert client.post(reverse("two-factor-disable")).status_code == 422
+    assert client.post(reverse("two-factor-disable"), {"code": "000000"}).status_code == 422
+    assert client.post(reverse("two-factor-disable"), {"password": "not the password"}).status_code == 422
+    assert TOTPDevice.objects.filter(user=owner, confirmed=True).exists()
+    with after_a_pause():
+        assert client.post(reverse("two-factor-disable"), {"code": code(with_app, 1)}).status_code == 302
+    assert not TOTPDevice.objects.filter(user=owner).exists()
+
+
+def test_the_user_may_turn_it_off_with_the_password(client, owner, with_app):
+    assert client.post(reverse("two-factor-disable"), {"password": PASSWORD}).status_code == 302
     assert not TOTPDevice.objects.filter(user=owner).exists()
     client.post(reverse("logout"))
     log_in(client, owner)

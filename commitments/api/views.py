@@ -69,23 +69,24 @@ class CommitmentViewSet(
     @extend_schema(parameters=[IF_MATCH], responses={200: CommitmentSerializer, **ERRORS})
     def update(self, request, *args, **kwargs):
         commitment = self.get_object()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object of the fields to change."]})
         expected = self.expected_version(request)
         if expected is None:
             return Response(
                 {"detail": 'Say which version you edited: send If-Match: "<version>" or a "version" field.'},
                 status=status.HTTP_428_PRECONDITION_REQUIRED,
             )
-        if expected != commitment.version:
-            return self.stale(commitment)
         self.check_fields(request, commitment)
         serializer = self.get_serializer(commitment, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
+        serializer.is_valid(raise_exception=True)  # invalid data is refused as such, stale or not
+        if expected != commitment.version:
+            return self.stale(commitment)
         serializer.context["expected_version"] = expected
         try:
             with transaction.atomic():
                 serializer.save()
         except StaleVersionError:
-            commitment.refresh_from_db()
             return self.stale(commitment)
         return self.with_etag(Response(serializer.data), serializer.instance)
 
@@ -129,6 +130,8 @@ class CommitmentViewSet(
     def expected_version(request) -> int | None:
         """The version an edit is based on: If-Match (an unknown ETag is stale) or a valid "version" field."""
         header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        if header == "*":  # "whatever version there is": a blind overwrite, which this API does not do
+            return None
         if header:
             return int(header) if header.isdigit() else -1  # no version has this ETag: answered as stale
         value = request.data.get("version")
@@ -156,6 +159,7 @@ class CommitmentViewSet(
             raise PermissionDenied(f"As the owner you may change only {', '.join(allowed)}; not {', '.join(refused)}.")
 
     def stale(self, commitment) -> Response:
+        commitment.refresh_from_db()  # validation applied the refused values to the instance
         response = Response(
             {
                 "detail": f"Someone else saved this commitment: it is at version {commitment.version}. "

@@ -1,17 +1,19 @@
 """The REST API: the same data, filters and permissions as the web UI."""
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments.models import Commitment
-from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
 
 # Who may call what: tests/test_permission_matrix.py, with the rest of the URLconf.
@@ -201,16 +203,80 @@ def test_progress_posted_through_the_api_changes_the_status(api, commitment, own
 # --- Authentication ----------------------------------------------------------------------------------
 
 
+def new_token_from_the_settings_page(client, days: int = 90) -> str:
+    response = client.post(reverse("api-token"), {"action": "create", "days": days}, follow=True)
+    assert response.status_code == 200
+    return response.context["new_api_token"]
+
+
 def test_a_token_from_the_settings_page_opens_the_api_until_revoked(client, owner):
     client.force_login(owner)
-    client.post(reverse("api-token"), {"action": "create"})
-    token = Token.objects.get(user=owner).key
+    token = new_token_from_the_settings_page(client)
     api = APIClient()
     response = api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert response.json()["username"] == "owner"
+    assert token not in client.get(reverse("notification-settings")).content.decode()  # shown once only
     client.post(reverse("api-token"), {"action": "revoke"})
     assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_tokens_are_stored_hashed(client, owner):
+    from knox.models import AuthToken
+
+    client.force_login(owner)
+    token = new_token_from_the_settings_page(client)
+    stored = AuthToken.objects.get(user=owner)
+    assert token not in {stored.digest, stored.token_key} and len(stored.token_key) < len(token)
+
+
+def test_a_token_expires_when_it_was_told_to(client, owner):
+    client.force_login(owner)
+    token = new_token_from_the_settings_page(client, days=30)
+    api = APIClient()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=29)):
+        assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
+        assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_a_token_lifetime_beyond_the_setting_is_refused(client, owner, settings):
+    from knox.models import AuthToken
+
+    settings.API_TOKEN_MAX_DAYS = 90
+    client.force_login(owner)
+    response = client.post(reverse("api-token"), {"action": "create", "days": 365})
+    assert response.status_code == 422
+    assert not AuthToken.objects.filter(user=owner).exists()
+
+
+def test_a_new_password_revokes_the_api_tokens(client, owner):
+    from tests.conftest import PASSWORD
+
+    token = api_token(owner)
+    api = APIClient()
+    assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    client.force_login(owner)
+    new = "a new and long enough passphrase"
+    response = client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_a_password_reset_or_set_by_an_administrator_revokes_the_api_tokens(owner):
+    token = api_token(owner)
+    owner.set_password("reset by the administrator, long enough")
+    owner.save()
+    assert APIClient().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_a_deactivated_account_cannot_use_its_token(owner):
+    token = api_token(owner)
+    owner.is_active = False
+    owner.save()
+    assert APIClient().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
 
 
 def test_session_writes_need_the_csrf_token(commitment, coordinator):
@@ -256,3 +322,28 @@ def test_the_openapi_schema_validates(db):
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     assert "/api/v1/commitments/{id}/progress-updates/" in out.getvalue()
+
+
+# --- Bodies that are not what an edit needs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["[]", '["title"]', '"title"', "12", "null", "true"])
+def test_an_edit_whose_body_is_not_an_object_is_a_400(api, commitment, coordinator, body):
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    for method in (api.patch, api.put):
+        response = method(url, body, content_type="application/json", HTTP_IF_MATCH='"1"')
+        assert response.status_code == 400, (method, body, response.status_code)
+    commitment.refresh_from_db()
+    assert commitment.version == 1
+
+
+def test_deeply_nested_json_is_a_400(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.patch(reverse("api:commitment-detail", args=[commitment.pk]), body, content_type="application/json")
+    assert response.status_code == 400
+    response = api.post(
+        reverse("api:commitment-list"), '{"a":' * 50_000 + "1" + "}" * 50_000, content_type="application/json"
+    )
+    assert response.status_code == 400

@@ -9,13 +9,13 @@ import io
 
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
 from django.core import signals
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from commitments.models import Commitment, ProgressUpdate
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
+from tests.factories import api_token
 
 CHECKS = {
     GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, response_schema_conformance],
@@ -46,13 +47,7 @@ def saved_state() -> tuple:
 def coordinator_token(db, settings):
     settings.ALLOWED_HOSTS = ["*"]
     call_command("seed_demo", password="demo-password-for-tests", stdout=io.StringIO())
-    return Token.objects.create(user_id=_coordinator_id()).key
-
-
-def _coordinator_id() -> int:
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username="coordinator").pk
+    return api_token(get_user_model().objects.get(username="coordinator"))
 
 
 @pytest.fixture
