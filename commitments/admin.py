@@ -16,12 +16,11 @@ from commitments.models import (
 )
 from commitments.notifications import retry_reminders
 from commitments.permissions import can_administer, coordinated_groups
-from config.admin import TrackerModelAdmin
 from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(TrackerModelAdmin):
+class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "order"]
     list_editable = ["order"]
     search_fields = ["name", "description"]
@@ -175,7 +174,7 @@ class ReminderGroupFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(TrackerModelAdmin):
+class ReminderAdmin(admin.ModelAdmin):
     """The outbox: what was sent to whom, what is waiting, and what failed and why."""
 
     list_display = [
@@ -243,7 +242,7 @@ class ReminderAdmin(TrackerModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(TrackerModelAdmin):
+class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "due_soon", "overdue"]
     list_select_related = ["user"]
     list_filter = ["due_soon", "overdue"]
@@ -252,7 +251,7 @@ class NotificationPreferenceAdmin(TrackerModelAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(TrackerModelAdmin):
+class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "user__last_name"]
@@ -268,7 +267,7 @@ class CalendarFeedAdmin(TrackerModelAdmin):
 
 
 @admin.register(BriefSnapshot)
-class BriefSnapshotAdmin(TrackerModelAdmin):
+class BriefSnapshotAdmin(admin.ModelAdmin):
     """Frozen briefs: kept as they were frozen, so read-only."""
 
     list_display = ["meeting", "frozen_by", "frozen_at"]
@@ -288,7 +287,7 @@ admin.site.unregister(AuthToken)
 
 
 @admin.register(AuthToken)
-class ApiTokenAdmin(TrackerModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin):
     """API tokens: listed by their first characters (only a hash of each is kept); deleting one revokes it.
     Users create their own on the settings page, where a new token is shown once."""
 

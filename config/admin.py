@@ -6,13 +6,16 @@
   object's `get_absolute_url()`.
 - No field takes a NUL character (PostgreSQL cannot store one): a request that carries one in its
   query string or form is refused with 400 before any admin view runs, whoever registered it.
-- A list filter that cannot apply is a 400 with the reason, not a silent redirect (`TrackerModelAdmin`).
+- The pages of a model the user may not manage at all are refused (403) before any object is looked
+  up, so that their answers do not tell which ids exist.
+- A list filter that cannot apply is a 400 with the reason, not a silent redirect: every model admin
+  registered here gets `ListFilterErrorsMixin`, whoever wrote it.
 """
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse_lazy
 
@@ -32,9 +35,24 @@ class TrackerAdminSite(admin.AdminSite):
     site_title = "Commitments tracker"
     index_title = "Data entry"
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin, the project's and the libraries' alike, gets the project's list-filter errors."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, ListFilterErrorsMixin):
+            attributes = {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__}
+            admin_class = type(admin_class.__name__, (ListFilterErrorsMixin, admin_class), attributes)
+        super().register(model_or_iterable, admin_class, **options)
+
     def admin_view(self, view, cacheable=False):
+        model_admin = getattr(view, "__self__", None)  # the view of a model admin: a bound method
+
         def checked(request, *args, **kwargs):
             refuse_nul_characters(request)
+            if isinstance(model_admin, admin.ModelAdmin) and not (
+                model_admin.has_view_or_change_permission(request) or model_admin.has_add_permission(request)
+            ):
+                # Refused before any object is looked up: the answer says nothing of which ids exist.
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         checked.__dict__.update(view.__dict__)  # keeps csrf_exempt and the like
@@ -59,13 +77,12 @@ class TrackerAdminSite(admin.AdminSite):
         return HttpResponseRedirect(obj.get_absolute_url())
 
 
-class TrackerModelAdmin(admin.ModelAdmin):
-    """What every model admin of the project shares."""
+class ListFilterErrorsMixin:
+    """A list filter that cannot apply is a 400 with the reason. Django redirects to the unfiltered list
+    instead (?e=1), which hides the mistake, and lets a date drill-down beyond the calendar raise (500)."""
 
     def get_changelist_instance(self, request):
-        # Django answers a filter it cannot apply by redirecting to the unfiltered list (?e=1),
-        # which hides the mistake; the user is told instead.
         try:
             return super().get_changelist_instance(request)
-        except IncorrectLookupParameters as error:
+        except (IncorrectLookupParameters, ValueError, OverflowError) as error:
             raise BadRequest(f"This list filter cannot be applied: {error}") from None

@@ -12,7 +12,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from commitments.forms import CommitmentRowForm
 from commitments.models import Commitment
 from commitments.permissions import can_administer, can_manage_group, coordinated_groups
-from config.admin import TrackerModelAdmin
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 
 # How each admin-edited model reaches its working group, to scope rows and choices.
@@ -72,7 +71,7 @@ class GroupScopedAdminMixin:
         return can_administer(request.user)
 
 
-class GroupScopedAdmin(GroupScopedAdminMixin, TrackerModelAdmin):
+class GroupScopedAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
     """The admin of rows that belong to a working group.
 
     Every object-level question (`has_view_permission(request, obj)`, change, delete) also asks
@@ -333,7 +332,7 @@ class HasEmailFilter(admin.SimpleListFilter):
 
 
 @admin.register(get_user_model())
-class StaffUserAdmin(UserAdmin, TrackerModelAdmin):
+class StaffUserAdmin(UserAdmin):
     """Coordinators may look users up (to pick owners and members); only superusers edit accounts.
 
     Users without an e-mail address cannot be reminded: the list marks them.

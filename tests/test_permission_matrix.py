@@ -1,11 +1,19 @@
 """What every persona gets from every URL: the web UI, the API, the admin panel, feeds and exports.
 
-The test enumerates the URLconf, so a new URL without an entry here fails. Seven personas: the
-anonymous, an outsider (another group), a member, a member granted access to the restricted
-commitment, its owner, the group's coordinator and a superuser. The commitment in the URLs is
-restricted, so members who were not granted access get 404 as if it did not exist. Every answer
-also carries the security headers, and an answer to a logged-in user is never stored.
+The test enumerates the URLconf, so a new URL without an entry here fails; the admin's URLs are
+enumerated from the admin site too: every page it generates for every registered model (list, add,
+change, delete, history, history version, revert, view on site), each tried with an object of our
+working group and, for the models that belong to a group, with one of the other group.
+
+Eight personas: the anonymous, an outsider (a member of the other group), a member, a member granted
+access to the restricted commitment, its owner, our group's coordinator, the other group's
+coordinator (staff, with the admin panel) and a superuser. The commitment in the URLs is restricted,
+so members who were not granted access get 404 as if it did not exist. An object outside a user's
+groups must get exactly the answer of an object that does not exist. Every answer also carries the
+security headers, and an answer to a logged-in user is never stored.
 """
+
+from dataclasses import dataclass
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -14,25 +22,29 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, Reminder
 from commitments.notifications import unsubscribe_token
-from meetings.models import Membership
+from meetings.models import AgendaTopic, Meeting, Membership, Participant
 from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory, api_token
 
-PERSONAS = ["anonymous", "outsider", "member", "granted", "owner", "coordinator", "superuser"]
-STAFF = {"coordinator", "superuser"}
+OTHER = "other_coordinator"
+PERSONAS = ["anonymous", "outsider", "member", "granted", "owner", "coordinator", OTHER, "superuser"]
 LOGIN = "login"  # a redirect to the login page
 ADMIN_LOGIN = "admin login"  # a redirect to the admin's login page
+NOT_FOUND = "not found"  # the very answer given for an object that does not exist (and not a success)
+MISSING = 987654321  # no object has this id
 
-# (url name, method): {persona: expected status}; a persona left out expects the "*" entry.
+# (url name, method): {persona: expected status}; a persona left out expects the "*" entry, except the
+# coordinator of the other group, who expects the outsider's answer unless named (our objects are not theirs).
 MATRIX = {
     # --- Web UI -----------------------------------------------------------------------------
     ("dashboard", "get"): {"anonymous": LOGIN, "*": 200},
     ("meetings:list", "get"): {"anonymous": LOGIN, "*": 200},
-    ("meetings:create", "get"): {"anonymous": LOGIN, "coordinator": 200, "superuser": 200, "*": 403},
+    ("meetings:create", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
     ("meetings:detail", "get"): {"anonymous": LOGIN, "outsider": 404, "*": 200},
     ("meetings:edit", "get"): {"anonymous": LOGIN, "outsider": 404, "coordinator": 200, "superuser": 200, "*": 403},
     ("meetings:brief", "get"): {"anonymous": LOGIN, "outsider": 404, "*": 200},
@@ -47,7 +59,7 @@ MATRIX = {
     ("meetings:calendar", "get"): {"anonymous": LOGIN, "outsider": 404, "*": 200},
     ("commitments:list", "get"): {"anonymous": LOGIN, "*": 200},
     ("commitments:export", "get"): {"anonymous": LOGIN, "*": 200},
-    ("commitments:create", "get"): {"anonymous": LOGIN, "coordinator": 200, "superuser": 200, "*": 403},
+    ("commitments:create", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
     # The restricted commitment: hidden from the member who was not granted access.
     ("commitments:detail", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "*": 200},
     ("commitments:edit", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 200},
@@ -81,7 +93,7 @@ MATRIX = {
     ("api:category-list", "get"): {"anonymous": 401, "*": 200},
     ("api:category-detail", "get"): {"anonymous": 401, "*": 200},
     ("api:meeting-list", "get"): {"anonymous": 401, "*": 200},
-    ("api:meeting-list", "post"): {"anonymous": 401, "coordinator": 400, "superuser": 400, "*": 403},
+    ("api:meeting-list", "post"): {"anonymous": 401, "coordinator": 400, OTHER: 400, "superuser": 400, "*": 403},
     ("api:meeting-detail", "get"): {"anonymous": 401, "outsider": 404, "*": 200},
     ("api:meeting-detail", "patch"): {
         "anonymous": 401,
@@ -92,7 +104,7 @@ MATRIX = {
     },
     ("api:meeting-detail", "put"): {"anonymous": 401, "outsider": 404, "coordinator": 400, "superuser": 400, "*": 403},
     ("api:commitment-list", "get"): {"anonymous": 401, "*": 200},
-    ("api:commitment-list", "post"): {"anonymous": 401, "coordinator": 400, "superuser": 400, "*": 403},
+    ("api:commitment-list", "post"): {"anonymous": 401, "coordinator": 400, OTHER: 400, "superuser": 400, "*": 403},
     ("api:commitment-detail", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
     # Without If-Match or version: 428 for whoever may edit.
     ("api:commitment-detail", "patch"): {"anonymous": 401, "outsider": 404, "member": 404, "granted": 403, "*": 428},
@@ -108,28 +120,31 @@ MATRIX = {
 }
 
 # --- Admin panel: open to coordinators (their groups) and superusers; other models superusers only.
-# {model: {view: (coordinator, superuser)}}: a view not listed answers 200 to both, or, for the
-# models marked SUPERUSERS, 403 to coordinators and 200 to superusers.
-SUPERUSERS = {"*": (403, 200)}
+# {model: {view: (coordinator, superuser)}}: what each gets for an object of our group; a view not
+# listed answers 200 to both, or, for the models marked SUPERUSERS, 403 to coordinators and 200 to
+# superusers. "revert" is a POST to a history version: a version is shown, never restored.
+SUPERUSERS = {"*": (403, 200), "revert": (403, 403), "view_on_site": (404, 404)}
+NO_PAGE = {"view_on_site": (404, 404)}  # a model without a page of its own in the app
 ADMIN_MODELS = {
-    "meetings.workinggroup": {"add": (403, 200), "delete": (403, 200)},
-    "meetings.meeting": {},
-    "meetings.membership": {},
-    "meetings.participant": {},
-    "meetings.agendatopic": {},
-    "commitments.commitment": {},
-    "commitments.progressupdate": {},
-    "commitments.category": {"add": (403, 200), "delete": (403, 200)},  # coordinators read the categories
-    "commitments.reminder": {"add": (403, 403), "delete": (403, 200)},  # the outbox is written by the planner
+    "meetings.workinggroup": {"add": (403, 200), "delete": (403, 200), "revert": (403, 403), **NO_PAGE},
+    "meetings.meeting": {"revert": (403, 403), "view_on_site": (302, 302)},
+    "meetings.membership": {"revert": (403, 403), **NO_PAGE},
+    "meetings.participant": NO_PAGE,
+    "meetings.agendatopic": NO_PAGE,
+    "commitments.commitment": {"revert": (403, 403), "view_on_site": (302, 302)},
+    "commitments.progressupdate": {"revert": (403, 403), **NO_PAGE},
+    "commitments.category": {"add": (403, 200), "delete": (403, 200), **NO_PAGE},  # coordinators read them
+    # The outbox is written by the planner.
+    "commitments.reminder": {"add": (403, 403), "delete": (403, 200), **NO_PAGE},
     # Frozen from the brief page, which shows them; the rows themselves are records.
     "commitments.briefsnapshot": {**SUPERUSERS, "add": (403, 403)},
-    # A user's own settings and secret calendar address.
+    # A user's own settings and secret calendar address: the secret is no page to link to.
     "commitments.calendarfeed": SUPERUSERS,
     "commitments.notificationpreference": SUPERUSERS,
     # Coordinators look users up to choose owners and members; accounts are the superusers'.
-    "auth.user": {"add": (403, 200), "delete": (403, 200), "password_change": (403, 200)},
+    "auth.user": {"add": (403, 200), "delete": (403, 200), "password_change": (403, 200), **NO_PAGE},
     "auth.group": SUPERUSERS,
-    "knox.authtoken": {**SUPERUSERS, "add": (403, 403), "change": (403, 200)},  # read-only; delete revokes
+    "knox.authtoken": {**SUPERUSERS, "add": (403, 403)},  # read-only; deleting one revokes it
     # Login records, written by django-axes only.
     "axes.accessattempt": {**SUPERUSERS, "add": (403, 403)},
     "axes.accesslog": {**SUPERUSERS, "add": (403, 403)},
@@ -145,25 +160,16 @@ ADMIN_SITE = {  # the admin's own pages: name: (coordinator, superuser); they se
     "jsi18n": (200, 200),
     "app_list": (200, 200),
     "autocomplete": (200, 200),
-    "view_on_site": (302, 302),
 }
+LIST_VIEWS = {"changelist", "add"}  # the other views of a model admin are about one object
 
 
-def admin_expectations(name: str) -> dict:
-    """The matrix entry of an admin URL name, from the two tables above."""
-    short = name.removeprefix("admin:")
-    if short in ADMIN_SITE:
-        coordinator, superuser = ADMIN_SITE[short]
-        entry = {"coordinator": coordinator, "superuser": superuser, "*": 200 if short == "login" else ADMIN_LOGIN}
-        if short == "logout":
-            entry.update({"*": 302, "anonymous": ADMIN_LOGIN})  # logged in without the admin: to its index
-        return entry
-    for label, rules in ADMIN_MODELS.items():
-        prefix = label.replace(".", "_") + "_"
-        if short.startswith(prefix):
-            coordinator, superuser = rules.get(short.removeprefix(prefix), rules.get("*", (200, 200)))
-            return {"anonymous": LOGIN, "coordinator": coordinator, "superuser": superuser, "*": ADMIN_LOGIN}
-    raise KeyError(f"{name}: add the model to ADMIN_MODELS")
+def label_of(model) -> str:
+    return model._meta.label_lower
+
+
+def registered(label: str):
+    return next(model for model in admin.site._registry if label_of(model) == label)
 
 
 def url_names(resolver=None, namespace="") -> set[str]:
@@ -177,40 +183,130 @@ def url_names(resolver=None, namespace="") -> set[str]:
     return names
 
 
-def full_matrix() -> dict:
-    matrix = dict(MATRIX)
-    for name in url_names():
-        if name.startswith("admin:"):
-            matrix[(name, "get")] = admin_expectations(name)
-    return matrix
+@dataclass(frozen=True)
+class Case:
+    """One request: a URL name, a method and, for an admin page about an object, the model and whose it is."""
+
+    name: str
+    method: str = "get"
+    label: str = ""  # the registered model an admin page is about
+    view: str = ""  # the admin view: "change", "history", "revert", "view_on_site", …
+    whose: str = "ours"  # "ours" (our group's object), "theirs" (the other group's) or "missing"
+
+    def __str__(self) -> str:
+        about = f" {self.label} {self.view} ({self.whose})" if self.label else ""
+        return f"{self.method.upper()} {self.name}{about}"
+
+
+def admin_view_of(name: str) -> tuple[str, str]:
+    """("meetings.meeting", "history") for "admin:meetings_meeting_history"."""
+    short = name.removeprefix("admin:")
+    for label in ADMIN_MODELS:
+        prefix = label.replace(".", "_") + "_"
+        if short.startswith(prefix):
+            return label, short.removeprefix(prefix)
+    raise KeyError(f"{name}: add the model to ADMIN_MODELS")
+
+
+def scoped(label: str) -> bool:
+    """Whether the model's rows belong to a working group: each is then tried with the other group's too."""
+    return label in GROUP_SCOPED
+
+
+def cases() -> list[Case]:
+    """Every URL of the URLconf (admin pages per model and per owner of the object) with its methods."""
+    found = [Case(name, method) for name, method in MATRIX]
+    for name in sorted(url_names()):
+        if not name.startswith("admin:"):
+            continue
+        short = name.removeprefix("admin:")
+        if short == "view_on_site":
+            for label in ADMIN_MODELS:
+                found += [Case(name, "get", label, "view_on_site", w) for w in whose(label)]
+        elif short in ADMIN_SITE:
+            found.append(Case(name))
+        else:
+            label, view = admin_view_of(name)
+            if view in LIST_VIEWS:
+                found.append(Case(name, "get", label, view))
+                continue
+            found += [Case(name, "get", label, view, w) for w in whose(label)]
+            if view == "simple_history":
+                found += [Case(name, "post", label, "revert", w) for w in whose(label)]
+    return found
+
+
+def whose(label: str) -> list[str]:
+    return ["ours", "theirs"] if scoped(label) else ["ours"]
+
+
+def expected(case: Case, persona: str):
+    """What the persona must get."""
+    if not case.name.startswith("admin:"):
+        entry = MATRIX[(case.name, case.method)]
+        if persona == OTHER and OTHER not in entry:
+            return entry.get("outsider", entry.get("*"))
+        return entry.get(persona, entry.get("*"))
+    short = case.name.removeprefix("admin:")
+    if short in ADMIN_SITE:
+        coordinator, superuser = ADMIN_SITE[short]
+        entry = {"coordinator": coordinator, OTHER: coordinator, "superuser": superuser}
+        default = 200 if short == "login" else ADMIN_LOGIN
+        if short == "logout":  # logged in without the admin: on to its index
+            default = ADMIN_LOGIN if persona == "anonymous" else 302
+        return entry.get(persona, default)
+    if persona == "anonymous":  # the site's own pages send to the admin's login, the models' to the app's
+        return ADMIN_LOGIN if case.view == "view_on_site" else LOGIN
+    if persona not in ("coordinator", OTHER, "superuser"):
+        return ADMIN_LOGIN
+    rules = ADMIN_MODELS[case.label]
+    coordinator, superuser = rules.get(case.view, rules.get("*", (200, 200)))
+    if persona == "superuser":
+        return superuser
+    # A 403 in the table is a refusal for the model, the same whatever the object; only a revert is refused
+    # once the object is found (and another group's is not found).
+    if case.view in LIST_VIEWS or not scoped(case.label) or (coordinator == 403 and case.view != "revert"):
+        return coordinator
+    in_their_group = (persona == "coordinator") == (case.whose == "ours")
+    return coordinator if in_their_group else NOT_FOUND
 
 
 def test_every_url_has_an_entry_in_the_matrix():
-    assert url_names() == {name for name, _ in full_matrix()}
+    names = {case.name for case in cases()}
+    assert url_names() == names
+    assert set(MATRIX) <= {(case.name, case.method) for case in cases()}
 
 
 def test_every_registered_admin_model_is_in_the_table():
-    assert {model._meta.label_lower for model in admin.site._registry} == set(ADMIN_MODELS)
+    assert {label_of(model) for model in admin.site._registry} == set(ADMIN_MODELS)
+    assert set(GROUP_SCOPED) <= set(ADMIN_MODELS)
+
+
+# --- The world: one object of every registered model in our group, and in the other group where the
+# model belongs to a group.
 
 
 @pytest.fixture
-def world(group, meeting, owner, member, granted, coordinator, outsider, superuser, other_group):
-    """One restricted commitment and one row of every model the admin shows, in the group."""
+def world(group, meeting, owner, member, granted, coordinator, outsider, other_coordinator, superuser, other_group):
     commitment = CommitmentFactory(meeting=meeting, owner=owner, restricted=True)
     commitment.access_granted_to.add(granted)
     commitment.post_progress(author=owner, text="First exchange held.")
-    CommitmentFactory(meeting=MeetingFactory(group=other_group, host_country="JP"))
-    Reminder.objects.create(
-        recipient=owner,
-        reason=Reminder.Reason.OVERDUE,
-        commitment=commitment,
-        anchor_date="2026-12-15",
-        lead_days=-1,
-        planned_for="2026-12-16",
-    )
-    ParticipantFactory(meeting=meeting)
-    AgendaTopicFactory(meeting=meeting)
-    BriefSnapshot.objects.create(meeting=meeting, data=build_brief(meeting), frozen_by=coordinator)
+    their_meeting = MeetingFactory(group=other_group, host_country="JP")
+    theirs = CommitmentFactory(meeting=their_meeting, owner=outsider)
+    theirs.post_progress(author=outsider, text="Workshop held in Tokyo.")
+    for some_meeting, some_commitment, recipient in [(meeting, commitment, owner), (their_meeting, theirs, outsider)]:
+        Reminder.objects.create(
+            recipient=recipient,
+            reason=Reminder.Reason.OVERDUE,
+            commitment=some_commitment,
+            anchor_date="2026-12-15",
+            lead_days=-1,
+            planned_for="2026-12-16",
+        )
+        ParticipantFactory(meeting=some_meeting)
+        AgendaTopicFactory(meeting=some_meeting)
+        frozen_by = coordinator if some_meeting == meeting else other_coordinator
+        BriefSnapshot.objects.create(meeting=some_meeting, data=build_brief(some_meeting), frozen_by=frozen_by)
     CalendarFeed.objects.create(user=owner)
     NotificationPreference.objects.create(user=owner)
     Group.objects.create(name="Desk officers")
@@ -225,32 +321,45 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, superus
         "granted": granted,
         "owner": owner,
         "coordinator": coordinator,
+        OTHER: other_coordinator,
         "superuser": superuser,
     }
-    return {"meeting": meeting, "commitment": commitment, "group": group, "personas": personas}
+    groups = {"ours": group, "theirs": other_group}
+    return {"meeting": meeting, "commitment": commitment, "group": group, "groups": groups, "personas": personas}
 
 
-ADMIN_OBJECTS = {  # which row an admin change, delete or history page opens
-    "meetings.workinggroup": lambda w: w["group"],
-    "meetings.meeting": lambda w: w["meeting"],
-    "meetings.membership": lambda w: Membership.objects.filter(group=w["group"]).first(),
-    "auth.user": lambda w: w["commitment"].owner,
+# How to find a registered model's object of one group; other models: their first row.
+GROUP_SCOPED = {
+    "meetings.workinggroup": lambda group: group,
+    "meetings.meeting": lambda group: Meeting.objects.filter(group=group).order_by("pk").first(),
+    "meetings.membership": lambda group: Membership.objects.filter(group=group).order_by("pk").first(),
+    "meetings.participant": lambda group: Participant.objects.filter(meeting__group=group).first(),
+    "meetings.agendatopic": lambda group: AgendaTopic.objects.filter(meeting__group=group).first(),
+    "commitments.commitment": lambda group: Commitment.objects.filter(meeting__group=group).order_by("pk").first(),
+    "commitments.progressupdate": lambda group: (
+        Commitment.objects.filter(meeting__group=group).order_by("pk").first().progress_updates.first()
+    ),
+    "commitments.reminder": lambda group: Reminder.objects.filter(commitment__meeting__group=group).first(),
+    "commitments.briefsnapshot": lambda group: BriefSnapshot.objects.filter(meeting__group=group).first(),
+}
+OTHER_OBJECTS = {
+    "auth.user": lambda world: world["commitment"].owner,
+    "knox.authtoken": lambda world: AuthToken.objects.first(),
 }
 
 
-def admin_object(label: str, world):
-    if label in ADMIN_OBJECTS:
-        return ADMIN_OBJECTS[label](world)
-    model = next(m for m in admin.site._registry if m._meta.label_lower == label)
-    if model is Commitment:
-        return world["commitment"]
-    return model._default_manager.order_by("pk").first()
+def admin_object(case: Case, world):
+    if case.label in GROUP_SCOPED:
+        return GROUP_SCOPED[case.label](world["groups"][case.whose])
+    if case.label in OTHER_OBJECTS:
+        return OTHER_OBJECTS[case.label](world)
+    return registered(case.label)._default_manager.order_by("pk").first()
 
 
-def url_for(name: str, world) -> str:
-    meeting, commitment = world["meeting"], world["commitment"]
+def url_for(case: Case, world) -> str:
+    name, meeting, commitment = case.name, world["meeting"], world["commitment"]
     if name.startswith("admin:"):
-        return admin_url_for(name, world)
+        return admin_url_for(case, world)
     if name.startswith("api:"):
         short = name.removeprefix("api:")
         if short.endswith(("-detail", "-progress-updates")):
@@ -280,25 +389,23 @@ def url_for(name: str, world) -> str:
     return reverse(name)
 
 
-def admin_url_for(name: str, world) -> str:
-    short = name.removeprefix("admin:")
-    commitment = world["commitment"]
+def admin_url_for(case: Case, world) -> str:
+    short = case.name.removeprefix("admin:")
     if short == "app_list":
-        return reverse(name, args=["commitments"])
+        return reverse(case.name, args=["commitments"])
     if short == "autocomplete":
-        return reverse(name) + "?app_label=commitments&model_name=commitment&field_name=owner&term=o"
-    if short == "view_on_site":
-        return reverse(name, args=[ContentType.objects.get_for_model(Commitment).pk, commitment.pk])
+        return reverse(case.name) + "?app_label=commitments&model_name=commitment&field_name=owner&term=o"
     if short in ADMIN_SITE:
-        return reverse(name)
-    label = next(label for label in ADMIN_MODELS if short.startswith(label.replace(".", "_") + "_"))
-    view = short.removeprefix(label.replace(".", "_") + "_")
-    if view in ("changelist", "add"):
-        return reverse(name)
-    obj = admin_object(label, world)
-    if view == "simple_history":
-        return reverse(name, args=[obj.pk, obj.history.first().history_id])
-    return reverse(name, args=[obj.pk])
+        return reverse(case.name)
+    if case.view in LIST_VIEWS:
+        return reverse(case.name)
+    obj = None if case.whose == "missing" else admin_object(case, world)
+    pk = obj.pk if obj else MISSING
+    if case.view == "view_on_site":
+        return reverse(case.name, args=[ContentType.objects.get_for_model(registered(case.label)).pk, pk])
+    if case.view in ("simple_history", "revert"):
+        return reverse(case.name, args=[pk, obj.history.first().history_id if obj else MISSING])
+    return reverse(case.name, args=[pk])
 
 
 def headers_problems(response, persona: str) -> list[str]:
@@ -318,30 +425,46 @@ def headers_problems(response, persona: str) -> list[str]:
     return problems
 
 
+def answer(response) -> tuple:
+    """What a client learns from an answer: its status and where it leads."""
+    return response.status_code, response.get("Location")
+
+
+def request(client, case: Case, world):
+    url = url_for(case, world)
+    if case.method == "get":
+        return client.get(url)
+    return getattr(client, case.method)(url, {}, format="json")
+
+
 def test_each_persona_gets_what_the_matrix_says(world):
-    matrix = full_matrix()
+    all_cases = cases()
     unexpected, bad_headers, checked = [], [], 0
     client = APIClient()
-    for (name, method), expectations in sorted(matrix.items()):
-        url = url_for(name, world)
+    for case in all_cases:
         for persona in PERSONAS:
             client.logout()
             if persona != "anonymous":
                 client.force_login(world["personas"][persona])
-            expected = expectations.get(persona, expectations.get("*"))
-            response = getattr(client, method)(url, {}, format="json") if method != "get" else client.get(url)
+            want = expected(case, persona)
+            response = request(client, case, world)
             checked += 1
-            if expected in (LOGIN, ADMIN_LOGIN):
-                login_url = reverse("login" if expected == LOGIN else "admin:login")
+            if want in (LOGIN, ADMIN_LOGIN):
+                login_url = reverse("login" if want == LOGIN else "admin:login")
                 ok = response.status_code == 302 and response.url.startswith(f"{login_url}?next=")
+            elif want == NOT_FOUND:
+                missing = request(client, Case(case.name, case.method, case.label, case.view, "missing"), world)
+                ok = answer(response) == answer(missing) and not 200 <= response.status_code < 300
             else:
-                ok = response.status_code == expected
+                ok = response.status_code == want
             if not ok:
-                unexpected.append((name, method, persona, expected, response.status_code))
-            bad_headers += [(name, persona, problem) for problem in headers_problems(response, persona)]
+                unexpected.append((str(case), persona, want, response.status_code))
+            bad_headers += [(str(case), persona, problem) for problem in headers_problems(response, persona)]
+    admin_cases = [case for case in all_cases if case.name.startswith("admin:")]
     print(
-        f"permission matrix: {len(matrix)} URL patterns and methods "
-        f"({sum(n.startswith('admin:') for n, _ in matrix)} admin, {sum(n.startswith('api') for n, _ in matrix)} API) "
+        f"permission matrix: {len(all_cases)} URLs and methods "
+        f"({len(admin_cases)} admin, of which {sum(c.whose == 'theirs' for c in admin_cases)} with the other "
+        f"group's object; {sum(c.name.startswith('api') for c in all_cases)} API) "
         f"× {len(PERSONAS)} personas = {checked} requests, {len(unexpected)} unexpected answers, "
         f"{len(bad_headers)} missing headers"
     )

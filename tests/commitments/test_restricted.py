@@ -9,6 +9,8 @@ import zipfile
 
 import pytest
 import time_machine
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -294,3 +296,50 @@ def test_a_grant_made_later_does_not_open_what_was_said_before(login, secret, co
     history = change_history(login(member).get(secret.get_absolute_url()))
     assert "Watch list exchange, renamed" in history
     assert first_title not in history
+
+
+# --- The admin panel and former members ------------------------------------------------------------------
+
+
+def admin_pages_about(obj) -> list[str]:
+    """Every page the admin site generates about the object, with its history version, and its list searched."""
+    opts = obj._meta
+    prefix = f"admin:{opts.app_label}_{opts.model_name}_"
+    urls = [
+        reverse(prefix + "changelist"),
+        reverse(prefix + "changelist") + "?q=Watch",  # words of its title (the sentinel itself would be echoed)
+        reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(obj).pk, obj.pk]),
+    ]
+    for pattern in admin.site._registry[type(obj)].urls:
+        view = (pattern.name or "").removeprefix(prefix[len("admin:") :])
+        if view in ("change", "delete", "history"):
+            urls.append(reverse(prefix + view, args=[obj.pk]))
+        elif view == "simple_history":
+            urls += [reverse(prefix + view, args=[obj.pk, record.history_id]) for record in obj.history.all()]
+    return urls
+
+
+def test_the_admin_shows_nothing_of_it_to_another_groups_coordinator(client, secret, other_coordinator, meeting):
+    client.force_login(other_coordinator)
+    objects = [secret, secret.progress_updates.get(), meeting, meeting.group, *meeting.group.memberships.all()]
+    urls = [url for obj in objects for url in admin_pages_about(obj)]
+    urls += [
+        reverse("admin:autocomplete")
+        + f"?app_label=commitments&model_name=progressupdate&field_name=commitment&term={term}"
+        for term in ("Watch", "Names", secret.reference)
+    ]
+    leaks = [url for url in urls if SENTINEL in client.get(url, follow=True).content.decode()]
+    print(f"other group's coordinator: {len(urls)} admin pages searched, {len(leaks)} with the restricted text")
+    assert len(urls) > 25
+    assert leaks == []
+
+
+def test_someone_who_left_the_group_is_sent_none_of_its_text(meeting, owner, coordinator, group, smtp_server):
+    CommitmentFactory(meeting=meeting, owner=owner, title=f"Joint training {SENTINEL}", follow_up_date=TODAY)
+    Reminder.objects.all().delete()
+    reminders.plan(TODAY)  # planned while a member
+    group.memberships.get(user=owner).delete()
+    reminders.plan(TODAY)
+    notifications.send_due(timezone.now())
+    assert all(SENTINEL not in all_text(message) for message in smtp_server.messages if message["To"] == owner.email)
+    assert owner.email not in {message["To"] for message in smtp_server.messages}
