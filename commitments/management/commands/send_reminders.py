@@ -32,7 +32,8 @@ class Command(BaseCommand):
         sent = notifications.send_due(now)
         self.say(
             f"Sent {sent.digests} digest(s) with {sent.sent} reminder(s); {sent.retrying} to retry, "
-            f"{sent.failed} failed; {sent.recovered} recovered from a stopped worker."
+            f"{sent.failed} failed; {sent.recovered} recovered from a stopped worker; "
+            f"{sent.withdrawn} withdrawn from people no longer in the group."
         )
         for error in sent.errors:
             self.stderr.write(self.style.WARNING(f"  {error}"))
