@@ -15,8 +15,8 @@ from commitments.models import (
     Reminder,
 )
 from commitments.notifications import retry_reminders
-from commitments.permissions import can_administer, coordinated_groups
 from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin
+from meetings.permissions import can_administer, coordinated_groups
 
 
 @admin.register(Category)

@@ -15,11 +15,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from commitments import permissions
 from commitments.exports import safe
 from commitments.models import Category, Commitment, ProgressUpdate
 from meetings.dates import spell_date
 from meetings.models import Meeting
+from meetings.permissions import can_manage_group
 
 CSV_COLUMNS = [
     ("category", "Category"),
@@ -142,7 +142,7 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
     if len(visible) == len(ids):
         return brief
     existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    coordinator = permissions.can_manage_group(user, group_id)
+    coordinator = can_manage_group(user, group_id)
 
     def shown(line: dict) -> bool:
         if line["id"] in visible:

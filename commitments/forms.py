@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from commitments.models import Commitment, NotificationPreference, ProgressUpdate
-from commitments.permissions import coordinated_groups, manageable_meetings
+from meetings.permissions import coordinated_groups, manageable_meetings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -27,9 +27,11 @@ from commitments.forms import (
 )
 from commitments.history import change_log
 from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
+from config.access import check, get_visible_or_404
 from config.security import security_event
 from config.views import INVALID_FORM_STATUS, InvalidFormStatusMixin
 from meetings.models import WorkingGroup
+from meetings.permissions import is_coordinator, role_label
 
 LIST_RELATED = ("meeting__group", "category", "owner")
 DASHBOARD_MINE = 10  # the soonest; the list page has them all
@@ -57,7 +59,7 @@ class DashboardView(TemplateView):
         for group in groups:
             group.counts = counts.get(group.pk, {"total": 0, "open": 0, "overdue": 0, "done": 0})
             group.chart = charts.get(group.pk)
-            group.role = permissions.role_label(user, group.pk)
+            group.role = role_label(user, group.pk)
         mine = visible.open().filter(owner=user)
         return super().get_context_data(
             today=today,
@@ -92,7 +94,7 @@ class CommitmentListView(ListView):
         return super().get_context_data(
             filter=self.filterset,
             today=timezone.localdate(),
-            can_create=permissions.is_coordinator(self.request.user),
+            can_create=is_coordinator(self.request.user),
             **kwargs,
         )
 
@@ -100,7 +102,7 @@ class CommitmentListView(ListView):
 def get_commitment(request, pk: int) -> Commitment:
     """The commitment if the user may see it, with what its pages show; 404 otherwise."""
     queryset = Commitment.objects.select_related("meeting__group", "category", "owner", "created_by")
-    return permissions.get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(queryset, request, pk=pk)
 
 
 def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
@@ -108,7 +110,7 @@ def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
     return {
         "commitment": commitment,
         "today": timezone.localdate(),
-        "role": permissions.role_label(user, commitment.meeting.group_id),
+        "role": role_label(user, commitment.meeting.group_id),
         "updates": commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"),
         "history": change_log(commitment, user),
         "grantees": commitment.access_granted_to.order_by("first_name", "last_name") if commitment.restricted else [],
@@ -133,7 +135,7 @@ class ProgressCreateView(View):
 
     def post(self, request, pk: int):
         commitment = get_commitment(request, pk)
-        permissions.check(permissions.can_post_progress(request.user, commitment))
+        check(permissions.can_post_progress(request.user, commitment))
         form = ProgressUpdateForm(request.POST)
         if form.is_valid():
             commitment.post_progress(author=request.user, **form.cleaned_data)
@@ -151,7 +153,7 @@ class CommitmentCreateView(InvalidFormStatusMixin, AtomicPostMixin, CreateView):
     form_class = CommitmentForm
 
     def dispatch(self, request, *args, **kwargs):
-        permissions.check(permissions.is_coordinator(request.user))
+        check(is_coordinator(request.user))
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -174,7 +176,7 @@ class CommitmentUpdateView(InvalidFormStatusMixin, AtomicPostMixin, UpdateView):
     def get_object(self, queryset=None):
         commitment = get_commitment(self.request, self.kwargs["pk"])
         self.editable = permissions.editable_fields(self.request.user, commitment)
-        permissions.check(self.editable != ())
+        check(self.editable != ())
         return commitment
 
     def get_form_class(self):

@@ -1,10 +1,13 @@
-"""The REST API's shared parts: pagination, model validation, and the one router of /api/v1/."""
+"""The REST API's shared parts: pagination, parsing, model validation, schema hooks. It imports no app:
+the apps' API modules build on it, and config/urls.py assembles the router."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
+
+from config.access import log_if_hidden
 
 
 class JSONParser(parsers.JSONParser):
@@ -41,8 +44,6 @@ class LogHiddenMixin:
         try:
             return super().get_object()
         except Http404:
-            from commitments.permissions import log_if_hidden
-
             lookup = self.lookup_url_kwarg or self.lookup_field
             log_if_hidden(self.request, self.get_queryset().model, pk=self.kwargs[lookup])
             raise
@@ -102,27 +103,6 @@ class TrackedModelSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def save_instance(self, instance) -> None:
         instance._history_user = self.context["request"].user
         instance.save()
-
-
-def api_urls():
-    """The one router of /api/v1/ (kebab-case plural routes) and /api/v1/me/."""
-    from django.urls import path
-    from rest_framework.routers import DefaultRouter
-
-    from commitments.api.views import CategoryViewSet, CommitmentViewSet, MeView
-    from meetings.api.views import MeetingViewSet, WorkingGroupViewSet
-
-    router = DefaultRouter()
-    router.include_format_suffixes = False
-    router.register("working-groups", WorkingGroupViewSet, basename="working-group")
-    router.register("meetings", MeetingViewSet, basename="meeting")
-    router.register("categories", CategoryViewSet, basename="category")
-    router.register("commitments", CommitmentViewSet, basename="commitment")
-    patterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
-    for pattern in patterns:
-        # The API authenticates by token or session itself and answers 401/403 rather than redirecting.
-        pattern.callback.login_required = False
-    return patterns
 
 
 ERROR_SCHEMA = {

@@ -87,16 +87,3 @@ class SessionTimeoutMiddleware:
             if now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in request.session:
                 request.session[SESSION_SEEN] = now  # a session write, so not on every request
         return self.get_response(request)
-
-
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the address our own proxy appended to X-Forwarded-For.
-
-    Only a request that came through a trusted proxy may name its client; anything a client
-    put in the header itself is to the left of what the proxy appended, and is ignored.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and remote in settings.TRUSTED_PROXIES:
-        return forwarded.split(",")[-1].strip()
-    return remote

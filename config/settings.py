@@ -209,7 +209,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login stays in the admin, not only the current count
-AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # Two-factor login with an authenticator app: optional for everyone, compulsory for coordinators
 # and superusers when this is true (config/two_factor.py).
 TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=False)

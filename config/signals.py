@@ -6,8 +6,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from knox.models import AuthToken
 
-from config.middleware import client_ip
-from config.security import security_log
+from config.security import client_ip, security_log
 
 
 @receiver(user_logged_in)

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from config.security import security_event
 from config.throttle import allow
 from config.views import INVALID_FORM_STATUS
+from meetings.permissions import is_coordinator
 
 DEVICE_NAME = "Authenticator app"
 CODE_PENDING = "two_factor_code_pending"  # session key: the password was right, the code is still due
@@ -87,8 +88,6 @@ class DisableForm(forms.Form):
 
 def is_required(user) -> bool:
     """Whether the user must use two-factor login: coordinators and superusers, when the setting says so."""
-    from commitments.permissions import is_coordinator
-
     return settings.TWO_FACTOR_REQUIRED and is_coordinator(user)
 
 

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
+from commitments.api.views import CategoryViewSet, CommitmentViewSet, MeView
 from commitments.views import (
     ApiTokenView,
     CalendarFeedRevokeView,
@@ -12,9 +14,25 @@ from commitments.views import (
     UnsubscribeView,
 )
 from config import two_factor, views
-from config.api import api_urls
+from meetings.api.views import MeetingViewSet, WorkingGroupViewSet
 
 handler400 = "config.views.bad_request"
+
+
+def api_urls() -> list:
+    """The one router of /api/v1/ (kebab-case plural routes) and /api/v1/me/."""
+    router = DefaultRouter()
+    router.include_format_suffixes = False
+    router.register("working-groups", WorkingGroupViewSet, basename="working-group")
+    router.register("meetings", MeetingViewSet, basename="meeting")
+    router.register("categories", CategoryViewSet, basename="category")
+    router.register("commitments", CommitmentViewSet, basename="commitment")
+    patterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+    for pattern in patterns:
+        # The API authenticates by token or session itself and answers 401/403 rather than redirecting.
+        pattern.callback.login_required = False
+    return patterns
+
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),

@@ -9,8 +9,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
-from config.middleware import client_ip
-from config.security import security_event
+from config.security import client_ip, security_event
 from config.throttle import allow
 
 INVALID_FORM_STATUS = 422  # Unprocessable Content: the page shows the form again with its errors

@@ -11,8 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.forms import CommitmentRowForm
 from commitments.models import Commitment
-from commitments.permissions import can_administer, can_manage_group, coordinated_groups
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
+from meetings.permissions import can_administer, can_manage_group, coordinated_groups
 
 # How each admin-edited model reaches its working group, to scope rows and choices.
 GROUP_PATHS = {WorkingGroup: "pk", Meeting: "group", Commitment: "meeting__group"}

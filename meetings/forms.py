@@ -1,7 +1,7 @@
 from django import forms
 
-from commitments.permissions import coordinated_groups
 from meetings.models import Meeting
+from meetings.permissions import coordinated_groups
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

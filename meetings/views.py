@@ -8,16 +8,17 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from commitments import permissions
 from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader
 from commitments.charts import bars
 from commitments.models import BriefSnapshot, Commitment
+from config.access import check, get_visible_or_404
 from config.security import security_event
 from config.views import InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm
 from meetings.models import Meeting
+from meetings.permissions import can_manage_group, is_coordinator, role_label
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -41,9 +42,7 @@ class MeetingListView(ListView):
         return self.filterset.qs if self.filterset.is_valid() else base.none()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            filter=self.filterset, can_create=permissions.is_coordinator(self.request.user), **kwargs
-        )
+        return super().get_context_data(filter=self.filterset, can_create=is_coordinator(self.request.user), **kwargs)
 
 
 class MeetingDetailView(DetailView):
@@ -60,14 +59,14 @@ class MeetingDetailView(DetailView):
                 .order_by("category__order", "category__name", "pk"),
             ),
         )
-        return permissions.get_visible_or_404(queryset, self.request, pk=self.kwargs["pk"])
+        return get_visible_or_404(queryset, self.request, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         user, meeting = self.request.user, self.object
         return super().get_context_data(
             today=timezone.localdate(),
-            role=permissions.role_label(user, meeting.group_id),
-            can_manage=permissions.can_manage_group(user, meeting.group_id),
+            role=role_label(user, meeting.group_id),
+            can_manage=can_manage_group(user, meeting.group_id),
             **kwargs,
         )
 
@@ -88,21 +87,19 @@ class MeetingFormMixin(InvalidFormStatusMixin):
 
 class MeetingCreateView(MeetingFormMixin, CreateView):
     def dispatch(self, request, *args, **kwargs):
-        permissions.check(permissions.is_coordinator(request.user))
+        check(is_coordinator(request.user))
         return super().dispatch(request, *args, **kwargs)
 
 
 class MeetingUpdateView(MeetingFormMixin, UpdateView):
     def get_object(self, queryset=None):
-        meeting = permissions.get_visible_or_404(
-            Meeting.objects.select_related("group"), self.request, pk=self.kwargs["pk"]
-        )
-        permissions.check(permissions.can_manage_group(self.request.user, meeting.group_id))
+        meeting = get_visible_or_404(Meeting.objects.select_related("group"), self.request, pk=self.kwargs["pk"])
+        check(can_manage_group(self.request.user, meeting.group_id))
         return meeting
 
 
 def get_meeting(request, pk: int) -> Meeting:
-    return permissions.get_visible_or_404(Meeting.objects.select_related("group"), request, pk=pk)
+    return get_visible_or_404(Meeting.objects.select_related("group"), request, pk=pk)
 
 
 class BriefMixin:
@@ -138,7 +135,7 @@ class BriefView(BriefMixin, View):
                 "snapshot": self.snapshot,
                 "latest_snapshot": self.latest_snapshot,
                 "differences": compare(self.frozen, self.live) if self.frozen else [],
-                "can_freeze": permissions.can_manage_group(request.user, self.meeting.group_id),
+                "can_freeze": can_manage_group(request.user, self.meeting.group_id),
                 "query": "?live=1" if request.GET.get("live") else "",
             },
         )
@@ -163,7 +160,7 @@ class BriefDownloadView(BriefMixin, View):
 class BriefFreezeView(View):
     def post(self, request, pk: int):
         meeting = get_meeting(request, pk)
-        permissions.check(permissions.can_manage_group(request.user, meeting.group_id))
+        check(can_manage_group(request.user, meeting.group_id))
         BriefSnapshot.objects.create(meeting=meeting, data=build_brief(meeting), frozen_by=request.user)
         messages.success(request, "Brief frozen: this version is now what is shown and downloaded.")
         return redirect("meetings:brief", pk=meeting.pk)

@@ -136,7 +136,7 @@ def test_another_address_is_not_locked_out_by_someone_elses_failures(client, own
 
 
 def test_the_client_address_comes_only_from_a_trusted_proxy(rf, settings):
-    from config.middleware import client_ip
+    from config.security import client_ip
 
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     spoofed = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4")

@@ -1,29 +1,13 @@
-"""The API's permission class: the rules of commitments/permissions.py, asked the DRF way."""
+"""The API's permission class for commitments: the rules of commitments/permissions.py, asked the DRF way."""
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS
 
-from commitments import permissions
-from commitments.models import Commitment
-from meetings.models import Meeting
+from commitments.permissions import can_update_commitment
+from meetings.api.permissions import MeetingPermission
 
 
-class TrackerPermission(BasePermission):
-    """Reading needs a login (lists are scoped, other groups' objects are 404); writing needs the role."""
-
-    message = "Your role in this working group does not allow this."
-
-    def has_permission(self, request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if view.action == "create":
-            return permissions.is_coordinator(request.user)
-        return True
+class CommitmentPermission(MeetingPermission):
+    """As for meetings (coordinators create); a commitment is edited by its group's coordinators and its owner."""
 
     def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in SAFE_METHODS:
-            return True
-        if isinstance(obj, Commitment):
-            return permissions.can_update_commitment(request.user, obj)
-        if isinstance(obj, Meeting):
-            return permissions.can_manage_group(request.user, obj.group_id)
-        return False
+        return request.method in SAFE_METHODS or can_update_commitment(request.user, obj)

@@ -2,9 +2,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from commitments import permissions
 from commitments.models import Category, Commitment, ProgressUpdate
 from config.api import TrackedModelSerializer
+from meetings.permissions import group_roles, manageable_meetings
 
 
 def person(user) -> str:
@@ -66,7 +66,7 @@ class CommitmentSerializer(TrackedModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["meeting"].queryset = permissions.manageable_meetings(request.user)
+            self.fields["meeting"].queryset = manageable_meetings(request.user)
             self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
             self.fields["access_granted_to"].child_relation.queryset = get_user_model().objects.filter(is_active=True)
 
@@ -119,7 +119,7 @@ class MeSerializer(serializers.ModelSerializer):
         return person(user)
 
     def get_roles(self, user) -> dict[str, str]:
-        return {str(group_id): role for group_id, role in permissions.group_roles(user).items()}
+        return {str(group_id): role for group_id, role in group_roles(user).items()}
 
     def get_commitments(self, user) -> list[dict]:
         mine = (

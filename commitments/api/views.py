@@ -7,7 +7,7 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.response import Response
 
 from commitments import permissions
-from commitments.api.permissions import TrackerPermission
+from commitments.api.permissions import CommitmentPermission
 from commitments.api.serializers import (
     CategorySerializer,
     CommitmentSerializer,
@@ -52,7 +52,7 @@ class CommitmentViewSet(
     follow-up date of their own. Edits are checked against the version they were based on."""
 
     serializer_class = CommitmentSerializer
-    permission_classes = [TrackerPermission]
+    permission_classes = [CommitmentPermission]
     filterset_class = CommitmentFilterSet
 
     def get_queryset(self):

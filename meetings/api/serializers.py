@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from commitments import permissions
 from config.api import TrackedModelSerializer
+from meetings import permissions
 from meetings.models import AgendaTopic, Meeting, Participant, WorkingGroup
 
 

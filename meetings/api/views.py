@@ -1,9 +1,9 @@
 from django.db.models import Prefetch
 from rest_framework import mixins, viewsets
 
-from commitments import permissions
-from commitments.api.permissions import TrackerPermission
 from config.api import LogHiddenMixin
+from meetings import permissions
+from meetings.api.permissions import MeetingPermission
 from meetings.api.serializers import MeetingSerializer, WorkingGroupSerializer
 from meetings.filters import MeetingFilterSet
 from meetings.models import AgendaTopic, Meeting, Participant, WorkingGroup
@@ -30,7 +30,7 @@ class MeetingViewSet(
     """Meetings of your working groups, with participants and agenda; coordinators create and edit them."""
 
     serializer_class = MeetingSerializer
-    permission_classes = [TrackerPermission]
+    permission_classes = [MeetingPermission]
     filterset_class = MeetingFilterSet
 
     def get_queryset(self):

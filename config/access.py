@@ -1,0 +1,37 @@
+"""The one access helper of every view: an object the user may see, or 404; an action they may take, or 403.
+
+Generic over the apps' querysets (each model's `visible_to(user)`), so that it imports no app.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from config.security import security_event
+
+
+def get_visible_or_404(queryset, request, **lookup):
+    """The object if the user may see it; 404 otherwise, so its existence is not disclosed."""
+    try:
+        return queryset.visible_to(request.user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        log_if_hidden(request, queryset.model, **lookup)
+        raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None
+
+
+def log_if_hidden(request, model, **lookup) -> None:
+    """A 404 for an object that exists is a refusal: the security log records it (the user is not told)."""
+    try:
+        exists = model._default_manager.filter(**lookup).exists()
+    except (ValueError, TypeError):
+        return
+    if exists:
+        details = " ".join(f"{key}={value}" for key, value in lookup.items())
+        security_event(request, "denied", logging.WARNING, status=404, object=f"{model._meta.model_name}:{details}")
+
+
+def check(allowed: bool) -> None:
+    """Refuse a visible object's action the user may not take."""
+    if not allowed:
+        raise PermissionDenied

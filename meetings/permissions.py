@@ -1,0 +1,65 @@
+"""Who may do what in a working group: the group-level rules. Every view, admin page and API endpoint asks
+these functions (commitments/permissions.py adds the rules about one commitment).
+
+- anonymous: nothing (the login page);
+- a user outside a working group: nothing of it (objects answer 404, lists leave it out);
+- member: reads the group;
+- coordinator: manages everything in their groups;
+- superuser: everything.
+
+Scoping of lists is `visible_to(user)` on each model's queryset; these functions answer for one group.
+"""
+
+from meetings.models import Meeting, Membership, WorkingGroup
+
+
+def is_active_user(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def group_roles(user) -> dict[int, str]:
+    """{working group id: role} for the user, read once per request."""
+    if not is_active_user(user):
+        return {}
+    if not hasattr(user, "_group_roles"):
+        user._group_roles = dict(Membership.objects.filter(user=user).values_list("group_id", "role"))
+    return user._group_roles
+
+
+def role_label(user, group_id: int) -> str:
+    """How a page names the user's place in a group: "Coordinator", "Member", "Superuser"."""
+    role = group_roles(user).get(group_id)
+    if role:
+        return Membership.Role(role).label
+    return "Superuser" if user.is_superuser else ""
+
+
+def coordinated_groups(user):
+    """The working groups a user manages: all for superusers."""
+    return WorkingGroup.objects.coordinated_by(user)
+
+
+def is_coordinator(user) -> bool:
+    """Whether the user manages at least one working group (superusers manage all)."""
+    if not is_active_user(user):
+        return False
+    return user.is_superuser or Membership.Role.COORDINATOR in group_roles(user).values()
+
+
+def can_view_group(user, group_id: int) -> bool:
+    return is_active_user(user) and (user.is_superuser or group_id in group_roles(user))
+
+
+def can_manage_group(user, group_id: int | None) -> bool:
+    if not is_active_user(user):
+        return False
+    return user.is_superuser or group_roles(user).get(group_id) == Membership.Role.COORDINATOR
+
+
+def can_administer(user) -> bool:
+    """Whether the admin panel is open to the user: staff accounts of superusers and coordinators."""
+    return is_active_user(user) and user.is_staff and is_coordinator(user)
+
+
+def manageable_meetings(user):
+    return Meeting.objects.filter(group__in=coordinated_groups(user))
