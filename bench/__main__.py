@@ -221,8 +221,8 @@ def sweep(out) -> None:
     from django.utils import timezone
 
     from bench import data
-    from commitments import notifications, reminders
     from commitments.models import Commitment, Reminder
+    from commitments.reminders import delivery, planning
     from tests.smtp import SMTPServer
 
     Reminder.objects.all().delete()
@@ -238,7 +238,7 @@ def sweep(out) -> None:
     plan_queries = QueryCounter()
     with counting(plan_queries):
         started = time.perf_counter()
-        report = reminders.plan(day)
+        report = planning.plan(day)
         plan_s = time.perf_counter() - started
     due = Reminder.objects.filter(state=Reminder.State.PENDING).count()
     digests = Reminder.objects.filter(state=Reminder.State.PENDING).values("recipient").distinct().count()
@@ -249,7 +249,7 @@ def sweep(out) -> None:
     send_queries = QueryCounter()
     with counting(send_queries):
         started = time.perf_counter()
-        sent = notifications.send_due(now)
+        sent = delivery.send_due(now)
         send_s = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     accepted = list(server.messages)

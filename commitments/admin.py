@@ -14,7 +14,8 @@ from commitments.models import (
     ProgressUpdate,
     Reminder,
 )
-from commitments.notifications import retry_reminders
+from commitments.reminders.delivery import retry_reminders
+from commitments.reminders.tasks import send_reminders
 from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin
 from meetings.permissions import can_administer, coordinated_groups
 
@@ -238,6 +239,8 @@ class ReminderAdmin(admin.ModelAdmin):
     @admin.action(description="Retry the selected failed or skipped reminders", permissions=["view"])
     def retry(self, request, queryset):
         count = retry_reminders(queryset)
+        if count:
+            send_reminders.delay_on_commit()
         self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
 
 

@@ -257,19 +257,17 @@ class Commitment(models.Model):
         if not self._state.adding and not getattr(self, "_versioned", False):
             raise UnversionedSaveError(f"Save commitment {self.pk} with save_versioned(), which checks its version.")
         self._sync_closed_at()
-        previous_owner_id = getattr(self, "_saved_owner_id", None)
-        owner_changed = previous_owner_id is not UNKNOWN and previous_owner_id != self.owner_id
-        with transaction.atomic():
+        with transaction.atomic():  # with what post_save receivers record (the owner-change notices)
             super().save(*args, **kwargs)
-            if owner_changed:
-                from commitments.notifications import record_owner_change
-
-                actor = getattr(self, "_history_user", None)
-                record_owner_change(self, previous_owner_id, actor.pk if actor else None)
         self._saved_owner_id = self.owner_id
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:detail", args=[self.pk])
+
+    @property
+    def previous_owner_id(self):
+        """The owner when loaded or last saved (None for a new commitment; UNKNOWN if not loaded)."""
+        return getattr(self, "_saved_owner_id", None)
 
     @property
     def reference(self) -> str:

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from knox.models import AuthToken
 
-from commitments import exports, notifications, permissions
+from commitments import exports, permissions
 from commitments.charts import category_status_chart
 from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
@@ -27,6 +27,7 @@ from commitments.forms import (
 )
 from commitments.history import change_log
 from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
+from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
 from config.security import security_event
 from config.views import INVALID_FORM_STATUS, InvalidFormStatusMixin
@@ -227,7 +228,7 @@ class UnsubscribeView(View):
     template_name = "commitments/unsubscribe.html"
 
     def dispatch(self, request, token: str):
-        self.subscription = notifications.read_unsubscribe_token(token)
+        self.subscription = read_unsubscribe_token(token)
         if self.subscription is None:
             return render(request, self.template_name, {"invalid": True}, status=400)
         return super().dispatch(request, token)

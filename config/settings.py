@@ -371,7 +371,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 50 * 60
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reminders": {"task": "commitments.tasks.sweep_reminders", "schedule": crontab(minute=0)},
+    "sweep-reminders": {"task": "commitments.reminders.tasks.sweep_reminders", "schedule": crontab(minute=0)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

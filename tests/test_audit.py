@@ -24,7 +24,7 @@ BULK_WRITES = {"update", "bulk_update", "unrecorded_update"}
 # save_versioned, whose caller saves the object right after (recording it).
 NOT_AUDITED = {"Reminder"}
 ALLOWED = {
-    ("commitments/notifications.py", "retry_reminders"): "a queryset of Reminder rows from the admin",
+    ("commitments/reminders/delivery.py", "retry_reminders"): "a queryset of Reminder rows from the admin",
     ("commitments/models.py", "save_versioned"): "the version claim, followed by save()",
 }
 QUERYSET_STARTS = {"objects", "filter", "exclude", "all", "select_for_update"}

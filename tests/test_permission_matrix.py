@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, Reminder
-from commitments.notifications import unsubscribe_token
+from commitments.reminders.digests import unsubscribe_token
 from meetings.models import AgendaTopic, Meeting, Membership, Participant
 from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory, api_token
 

@@ -4,6 +4,7 @@ from django import forms, template
 from django.utils.html import format_html
 
 from commitments.models import Commitment
+from commitments.reminders.digests import email_label
 from meetings.models import Meeting
 
 register = template.Library()
@@ -26,12 +27,8 @@ def restricted_badge(restricted: bool) -> str:
     )
 
 
-@register.filter
-def email_label(commitment: Commitment) -> str:
-    """How an e-mail names a commitment: see notifications.email_label."""
-    from commitments.notifications import email_label
-
-    return email_label(commitment)
+# How an e-mail names a commitment: its title, or its reference where the e-mail may not quote it.
+register.filter("email_label", email_label)
 
 
 @register.simple_tag

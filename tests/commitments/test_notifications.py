@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from commitments import notifications, reminders
 from commitments.models import Commitment, NotificationPreference, Reminder
+from commitments.reminders import delivery, digests, planning
 from meetings.models import Meeting
 from tests.commitments.conftest import NOW, TODAY, D
 from tests.factories import CommitmentFactory, MembershipFactory
@@ -49,7 +49,7 @@ def due_today(tenth, meeting, owner, owner2, coordinator):
     ]
     Reminder.objects.all().delete()  # the assignment notices of the set-up
     commitments[0].post_progress(author=owner, text="First exchange held in Tashkent.")
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     return commitments
 
 
@@ -58,8 +58,8 @@ def unsent():
     return Reminder.objects.exclude(state__in=[Reminder.State.SENT, Reminder.State.SKIPPED])
 
 
-def sweep() -> notifications.SendReport:
-    return notifications.send_due(timezone.now())
+def sweep() -> delivery.SendReport:
+    return delivery.send_due(timezone.now())
 
 
 def by_recipient(server) -> dict:
@@ -83,7 +83,7 @@ def test_a_batch_shares_one_connection_and_its_queries_do_not_grow_with_its_dige
             owner = MembershipFactory(group=group).user
             CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=TODAY + datetime.timedelta(days=7))
         Reminder.objects.filter(reason__in=R.immediate()).delete()  # the assignment notices of the set-up
-        reminders.plan(TODAY)
+        planning.plan(TODAY)
         smtp_server.handler.connections = 0
         with CaptureQueriesContext(connection) as queries:
             report = sweep()
@@ -125,7 +125,7 @@ def test_the_session_invitation_is_attached(due_today, smtp_server, owner, tenth
 def test_coordinators_get_the_summary_of_whom_to_chase(due_today, smtp_server, coordinator, meeting):
     CommitmentFactory(meeting=meeting, owner=None, title="Exchange best practices", follow_up_date=None)
     Reminder.objects.all().delete()
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     sweep()
     text = by_recipient(smtp_server)[coordinator.email].get_body(("plain",)).get_content()
     assert "Where India–Uzbekistan JWG-CT stands before the 10th meeting" in text
@@ -148,14 +148,14 @@ def test_rows_are_marked_sent_with_the_message_id(due_today, smtp_server, owner)
 
 def test_a_second_sweep_the_same_day_sends_nothing(due_today, smtp_server):
     sweep()
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     report = sweep()
     assert report.digests == 0
     assert len(smtp_server.messages) == 3
 
 
 def test_what_is_planned_for_today_waits_for_the_send_hour(due_today, smtp_server, owner):
-    notifications.send_due(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(8, 59))))
+    delivery.send_due(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(8, 59))))
     # Only the owner's overdue reminder, planned two days ago and not yet sent, goes out before nine.
     [message] = smtp_server.messages
     assert message["To"] == owner.email
@@ -172,8 +172,8 @@ def test_a_temporary_smtp_failure_is_retried_with_backoff(due_today, smtp_server
     waiting_for = retrying.first().next_attempt_at - NOW
     assert waiting_for == datetime.timedelta(seconds=settings.REMINDER_RETRY_BASE)
 
-    assert notifications.send_due(NOW + datetime.timedelta(seconds=1)).digests == 0  # still backing off
-    later = notifications.send_due(NOW + waiting_for)
+    assert delivery.send_due(NOW + datetime.timedelta(seconds=1)).digests == 0  # still backing off
+    later = delivery.send_due(NOW + waiting_for)
     assert later.digests == 1
     assert len(smtp_server.messages) == 3
     assert not unsent().exists()
@@ -227,7 +227,7 @@ def test_a_fresh_claim_of_another_worker_is_left_alone(due_today, smtp_server, o
 
 def test_user_text_is_escaped_in_the_html(tenth, meeting, owner, smtp_server):
     CommitmentFactory(meeting=meeting, owner=owner, title="<b>Bold</b> & <script>x</script>")
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     sweep()
     html = by_recipient(smtp_server)[owner.email].get_body(("html",)).get_content()
     assert "<script>x</script>" not in html
@@ -263,7 +263,7 @@ def test_taking_a_commitment_oneself_sends_no_notice(commitment, member, smtp_se
 
 def test_the_unsubscribe_link_turns_off_that_kind_of_reminder(client, meeting, owner, smtp_server):
     CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=TODAY - datetime.timedelta(days=1))
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     sweep()
     text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
     link = re.search(r"Stop reminders about overdue commitments: http://127.0.0.1:8000(\S+)", text).group(1)
@@ -274,14 +274,14 @@ def test_the_unsubscribe_link_turns_off_that_kind_of_reminder(client, meeting, o
 
 
 def test_a_tampered_unsubscribe_link_is_refused(client, owner):
-    token = notifications.unsubscribe_token(owner.pk, "overdue")
+    token = digests.unsubscribe_token(owner.pk, "overdue")
     response = client.post(reverse("notifications-unsubscribe", args=[token[:-2] + "xx"]))
     assert response.status_code == 400
     assert not NotificationPreference.objects.exists()
 
 
 def test_pre_session_reminders_cannot_be_unsubscribed(client, owner):
-    token = notifications.unsubscribe_token(owner.pk, "pre_session")
+    token = digests.unsubscribe_token(owner.pk, "pre_session")
     assert client.post(reverse("notifications-unsubscribe", args=[token])).status_code == 400
 
 
@@ -345,11 +345,11 @@ def test_the_outbox_lists_recipients_without_an_address(due_today, login, superu
 def test_mail_is_not_sent_for_commitments_of_a_cancelled_session(tenth, meeting, owner, smtp_server):
     CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
     Reminder.objects.all().delete()  # the assignment notice
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     assert Reminder.objects.filter(state=Reminder.State.PENDING).count() == 1
     tenth.status = Meeting.Status.CANCELLED
     tenth.save()
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     sweep()
     assert smtp_server.messages == []
     assert mail.outbox == []
@@ -372,7 +372,7 @@ def test_someone_who_left_the_group_gets_nothing_of_it(due_today, smtp_server, o
     assert withdrawn.exists() and set(withdrawn.values_list("state", flat=True)) == {Reminder.State.SKIPPED}
     assert "no longer a member" in withdrawn.first().last_error
 
-    reminders.plan(TODAY + datetime.timedelta(days=1))
+    planning.plan(TODAY + datetime.timedelta(days=1))
     assert not Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).exists()
 
 
@@ -397,7 +397,7 @@ def test_a_coordinator_who_stepped_down_gets_no_summary(due_today, smtp_server, 
 def test_the_summary_names_commitments_whose_owner_left(due_today, smtp_server, coordinator, owner2, group):
     group.memberships.get(user=owner2).delete()
     Reminder.objects.all().delete()
-    reminders.plan(TODAY)
+    planning.plan(TODAY)
     sweep()
     message = by_recipient(smtp_server)[coordinator.email]
     text = message.get_body(("plain",)).get_content()

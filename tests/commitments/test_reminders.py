@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from commitments import notifications, reminders
 from commitments.models import Commitment, NotificationPreference, Reminder
+from commitments.reminders import delivery, planning
 from meetings.models import Meeting
 from tests.factories import CommitmentFactory, MeetingFactory
 
@@ -35,7 +35,7 @@ R = Reminder.Reason
     ],
 )
 def test_pre_session_reminders_at_each_lead_day(today, current, stale):
-    got_current, got_stale = reminders.current_and_stale(reminders.pre_session_points(D, [30, 14, 7, 1], today))
+    got_current, got_stale = planning.current_and_stale(planning.pre_session_points(D, [30, 14, 7, 1], today))
     assert (got_current[1] if got_current else None) == current
     assert [lead for _, lead in got_stale] == stale
 
@@ -56,15 +56,15 @@ def test_pre_session_reminders_at_each_lead_day(today, current, stale):
     ],
 )
 def test_follow_up_reminders_before_and_after_the_date(today, current):
-    got_current, _ = reminders.current_and_stale(reminders.follow_up_points(F, today))
+    got_current, _ = planning.current_and_stale(planning.follow_up_points(F, today))
     assert got_current == current
 
 
 def test_the_date_nudge_comes_every_30_days_after_the_last_session():
     last = datetime.date(2025, 10, 1)
-    assert reminders.date_tba_points(last, last + 29 * DAY, 30) == []
-    assert reminders.date_tba_points(last, last + 30 * DAY, 30) == [(R.DATE_TO_BE_AGREED, -30)]
-    assert reminders.date_tba_points(last, last + 61 * DAY, 30)[-1] == (R.DATE_TO_BE_AGREED, -60)
+    assert planning.date_tba_points(last, last + 29 * DAY, 30) == []
+    assert planning.date_tba_points(last, last + 30 * DAY, 30) == [(R.DATE_TO_BE_AGREED, -30)]
+    assert planning.date_tba_points(last, last + 61 * DAY, 30)[-1] == (R.DATE_TO_BE_AGREED, -60)
 
 
 # --- Planning against the database ------------------------------------------------------------------
@@ -77,9 +77,9 @@ def tenth(group):
     )
 
 
-def plan_on(day: datetime.date) -> reminders.PlanReport:
+def plan_on(day: datetime.date) -> planning.PlanReport:
     with time_machine.travel(datetime.datetime.combine(day, datetime.time(10)), tick=False):
-        return reminders.plan(day)
+        return planning.plan(day)
 
 
 def outbox(state=Reminder.State.PENDING) -> set[tuple]:
@@ -248,4 +248,4 @@ def test_reminders_go_out_from_nine_local_time_even_on_a_daylight_saving_day(
     plan_on(day)
     hour, minute = map(int, local_time.split(":"))
     now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-    assert Reminder.objects.filter(notifications.due(now), reason=R.DUE_SOON).exists() is sends
+    assert Reminder.objects.filter(delivery.due(now), reason=R.DUE_SOON).exists() is sends

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from commitments import notifications, reminders
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, Reminder
+from commitments.reminders import delivery, planning
 from tests.commitments.conftest import NOW, TODAY
 from tests.factories import CommitmentFactory, commitment_form_data
 
@@ -165,8 +165,8 @@ def all_text(message) -> str:
 
 def test_emails_and_calendars_name_it_by_reference_only(secret, public, owner, coordinator, smtp_server, client):
     Reminder.objects.all().delete()
-    reminders.plan(TODAY)
-    notifications.send_due(timezone.now())
+    planning.plan(TODAY)
+    delivery.send_due(timezone.now())
     messages = {message["To"]: all_text(message) for message in smtp_server.messages}
     assert set(messages) == {owner.email, coordinator.email}
     for text in messages.values():
@@ -186,8 +186,8 @@ def test_a_setting_keeps_every_title_out_of_the_emails(secret, public, owner, sm
     settings.REMINDER_EMAIL_DETAIL = "references"
     public.post_progress(author=owner, text="Curriculum agreed with the partner academy.")
     Reminder.objects.all().delete()
-    reminders.plan(TODAY)
-    notifications.send_due(timezone.now())
+    planning.plan(TODAY)
+    delivery.send_due(timezone.now())
     text = all_text(next(m for m in smtp_server.messages if m["To"] == owner.email))
     assert public.title not in text
     assert "Curriculum agreed" not in text
@@ -198,7 +198,7 @@ def test_a_setting_keeps_every_title_out_of_the_emails(secret, public, owner, sm
 def test_assignment_notices_do_not_carry_it_either(meeting, owner, coordinator, smtp_server):
     with time_machine.travel(NOW.replace(hour=10), tick=False):
         CommitmentFactory(meeting=meeting, owner=owner, restricted=True, title=f"Watch list {SENTINEL}")
-        notifications.send_due(timezone.now())
+        delivery.send_due(timezone.now())
     assert smtp_server.messages
     assert all(SENTINEL not in all_text(message) for message in smtp_server.messages)
 
@@ -337,9 +337,9 @@ def test_the_admin_shows_nothing_of_it_to_another_groups_coordinator(client, sec
 def test_someone_who_left_the_group_is_sent_none_of_its_text(meeting, owner, coordinator, group, smtp_server):
     CommitmentFactory(meeting=meeting, owner=owner, title=f"Joint training {SENTINEL}", follow_up_date=TODAY)
     Reminder.objects.all().delete()
-    reminders.plan(TODAY)  # planned while a member
+    planning.plan(TODAY)  # planned while a member
     group.memberships.get(user=owner).delete()
-    reminders.plan(TODAY)
-    notifications.send_due(timezone.now())
+    planning.plan(TODAY)
+    delivery.send_due(timezone.now())
     assert all(SENTINEL not in all_text(message) for message in smtp_server.messages if message["To"] == owner.email)
     assert owner.email not in {message["To"] for message in smtp_server.messages}

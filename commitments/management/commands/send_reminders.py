@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from commitments import notifications, reminders
 from commitments.models import Reminder
+from commitments.reminders import delivery, planning
 
 
 class Command(BaseCommand):
@@ -24,12 +24,12 @@ class Command(BaseCommand):
         self.verbosity = verbosity
         if dry_run:
             return self.dry_run(today)
-        planned = reminders.plan(today)
+        planned = planning.plan(today)
         self.say(
             f"Planned as of {today}: {planned.current} due, {planned.stale} stale (skipped), "
             f"{planned.superseded} no longer due (skipped)."
         )
-        sent = notifications.send_due(now)
+        sent = delivery.send_due(now)
         self.say(
             f"Sent {sent.digests} digest(s) with {sent.sent} reminder(s); {sent.retrying} to retry, "
             f"{sent.failed} failed; {sent.recovered} recovered from a stopped worker; "
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         return timezone.make_aware(datetime.datetime.combine(date, send_time))
 
     def dry_run(self, today: datetime.date) -> None:
-        due = [planned for planned in reminders.due_reminders(today) if not planned.stale]
+        due = [planned for planned in planning.due_reminders(today) if not planned.stale]
         recorded = set(
             Reminder.objects.exclude(state=Reminder.State.PENDING).values_list(
                 "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days"

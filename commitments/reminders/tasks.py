@@ -1,18 +1,18 @@
-"""Celery tasks: thin wrappers over reminders.plan and notifications.send_due."""
+"""Celery tasks: thin wrappers over planning.plan and delivery.send_due."""
 
 import datetime
 
 from celery import shared_task
 from django.utils import timezone
 
-from commitments import notifications, reminders
+from commitments.reminders import delivery, planning
 
 
 @shared_task
 def sweep_reminders() -> dict:
     """Hourly: plan what is due today, then send what is due now."""
-    planned = reminders.plan(timezone.localdate())
-    sent = notifications.send_due()
+    planned = planning.plan(timezone.localdate())
+    sent = delivery.send_due()
     _schedule_retry()
     return {"planned": planned.current, "stale": planned.stale, "sent": sent.sent, "failed": sent.failed}
 
@@ -20,13 +20,13 @@ def sweep_reminders() -> dict:
 @shared_task
 def send_reminders() -> dict:
     """Send what is due now (enqueued after an assignment, and for retries)."""
-    sent = notifications.send_due()
+    sent = delivery.send_due()
     _schedule_retry()
     return {"sent": sent.sent, "retrying": sent.retrying, "failed": sent.failed}
 
 
 def _schedule_retry() -> None:
     """A digest that failed for a passing reason is tried again when its backoff ends, not at the next sweep."""
-    delay = notifications.next_retry_in(timezone.now())
+    delay = delivery.next_retry_in(timezone.now())
     if delay is not None and delay < datetime.timedelta(hours=1).total_seconds():
         send_reminders.apply_async(countdown=delay + 1)

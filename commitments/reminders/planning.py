@@ -1,4 +1,5 @@
-"""What reminders are due, for whom: pure rules over (today, data), and the planning that records them.
+"""What reminders are due, for whom: pure rules over (today, data), and the planning that records them
+in the outbox (also the notices that follow an event: a commitment assigned or handed over).
 
 A *series* is the sequence of reminders about one thing for one recipient:
 - before a home-hosted session on D: D−L for each of the group's lead days L (30, 14, 7, 1);
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from commitments.models import Commitment, NotificationPreference, Reminder
 from meetings.models import Meeting, Membership, WorkingGroup, is_member
@@ -272,3 +274,26 @@ def skip_superseded(current_keys: set[tuple]) -> int:
                 state=Reminder.State.SKIPPED, last_error="superseded: no longer due (date moved, commitment closed, …)"
             )
     return skipped
+
+
+# --- Events ------------------------------------------------------------------------------------------------
+
+
+def record_owner_change(commitment: Commitment, previous_owner_id: int | None, actor_id: int | None) -> bool:
+    """Plan the notices of an owner change: the assignment to the new owner, the handover to the previous one
+    (not to whoever made the change). Whether any was planned: they are sent at once, after the commit."""
+    today = timezone.localdate()
+    rows = [
+        Reminder(
+            recipient_id=recipient_id,
+            reason=reason,
+            commitment=commitment,
+            anchor_date=today,
+            lead_days=0,
+            planned_for=today,
+        )
+        for recipient_id, reason in [(commitment.owner_id, Reason.ASSIGNED), (previous_owner_id, Reason.HANDED_OVER)]
+        if recipient_id and recipient_id != actor_id
+    ]
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return bool(rows)

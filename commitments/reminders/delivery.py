@@ -1,0 +1,253 @@
+"""Sending the outbox: one digest per recipient, over one SMTP connection per batch.
+
+Delivery guarantee: a reminder is never lost, and is sent twice only if a worker dies
+between the SMTP server accepting the digest and the database recording its batch as sent
+(at most the digests of that one batch, REMINDER_BATCH_SIZE recipients).
+- Claim: one UPDATE moves a batch's due rows from pending to sending, under a fresh token,
+  so two workers never claim the same row.
+- Send: outside any transaction, one digest per recipient over the batch's connection.
+- Record: one UPDATE at the end of the batch marks the rows of every accepted digest sent,
+  each with its Message-ID; a failed digest's rows are recorded when it fails (pending with a
+  backoff after a transient SMTP failure, failed after a permanent one).
+- Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
+  died; the next sweep puts them back to pending.
+- Withdraw: the pending reminders of people who left the group are skipped before sending.
+"""
+
+import datetime
+import logging
+import smtplib
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import CharField, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from commitments.models import Commitment, ProgressUpdate, Reminder
+from commitments.reminders.digests import build_digest, digest_message_id, message_id_around
+from meetings.models import Meeting, Membership, is_member
+
+logger = logging.getLogger(__name__)
+Reason = Reminder.Reason
+State = Reminder.State
+# What a digest shows of a commitment: loading no more keeps a batch of thousands light.
+DIGEST_FIELDS = ("title", "status", "follow_up_date", "restricted", "meeting")
+DIGEST_ROW_FIELDS = ("reason", "anchor_date", "attempts", "recipient", "commitment", "meeting")
+
+
+def retry_reminders(queryset) -> int:
+    """Make failed or skipped reminders pending again, to be sent at the next opportunity (the admin's "retry")."""
+    with transaction.atomic():
+        count = queryset.filter(state__in=[State.FAILED, State.SKIPPED]).update(
+            state=State.PENDING, attempts=0, next_attempt_at=None, claim_token=None, last_error=""
+        )
+    return count
+
+
+# --- What is due ----------------------------------------------------------------------------------------
+
+
+def due(now: datetime.datetime) -> Q:
+    """Pending rows whose day has come (from the send hour) or that follow an event, and not backing off."""
+    local = timezone.localtime(now)
+    last_day = local.date() if local.hour >= settings.REMINDER_SEND_HOUR else local.date() - datetime.timedelta(1)
+    return (
+        Q(state=State.PENDING)
+        & (Q(reason__in=Reason.immediate()) | Q(planned_for__lte=last_day))
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
+
+
+def entitled() -> Q:
+    """Whether a reminder's recipient may still have it: still in the commitment's working group, or, for a
+    group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
+    about_a_commitment = Q(commitment__isnull=False) & Q(
+        is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group"))
+    )
+    about_the_group = Q(commitment__isnull=True) & Q(
+        is_member(OuterRef("recipient"), OuterRef("meeting__group"), Membership.Role.COORDINATOR)
+    )
+    return about_a_commitment | about_the_group
+
+
+def withdraw_from_former_members() -> int:
+    """Skip the pending reminders of people who left the group (or stopped coordinating it) since they were
+    planned: a digest must not quote a group's commitments to someone who may no longer read them."""
+    with transaction.atomic():
+        return (
+            Reminder.objects.filter(state=State.PENDING)
+            .exclude(entitled())
+            .update(
+                state=State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group"
+            )
+        )
+
+
+def recover_stale_claims(now: datetime.datetime) -> int:
+    """Put back to pending the rows claimed by a worker that died before recording the outcome."""
+    cutoff = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
+    with transaction.atomic():
+        return Reminder.objects.filter(state=State.SENDING, claimed_at__lt=cutoff).update(
+            state=State.PENDING, claim_token=None, last_error="recovered: the worker sending it stopped"
+        )
+
+
+# --- Sending ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    digests: int = 0
+    sent: int = 0  # reminders (lines) sent
+    retrying: int = 0
+    failed: int = 0
+    recovered: int = 0
+    withdrawn: int = 0  # reminders of people no longer in the group
+    errors: list[str] = field(default_factory=list)
+
+
+def is_permanent(error: Exception) -> bool:
+    """5xx answers are permanent; 4xx answers, refused or dropped connections are worth retrying."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+def _record(token: uuid.UUID, recipient_ids: list[int], **fields) -> int:
+    with transaction.atomic():
+        return Reminder.objects.filter(claim_token=token, recipient_id__in=recipient_ids, state=State.SENDING).update(
+            **fields
+        )
+
+
+def _record_sent(token: uuid.UUID, recipient_ids: list[int]) -> int:
+    """Mark the rows of the digests the server accepted as sent, each with its Message-ID: one UPDATE."""
+    if not recipient_ids:
+        return 0
+    before, after = message_id_around(token)
+    message_id = Concat(Value(before), Cast("recipient_id", CharField()), Value(after), output_field=CharField())
+    return _record(token, recipient_ids, state=State.SENT, sent_at=timezone.now(), message_id=message_id, last_error="")
+
+
+def attach_related(rows: list[Reminder], commitment_ids) -> None:
+    """Load the rows' recipients and commitments, with their meetings and groups, each built once per batch.
+
+    Four queries, not a join per row; `commitment_ids` is a subquery, not thousands of parameters.
+    (Not prefetch_related: on SQLite, Django 5.2 turns a prefetch of more than 1,000 foreign keys
+    into an OR expression deeper than SQLite allows.)
+    """
+    recipients = get_user_model().objects.in_bulk({row.recipient_id for row in rows})
+    commitments = Commitment.objects.filter(pk__in=commitment_ids).only(*DIGEST_FIELDS)
+    commitments = {commitment.pk: commitment for commitment in commitments}
+    meetings = Meeting.objects.select_related("group").in_bulk({c.meeting_id for c in commitments.values()})
+    for commitment in commitments.values():
+        commitment.meeting = meetings[commitment.meeting_id]
+    for row in rows:
+        row.recipient = recipients[row.recipient_id]
+        if row.commitment_id:
+            row.commitment = commitments[row.commitment_id]
+
+
+def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, report: SendReport) -> None:
+    """Claim the due rows of these recipients, send each of them one digest, record what was accepted."""
+    token = uuid.uuid4()
+    with transaction.atomic():
+        claimed = Reminder.objects.filter(due(now), recipient_id__in=recipient_ids).update(
+            state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+        )
+    if not claimed:
+        return
+    claimed_rows = Reminder.objects.filter(state=State.SENDING, recipient_id__in=recipient_ids, claim_token=token)
+    rows = list(claimed_rows.select_related("meeting__group").only(*DIGEST_ROW_FIELDS))
+    commitment_ids = claimed_rows.exclude(commitment=None).values("commitment_id")
+    attach_related(rows, commitment_ids)
+    latest = ProgressUpdate.objects.latest_per_commitment(commitment_ids)
+    by_recipient = defaultdict(list)
+    for row in rows:
+        by_recipient[row.recipient].append(row)
+    today = timezone.localdate(now)
+    sent = []
+    try:
+        for recipient, recipient_rows in by_recipient.items():
+            if _send_digest(recipient, recipient_rows, latest, today, token, now, connection, report):
+                sent.append(recipient.pk)
+    finally:
+        report.digests += len(sent)
+        report.sent += _record_sent(token, sent)
+
+
+def _send_digest(recipient, rows, latest, today, token, now, connection, report: SendReport) -> bool:
+    """Send one digest: whether the server accepted it. A failure is recorded at once."""
+    if not recipient.email:
+        report.failed += _record(
+            token, [recipient.pk], state=State.FAILED, last_error="the recipient has no e-mail address"
+        )
+        return False
+    message = build_digest(recipient, rows, latest, today, digest_message_id(token, recipient.pk))
+    try:
+        # Opened by the first digest of the batch and kept: a refused connection is then a failure
+        # of that digest (retried with backoff), not of the sweep.
+        connection.open()
+        connection.send_messages([message])
+    except Exception as error:
+        connection.close()  # a half-done SMTP session is not reused; the next digest reconnects
+        _record_failure(token, recipient, rows, error, now, report)
+        return False
+    return True
+
+
+def _record_failure(token, recipient, rows, error: Exception, now, report: SendReport) -> None:
+    text = f"{type(error).__name__}: {error}"[:1000]
+    attempts = max(row.attempts for row in rows)
+    report.errors.append(f"{recipient.email}: {text}")
+    if is_permanent(error) or attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        logger.warning("Reminder digest to %s failed for good: %s", recipient.email, text)
+        report.failed += _record(token, [recipient.pk], state=State.FAILED, last_error=text)
+        return
+    delay = settings.REMINDER_RETRY_BASE * 2 ** (attempts - 1)
+    logger.info("Reminder digest to %s will be retried in %ss: %s", recipient.email, delay, text)
+    report.retrying += _record(
+        token,
+        [recipient.pk],
+        state=State.PENDING,
+        claim_token=None,
+        last_error=text,
+        next_attempt_at=now + datetime.timedelta(seconds=delay),
+    )
+
+
+def send_due(now: datetime.datetime | None = None, batch_size: int | None = None) -> SendReport:
+    """Send everything that is due, batch by batch, until nothing due is left."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.REMINDER_BATCH_SIZE
+    report = SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_from_former_members())
+    # Each recipient once per sweep, even if a retry comes due meanwhile; what comes due later waits
+    # for the next sweep. A batch another worker claimed first is skipped by the claim.
+    recipients = list(Reminder.objects.filter(due(now)).values_list("recipient_id", flat=True).distinct().order_by())
+    recipients.sort()
+    for start in range(0, len(recipients), batch_size):
+        connection = get_connection()
+        try:
+            send_batch(recipients[start : start + batch_size], now, connection, report)
+        finally:
+            connection.close()
+    return report
+
+
+def next_retry_in(now: datetime.datetime) -> float | None:
+    """Seconds until the earliest pending retry, if any."""
+    soonest = (
+        Reminder.objects.filter(state=State.PENDING, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return max((soonest - now).total_seconds(), 0) if soonest else None
