@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.html import format_html
 from knox.models import AuthToken
 
-from commitments.forms import VersionedCommitmentForm
+from commitments.forms import CommitmentRowForm, VersionedCommitmentForm
 from commitments.models import (
     BriefSnapshot,
     CalendarFeed,
@@ -16,7 +16,8 @@ from commitments.models import (
 )
 from commitments.reminders.delivery import retry_reminders
 from commitments.reminders.tasks import send_reminders
-from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin
+from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin, MeetingAdmin
+from meetings.models import Meeting
 from meetings.permissions import can_administer, coordinated_groups
 
 
@@ -284,6 +285,63 @@ class BriefSnapshotAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- The meeting admin, with the commitments agreed at the meeting ------------------------------------------
+
+
+class CommitmentInline(GroupScopedAdminMixin, admin.TabularInline):
+    """The meeting's commitments, each row saved through the commitment's version check."""
+
+    group_path = "meeting__group"
+    model = Commitment
+    form = CommitmentRowForm
+    extra = 0
+    # expected_version is hidden: the version each row was opened at.
+    fields = [
+        "title",
+        "category",
+        "owner",
+        "responsible_side",
+        "follow_up_date",
+        "status",
+        "priority",
+        "expected_version",
+    ]
+    autocomplete_fields = ["owner"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category", "owner")
+
+
+admin.site.unregister(Meeting)
+
+
+@admin.register(Meeting)
+class MeetingWithCommitmentsAdmin(MeetingAdmin):
+    """The meeting admin of the meetings app, with the commitments agreed there (each row versioned)."""
+
+    inlines = [*MeetingAdmin.inlines, CommitmentInline]
+    list_display = [*MeetingAdmin.list_display, "commitment_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(commitment_count=Count("commitments"))
+
+    @admin.display(description="commitments", ordering="commitment_count")
+    def commitment_count(self, meeting: Meeting) -> int:
+        return meeting.commitment_count
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Commitment:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted ones, for the change message
+        for commitment in formset.deleted_objects:
+            commitment._history_user = request.user
+            commitment.delete()
+        for row in formset.forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                row.save_versioned(user=request.user)
 
 
 admin.site.unregister(AuthToken)

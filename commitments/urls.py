@@ -12,3 +12,14 @@ urlpatterns = [
     path("<int:pk>/edit/", views.CommitmentUpdateView.as_view(), name="edit"),
     path("<int:pk>/progress/", views.ProgressCreateView.as_view(), name="progress"),
 ]
+
+# Under /meetings/, in the namespace `meetings:` beside meetings/urls.py (see config/urls.py).
+meeting_urlpatterns = [
+    path("", views.MeetingListView.as_view(), name="list"),
+    path("<int:pk>/", views.MeetingDetailView.as_view(), name="detail"),
+    path("<int:pk>/brief/", views.BriefView.as_view(), name="brief"),
+    re_path(
+        r"^(?P<pk>[0-9]+)/brief\.(?P<extension>docx|csv)$", views.BriefDownloadView.as_view(), name="brief-download"
+    ),
+    path("<int:pk>/brief/freeze/", views.BriefFreezeView.as_view(), name="brief-freeze"),
+]

@@ -1,10 +1,11 @@
 import datetime
+from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +16,8 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from knox.models import AuthToken
 
 from commitments import exports, permissions
-from commitments.charts import category_status_chart
+from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader
+from commitments.charts import bars, category_status_chart
 from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
 from commitments.forms import (
@@ -26,17 +28,27 @@ from commitments.forms import (
     ProgressUpdateForm,
 )
 from commitments.history import change_log
-from commitments.models import CalendarFeed, Category, Commitment, NotificationPreference, ProgressUpdate
+from commitments.models import (
+    BriefSnapshot,
+    CalendarFeed,
+    Category,
+    Commitment,
+    NotificationPreference,
+    ProgressUpdate,
+)
 from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
 from config.security import security_event
 from config.views import INVALID_FORM_STATUS, InvalidFormStatusMixin
+from meetings import views as meeting_views
 from meetings.models import WorkingGroup
-from meetings.permissions import is_coordinator, role_label
+from meetings.permissions import can_manage_group, is_coordinator, role_label
+from meetings.views import get_meeting
 
 LIST_RELATED = ("meeting__group", "category", "owner")
 DASHBOARD_MINE = 10  # the soonest; the list page has them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NEW_API_TOKEN = "new_api_token"  # noqa: S105 (a session key: the token just created, shown once)
 
 
@@ -304,3 +316,97 @@ class ApiTokenView(View):
         security_event(request, "api token created", days=days)
         messages.success(request, "Your new API token is below: copy it now, it is not shown again.")
         return redirect("notification-settings")
+
+
+# --- The meeting pages, with the commitments agreed there ---------------------------------------------------
+
+
+class MeetingListView(meeting_views.MeetingListView):
+    """The meeting list, with the number of commitments each agreed (those the user may see)."""
+
+    template_name = "commitments/meeting_list.html"
+
+    def get_queryset(self):
+        visible = Commitment.objects.visible_to(self.request.user)
+        return super().get_queryset().annotate(commitment_count=Count("commitments", filter=Q(commitments__in=visible)))
+
+
+class MeetingDetailView(meeting_views.MeetingDetailView):
+    """A meeting's page, with the commitments agreed there by category (those the user may see)."""
+
+    template_name = "commitments/meeting_detail.html"
+
+    def get_queryset(self):
+        agreed = (
+            Commitment.objects.visible_to(self.request.user)
+            .select_related("category", "owner")
+            .order_by("category__order", "category__name", "pk")
+        )
+        return super().get_queryset().prefetch_related(Prefetch("commitments", queryset=agreed))
+
+
+# --- The pre-session brief of a meeting ---------------------------------------------------------------------
+
+
+class BriefMixin:
+    """The brief shown: the frozen one if there is one (unless ?live=1), else the live one.
+
+    Both are filtered for the reader: restricted commitments appear only to those who may see them.
+    """
+
+    def get_brief(self, request, pk: int):
+        self.meeting = get_meeting(request, pk)
+        latest = self.meeting.brief_snapshots.first()
+        self.frozen = for_reader(latest.data, request.user, self.meeting.group_id) if latest else None
+        self.latest_snapshot = latest
+        self.snapshot = None if request.GET.get("live") else latest
+        self.live = for_reader(build_brief(self.meeting), request.user, self.meeting.group_id)
+        return self.frozen if self.snapshot else self.live
+
+
+class BriefView(BriefMixin, View):
+    template_name = "commitments/brief.html"
+
+    def get(self, request, pk: int):
+        brief = self.get_brief(request, pk)
+        return render(
+            request,
+            self.template_name,
+            {
+                "meeting": self.meeting,
+                "brief": brief,
+                "chart": bars(
+                    [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
+                ),
+                "snapshot": self.snapshot,
+                "latest_snapshot": self.latest_snapshot,
+                "differences": compare(self.frozen, self.live) if self.frozen else [],
+                "can_freeze": can_manage_group(request.user, self.meeting.group_id),
+                "query": "?live=1" if request.GET.get("live") else "",
+            },
+        )
+
+
+class BriefDownloadView(BriefMixin, View):
+    """The brief as .docx or .csv, named after the meeting."""
+
+    def get(self, request, pk: int, extension: str):
+        brief = self.get_brief(request, pk)
+        name = f"brief-{self.meeting.group.slug}-{self.meeting.number}{'-frozen' if self.snapshot else ''}"
+        if extension == "docx":
+            content, content_type = brief_docx(brief), DOCX
+        else:
+            content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+        security_event(request, "brief download", meeting=self.meeting.pk, commitments=brief["total"])
+        return response
+
+
+class BriefFreezeView(View):
+    def post(self, request, pk: int):
+        meeting = get_meeting(request, pk)
+        check(can_manage_group(request.user, meeting.group_id))
+        BriefSnapshot.objects.create(meeting=meeting, data=build_brief(meeting), frozen_by=request.user)
+        messages.success(request, "Brief frozen: this version is now what is shown and downloaded.")
+        return redirect("meetings:brief", pk=meeting.pk)

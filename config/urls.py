@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from commitments import urls as commitment_urls
 from commitments.api.views import CategoryViewSet, CommitmentViewSet, MeView
 from commitments.views import (
     ApiTokenView,
@@ -14,6 +15,7 @@ from commitments.views import (
     UnsubscribeView,
 )
 from config import two_factor, views
+from meetings import urls as meeting_urls
 from meetings.api.views import MeetingViewSet, WorkingGroupViewSet
 
 handler400 = "config.views.bad_request"
@@ -36,7 +38,8 @@ def api_urls() -> list:
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
-    path("meetings/", include("meetings.urls")),
+    # The meetings app's own pages, and those the commitments app serves about a meeting (list, page, brief).
+    path("meetings/", include(([*meeting_urls.urlpatterns, *commitment_urls.meeting_urlpatterns], "meetings"))),
     path("commitments/", include("commitments.urls")),
     path("accounts/notifications/", NotificationSettingsView.as_view(), name="notification-settings"),
     path(

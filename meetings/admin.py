@@ -3,19 +3,14 @@ from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from commitments.forms import CommitmentRowForm
-from commitments.models import Commitment
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 from meetings.permissions import can_administer, can_manage_group, coordinated_groups
 
-# How each admin-edited model reaches its working group, to scope rows and choices.
-GROUP_PATHS = {WorkingGroup: "pk", Meeting: "group", Commitment: "meeting__group"}
 # A list filter by working group that offers only the groups of the rows the user may see.
 GROUP_FILTER = admin.RelatedOnlyFieldListFilter
 
@@ -48,7 +43,8 @@ class GroupScopedAdminMixin:
         return queryset.filter(**{f"{self.group_path}__in": coordinated_groups(request.user)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        path = GROUP_PATHS.get(db_field.related_model)
+        # A choice of working group, meeting, commitment…: scoped along the path its own admin declares.
+        path = getattr(self.admin_site._registry.get(db_field.related_model), "group_path", None)
         if path and not request.user.is_superuser:
             kwargs["queryset"] = db_field.related_model._default_manager.filter(
                 **{f"{path}__in": coordinated_groups(request.user)}
@@ -220,68 +216,25 @@ class AgendaTopicInline(GroupScopedAdminMixin, admin.TabularInline):
     fields = ["order", "title", "notes"]
 
 
-class CommitmentInline(GroupScopedAdminMixin, admin.TabularInline):
-    """The meeting's commitments, each row saved through the commitment's version check."""
-
-    group_path = "meeting__group"
-    model = Commitment
-    form = CommitmentRowForm
-    extra = 0
-    # expected_version is hidden: the version each row was opened at.
-    fields = [
-        "title",
-        "category",
-        "owner",
-        "responsible_side",
-        "follow_up_date",
-        "status",
-        "priority",
-        "expected_version",
-    ]
-    autocomplete_fields = ["owner"]
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("category", "owner")
-
-
 @admin.register(Meeting)
 class MeetingAdmin(AuditedGroupAdmin):
-    list_display = ["__str__", "host_country", "city", "dates", "status", "commitment_count"]
+    list_display = ["__str__", "host_country", "city", "dates", "status"]
     list_select_related = ["group"]
     list_filter = ["status", ("group", GROUP_FILTER), "host_country"]
     search_fields = ["group__name", "group__short_name", "city", "venue", "record_reference"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["group"]
     ordering = ["group__name", "-number"]
-    inlines = [ParticipantInline, AgendaTopicInline, CommitmentInline]
+    inlines = [ParticipantInline, AgendaTopicInline]  # the commitments app adds the commitments agreed
     fieldsets = [
         (None, {"fields": ["group", "number", "status"]}),
         ("Place and dates", {"fields": ["host_country", "city", "venue", "start_date", "end_date"]}),
         ("Outcome", {"fields": ["outcome_summary", "record_reference"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(commitment_count=Count("commitments"))
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Commitment:
-            return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)  # sorts the rows into new, changed and deleted ones, for the change message
-        for commitment in formset.deleted_objects:
-            commitment._history_user = request.user
-            commitment.delete()
-        for row in formset.forms:
-            if row.has_changed() and row not in formset.deleted_forms:
-                row.save_versioned(user=request.user)
-
     @admin.display(description="dates", ordering="start_date")
     def dates(self, meeting: Meeting) -> str:
         return meeting.dates_display
-
-    @admin.display(description="commitments", ordering="commitment_count")
-    def commitment_count(self, meeting: Meeting) -> int:
-        return meeting.commitment_count
 
 
 @admin.register(Membership)

@@ -1,18 +1,11 @@
-from collections import Counter
-
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
-from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader
-from commitments.charts import bars
-from commitments.models import BriefSnapshot, Commitment
 from config.access import check, get_visible_or_404
-from config.security import security_event
 from config.views import InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
@@ -20,24 +13,15 @@ from meetings.forms import MeetingForm
 from meetings.models import Meeting
 from meetings.permissions import can_manage_group, is_coordinator, role_label
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 class MeetingListView(ListView):
+    """The meetings of the user's groups, filtered (the commitments app adds its column: commitments/views.py)."""
+
     template_name = "meetings/meeting_list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        base = (
-            Meeting.objects.visible_to(self.request.user)
-            .select_related("group")
-            .annotate(
-                commitment_count=Count(
-                    "commitments", filter=Q(commitments__in=Commitment.objects.visible_to(self.request.user))
-                )
-            )
-            .order_by("group__name", "-number")
-        )
+        base = Meeting.objects.visible_to(self.request.user).select_related("group").order_by("group__name", "-number")
         self.filterset = MeetingFilterSet(self.request.GET, queryset=base, request=self.request)
         return self.filterset.qs if self.filterset.is_valid() else base.none()
 
@@ -46,20 +30,15 @@ class MeetingListView(ListView):
 
 
 class MeetingDetailView(DetailView):
+    """A meeting's page: place, dates, participants, agenda, outcome (the commitments app adds what was agreed)."""
+
     template_name = "meetings/meeting_detail.html"
 
+    def get_queryset(self):
+        return Meeting.objects.select_related("group").prefetch_related("participants", "agenda_topics")
+
     def get_object(self, queryset=None):
-        queryset = Meeting.objects.select_related("group").prefetch_related(
-            "participants",
-            "agenda_topics",
-            Prefetch(
-                "commitments",
-                queryset=Commitment.objects.visible_to(self.request.user)
-                .select_related("category", "owner")
-                .order_by("category__order", "category__name", "pk"),
-            ),
-        )
-        return get_visible_or_404(queryset, self.request, pk=self.kwargs["pk"])
+        return get_visible_or_404(self.get_queryset(), self.request, pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         user, meeting = self.request.user, self.object
@@ -100,70 +79,6 @@ class MeetingUpdateView(MeetingFormMixin, UpdateView):
 
 def get_meeting(request, pk: int) -> Meeting:
     return get_visible_or_404(Meeting.objects.select_related("group"), request, pk=pk)
-
-
-class BriefMixin:
-    """The brief shown: the frozen one if there is one (unless ?live=1), else the live one.
-
-    Both are filtered for the reader: restricted commitments appear only to those who may see them.
-    """
-
-    def get_brief(self, request, pk: int):
-        self.meeting = get_meeting(request, pk)
-        latest = self.meeting.brief_snapshots.first()
-        self.frozen = for_reader(latest.data, request.user, self.meeting.group_id) if latest else None
-        self.latest_snapshot = latest
-        self.snapshot = None if request.GET.get("live") else latest
-        self.live = for_reader(build_brief(self.meeting), request.user, self.meeting.group_id)
-        return self.frozen if self.snapshot else self.live
-
-
-class BriefView(BriefMixin, View):
-    template_name = "meetings/brief.html"
-
-    def get(self, request, pk: int):
-        brief = self.get_brief(request, pk)
-        return render(
-            request,
-            self.template_name,
-            {
-                "meeting": self.meeting,
-                "brief": brief,
-                "chart": bars(
-                    [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
-                ),
-                "snapshot": self.snapshot,
-                "latest_snapshot": self.latest_snapshot,
-                "differences": compare(self.frozen, self.live) if self.frozen else [],
-                "can_freeze": can_manage_group(request.user, self.meeting.group_id),
-                "query": "?live=1" if request.GET.get("live") else "",
-            },
-        )
-
-
-class BriefDownloadView(BriefMixin, View):
-    """The brief as .docx or .csv, named after the meeting."""
-
-    def get(self, request, pk: int, extension: str):
-        brief = self.get_brief(request, pk)
-        name = f"brief-{self.meeting.group.slug}-{self.meeting.number}{'-frozen' if self.snapshot else ''}"
-        if extension == "docx":
-            content, content_type = brief_docx(brief), DOCX
-        else:
-            content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-        security_event(request, "brief download", meeting=self.meeting.pk, commitments=brief["total"])
-        return response
-
-
-class BriefFreezeView(View):
-    def post(self, request, pk: int):
-        meeting = get_meeting(request, pk)
-        check(can_manage_group(request.user, meeting.group_id))
-        BriefSnapshot.objects.create(meeting=meeting, data=build_brief(meeting), frozen_by=request.user)
-        messages.success(request, "Brief frozen: this version is now what is shown and downloaded.")
-        return redirect("meetings:brief", pk=meeting.pk)
 
 
 class MeetingCalendarView(View):
