@@ -16,7 +16,7 @@ from commitments.models import (
 )
 from commitments.reminders.delivery import retry_reminders
 from commitments.reminders.tasks import send_reminders
-from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedAdminMixin, MeetingAdmin
+from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedInline, MeetingAdmin
 from meetings.models import Meeting
 from meetings.permissions import can_administer, coordinated_groups
 
@@ -50,7 +50,7 @@ class HasOwnerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProgressUpdateInline(GroupScopedAdminMixin, admin.TabularInline):
+class ProgressUpdateInline(GroupScopedInline):
     """The journal: past entries read-only, new ones posted through `Commitment.post_progress`."""
 
     model = ProgressUpdate
@@ -69,6 +69,7 @@ class ProgressUpdateInline(GroupScopedAdminMixin, admin.TabularInline):
 @admin.register(Commitment)
 class CommitmentAdmin(AuditedGroupAdmin):
     group_path = "meeting__group"
+    member_fields = ["owner", "access_granted_to"]  # chosen among the members of the coordinator's groups
     form = VersionedCommitmentForm
     list_display = ["title", "meeting", "category", "owner_or_warning", "status", "follow_up_date", "priority"]
     list_select_related = ["meeting__group", "category", "owner"]
@@ -290,7 +291,7 @@ class BriefSnapshotAdmin(admin.ModelAdmin):
 # --- The meeting admin, with the commitments agreed at the meeting ------------------------------------------
 
 
-class CommitmentInline(GroupScopedAdminMixin, admin.TabularInline):
+class CommitmentInline(GroupScopedInline):
     """The meeting's commitments, each row saved through the commitment's version check."""
 
     group_path = "meeting__group"

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from commitments.exports import safe
 from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.permissions import could_read_then
 from meetings.dates import spell_date
 from meetings.models import Meeting
-from meetings.permissions import can_manage_group
 
 CSV_COLUMNS = [
     ("category", "Category"),
@@ -68,6 +68,15 @@ def _statuses_as_of(commitment_ids, moment: datetime.datetime) -> dict[int, str]
     return statuses
 
 
+def _grants(commitment_ids) -> dict[int, list[int]]:
+    """{commitment id: ids of the users granted access}: a frozen brief keeps who could read each line."""
+    granted = {}
+    rows = Commitment.access_granted_to.through.objects.filter(commitment_id__in=commitment_ids)
+    for commitment_id, user_id in rows.values_list("commitment_id", "user_id").order_by("commitment_id", "user_id"):
+        granted.setdefault(commitment_id, []).append(user_id)
+    return granted
+
+
 def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     """The brief of a meeting: live for one ahead, as it stood on the day for one held or cancelled."""
     today = today or timezone.localdate()
@@ -88,6 +97,7 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     commitments = list(commitments.order_by("category__order", "category__name", "meeting__number", "pk"))
     ids = [c.pk for c in commitments]
 
+    granted = _grants(ids)
     status_then = _statuses_as_of(ids, since) if since else {}
     status_now = _statuses_as_of(ids, as_of) if past else {}
     latest = ProgressUpdate.objects.latest_per_commitment(ids, before=as_of)
@@ -96,6 +106,7 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     for commitment in commitments:
         status = status_now.get(commitment.pk, commitment.status)
         line = _line(commitment, status, latest.get(commitment.pk), previous, status_then, since, as_of_day)
+        line["granted"] = granted.get(commitment.pk, [])
         sections.setdefault(commitment.category.name, []).append(line)
 
     categories = [c.name for c in Category.objects.all() if c.name in sections]
@@ -133,21 +144,28 @@ def _totals(sections: list[dict]) -> dict:
 def for_reader(brief: dict, user, group_id: int) -> dict:
     """The brief as a user may read it: without the restricted commitments they may not see.
 
-    A frozen brief is filtered as it is read, by the commitments' access today; a line whose
-    commitment has since been deleted is kept only if it was not restricted, or for the
-    group's coordinators.
+    A frozen brief is filtered as it is read: a line is shown if the user may see the commitment
+    today and could read it as it was when the brief was frozen (a line recorded while restricted
+    is for its owner then, those granted access then and the coordinators). A line whose commitment
+    has since been deleted is judged by the second rule alone.
     """
     ids = [line["id"] for line in brief_lines(brief)]
     visible = set(Commitment.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-    if len(visible) == len(ids):
-        return brief
     existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    coordinator = can_manage_group(user, group_id)
 
     def shown(line: dict) -> bool:
-        if line["id"] in visible:
-            return True
-        return line["id"] not in existing and (coordinator or not line.get("restricted", False))
+        if line["id"] in existing and line["id"] not in visible:
+            return False
+        return could_read_then(
+            user,
+            restricted=line.get("restricted", False),
+            owner_id=line.get("owner_id"),  # briefs frozen before owners and grants were kept: coordinators only
+            granted=set(line.get("granted", [])),
+            group_id=group_id,
+        )
+
+    if all(shown(line) for line in brief_lines(brief)):
+        return brief
 
     sections = [
         {"category": section["category"], "lines": [line for line in section["lines"] if shown(line)]}
@@ -176,6 +194,7 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
         "id": commitment.pk,
         "reference": commitment.reference,
         "restricted": commitment.restricted,
+        "owner_id": commitment.owner_id,
         "title": commitment.title,
         "url": settings.SITE_URL + commitment.get_absolute_url(),
         "agreed_at": commitment.meeting.title,
@@ -212,8 +231,13 @@ def brief_csv(brief: dict) -> str:
 
 # What a reader compares between a frozen brief and the live one.
 COMPARED = [
+    ("title", "title"),
     ("status_label", "status"),
     ("owner", "owner"),
+    ("lead_agency", "lead agency"),
+    ("partner_counterpart", "partner counterpart"),
+    ("paragraph", "agreed record"),
+    ("restricted_label", "restricted"),
     ("follow_up", "follow-up date"),
     ("latest_update", "latest update"),
     ("changes_text", "since the previous meeting"),

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from commitments.models import Commitment, NotificationPreference, ProgressUpdate
-from meetings.permissions import coordinated_groups, manageable_meetings
+from meetings.permissions import coordinated_groups, manageable_meetings, members_of
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -123,8 +123,7 @@ class CommitmentForm(VersionedCommitmentForm):
         )
         members = (
             get_user_model()
-            .objects.filter(memberships__group__in=coordinated_groups(user), is_active=True)
-            .distinct()
+            .objects.filter(pk__in=members_of(coordinated_groups(user)), is_active=True)
             .order_by("first_name", "last_name")
         )
         for name in ("owner", "access_granted_to"):

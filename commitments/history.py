@@ -103,7 +103,16 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
     records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
     granted = _grants_by_record(records)
     group_id = commitment.meeting.group_id
-    readable = {record.pk: could_read_then(reader, record, group_id, granted[record.pk]) for record in records}
+    readable = {
+        record.pk: could_read_then(
+            reader,
+            restricted=record.restricted,
+            owner_id=record.owner_id,
+            granted=granted[record.pk],
+            group_id=group_id,
+        )
+        for record in records
+    }
     labels = _Labels(records)
     log = []
     for newer, older in zip_longest(records, records[1:]):  # each with the one before it; none for bulk-loaded rows

@@ -44,13 +44,14 @@ def editable_fields(user, commitment) -> tuple[str, ...] | None:
     return ()
 
 
-def could_read_then(user, record, group_id: int, granted_then: set[int]) -> bool:
-    """Whether the user could read the commitment as a history record holds it.
+def could_read_then(user, *, restricted: bool, owner_id: int | None, granted: set[int], group_id: int) -> bool:
+    """Whether the user could read a commitment as it was recorded at some moment (a history record, a
+    frozen brief), given its restriction, owner and grants (user ids) at that moment.
 
-    A record made while it was restricted is for those who could read it then: its owner then,
-    the members granted access then (`granted_then`, user ids), the group's coordinators and
-    superusers; a later grant or a lifted restriction does not open what it said before.
+    What was recorded while it was restricted is for those who could read it then: its owner then,
+    the members granted access then, the group's coordinators and superusers; a later grant or a
+    lifted restriction does not open it.
     """
-    if not record.restricted or can_manage_group(user, group_id):
+    if not restricted or can_manage_group(user, group_id):
         return True
-    return record.owner_id == user.pk or user.pk in granted_then
+    return owner_id == user.pk or user.pk in granted

@@ -8,19 +8,26 @@
   query string or form is refused with 400 before any admin view runs, whoever registered it.
 - The pages of a model the user may not manage at all are refused (403) before any object is looked
   up, so that their answers do not tell which ids exist.
-- A list filter that cannot apply is a 400 with the reason, not a silent redirect: every model admin
-  registered here gets `ListFilterErrorsMixin`, whoever wrote it.
+- A list filter that cannot apply is a 400 with the reason, not a silent redirect, and an object answered
+  as missing that exists (another group's) goes to the security log: every model admin registered here
+  gets `TrackerAdminMixin`, whoever wrote it.
 """
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse_lazy
 
+from config.access import log_if_hidden
+
 
 def refuse_nul_characters(request) -> None:
+    if "\x00" in request.path_info:
+        raise BadRequest("The address contains a NUL character, which no object's id has.")
     queries = [request.GET, request.POST] if request.method == "POST" else [request.GET]
     for query in queries:
         for name, values in query.lists():
@@ -36,11 +43,11 @@ class TrackerAdminSite(admin.AdminSite):
     index_title = "Data entry"
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every model admin, the project's and the libraries' alike, gets the project's list-filter errors."""
+        """Every model admin, the project's and the libraries' alike, gets TrackerAdminMixin."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, ListFilterErrorsMixin):
+        if not issubclass(admin_class, TrackerAdminMixin):
             attributes = {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__}
-            admin_class = type(admin_class.__name__, (ListFilterErrorsMixin, admin_class), attributes)
+            admin_class = type(admin_class.__name__, (TrackerAdminMixin, admin_class), attributes)
         super().register(model_or_iterable, admin_class, **options)
 
     def admin_view(self, view, cacheable=False):
@@ -64,6 +71,22 @@ class TrackerAdminSite(admin.AdminSite):
         view.login_url = reverse_lazy("admin:login", current_app=self.name)  # for LoginRequiredMiddleware
         return [path("r/<path:content_type_id>/<path:object_id>/", view, name="view_on_site"), *urls]
 
+    def get_model_admin_for(self, app_label: str | None, model_name: str | None):
+        """The model admin of a model named by its app label and model name, if registered here."""
+        try:
+            return self.get_model_admin(apps.get_model(app_label, model_name))
+        except (LookupError, ValueError, TypeError, admin.sites.NotRegistered):
+            return None
+
+    def autocomplete_view(self, request):
+        """People and objects are looked up only for a form the user may fill."""
+        form_admin = self.get_model_admin_for(request.GET.get("app_label"), request.GET.get("model_name"))
+        if form_admin is None or not (
+            form_admin.has_add_permission(request) or form_admin.has_change_permission(request)
+        ):
+            raise PermissionDenied
+        return super().autocomplete_view(request)
+
     def view_on_site(self, request, content_type_id: str, object_id: str):
         """The object's page in the app, if the user's admin may show the object; 404 otherwise."""
         try:
@@ -71,17 +94,26 @@ class TrackerAdminSite(admin.AdminSite):
         except (ValueError, ContentType.DoesNotExist):
             model = None
         model_admin = self._registry.get(model)
-        obj = model_admin.get_object(request, object_id) if model_admin else None
+        may_view = model_admin is not None and model_admin.has_view_permission(request)  # before any lookup
+        obj = model_admin.get_object(request, object_id) if may_view else None
         if obj is None or not model_admin.has_view_permission(request, obj) or not hasattr(obj, "get_absolute_url"):
+            if may_view:
+                log_if_hidden(request, model, pk=object_id)
             raise Http404("Nothing to show on the site here.")
         return HttpResponseRedirect(obj.get_absolute_url())
 
 
-class ListFilterErrorsMixin:
-    """A list filter that cannot apply is a 400 with the reason. Django redirects to the unfiltered list
-    instead (?e=1), which hides the mistake, and lets a date drill-down beyond the calendar raise (500)."""
+class TrackerAdminMixin:
+    """What every model admin gets from the project's site, whoever wrote it."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # "Does not exist" is also the answer for another group's object: a probe of one goes to the security log.
+        log_if_hidden(request, self.model, pk=unquote(object_id))
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
 
     def get_changelist_instance(self, request):
+        # A list filter that cannot apply is a 400 with the reason. Django redirects to the unfiltered list
+        # instead (?e=1), which hides the mistake, and lets a date drill-down beyond the calendar raise (500).
         try:
             return super().get_changelist_instance(request)
         except (IncorrectLookupParameters, ValueError, OverflowError) as error:

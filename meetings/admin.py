@@ -3,13 +3,14 @@ from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
-from meetings.permissions import can_administer, can_manage_group, coordinated_groups
+from meetings.permissions import can_administer, can_manage_group, coordinated_groups, members_of
 
 # A list filter by working group that offers only the groups of the rows the user may see.
 GROUP_FILTER = admin.RelatedOnlyFieldListFilter
@@ -65,6 +66,21 @@ class GroupScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return can_administer(request.user)
+
+
+class RowsOfThisObjectFormSet(BaseInlineFormSet):
+    """The rows of an inline take only the ids of the parent's own rows. Django accepts any id of the table
+    in a new row (and ignores it, creating a row from the rest): an oracle of which ids exist elsewhere."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self._pk_field.name].queryset = self.get_queryset()
+
+
+class GroupScopedInline(GroupScopedAdminMixin, admin.TabularInline):
+    """The rows of a group-scoped object shown on its page (participants, agenda, memberships, …)."""
+
+    formset = RowsOfThisObjectFormSet
 
 
 class GroupScopedAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
@@ -164,7 +180,7 @@ def recorded_value(record, field) -> str:
     return display_for_field(value, field, "—")
 
 
-class MembershipInline(GroupScopedAdminMixin, admin.TabularInline):
+class MembershipInline(GroupScopedInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
@@ -202,14 +218,14 @@ class WorkingGroupAdmin(AuditedGroupAdmin):
         return session.summary if session else "—"
 
 
-class ParticipantInline(GroupScopedAdminMixin, admin.TabularInline):
+class ParticipantInline(GroupScopedInline):
     group_path = "meeting__group"
     model = Participant
     extra = 1
     fields = ["order", "role", "name", "title", "organisation", "country"]
 
 
-class AgendaTopicInline(GroupScopedAdminMixin, admin.TabularInline):
+class AgendaTopicInline(GroupScopedInline):
     group_path = "meeting__group"
     model = AgendaTopic
     extra = 1
@@ -286,7 +302,9 @@ class HasEmailFilter(admin.SimpleListFilter):
 
 @admin.register(get_user_model())
 class StaffUserAdmin(UserAdmin):
-    """Coordinators may look users up (to pick owners and members); only superusers edit accounts.
+    """Accounts are the superusers'. Coordinators only pick people in the forms they fill (the admin's
+    autocomplete): active users, and for the fields a form declares as `member_fields` (a commitment's
+    owner, say), only the members of the groups they coordinate.
 
     Users without an e-mail address cannot be reminded: the list marks them.
     """
@@ -302,4 +320,15 @@ class StaffUserAdmin(UserAdmin):
         return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser or can_administer(request.user)
+        picking = request.resolver_match is not None and request.resolver_match.url_name == "autocomplete"
+        return request.user.is_superuser or (picking and can_administer(request.user))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.user.is_superuser:
+            return queryset, may_have_duplicates
+        queryset = queryset.filter(is_active=True)
+        form_admin = self.admin_site.get_model_admin_for(request.GET.get("app_label"), request.GET.get("model_name"))
+        if request.GET.get("field_name") in getattr(form_admin, "member_fields", ()):
+            queryset = queryset.filter(pk__in=members_of(coordinated_groups(request.user)))
+        return queryset, may_have_duplicates

@@ -61,5 +61,10 @@ def can_administer(user) -> bool:
     return is_active_user(user) and user.is_staff and is_coordinator(user)
 
 
+def members_of(groups):
+    """The users in any of these working groups (ids, as a subquery)."""
+    return Membership.objects.filter(group__in=groups).values("user_id")
+
+
 def manageable_meetings(user):
     return Meeting.objects.filter(group__in=coordinated_groups(user))

@@ -106,7 +106,7 @@ def test_history_urls_with_ids_that_are_not_numbers_are_not_found(client, ours, 
             f"/admin/{model._meta.app_label}/{model._meta.model_name}/{bad_id}/history/",
             f"/admin/{model._meta.app_label}/{model._meta.model_name}/{obj.pk}/history/{bad_id}/",
         ):
-            assert client.get(url).status_code in (302, 404), url
+            assert client.get(url).status_code in (302, 400, 404), url  # not found, or a NUL refused as such
 
 
 def test_a_history_detail_of_another_object_is_not_found(client, ours, coordinator, meeting):
@@ -248,3 +248,128 @@ def test_a_commitment_cannot_be_saved_without_its_version_check(commitment):
         commitment.save()
     commitment.refresh_from_db()
     assert commitment.version == 1
+
+
+# --- Accounts: coordinators pick people, they do not browse accounts ------------------------------------------
+
+
+def autocomplete(client, model: str, field: str, term: str = "") -> tuple[int, set[str]]:
+    app = {"commitment": "commitments", "membership": "meetings", "calendarfeed": "commitments"}.get(model, "knox")
+    response = client.get(
+        reverse("admin:autocomplete"), {"app_label": app, "model_name": model, "field_name": field, "term": term}
+    )
+    names = {result["text"] for result in response.json()["results"]} if response.status_code == 200 else set()
+    return response.status_code, names
+
+
+def test_coordinators_cannot_browse_the_accounts(client, coordinator, owner, superuser):
+    client.force_login(coordinator)
+    for url in [
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:auth_user_changelist") + "?is_superuser__exact=1",
+        reverse("admin:auth_user_change", args=[superuser.pk]),
+        reverse("admin:auth_user_history", args=[owner.pk]),
+    ]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_commitments_owner_is_picked_among_the_coordinators_members(client, coordinator, owner, outsider, group):
+    client.force_login(coordinator)
+    status, names = autocomplete(client, "commitment", "owner")
+    assert status == 200
+    assert owner.username in names and outsider.username not in names
+    assert autocomplete(client, "commitment", "access_granted_to")[1] == names
+    status, everyone = autocomplete(client, "membership", "user")  # a new member may be anyone
+    assert status == 200 and outsider.username in everyone
+
+
+@pytest.mark.parametrize(("model", "field"), [("calendarfeed", "user"), ("authtoken", "user")])
+def test_autocomplete_answers_only_for_forms_the_user_may_fill(client, coordinator, model, field):
+    client.force_login(coordinator)
+    assert autocomplete(client, model, field)[0] == 403
+
+
+@pytest.mark.parametrize("prefix", ["commitments", "agenda_topics", "participants"])
+def test_a_row_forged_with_another_groups_id_is_refused_as_a_missing_one(
+    client, ours, other_coordinator, other_group, prefix
+):
+    """The rows of a meeting's page take only the ids of that meeting's rows; nothing is created from a forged one."""
+    from meetings.models import AgendaTopic, Participant
+    from tests.factories import AgendaTopicFactory, ParticipantFactory
+
+    theirs = MeetingFactory(group=other_group, host_country="JP", number=3)
+    target = {
+        "commitments": ours[Commitment],
+        "agenda_topics": AgendaTopicFactory(meeting=ours[Meeting]),
+        "participants": ParticipantFactory(meeting=ours[Meeting]),
+    }[prefix]
+    row = {
+        "commitments": {
+            "title": "Forged",
+            "category": ours[Commitment].category_id,
+            "responsible_side": "home",
+            "status": "open",
+            "priority": 2,
+        },
+        "agenda_topics": {"order": 1, "title": "Forged"},
+        "participants": {"order": 1, "role": "delegate", "name": "Forged", "country": "JP"},
+    }[prefix]
+    data = {
+        "group": other_group.pk,
+        "number": 3,
+        "status": "held",
+        "host_country": "JP",
+        "city": "Tokyo",
+        "start_date": "2025-09-30",
+        "end_date": "",
+        "venue": "",
+        "outcome_summary": "",
+        "record_reference": "",
+    }
+    for name in ("commitments", "agenda_topics", "participants"):
+        data |= {f"{name}-TOTAL_FORMS": 0, f"{name}-INITIAL_FORMS": 0}
+    data |= {f"{prefix}-TOTAL_FORMS": 1, **{f"{prefix}-0-{key}": value for key, value in row.items()}}
+    client.force_login(other_coordinator)
+    counts = [Commitment.objects.count(), AgendaTopic.objects.count(), Participant.objects.count()]
+    url = reverse("admin:meetings_meeting_change", args=[theirs.pk])
+    forged = client.post(url, data | {f"{prefix}-0-id": target.pk})
+    missing = client.post(url, data | {f"{prefix}-0-id": MISSING})
+    assert forged.status_code == missing.status_code == 200
+    assert [Commitment.objects.count(), AgendaTopic.objects.count(), Participant.objects.count()] == counts
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/r/{token_type}/%00/",
+        "/admin/knox/authtoken/%00/change/",
+        "/admin/knox/authtoken/x%00y/delete/",
+        "/admin/knox/authtoken/1%00/history/",
+        "/admin/commitments/calendarfeed/%00/change/",
+    ],
+)
+@pytest.mark.parametrize("persona", ["coordinator", "superuser"])
+def test_a_nul_character_in_an_admin_address_is_a_400_or_a_refusal(db, request, client, persona, path):
+    from knox.models import AuthToken
+
+    client.force_login(request.getfixturevalue(persona))
+    token_type = ContentType.objects.get_for_model(AuthToken).pk
+    response = client.get(path.format(token_type=token_type))
+    assert response.status_code in (400, 403, 404), response.status_code
+
+
+def test_probing_another_groups_objects_in_the_admin_is_in_the_security_log(client, ours, other_coordinator, caplog):
+    import logging
+
+    client.force_login(other_coordinator)
+    commitment = ours[Commitment]
+    with caplog.at_level(logging.WARNING, logger="security"):
+        client.get(admin_url(Commitment, "change", commitment.pk))
+        client.get(history_urls(Commitment, commitment)[1])
+        client.get(view_on_site(ours[Meeting]))
+        client.get(admin_url(Commitment, "change", MISSING))  # nothing there: nothing to log
+    lines = [r.getMessage() for r in caplog.records if r.name == "security" and r.levelno == logging.WARNING]
+    assert sum(f"object=commitment:pk={commitment.pk}" in line for line in lines) == 2, lines
+    assert any(f"object=meeting:pk={ours[Meeting].pk}" in line for line in lines), lines
+    assert not any(str(MISSING) in line for line in lines)
+    assert all(line.startswith("denied user=other_coordinator") for line in lines), lines

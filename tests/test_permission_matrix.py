@@ -141,8 +141,8 @@ ADMIN_MODELS = {
     # A user's own settings and secret calendar address: the secret is no page to link to.
     "commitments.calendarfeed": SUPERUSERS,
     "commitments.notificationpreference": SUPERUSERS,
-    # Coordinators look users up to choose owners and members; accounts are the superusers'.
-    "auth.user": {"add": (403, 200), "delete": (403, 200), "password_change": (403, 200), **NO_PAGE},
+    # Accounts are the superusers'; coordinators only pick people in their forms (the autocomplete).
+    "auth.user": SUPERUSERS,
     "auth.group": SUPERUSERS,
     "knox.authtoken": {**SUPERUSERS, "add": (403, 403)},  # read-only; deleting one revokes it
     # Login records, written by django-axes only.

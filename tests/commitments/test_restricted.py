@@ -343,3 +343,31 @@ def test_someone_who_left_the_group_is_sent_none_of_its_text(meeting, owner, coo
     delivery.send_due(timezone.now())
     assert all(SENTINEL not in all_text(message) for message in smtp_server.messages if message["To"] == owner.email)
     assert owner.email not in {message["To"] for message in smtp_server.messages}
+
+
+def test_a_frozen_brief_keeps_what_it_said_while_restricted_from_those_who_could_not_read_it(
+    login, secret, coordinator, member, owner, granted, tenth
+):
+    """The brief was frozen while the commitment was restricted (the `secret` fixture); lifting the
+    restriction afterwards opens the commitment, not what the frozen brief recorded of it."""
+    lift_restriction(secret, coordinator)
+    urls = [
+        reverse("meetings:brief", args=[tenth.pk]),
+        reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "csv"]),
+    ]
+    client = login(member)
+    assert all(SENTINEL not in readable(client.get(url)) for url in urls)
+    assert "Exchange of watch lists" in readable(client.get(urls[0] + "?live=1"))
+    for reader in (owner, granted, coordinator):
+        assert SENTINEL in readable(login(reader).get(urls[2])), reader
+
+
+def test_the_frozen_brief_lists_a_changed_title_and_lifted_restriction_among_the_changes(
+    login, secret, coordinator, tenth
+):
+    lift_restriction(secret, coordinator)
+    differences = login(coordinator).get(reverse("meetings:brief", args=[tenth.pk])).context["differences"]
+    [changed] = [d for d in differences if d["kind"] == "changed"]
+    labels = {field["label"] for field in changed["fields"]}
+    assert {"title", "lead agency", "restricted"} <= labels
