@@ -257,12 +257,19 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at"]
+    """Private calendar addresses: shown by their first characters (the address is the owner's secret)."""
+
+    list_display = ["user", "address", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "user__last_name"]
-    readonly_fields = ["token", "created_at"]
+    fields = ["user", "address", "created_at"]
+    readonly_fields = ["address", "created_at"]
     autocomplete_fields = ["user"]
     actions = ["revoke"]
+
+    @admin.display(description="address")
+    def address(self, feed: CalendarFeed) -> str:
+        return f"…/calendar/{feed.token[:6]}…" if feed.token else "—"
 
     @admin.action(description="Give the selected calendars a new address (the old one stops working)")
     def revoke(self, request, queryset):

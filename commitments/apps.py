@@ -6,4 +6,5 @@ class CommitmentsConfig(AppConfig):
     verbose_name = "Commitments"
 
     def ready(self) -> None:
-        from commitments.reminders import signals  # noqa: F401 (connects the owner-change receiver)
+        from commitments import signals  # noqa: F401 (connects the receivers)
+        from commitments.reminders import signals as reminder_signals  # noqa: F401

@@ -67,8 +67,11 @@ class VersionedCommitmentForm(forms.ModelForm):
         return cleaned_data
 
     def save_versioned(self, *, user) -> Commitment:
-        """Save the edit through the model's compare-and-set."""
+        """Save the edit through the model's compare-and-set; a form saved unchanged saves nothing (a new
+        version would refuse a colleague's edit for nothing)."""
         commitment = super().save(commit=False)
+        if commitment.pk and not self.has_changed():
+            return commitment
         if commitment.pk:
             commitment.save_versioned(self.cleaned_data["expected_version"], user=user)
         else:

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -282,7 +283,9 @@ class CalendarFeedView(View):
 
     def get(self, request, token: str):
         feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token, user__is_active=True)
-        return HttpResponse(user_feed(feed.user), content_type="text/calendar; charset=utf-8")
+        response = HttpResponse(user_feed(feed.user), content_type="text/calendar; charset=utf-8")
+        patch_cache_control(response, private=True, no_store=True)  # the owner's data, fetched without a login
+        return response
 
 
 class CalendarFeedRevokeView(View):

@@ -8,16 +8,34 @@ once, whoever logged it (the security log, django-axes, Django itself); tracebac
 import logging
 import re
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
+# Control characters, and the invisible ones some log viewers act on: line and paragraph separators,
+# direction marks and overrides, zero-width characters, the byte-order mark.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\\\\]")
 NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
+def _escape(character: str) -> str:
+    code = ord(character)
+    return NAMED.get(character) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
 def escape_controls(text: str) -> str:
-    """Control characters as escapes ("\\n", "\\x1b"), and the backslash doubled so that escapes stay unambiguous."""
-    return CONTROL.sub(lambda match: NAMED.get(match.group(), f"\\x{ord(match.group()):02x}"), text)
+    """Control characters as escapes ("\\n", "\\x1b", "\\u2028"), the backslash doubled so that escapes stay
+    unambiguous; letters of every script are left as they are."""
+    return CONTROL.sub(lambda match: _escape(match.group()), text)
 
 
 class EscapingFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_controls(record.message)
         return super().formatMessage(record)
+
+
+class WithoutTracebackFor4xx(logging.Filter):
+    """A refused request (403, 400, 404) is one line: Django attaches its exception's traceback, which lets
+    anyone who can make requests fill the log. Server errors (5xx) keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = record.exc_text = None
+        return True

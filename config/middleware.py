@@ -17,7 +17,8 @@ SEEN_RESOLUTION = 60  # seconds: the idle timeout is counted to the minute
 
 
 class RequestSizeLimitMiddleware:
-    """Refuses with 413 a body longer than the app accepts, before anything reads it.
+    """Refuses with 413 a body longer than the app accepts, before anything reads it (411 for a body
+    sent in chunks, whose length is not known).
 
     Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when a form body is read, and not at all for a body
     that the API's parsers read as a stream; a multipart body (files) may be up to UPLOAD_MAX_BYTES.
@@ -27,6 +28,11 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(
+            "CONTENT_LENGTH"
+        ):
+            # Django reads no body without a length: the request would be served as if it had none.
+            return self.refuse(request, 411, "Send the body with a Content-Length header: chunked bodies are not read.")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -34,11 +40,14 @@ class RequestSizeLimitMiddleware:
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.UPLOAD_MAX_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
-            message = f"The request body is larger than this app accepts ({limit:,} bytes)."
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=413)
-            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            return self.refuse(request, 413, f"The request body is larger than this app accepts ({limit:,} bytes).")
         return self.get_response(request)
+
+    @staticmethod
+    def refuse(request, status: int, message: str):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 class NoStoreForAuthenticatedMiddleware:

@@ -388,12 +388,17 @@ LOGGING = {
             "style": "{",
         },
     },
+    "filters": {
+        "without_4xx_traceback": {"()": "config.logging.WithoutTracebackFor4xx"},
+    },
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"},
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["without_4xx_traceback"]},
+        "django.security": {"filters": ["without_4xx_traceback"]},
         "security": {"level": "INFO"},  # logins, logouts, failures, lockouts, refusals, exports, downloads
     },
 }

@@ -1,4 +1,7 @@
-"""Security events in the log (logins, logouts, failed logins), and API tokens ending with the password."""
+"""Security events in the log (logins, logouts, failed logins), session clocks started at login, and API
+tokens ending with the password or the account."""
+
+import time
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -6,12 +9,19 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from knox.models import AuthToken
 
+from config.middleware import SESSION_SEEN, SESSION_STARTED
 from config.security import client_ip, security_log
 
 
 @receiver(user_logged_in)
 def log_login(sender, request, user, **kwargs):
     security_log.info("login user=%s ip=%s", user.get_username(), client_ip(request))
+
+
+@receiver(user_logged_in)
+def start_the_session_clocks(sender, request, user, **kwargs):
+    """The idle and absolute lifetimes of a session count from the login, not from its first page."""
+    request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = time.time()
 
 
 @receiver(user_logged_out)
@@ -27,8 +37,9 @@ def log_login_failure(sender, credentials, request=None, **kwargs):
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def revoke_api_tokens_with_the_old_password(sender, instance, **kwargs):
+def revoke_api_tokens(sender, instance, **kwargs):
     """A new password (changed, reset, or set by an administrator) ends the API tokens made under the old one,
-    as it ends the other sessions."""
-    if getattr(instance, "_password", None) is not None:  # set_password() was called before this save
+    as it ends the other sessions; so does deactivating the account, for good (not until it is reactivated)."""
+    new_password = getattr(instance, "_password", None) is not None  # set_password() was called before this save
+    if new_password or not instance.is_active:
         AuthToken.objects.filter(user=instance).delete()

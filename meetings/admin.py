@@ -1,16 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
-from meetings.permissions import can_administer, can_manage_group, coordinated_groups, members_of
+from meetings.permissions import (
+    can_administer,
+    can_manage_group,
+    coordinated_groups,
+    may_change_membership,
+    members_of,
+)
 
 # A list filter by working group that offers only the groups of the rows the user may see.
 GROUP_FILTER = admin.RelatedOnlyFieldListFilter
@@ -104,6 +112,21 @@ class GroupScopedAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self.manages(request, obj)
 
 
+class ChangesInWords(HistoricalRecordContextHelper):
+    """The changes a history page lists, as a reader says them: nothing as "—", yes or no, choices by label."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value in (None, "") or (isinstance(value, DeletedObject) and value.pk is None):
+            return "—"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if field.flatchoices and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value)
+        return value
+
+
 class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
     """A group-scoped admin with the change history (django-simple-history), as a record to read.
 
@@ -114,6 +137,9 @@ class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
     """
 
     version_template = "admin/history_version.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChangesInWords(self.model, historical_record)
 
     def history_record(self, object_id: str, history_id: str | None = None):
         """The object's newest history record, or the one asked for; None where the ids name none."""
@@ -140,9 +166,12 @@ class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         obj = self.readable(request, object_id)
-        record = self.history_record(object_id, version_id) if obj is not None else None
-        if record is None:
+        if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        record = self.history_record(object_id, version_id)
+        if record is None:
+            self.message_user(request, f"No version {version_id} of this {self.opts.verbose_name}.", messages.WARNING)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", obj.pk)
         if request.method != "GET":
             raise PermissionDenied("A version is shown, not restored: edit the object instead.")
         context = {
@@ -180,10 +209,30 @@ def recorded_value(record, field) -> str:
     return display_for_field(value, field, "—")
 
 
+OWN_MEMBERSHIP = "You cannot remove yourself from the group or change your own role: ask another coordinator."
+
+
+class MembershipFormSet(RowsOfThisObjectFormSet):
+    acting_user = None  # set by MembershipInline.get_formset
+
+    def clean(self):
+        super().clean()
+        for form in self.initial_forms:
+            touched = form in self.deleted_forms or form.has_changed()
+            if touched and not may_change_membership(self.acting_user, form.instance):
+                raise ValidationError(OWN_MEMBERSHIP)
+
+
 class MembershipInline(GroupScopedInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class for each request
+        formset.acting_user = request.user
+        return formset
 
 
 @admin.register(WorkingGroup)
@@ -260,6 +309,22 @@ class MembershipAdmin(AuditedGroupAdmin):
     list_filter = ["role", ("group", GROUP_FILTER)]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not may_change_membership(request.user, obj):
+            return ["user", "group", "role"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not may_change_membership(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        own = [membership for membership in queryset if not may_change_membership(request.user, membership)]
+        if own:
+            self.message_user(request, OWN_MEMBERSHIP, messages.WARNING)
+        super().delete_queryset(request, queryset.exclude(pk__in=[membership.pk for membership in own]))
 
 
 @admin.register(Participant)

@@ -61,6 +61,12 @@ def can_administer(user) -> bool:
     return is_active_user(user) and user.is_staff and is_coordinator(user)
 
 
+def may_change_membership(user, membership: Membership) -> bool:
+    """Coordinators manage their groups' memberships, but not their own (no removing or demoting oneself by
+    mistake); superusers manage every membership."""
+    return user.is_superuser or membership.user_id != user.pk
+
+
 def members_of(groups):
     """The users in any of these working groups (ids, as a subquery)."""
     return Membership.objects.filter(group__in=groups).values("user_id")

@@ -373,3 +373,49 @@ def test_probing_another_groups_objects_in_the_admin_is_in_the_security_log(clie
     assert any(f"object=meeting:pk={ours[Meeting].pk}" in line for line in lines), lines
     assert not any(str(MISSING) in line for line in lines)
     assert all(line.startswith("denied user=other_coordinator") for line in lines), lines
+
+
+def test_the_admin_shows_a_calendar_address_by_its_first_characters_only(client, superuser, owner):
+    feed = CalendarFeed.objects.create(user=owner)
+    client.force_login(superuser)
+    for url in (admin_url(CalendarFeed, "changelist"), admin_url(CalendarFeed, "change", feed.pk)):
+        content = client.get(url).content.decode()
+        assert feed.token[:6] in content and feed.token not in content, url
+
+
+def test_a_missing_version_of_an_object_one_may_read_says_so(client, ours, coordinator):
+    client.force_login(coordinator)
+    obj = ours[Commitment]
+    response = client.get(admin_url(Commitment, "simple_history", obj.pk, MISSING), follow=True)
+    assert response.redirect_chain[-1][0] == admin_url(Commitment, "history", obj.pk)
+    assert f"No version {MISSING} of this commitment" in response.content.decode()
+
+
+def test_a_coordinator_cannot_remove_or_demote_themselves(client, group, coordinator, member):
+    own = group.memberships.get(user=coordinator)
+    theirs = group.memberships.get(user=member)
+    client.force_login(coordinator)
+    assert client.post(admin_url(Membership, "delete", own.pk), {"post": "yes"}).status_code == 403
+    client.post(
+        admin_url(Membership, "changelist"),
+        {"action": "delete_selected", "_selected_action": [own.pk, theirs.pk], "post": "yes"},
+    )
+    assert Membership.objects.filter(pk=own.pk).exists()
+    response = client.post(
+        admin_url(Membership, "change", own.pk), {"user": member.pk, "group": group.pk, "role": "member"}
+    )
+    own.refresh_from_db()
+    assert (own.user, own.role) == (coordinator, "coordinator"), response.status_code
+
+
+def test_the_history_lists_changes_in_words(client, ours, coordinator, owner):
+    commitment = ours[Commitment]
+    commitment.owner, commitment.restricted = None, True
+    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment.owner, commitment.restricted, commitment.status = owner, False, Commitment.Status.IN_PROGRESS
+    commitment.save_versioned(commitment.version, user=coordinator)
+    client.force_login(coordinator)
+    content = client.get(admin_url(Commitment, "history", commitment.pk)).content.decode()
+    assert "Deleted" not in content and "pk=None" not in content
+    assert "True" not in content and "False" not in content
+    assert "In progress" in content

@@ -274,3 +274,64 @@ def test_the_limits_are_settings_with_documented_defaults(settings):
 @pytest.mark.parametrize("token", ["%00", "abc%00def", "a%27b", "..%2F..%2Fetc"])
 def test_a_calendar_address_that_is_no_token_is_not_found(client, db, token):
     assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_chunked_body_without_a_length_is_refused_not_dropped(client, coordinator, commitment):
+    """Django reads no body without Content-Length: an edit sent in chunks would be dropped silently."""
+    client.force_login(coordinator)
+    version = commitment.version
+    response = client.generic(
+        "PATCH",
+        f"/api/v1/commitments/{commitment.pk}/",
+        b"",
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        HTTP_IF_MATCH=f'"{version}"',
+    )
+    assert response.status_code == 411
+    commitment.refresh_from_db()
+    assert commitment.version == version
+
+
+def test_the_idle_time_counts_from_the_login(client, owner):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        traveller.shift(datetime.timedelta(minutes=31))  # no request at all since logging in
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_unicode_line_breaks_and_direction_marks_are_escaped_in_the_log():
+    from config.logging import escape_controls
+
+    assert escape_controls("w\u2028FORGED\u2029x\u202eevil\u200bz") == "w\\u2028FORGED\\u2029x\\u202eevil\\u200bz"
+
+
+def test_a_refusal_is_logged_in_one_line_without_a_traceback(client, member, commitment, caplog):
+    client.force_login(member)
+    with caplog.at_level(logging.WARNING):
+        assert client.get(reverse("commitments:edit", args=[commitment.pk])).status_code == 403
+        assert client.get(reverse("admin:index")).status_code == 302
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stdout")
+    lines = [handler.format(record) for record in caplog.records if record.name == "django.request"]
+    assert lines and all("Traceback" not in line and "\n" not in line for line in lines), lines
+
+
+def test_the_calendar_feed_is_not_kept_by_caches(client, owner):
+    from commitments.models import CalendarFeed
+
+    response = client.get(CalendarFeed.objects.create(user=owner).secret_path())
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_a_deactivated_accounts_calendar_address_stops_working_for_good(client, owner):
+    from commitments.models import CalendarFeed
+
+    address = CalendarFeed.objects.create(user=owner).secret_path()
+    owner.is_active = False
+    owner.save()
+    owner.is_active = True
+    owner.save()
+    assert client.get(address).status_code == 404

@@ -77,11 +77,14 @@ class CommitmentViewSet(
                 {"detail": 'Say which version you edited: send If-Match: "<version>" or a "version" field.'},
                 status=status.HTTP_428_PRECONDITION_REQUIRED,
             )
-        self.check_fields(request, commitment)
+        changed = self.check_fields(request, commitment)
         serializer = self.get_serializer(commitment, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)  # invalid data is refused as such, stale or not
         if expected != commitment.version:
             return self.stale(commitment)
+        if not changed:  # saving would raise the version and refuse a colleague's edit for nothing
+            commitment.refresh_from_db()
+            return self.with_etag(Response(self.get_serializer(commitment).data), commitment)
         serializer.context["expected_version"] = expected
         try:
             with transaction.atomic():
@@ -141,10 +144,14 @@ class CommitmentViewSet(
             raise ValidationError({"version": ["A whole number from 1: the version your edit is based on."]})
         return int(value)
 
-    def check_fields(self, request, commitment) -> None:
-        """Refuse, rather than ignore, a change to a field the user may not change."""
+    def check_fields(self, request, commitment) -> list[str]:
+        """The fields the request changes; refused, rather than ignored: unknown fields and those the user may not
+        change."""
         serializer = self.get_serializer(commitment)
         current = serializer.data
+        unknown = sorted(name for name in request.data if name != "version" and name not in serializer.fields)
+        if unknown:
+            raise ValidationError({name: ["Unknown field."] for name in unknown})
         changed = sorted(
             name
             for name, value in request.data.items()
@@ -157,6 +164,7 @@ class CommitmentViewSet(
         refused = [name for name in changed if allowed is not None and name not in allowed]
         if refused:
             raise PermissionDenied(f"As the owner you may change only {', '.join(allowed)}; not {', '.join(refused)}.")
+        return changed
 
     def stale(self, commitment) -> Response:
         commitment.refresh_from_db()  # validation applied the refused values to the instance

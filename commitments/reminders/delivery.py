@@ -54,12 +54,13 @@ def retry_reminders(queryset) -> int:
 
 
 def due(now: datetime.datetime) -> Q:
-    """Pending rows whose day has come (from the send hour) or that follow an event, and not backing off."""
+    """Pending rows whose day has come (from the send hour; at once for those that follow an event), and not
+    backing off."""
     local = timezone.localtime(now)
     last_day = local.date() if local.hour >= settings.REMINDER_SEND_HOUR else local.date() - datetime.timedelta(1)
     return (
         Q(state=State.PENDING)
-        & (Q(reason__in=Reason.immediate()) | Q(planned_for__lte=last_day))
+        & (Q(reason__in=Reason.immediate(), planned_for__lte=local.date()) | Q(planned_for__lte=last_day))
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     )
 

@@ -347,3 +347,34 @@ def test_deeply_nested_json_is_a_400(api, commitment, coordinator):
         reverse("api:commitment-list"), '{"a":' * 50_000 + "1" + "}" * 50_000, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_an_edit_that_changes_nothing_saves_nothing(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    for body in ({}, {"title": commitment.title}, {"status": commitment.status, "version": 1}):
+        response = api.patch(url, body, HTTP_IF_MATCH='"1"')
+        assert response.status_code == 200, body
+        assert response["ETag"] == '"1"'
+    commitment.refresh_from_db()
+    assert commitment.version == 1
+    assert commitment.history.count() == 1
+
+
+def test_an_unknown_field_is_refused_not_ignored(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    response = api.patch(url, {"unknown_field": 1, "title": "Renamed"}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 400
+    assert response.json() == {"unknown_field": ["Unknown field."]}
+    commitment.refresh_from_db()
+    assert (commitment.title, commitment.version) != ("Renamed", 2)
+
+
+def test_deactivation_revokes_the_api_tokens_for_good(owner):
+    token = api_token(owner)
+    owner.is_active = False
+    owner.save()
+    owner.is_active = True
+    owner.save()
+    assert APIClient().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401

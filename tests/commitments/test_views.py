@@ -392,3 +392,12 @@ def test_a_commitment_without_history_shows_no_changes(login, commitment, owner)
     response = login(owner).get(commitment.get_absolute_url())
     assert response.status_code == 200
     assert "No recorded changes." in response.content.decode()
+
+
+def test_saving_the_form_unchanged_changes_nothing(login, commitment, coordinator):
+    client = login(coordinator)
+    response = client.post(reverse("commitments:edit", args=[commitment.pk]), commitment_form_data(commitment))
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.version == 1
+    assert commitment.history.count() == 1
