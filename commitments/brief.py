@@ -97,7 +97,7 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     commitments = list(commitments.order_by("category__order", "category__name", "meeting__number", "pk"))
     ids = [c.pk for c in commitments]
 
-    granted = _grants(ids)
+    granted = _grants([c.pk for c in commitments if c.restricted])  # grants matter only while restricted
     status_then = _statuses_as_of(ids, since) if since else {}
     status_now = _statuses_as_of(ids, as_of) if past else {}
     latest = ProgressUpdate.objects.latest_per_commitment(ids, before=as_of)
@@ -151,7 +151,10 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
     """
     ids = [line["id"] for line in brief_lines(brief)]
     visible = set(Commitment.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-    existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(visible) == len(ids):
+        existing = visible  # every line's commitment exists (and is visible): no second query
+    else:
+        existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
     def shown(line: dict) -> bool:
         if line["id"] in existing and line["id"] not in visible:
