@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
@@ -112,19 +114,26 @@ class GroupScopedAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self.manages(request, obj)
 
 
+def in_words(field, value):
+    """A recorded value as a reader says it: nothing as "—", yes or no, choices (one or several) by label;
+    other values as they are."""
+    if value in (None, "") or (isinstance(value, DeletedObject) and value.pk is None):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field.flatchoices:
+        labels = dict(field.flatchoices)
+        if isinstance(value, list | tuple):  # several countries
+            return ", ".join(str(labels.get(item, item)) for item in value) or "—"
+        return labels.get(value, value)
+    return value
+
+
 class ChangesInWords(HistoricalRecordContextHelper):
-    """The changes a history page lists, as a reader says them: nothing as "—", yes or no, choices by label."""
+    """The changes a history page lists, in words."""
 
     def prepare_delta_change_value(self, change, value):
-        value = super().prepare_delta_change_value(change, value)
-        field = self.model._meta.get_field(change.field)
-        if value in (None, "") or (isinstance(value, DeletedObject) and value.pk is None):
-            return "—"
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if field.flatchoices and not isinstance(value, list):
-            return dict(field.flatchoices).get(value, value)
-        return value
+        return in_words(self.model._meta.get_field(change.field), super().prepare_delta_change_value(change, value))
 
 
 class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
@@ -186,7 +195,8 @@ class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
 
     def version_fields(self, record) -> list[tuple[str, str]]:
         """(label, value) of each field the record holds, displayed as the admin displays values."""
-        rows = [(field.verbose_name, recorded_value(record, field)) for field in self.opts.concrete_fields]
+        fields = [field for field in self.opts.concrete_fields if not field.primary_key]
+        rows = [(field.verbose_name, recorded_value(record, field)) for field in fields]
         for field in getattr(record, "_history_m2m_fields", []):
             names = sorted(
                 str(getattr(row, field.m2m_reverse_field_name())) for row in getattr(record, field.name).all()
@@ -203,10 +213,9 @@ def recorded_value(record, field) -> str:
             return f"(deleted since: id {getattr(record, field.attname)})"
         return "—" if related is None else str(related)
     value = getattr(record, field.attname)
-    if isinstance(value, list | tuple) and field.flatchoices:  # several countries
-        labels = dict(field.flatchoices)
-        return ", ".join(str(labels.get(item, item)) for item in value) or "—"
-    return display_for_field(value, field, "—")
+    if isinstance(value, datetime.date):  # dates and times as the admin shows them, in TIME_ZONE
+        return display_for_field(value, field, "—")
+    return str(in_words(field, value))
 
 
 OWN_MEMBERSHIP = "You cannot remove yourself from the group or change your own role: ask another coordinator."

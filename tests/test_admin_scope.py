@@ -419,3 +419,5 @@ def test_the_history_lists_changes_in_words(client, ours, coordinator, owner):
     assert "Deleted" not in content and "pk=None" not in content
     assert "True" not in content and "False" not in content
     assert "In progress" in content
+    version = client.get(history_urls(Commitment, commitment)[1]).content.decode()
+    assert "<td>no</td>" in version and "False" not in version and "In progress" in version
