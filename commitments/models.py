@@ -203,7 +203,8 @@ class Commitment(models.Model):
         "restricted",
         default=False,
         help_text="Need to know: seen only by its owner, the group's coordinators and the people granted access; "
-        "e-mails and calendars name it by its reference alone.",
+        "e-mails and calendars name it by its reference alone. Lifting it opens the commitment to the group, its "
+        "progress journal included; its change history keeps what it said while restricted.",
     )
     access_granted_to = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -79,11 +79,13 @@ class TrackerAdminSite(admin.AdminSite):
             return None
 
     def autocomplete_view(self, request):
-        """People and objects are looked up only for a form the user may fill."""
+        """People and objects are looked up only for a field of a form the user may fill that its admin
+        declares as looked up (autocomplete_fields)."""
         form_admin = self.get_model_admin_for(request.GET.get("app_label"), request.GET.get("model_name"))
-        if form_admin is None or not (
+        may_fill = form_admin is not None and (
             form_admin.has_add_permission(request) or form_admin.has_change_permission(request)
-        ):
+        )
+        if not may_fill or request.GET.get("field_name") not in form_admin.get_autocomplete_fields(request):
             raise PermissionDenied
         return super().autocomplete_view(request)
 

@@ -2,12 +2,14 @@
 
 import logging
 import time
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
+from django_htmx.http import HttpResponseClientRedirect
 
 from config.security import security_event
 
@@ -48,6 +50,23 @@ class RequestSizeLimitMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=status)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request answered with the login page (the session ended) reloads the whole page there, and
+    back to the page the user was on; htmx would otherwise follow the redirect and show the login form
+    inside a fragment of the page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        to_login = response.status_code == 302 and response.get("Location", "").startswith(settings.LOGIN_URL)
+        if to_login and request.headers.get("HX-Request") == "true":
+            page = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+            return HttpResponseClientRedirect(f"{settings.LOGIN_URL}?next={quote(page, safe='/')}")
+        return response
 
 
 class NoStoreForAuthenticatedMiddleware:

@@ -4,9 +4,12 @@ tokens ending with the password or the account."""
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.sessions.models import Session
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 from knox.models import AuthToken
 
 from config.middleware import SESSION_SEEN, SESSION_STARTED
@@ -43,3 +46,13 @@ def revoke_api_tokens(sender, instance, **kwargs):
     new_password = getattr(instance, "_password", None) is not None  # set_password() was called before this save
     if new_password or not instance.is_active:
         AuthToken.objects.filter(user=instance).delete()
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def end_the_sessions_of_a_deactivated_account(sender, instance, **kwargs):
+    """A deactivated account is out at once, and its sessions do not come back if it is reactivated."""
+    if instance.is_active:
+        return
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(instance.pk):
+            session.delete()

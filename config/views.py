@@ -5,8 +5,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import BadRequest
-from django.http import HttpResponseRedirect
+from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
 from config.security import client_ip, security_event
@@ -54,6 +54,12 @@ class PasswordResetConfirmView(InvalidFormStatusMixin, auth_views.PasswordResetC
 
 
 def bad_request(request, exception):
-    """400: what was wrong, when the app itself refused the request (BadRequest); nothing more otherwise."""
-    reason = str(exception) if type(exception) is BadRequest else ""
-    return render(request, "400.html", {"reason": reason}, status=400)
+    """400: what was wrong, when the app itself refused the request (BadRequest); nothing more otherwise. A field
+    over the size limit is 413. The API answers in JSON."""
+    if isinstance(exception, RequestDataTooBig):
+        status, reason = 413, "A field of the request is larger than this app accepts."
+    else:
+        status, reason = 400, str(exception) if type(exception) is BadRequest else ""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": reason or "Bad request."}, status=status)
+    return render(request, "400.html", {"reason": reason}, status=status)

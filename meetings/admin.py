@@ -22,8 +22,17 @@ from meetings.permissions import (
     members_of,
 )
 
-# A list filter by working group that offers only the groups of the rows the user may see.
-GROUP_FILTER = admin.RelatedOnlyFieldListFilter
+
+class GroupFilter(admin.RelatedOnlyFieldListFilter):
+    """A list filter by working group that offers only the groups of the rows the user may see. A value given
+    is always applied, even where the filter is not shown (a coordinator of one group): another group's id
+    finds nothing, and one that is no id is a 400."""
+
+    def has_output(self):
+        return bool(self.used_parameters) or super().has_output()
+
+
+GROUP_FILTER = GroupFilter
 
 
 def group_id_of(obj, path: str) -> int | None:
@@ -147,6 +156,11 @@ class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
 
     version_template = "admin/history_version.html"
 
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # nothing changed: no history record that lists no change
+        super().save_model(request, obj, form, change)
+
     def get_historical_record_context_helper(self, request, historical_record):
         return ChangesInWords(self.model, historical_record)
 
@@ -185,7 +199,7 @@ class AuditedGroupAdmin(GroupScopedAdmin, SimpleHistoryAdmin):
             raise PermissionDenied("A version is shown, not restored: edit the object instead.")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{obj} as it was on {timezone.localtime(record.history_date):%d %B %Y, %H:%M}",
+            "title": f"{record.instance} as it was on {timezone.localtime(record.history_date):%d %B %Y, %H:%M}",
             "opts": self.opts,
             "object": obj,
             "record": record,

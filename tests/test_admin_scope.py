@@ -421,3 +421,53 @@ def test_the_history_lists_changes_in_words(client, ours, coordinator, owner):
     assert "In progress" in content
     version = client.get(history_urls(Commitment, commitment)[1]).content.decode()
     assert "<td>no</td>" in version and "False" not in version and "In progress" in version
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        ("meeting", "commitments"),
+        ("meeting", "participants"),
+        ("workinggroup", "memberships"),
+        ("commitment", "progress_updates"),
+        ("progressupdate", "author"),
+        ("commitment", "created_by"),
+        ("workinggroup", "members"),
+    ],
+)
+@pytest.mark.parametrize("persona", ["coordinator", "superuser"])
+def test_autocomplete_answers_only_for_a_fields_lookup(request, client, db, persona, model, field):
+    app = "commitments" if model in ("commitment", "progressupdate") else "meetings"
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("admin:autocomplete"), {"app_label": app, "model_name": model, "field_name": field})
+    assert response.status_code == 403
+
+
+def test_a_coordinator_filtering_by_a_group_that_is_not_theirs_gets_nothing_or_a_400(client, ours, other_coordinator):
+    client.force_login(other_coordinator)
+    url = admin_url(Commitment, "changelist")
+    assert client.get(url + "?meeting__group__id__exact=abc").status_code == 400
+    response = client.get(url + f"?meeting__group__id__exact={ours[WorkingGroup].pk}")
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_saving_a_meeting_unchanged_records_no_change(client, meeting, coordinator):
+    client.force_login(coordinator)
+    data = {
+        "group": meeting.group_id,
+        "number": meeting.number,
+        "status": meeting.status,
+        "host_country": meeting.host_country.code,
+        "city": meeting.city,
+        "venue": meeting.venue,
+        "start_date": meeting.start_date.isoformat(),
+        "end_date": meeting.end_date.isoformat(),
+        "outcome_summary": meeting.outcome_summary,
+        "record_reference": meeting.record_reference,
+    }
+    for prefix in ("participants", "agenda_topics", "commitments"):
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    before = meeting.history.count()
+    assert client.post(admin_url(Meeting, "change", meeting.pk), data).status_code == 302
+    assert meeting.history.count() == before

@@ -335,3 +335,44 @@ def test_a_deactivated_accounts_calendar_address_stops_working_for_good(client, 
     owner.is_active = True
     owner.save()
     assert client.get(address).status_code == 404
+
+
+def test_deactivation_ends_the_sessions_for_good(client, owner):
+    log_in_for_real(client)
+    assert client.get("/").status_code == 200
+    owner.is_active = False
+    owner.save()
+    owner.is_active = True
+    owner.save()
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_an_htmx_post_after_the_session_ended_sends_the_whole_page_to_the_login(client, owner, commitment):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        page = commitment.get_absolute_url()
+        traveller.shift(datetime.timedelta(minutes=31))
+        response = client.post(
+            reverse("commitments:progress", args=[commitment.pk]),
+            {"text": "Typed after lunch."},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+        )
+    assert response.status_code == 200  # htmx acts on its header, not on a redirect it would follow
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={page}"
+    assert not commitment.progress_updates.exists()
+
+
+def test_an_api_field_over_the_limit_is_answered_in_json(client, coordinator, commitment, settings):
+    client.force_login(coordinator)
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+        + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        + b"\r\n--xyz--\r\n"
+    )
+    response = client.generic(
+        "PATCH", f"/api/v1/commitments/{commitment.pk}/", body, content_type="multipart/form-data; boundary=xyz"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
