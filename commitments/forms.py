@@ -1,12 +1,11 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from commitments.models import Commitment, NotificationPreference, ProgressUpdate
-from meetings.permissions import coordinated_groups, manageable_meetings, members_of
+from meetings.permissions import manageable_meetings, people_to_pick
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -124,11 +123,7 @@ class CommitmentForm(VersionedCommitmentForm):
         self.fields["meeting"].queryset = (
             manageable_meetings(user).select_related("group").order_by("group__name", "-number")
         )
-        members = (
-            get_user_model()
-            .objects.filter(pk__in=members_of(coordinated_groups(user)), is_active=True)
-            .order_by("first_name", "last_name")
-        )
+        members = people_to_pick(user).order_by("first_name", "last_name")
         for name in ("owner", "access_granted_to"):
             self.fields[name].queryset = members
             self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 
 from commitments.models import Category, Commitment
 from commitments.permissions import could_read_then
+from config.display import in_words
 from meetings.models import Meeting
 
 # Bookkeeping fields that change with every save and say nothing to a reader.
@@ -54,7 +55,7 @@ class _Labels:
         self.meetings = {m.pk: m.title for m in Meeting.objects.filter(pk__in=ids[Meeting])}
 
     def display(self, model_field: models.Field, value) -> str:
-        if value in (None, ""):
+        if value is None:
             return "—"
         if model_field.name == "owner":
             return self.users.get(value, f"user {value}")
@@ -62,13 +63,9 @@ class _Labels:
             return self.categories.get(value, str(value))
         if model_field.name == "meeting":
             return self.meetings.get(value, str(value))
-        if model_field.choices:
-            return str(dict(model_field.flatchoices).get(value, value))
-        if isinstance(value, bool):
-            return "yes" if value else "no"
         if isinstance(value, datetime.date):
             return date_format(value)
-        return str(value)
+        return str(in_words(model_field, value))
 
 
 def _value(record, model_field):

@@ -9,6 +9,13 @@ from rest_framework.pagination import PageNumberPagination
 
 from config.access import log_if_hidden
 
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    """A request of a script rather than a person: refusals answer in JSON, never with a page or a login form."""
+    return request.path.startswith(API_PREFIX)
+
 
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, answering JSON nested too deeply for Python's parser with 400 instead of 500."""

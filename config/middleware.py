@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.api import is_api_request
 from config.security import security_event
 
 SESSION_STARTED = "tracker_session_started"
@@ -47,7 +48,7 @@ class RequestSizeLimitMiddleware:
 
     @staticmethod
     def refuse(request, status: int, message: str):
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             return JsonResponse({"detail": message}, status=status)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
@@ -109,7 +110,7 @@ class SessionTimeoutMiddleware:
             seen = request.session.get(SESSION_SEEN, now)
             if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
                 logout(request)
-                if request.path.startswith("/api/"):  # a script, not a person: no login page
+                if is_api_request(request):
                     return JsonResponse({"detail": "Your session has expired: log in again."}, status=401)
                 return redirect(f"{settings.LOGIN_URL}?next={request.path}")
             if now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in request.session:

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.api import is_api_request
 from config.security import security_event
 from config.throttle import allow
 from config.views import INVALID_FORM_STATUS
@@ -231,6 +232,6 @@ class TwoFactorMiddleware:
             target = "two-factor"
         else:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             return JsonResponse({"detail": "Complete the two-factor login in the web interface first."}, status=403)
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

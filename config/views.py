@@ -9,6 +9,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
+from config.api import is_api_request
 from config.security import client_ip, security_event
 from config.throttle import allow
 
@@ -60,6 +61,6 @@ def bad_request(request, exception):
         status, reason = 413, "A field of the request is larger than this app accepts."
     else:
         status, reason = 400, str(exception) if type(exception) is BadRequest else ""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse({"detail": reason or "Bad request."}, status=status)
     return render(request, "400.html", {"reason": reason}, status=status)

@@ -10,16 +10,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from config.display import in_words
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 from meetings.permissions import (
     can_administer,
     can_manage_group,
     coordinated_groups,
     may_change_membership,
-    members_of,
+    people_to_pick,
 )
 
 
@@ -121,21 +121,6 @@ class GroupScopedAdmin(GroupScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.manages(request, obj)
-
-
-def in_words(field, value):
-    """A recorded value as a reader says it: nothing as "—", yes or no, choices (one or several) by label;
-    other values as they are."""
-    if value in (None, "") or (isinstance(value, DeletedObject) and value.pk is None):
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if field.flatchoices:
-        labels = dict(field.flatchoices)
-        if isinstance(value, list | tuple):  # several countries
-            return ", ".join(str(labels.get(item, item)) for item in value) or "—"
-        return labels.get(value, value)
-    return value
 
 
 class ChangesInWords(HistoricalRecordContextHelper):
@@ -418,5 +403,5 @@ class StaffUserAdmin(UserAdmin):
         queryset = queryset.filter(is_active=True)
         form_admin = self.admin_site.get_model_admin_for(request.GET.get("app_label"), request.GET.get("model_name"))
         if request.GET.get("field_name") in getattr(form_admin, "member_fields", ()):
-            queryset = queryset.filter(pk__in=members_of(coordinated_groups(request.user)))
+            queryset = queryset.filter(pk__in=people_to_pick(request.user))
         return queryset, may_have_duplicates

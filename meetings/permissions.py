@@ -10,6 +10,8 @@ these functions (commitments/permissions.py adds the rules about one commitment)
 Scoping of lists is `visible_to(user)` on each model's queryset; these functions answer for one group.
 """
 
+from django.contrib.auth import get_user_model
+
 from meetings.models import Meeting, Membership, WorkingGroup
 
 
@@ -67,9 +69,11 @@ def may_change_membership(user, membership: Membership) -> bool:
     return user.is_superuser or membership.user_id != user.pk
 
 
-def members_of(groups):
-    """The users in any of these working groups (ids, as a subquery)."""
-    return Membership.objects.filter(group__in=groups).values("user_id")
+def people_to_pick(user):
+    """The people a coordinator picks as a commitment's owner or grantee: the active members of the groups
+    they coordinate (all active members of every group, for a superuser)."""
+    members = Membership.objects.filter(group__in=coordinated_groups(user)).values("user_id")
+    return get_user_model().objects.filter(pk__in=members, is_active=True)
 
 
 def manageable_meetings(user):

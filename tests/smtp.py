@@ -35,7 +35,7 @@ class RecordingHandler:
         with self.lock:
             reply = self.replies.pop(0) if self.replies else "250 OK"
             if reply.startswith("250"):
-                self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+                self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.strict))
         return reply
 
 
