@@ -193,8 +193,8 @@ def test_nul_characters_in_admin_search_and_filters_are_a_clear_400(client, ours
 # --- The meeting's commitment inline -----------------------------------------------------------------
 
 
-def inline_data(meeting, commitment, **changes) -> dict:
-    """What the meeting's change page posts with one commitment in its inline."""
+def meeting_page_data(meeting) -> dict:
+    """What the meeting's admin page posts when nothing is changed and no row is listed."""
     data = {
         "group": meeting.group_id,
         "number": meeting.number,
@@ -202,13 +202,19 @@ def inline_data(meeting, commitment, **changes) -> dict:
         "host_country": meeting.host_country.code,
         "city": meeting.city,
         "venue": meeting.venue,
-        "start_date": meeting.start_date.isoformat(),
+        "start_date": meeting.start_date.isoformat() if meeting.start_date else "",
         "end_date": meeting.end_date.isoformat() if meeting.end_date else "",
         "outcome_summary": meeting.outcome_summary,
         "record_reference": meeting.record_reference,
     }
-    for prefix in ("participants", "agenda_topics"):
+    for prefix in ("participants", "agenda_topics", "commitments"):
         data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    return data
+
+
+def inline_data(meeting, commitment, **changes) -> dict:
+    """What the meeting's change page posts with one commitment in its inline."""
+    data = meeting_page_data(meeting)
     row = commitment_form_data(commitment)
     data |= {"commitments-TOTAL_FORMS": 1, "commitments-INITIAL_FORMS": 1, "commitments-0-id": commitment.pk}
     for name in ("title", "category", "owner", "responsible_side", "follow_up_date", "status", "priority"):
@@ -314,20 +320,7 @@ def test_a_row_forged_with_another_groups_id_is_refused_as_a_missing_one(
         "agenda_topics": {"order": 1, "title": "Forged"},
         "participants": {"order": 1, "role": "delegate", "name": "Forged", "country": "JP"},
     }[prefix]
-    data = {
-        "group": other_group.pk,
-        "number": 3,
-        "status": "held",
-        "host_country": "JP",
-        "city": "Tokyo",
-        "start_date": "2025-09-30",
-        "end_date": "",
-        "venue": "",
-        "outcome_summary": "",
-        "record_reference": "",
-    }
-    for name in ("commitments", "agenda_topics", "participants"):
-        data |= {f"{name}-TOTAL_FORMS": 0, f"{name}-INITIAL_FORMS": 0}
+    data = meeting_page_data(theirs)
     data |= {f"{prefix}-TOTAL_FORMS": 1, **{f"{prefix}-0-{key}": value for key, value in row.items()}}
     client.force_login(other_coordinator)
     counts = [Commitment.objects.count(), AgendaTopic.objects.count(), Participant.objects.count()]
@@ -454,20 +447,38 @@ def test_a_coordinator_filtering_by_a_group_that_is_not_theirs_gets_nothing_or_a
 
 def test_saving_a_meeting_unchanged_records_no_change(client, meeting, coordinator):
     client.force_login(coordinator)
-    data = {
-        "group": meeting.group_id,
-        "number": meeting.number,
-        "status": meeting.status,
-        "host_country": meeting.host_country.code,
-        "city": meeting.city,
-        "venue": meeting.venue,
-        "start_date": meeting.start_date.isoformat(),
-        "end_date": meeting.end_date.isoformat(),
-        "outcome_summary": meeting.outcome_summary,
-        "record_reference": meeting.record_reference,
-    }
-    for prefix in ("participants", "agenda_topics", "commitments"):
-        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    data = meeting_page_data(meeting)
     before = meeting.history.count()
     assert client.post(admin_url(Meeting, "change", meeting.pk), data).status_code == 302
     assert meeting.history.count() == before
+
+
+def test_a_coordinator_cannot_remove_themselves_from_the_groups_page(client, group, coordinator, member):
+    """The same rule on the group's page, where memberships are rows."""
+    rows = list(group.memberships.order_by("pk"))
+    data = {
+        "name": group.name,
+        "short_name": group.short_name,
+        "slug": group.slug,
+        "home_country": group.home_country.code,
+        "partner_countries": [country.code for country in group.partner_countries],
+        "description": group.description,
+        "reminder_lead_days": ", ".join(map(str, group.reminder_lead_days)),
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": len(rows),
+        "memberships-INITIAL_FORMS": len(rows),
+    }
+    for index, row in enumerate(rows):
+        data |= {
+            f"memberships-{index}-id": row.pk,
+            f"memberships-{index}-group": group.pk,
+            f"memberships-{index}-user": row.user_id,
+            f"memberships-{index}-role": row.role,
+        }
+        if row.user == coordinator:
+            data[f"memberships-{index}-DELETE"] = "on"
+    client.force_login(coordinator)
+    response = client.post(admin_url(WorkingGroup, "change", group.pk), data)
+    assert response.status_code == 200
+    assert "You cannot remove yourself from the group" in response.content.decode()
+    assert group.memberships.filter(user=coordinator, role="coordinator").exists()

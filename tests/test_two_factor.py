@@ -131,3 +131,12 @@ def test_wrong_codes_are_throttled(client, owner, with_app):
     response = client.post(reverse("two-factor-verify"), {"code": code(with_app, 1)})
     assert response.status_code == 422
     assert "Too many wrong codes" in response.content.decode()
+
+
+def test_turning_it_off_with_passwords_is_limited(client, owner, with_app):
+    for _ in range(5):
+        assert client.post(reverse("two-factor-disable"), {"password": "not the password"}).status_code == 422
+    response = client.post(reverse("two-factor-disable"), {"password": PASSWORD})
+    assert response.status_code == 422
+    assert "Too many attempts with a password" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=owner, confirmed=True).exists()

@@ -216,7 +216,9 @@ def test_a_token_from_the_settings_page_opens_the_api_until_revoked(client, owne
     response = api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert response.json()["username"] == "owner"
-    assert token not in client.get(reverse("notification-settings")).content.decode()  # shown once only
+    page = client.get(reverse("notification-settings")).content.decode()
+    assert token not in page  # shown once only
+    assert f"<code>{token[:15]}…</code>" in page and "expires" in page  # then named by its first characters
     client.post(reverse("api-token"), {"action": "revoke"})
     assert api.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
 
