@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Count, Q
 from django.utils.html import format_html
 from knox.models import AuthToken
@@ -16,6 +15,7 @@ from commitments.models import (
 )
 from commitments.reminders.delivery import retry_reminders
 from commitments.reminders.tasks import send_reminders
+from config.admin import ChoiceFilter
 from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedInline, MeetingAdmin
 from meetings.models import Meeting
 from meetings.permissions import can_administer, coordinated_groups
@@ -35,19 +35,15 @@ class CategoryAdmin(admin.ModelAdmin):
         return can_administer(request.user)
 
 
-class HasOwnerFilter(admin.SimpleListFilter):
+class HasOwnerFilter(ChoiceFilter):
     title = "owner"
     parameter_name = "has_owner"
 
     def lookups(self, request, model_admin):
         return [("no", "No owner"), ("yes", "Has an owner")]
 
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.without_owner()
-        if self.value() == "yes":
-            return queryset.filter(owner__isnull=False)
-        return queryset
+    def apply(self, queryset, value: str):
+        return queryset.without_owner() if value == "no" else queryset.filter(owner__isnull=False)
 
 
 class ProgressUpdateInline(GroupScopedInline):
@@ -159,7 +155,7 @@ class ProgressUpdateAdmin(AuditedGroupAdmin):
         obj.pk = saved.pk
 
 
-class ReminderGroupFilter(admin.SimpleListFilter):
+class ReminderGroupFilter(ChoiceFilter):
     """A reminder's group is its commitment's or its session's: the groups the user manages."""
 
     title = "working group"
@@ -168,12 +164,8 @@ class ReminderGroupFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(str(group.pk), str(group)) for group in coordinated_groups(request.user)]
 
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        if self.value() not in {value for value, _ in self.lookup_choices}:
-            raise IncorrectLookupParameters(f"{self.value()!r} is not one of your working groups.")
-        return queryset.filter(Q(commitment__meeting__group=self.value()) | Q(meeting__group=self.value()))
+    def apply(self, queryset, value: str):
+        return queryset.filter(Q(commitment__meeting__group=value) | Q(meeting__group=value))
 
 
 @admin.register(Reminder)

@@ -41,8 +41,9 @@ WITHHELD = "(restricted at the time)"
 class _Labels:
     """Readable values for the ids and codes stored in history rows, looked up in one query per model."""
 
-    def __init__(self, records):
+    def __init__(self, records, user_ids=()):
         ids = {model: set() for model in (get_user_model(), Category, Meeting)}
+        ids[get_user_model()].update(user_ids)
         for record in records:
             ids[get_user_model()].add(record.owner_id)
             ids[Category].add(record.category_id)
@@ -95,6 +96,17 @@ def _grants_by_record(records) -> dict[int, set[int]]:
     return granted
 
 
+def _grant_change(older: set[int], newer: set[int], labels: _Labels, readable) -> list[FieldChange]:
+    """Who was granted access, when that changed (the field is many-to-many: not among TRACKED_FIELDS)."""
+    if older == newer:
+        return []
+
+    def names(ids: set[int], can_read: bool) -> str:
+        return (", ".join(sorted(labels.users.get(i, f"user {i}") for i in ids)) or "—") if can_read else WITHHELD
+
+    return [FieldChange("access granted to", names(older, readable[0]), names(newer, readable[1]))]
+
+
 def change_log(commitment: Commitment, reader) -> list[Change]:
     """Every recorded change, newest first, as the reader may see it (restricted states withheld)."""
     records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
@@ -110,13 +122,16 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
         )
         for record in records
     }
-    labels = _Labels(records)
+    labels = _Labels(records, user_ids=set().union(*granted.values()))
     log = []
     for newer, older in zip_longest(records, records[1:]):  # each with the one before it; none for bulk-loaded rows
         who = newer.history_user.get_full_name() or newer.history_user.get_username() if newer.history_user else ""
         kind = {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type]
         seen = (readable[older.pk] if older is not None else True, readable[newer.pk])
-        changes = _field_changes(older, newer, labels, seen) if older is not None else []
+        changes = []
+        if older is not None:
+            changes = _field_changes(older, newer, labels, seen)
+            changes += _grant_change(granted[older.pk], granted[newer.pk], labels, seen)
         if kind == "changed" and not changes:
             continue  # a save that changed only bookkeeping
         withheld = not any(seen)

@@ -20,15 +20,16 @@ def get_visible_or_404(queryset, request, **lookup):
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None
 
 
-def log_if_hidden(request, model, **lookup) -> None:
-    """A 404 for an object that exists is a refusal: the security log records it (the user is not told)."""
+def log_if_hidden(request, model, *, status: int = 404, **lookup) -> None:
+    """An object answered as missing (404, or the admin's redirect) that exists is a refusal: the security log
+    records it with the status the user got (the user is not told)."""
     try:
         exists = model._default_manager.filter(**lookup).exists()
     except (ValueError, TypeError):
         return
     if exists:
         details = " ".join(f"{key}={value}" for key, value in lookup.items())
-        security_event(request, "denied", logging.WARNING, status=404, object=f"{model._meta.model_name}:{details}")
+        security_event(request, "denied", logging.WARNING, status=status, object=f"{model._meta.model_name}:{details}")
 
 
 def check(allowed: bool) -> None:

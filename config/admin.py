@@ -18,7 +18,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest, FieldError, PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse_lazy
 
@@ -98,11 +98,27 @@ class TrackerAdminSite(admin.AdminSite):
         model_admin = self._registry.get(model)
         may_view = model_admin is not None and model_admin.has_view_permission(request)  # before any lookup
         obj = model_admin.get_object(request, object_id) if may_view else None
-        if obj is None or not model_admin.has_view_permission(request, obj) or not hasattr(obj, "get_absolute_url"):
-            if may_view:
-                log_if_hidden(request, model, pk=object_id)
+        if may_view and (obj is None or not model_admin.has_view_permission(request, obj)):
+            log_if_hidden(request, model, pk=object_id)  # another group's object, if it exists
+            obj = None
+        if obj is None or not hasattr(obj, "get_absolute_url"):
             raise Http404("Nothing to show on the site here.")
         return HttpResponseRedirect(obj.get_absolute_url())
+
+
+class ChoiceFilter(admin.SimpleListFilter):
+    """A list filter of the project: it applies one of the values it offers (`apply`), and refuses any other
+    with a 400, where Django's own would show the whole list as if unfiltered."""
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() not in {str(value) for value, _ in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"{self.value()!r} is not one of this filter's values.")
+        return self.apply(queryset, self.value())
+
+    def apply(self, queryset, value: str):
+        raise NotImplementedError
 
 
 class TrackerAdminMixin:
@@ -110,8 +126,9 @@ class TrackerAdminMixin:
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # "Does not exist" is also the answer for another group's object: a probe of one goes to the security log.
-        log_if_hidden(request, self.model, pk=unquote(object_id))
-        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+        response = super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+        log_if_hidden(request, self.model, status=response.status_code, pk=unquote(object_id))
+        return response
 
     def get_changelist_instance(self, request):
         # A list filter that cannot apply is a 400 with the reason. Django redirects to the unfiltered list
@@ -119,4 +136,8 @@ class TrackerAdminMixin:
         try:
             return super().get_changelist_instance(request)
         except (IncorrectLookupParameters, ValueError, OverflowError) as error:
+            if any(isinstance(cause, FieldError) for cause in error.args):  # a parameter no filter has
+                raise BadRequest(
+                    "This list filter cannot be applied: it names a filter this list does not have."
+                ) from None
             raise BadRequest(f"This list filter cannot be applied: {error}") from None

@@ -1,6 +1,8 @@
 """The REST API's shared parts: pagination, parsing, model validation, schema hooks. It imports no app:
 the apps' API modules build on it, and config/urls.py assembles the router."""
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import parsers, serializers
@@ -81,7 +83,19 @@ class ModelCleanMixin:
         return [f.name for f in self.Meta.model._meta.fields if f.name not in writable]
 
 
-class TrackedModelSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class RefuseUnknownFieldsMixin:
+    """A field the serializer does not have is refused (400), not ignored: a client with a typo in a field
+    name learns it at once instead of believing its change was made."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(name for name in data if name not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TrackedModelSerializer(RefuseUnknownFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):
     """Saves with the acting user in the audit history (token requests carry no user for the middleware)."""
 
     def create(self, validated_data):

@@ -5,6 +5,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -97,6 +98,13 @@ class DeniedRequestLogMiddleware:
         return response
 
 
+def session_ended(idle: bool) -> str:
+    """What the login page says when a session was ended for the user."""
+    if idle:
+        return f"Your session ended after {settings.SESSION_IDLE_TIMEOUT // 60} minutes without activity: log in again."
+    return f"Your session ended {settings.SESSION_COOKIE_AGE // 3600} hours after you logged in: log in again."
+
+
 class SessionTimeoutMiddleware:
     """Ends a session idle for SESSION_IDLE_TIMEOUT seconds, or older than SESSION_COOKIE_AGE."""
 
@@ -108,11 +116,17 @@ class SessionTimeoutMiddleware:
             now = time.time()
             started = request.session.setdefault(SESSION_STARTED, now)
             seen = request.session.get(SESSION_SEEN, now)
-            if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
+            idle, age = now - seen > settings.SESSION_IDLE_TIMEOUT, now - started > settings.SESSION_COOKIE_AGE
+            if idle or age:
                 logout(request)
                 if is_api_request(request):
                     return JsonResponse({"detail": "Your session has expired: log in again."}, status=401)
+                messages.info(request, session_ended(idle))
                 return redirect(f"{settings.LOGIN_URL}?next={request.path}")
-            if now - seen >= SEEN_RESOLUTION or SESSION_SEEN not in request.session:
+            # Written at most once a minute (a session write), and often enough for a short idle timeout.
+            if (
+                now - seen >= min(SEEN_RESOLUTION, settings.SESSION_IDLE_TIMEOUT / 2)
+                or SESSION_SEEN not in request.session
+            ):
                 request.session[SESSION_SEEN] = now  # a session write, so not on every request
         return self.get_response(request)

@@ -82,6 +82,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The headers and the log of refusals wrap everything below, the early answers of the
+    # login, session and two-factor checks included.
+    "config.middleware.NoStoreForAuthenticatedMiddleware",
+    "config.middleware.DeniedRequestLogMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # An htmx request sent to the login page reloads the whole page there (outside the two below).
     "config.middleware.HtmxLoginRedirectMiddleware",
     # Every page needs a logged-in user unless its view is marked @login_not_required.
@@ -89,11 +96,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.SessionTimeoutMiddleware",
     "config.two_factor.TwoFactorMiddleware",
-    "config.middleware.NoStoreForAuthenticatedMiddleware",
-    "config.middleware.DeniedRequestLogMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as its documentation asks: answers a locked-out login with 429.
@@ -394,13 +396,17 @@ LOGGING = {
         "without_4xx_traceback": {"()": "config.logging.WithoutTracebackFor4xx"},
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"},
+        # Refused requests without their traceback, whichever logger (django.request, django.security.*) logs them.
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stdout,
+            "formatter": "plain",
+            "filters": ["without_4xx_traceback"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["without_4xx_traceback"]},
-        "django.security": {"filters": ["without_4xx_traceback"]},
         "security": {"level": "INFO"},  # logins, logouts, failures, lockouts, refusals, exports, downloads
     },
 }

@@ -61,6 +61,8 @@ def bad_request(request, exception):
         status, reason = 413, "A field of the request is larger than this app accepts."
     else:
         status, reason = 400, str(exception) if type(exception) is BadRequest else ""
+    # A refusal tied to its user and address (Django's own log line of it names neither).
+    security_event(request, "bad request", logging.WARNING, status=status, reason=type(exception).__name__)
     if is_api_request(request):
         return JsonResponse({"detail": reason or "Bad request."}, status=status)
     return render(request, "400.html", {"reason": reason}, status=status)

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from config.admin import ChoiceFilter
 from config.display import in_words
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 from meetings.permissions import (
@@ -358,19 +359,15 @@ class AgendaTopicAdmin(GroupScopedAdmin):
 admin.site.unregister(get_user_model())
 
 
-class HasEmailFilter(admin.SimpleListFilter):
+class HasEmailFilter(ChoiceFilter):
     title = "e-mail address"
     parameter_name = "has_email"
 
     def lookups(self, request, model_admin):
         return [("no", "None: cannot be reminded"), ("yes", "Has one")]
 
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(email="")
-        if self.value() == "yes":
-            return queryset.exclude(email="")
-        return queryset
+    def apply(self, queryset, value: str):
+        return queryset.filter(email="") if value == "no" else queryset.exclude(email="")
 
 
 @admin.register(get_user_model())

@@ -482,3 +482,19 @@ def test_a_coordinator_cannot_remove_themselves_from_the_groups_page(client, gro
     assert response.status_code == 200
     assert "You cannot remove yourself from the group" in response.content.decode()
     assert group.memberships.filter(user=coordinator, role="coordinator").exists()
+
+
+def test_the_security_log_says_what_the_admin_answered(client, ours, other_coordinator, coordinator, caplog):
+    import logging
+
+    from tests.factories import AgendaTopicFactory
+
+    topic = AgendaTopicFactory(meeting=ours[Meeting])
+    with caplog.at_level(logging.WARNING, logger="security"):
+        client.force_login(other_coordinator)
+        client.get(admin_url(Commitment, "change", ours[Commitment].pk))
+        client.force_login(coordinator)
+        client.get(view_on_site(topic))  # one's own agenda topic has no page of its own: nothing denied
+    lines = [r.getMessage() for r in caplog.records if r.name == "security" and r.levelno == logging.WARNING]
+    assert len(lines) == 1, lines
+    assert "status=302" in lines[0] and "object=commitment" in lines[0]

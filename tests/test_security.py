@@ -189,7 +189,7 @@ def test_no_proxy_is_trusted_unless_one_is_configured(client, owner, settings):
 def formatted_security_lines(caplog) -> list[str]:
     """The security log as the configured handler writes it (caplog keeps the records, not their lines)."""
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stdout")
-    return [handler.format(record) for record in caplog.records if record.name == "security"]
+    return [handler.format(record) for record in caplog.records if record.name == "security" and handler.filter(record)]
 
 
 def test_a_newline_in_a_username_cannot_forge_a_log_line(db, client, caplog):
@@ -314,7 +314,7 @@ def test_a_refusal_is_logged_in_one_line_without_a_traceback(client, member, com
         assert client.get(reverse("commitments:edit", args=[commitment.pk])).status_code == 403
         assert client.get(reverse("admin:index")).status_code == 302
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stdout")
-    lines = [handler.format(record) for record in caplog.records if record.name == "django.request"]
+    lines = [handler.format(r) for r in caplog.records if r.name == "django.request" and handler.filter(r)]
     assert lines and all("Traceback" not in line and "\n" not in line for line in lines), lines
 
 
@@ -376,3 +376,70 @@ def test_an_api_field_over_the_limit_is_answered_in_json(client, coordinator, co
     )
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
+
+
+# --- Found by a third outside test ---------------------------------------------------------------------
+
+
+def test_the_login_page_says_why_the_session_ended(client, owner):
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        traveller.shift(datetime.timedelta(minutes=31))
+        page = client.get("/", follow=True)
+    assert "Your session ended after 30 minutes without activity" in page.content.decode()
+
+
+def test_a_short_idle_timeout_keeps_an_active_session(client, owner, settings):
+    settings.SESSION_IDLE_TIMEOUT = 60
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC), tick=False) as traveller:
+        log_in_for_real(client)
+        for _ in range(10):  # a request every 25 seconds for four minutes
+            traveller.shift(datetime.timedelta(seconds=25))
+            assert client.get("/").status_code == 200
+
+
+def test_a_refused_admin_lookup_is_one_security_line_without_a_traceback(client, coordinator, caplog):
+    client.force_login(coordinator)
+    with caplog.at_level(logging.INFO):
+        response = client.get("/admin/commitments/commitment/?owner__password__startswith=p")
+    assert response.status_code == 400
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stdout")
+    lines = [handler.format(r) for r in caplog.records if r.levelno >= logging.WARNING and handler.filter(r)]
+    assert all("Traceback" not in line for line in lines), lines
+    assert any(line.startswith("bad request user=coordinator") for line in map(str, caplog.messages)), caplog.messages
+
+
+def test_an_unknown_admin_filter_is_refused_without_listing_the_fields(client, coordinator):
+    client.force_login(coordinator)
+    response = client.get("/admin/commitments/commitment/?group=1")
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "cannot be applied" in content
+    assert "Choices are" not in content and "access_granted_to" not in content
+
+
+def test_an_admin_filter_value_it_does_not_offer_is_a_400(client, coordinator):
+    client.force_login(coordinator)
+    assert client.get("/admin/commitments/commitment/?has_owner=maybe").status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/", "/api/v1/me/"])
+def test_answers_before_the_two_factor_code_carry_the_security_headers(client, owner, url):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=owner, name="Authenticator app", confirmed=True)
+    log_in_for_real(client)  # the password, not yet the code
+    response = client.get(url)
+    assert response.status_code in (302, 403)
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_refusal_with_a_reason_says_it(client, coordinator, commitment):
+    client.force_login(coordinator)
+    record = commitment.history.first()
+    url = reverse("admin:commitments_commitment_simple_history", args=[commitment.pk, record.history_id])
+    response = client.post(url, {})
+    assert response.status_code == 403
+    assert "A version is shown, not restored" in response.content.decode()

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from commitments.models import Category, Commitment, ProgressUpdate
-from config.api import TrackedModelSerializer
+from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from meetings.permissions import group_roles, manageable_meetings
 
 
@@ -93,7 +93,7 @@ class CommitmentSerializer(TrackedModelSerializer):
             commitment.save_versioned(self.context["expected_version"], user=user)
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     author_label = serializers.SerializerMethodField()
 
     class Meta:

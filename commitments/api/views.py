@@ -145,13 +145,10 @@ class CommitmentViewSet(
         return int(value)
 
     def check_fields(self, request, commitment) -> list[str]:
-        """The fields the request changes; refused, rather than ignored: unknown fields and those the user may not
-        change."""
+        """The fields the request changes; refused, rather than ignored, where the user may not change them
+        (an unknown field is refused by the serializer)."""
         serializer = self.get_serializer(commitment)
         current = serializer.data
-        unknown = sorted(name for name in request.data if name != "version" and name not in serializer.fields)
-        if unknown:
-            raise ValidationError({name: ["Unknown field."] for name in unknown})
         changed = sorted(
             name
             for name, value in request.data.items()

@@ -380,3 +380,14 @@ def test_deactivation_revokes_the_api_tokens_for_good(owner):
     owner.is_active = True
     owner.save()
     assert APIClient().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_unknown_fields_are_refused_by_every_write(api, commitment, meeting, coordinator):
+    api.force_authenticate(coordinator)
+    progress = api.post(reverse("api:commitment-progress-updates", args=[commitment.pk]), {"text": "Held.", "bogus": 1})
+    assert progress.status_code == 400 and progress.json() == {"bogus": ["Unknown field."]}
+    assert not commitment.progress_updates.exists()
+    patch = api.patch(reverse("api:meeting-detail", args=[meeting.pk]), {"city": "Samarkand", "bogus": 1})
+    assert patch.status_code == 400 and patch.json() == {"bogus": ["Unknown field."]}
+    meeting.refresh_from_db()
+    assert meeting.city != "Samarkand"

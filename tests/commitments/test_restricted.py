@@ -371,3 +371,14 @@ def test_the_frozen_brief_lists_a_changed_title_and_lifted_restriction_among_the
     [changed] = [d for d in differences if d["kind"] == "changed"]
     labels = {field["label"] for field in changed["fields"]}
     assert {"title", "lead agency", "restricted"} <= labels
+
+
+def test_the_change_history_names_who_was_granted_access(login, secret, coordinator, owner, member):
+    secret.access_granted_to.add(member)
+    history = change_history(login(owner).get(secret.get_absolute_url()))
+    assert f"Access granted to: {person_name(secret.access_granted_to.exclude(pk=member.pk).get())} →" in history
+    assert person_name(member) in history
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()

@@ -223,7 +223,7 @@ def test_with_htmx_the_journal_comes_back_as_a_fragment(login, commitment, owner
     assert content.lstrip().startswith('<section id="journal"')
     assert "<html" not in content
     assert "Calendar agreed." in content
-    assert 'id="commitment-status" hx-swap-oob="true"' in content and "Done" in content
+    assert 'id="commitment-status" data-hx-swap-oob="true"' in content and "Done" in content
 
 
 @pytest.mark.parametrize("htmx", [False, True])
