@@ -119,7 +119,7 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
             "place": meeting.place,
             "venue": meeting.venue,
             "dates": meeting.dates_display,
-            "status": meeting.get_status_display(),
+            "status": meeting.status_note,
         },
         "previous": {"title": previous.title, "place": previous.place, "dates": previous.dates_display}
         if previous
@@ -269,6 +269,14 @@ def compare(frozen: dict, live: dict) -> list[dict]:
     return differences
 
 
+def where_and_when(meeting: dict) -> str:
+    """The brief's first line, each thing said once: "Hosted by India — provisional: 12–13 January 2027"."""
+    place = f" in {meeting['place']}" if meeting["place"] != meeting["host"] else ""
+    venue = f", {meeting['venue']}" if meeting["venue"] else ""
+    status = f" · {meeting['status']}" if meeting["status"] else ""
+    return f"Hosted by {meeting['host']}{place}{venue} — {meeting['dates']}{status}"
+
+
 def brief_docx(brief: dict) -> bytes:
     """The brief as a Word document, with the page's headings and content."""
     from docx import Document
@@ -278,12 +286,7 @@ def brief_docx(brief: dict) -> bytes:
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading(f"Brief for the {meeting['title']} of the {meeting['group']}", level=0)
-    document.add_paragraph(
-        f"Hosted by {meeting['host']}"
-        + (f" in {meeting['place']}" if meeting["place"] != meeting["host"] else "")
-        + f" — {meeting['dates']} ({meeting['status']}). "
-        f"Position as of {brief['as_of']}."
-    )
+    document.add_paragraph(f"{where_and_when(meeting)}. Position as of {brief['as_of']}.")
     if brief["previous"]:
         previous = brief["previous"]
         document.add_paragraph(

@@ -17,7 +17,7 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from knox.models import AuthToken
 
 from commitments import exports, permissions
-from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader
+from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader, where_and_when
 from commitments.charts import bars, category_status_chart
 from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
@@ -378,6 +378,7 @@ class BriefView(BriefMixin, View):
             {
                 "meeting": self.meeting,
                 "brief": brief,
+                "where_and_when": where_and_when(brief["meeting"]),
                 "chart": bars(
                     [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
                 ),

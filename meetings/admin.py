@@ -310,6 +310,15 @@ class MeetingAdmin(AuditedGroupAdmin):
     def dates(self, meeting: Meeting) -> str:
         return meeting.dates_display
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.is_provisional:
+            messages.warning(
+                request,
+                f"The {obj.title}'s dates are {obj.dates_display}: no reminders count down to them until its "
+                "status is Scheduled.",
+            )
+
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedGroupAdmin):

@@ -10,6 +10,8 @@ from icalendar import Calendar, Event
 from meetings.models import Meeting
 
 PRODUCT_ID = "-//Commitments tracker//EN"
+# RFC 5545 STATUS: dates entered while the date is still to be agreed are tentative.
+EVENT_STATUS = {Meeting.Status.PLANNED: "TENTATIVE", Meeting.Status.CANCELLED: "CANCELLED"}
 
 
 def uid_domain() -> str:
@@ -22,18 +24,19 @@ def meeting_uid(meeting: Meeting) -> str:
 
 
 def meeting_event(meeting: Meeting) -> Event | None:
-    """The meeting as an all-day event; None while it has no date."""
+    """The meeting as an all-day event (tentative while its dates are provisional); None while it has no date."""
     if meeting.start_date is None:
         return None
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("dtstamp", timezone.now())
-    event.add("summary", f"{meeting.title} of the {meeting.group.name}")
+    provisional = " (provisional dates)" if meeting.is_provisional else ""
+    event.add("summary", f"{meeting.title} of the {meeting.group.name}{provisional}")
     event.add("dtstart", meeting.start_date)
     # DTEND of an all-day event is exclusive: the day after the last day.
     event.add("dtend", (meeting.end_date or meeting.start_date) + datetime.timedelta(days=1))
     event.add("location", ", ".join(part for part in [meeting.venue, meeting.city, meeting.host_country.name] if part))
-    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
+    event.add("status", EVENT_STATUS.get(meeting.status, "CONFIRMED"))
     event.add("url", settings.SITE_URL + meeting.get_absolute_url())
     return event
 

@@ -227,6 +227,11 @@ class MeetingStatus(models.TextChoices):
         return [cls.SCHEDULED, cls.HELD]
 
     @property
+    def short_label(self) -> str:
+        """The label beside the meeting's dates, which already say whether they are agreed."""
+        return "Planned" if self == MeetingStatus.PLANNED else self.label
+
+    @property
     def css(self) -> str:
         """Bootstrap badge colour; the badge always carries the label too, never colour alone."""
         return {"planned": "text-bg-warning", "scheduled": "text-bg-primary", "held": "text-bg-success"}.get(
@@ -319,15 +324,30 @@ class Meeting(models.Model):
         return self.city or self.host_country.name
 
     @property
-    def dates_display(self) -> str:
-        if self.status == self.Status.PLANNED:
-            return format_date_range(None)
+    def is_provisional(self) -> bool:
+        """Dates entered while the date is still to be agreed: shown as provisional, and no reminder counts
+        down to them until the meeting is scheduled."""
+        return self.status == self.Status.PLANNED and self.start_date is not None
+
+    @property
+    def dates(self) -> str:
+        """The dates entered, agreed or not: "12–13 January 2027" or "date to be agreed"."""
         return format_date_range(self.start_date, self.end_date)
 
+    @property
+    def dates_display(self) -> str:
+        """ "12–13 January 2027", "provisional: 12–13 January 2027" or "date to be agreed"."""
+        return f"provisional: {self.dates}" if self.is_provisional else self.dates
+
+    @property
+    def status_note(self) -> str:
+        """What the status adds to the dates: nothing for a planned or scheduled meeting, "Held" or "Cancelled"."""
+        return "" if self.status in (self.Status.PLANNED, self.Status.SCHEDULED) else self.get_status_display()
+
     def countdown(self, today: datetime.date) -> str:
-        """ "in 23 days", "tomorrow", "today", or "date to be agreed"."""
+        """ "in 23 days", "tomorrow", "today", "provisional: 12–13 January 2027" or "date to be agreed"."""
         if self.status == self.Status.PLANNED or self.start_date is None:
-            return format_date_range(None)
+            return self.dates_display
         days = (self.start_date - today).days
         if days == 0:
             return "today"

@@ -60,7 +60,14 @@ class MeetingFormMixin(InvalidFormStatusMixin):
     def form_valid(self, form):
         form.instance._history_user = self.request.user
         self.object = form.save()
-        messages.success(self.request, f"{self.object.title} saved.")
+        if self.object.is_provisional:
+            messages.success(
+                self.request,
+                f"{self.object.title} saved. Its dates are {self.object.dates_display}: no reminders count down "
+                "to them until the meeting is scheduled.",
+            )
+        else:
+            messages.success(self.request, f"{self.object.title} saved.")
         return redirect(self.object)
 
 

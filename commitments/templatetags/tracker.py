@@ -34,12 +34,12 @@ register.filter("email_label", email_label)
 @register.simple_tag
 def meeting_status_badge(status: str) -> str:
     status = Meeting.Status(status)
-    return format_html('<span class="badge {}">{}</span>', status.css, status.label)
+    return format_html('<span class="badge {}">{}</span>', status.css, status.short_label)
 
 
 @register.filter
 def countdown(meeting: Meeting, today) -> str:
-    """ "in 23 days" or "date to be agreed"."""
+    """ "in 23 days", "provisional: 12–13 January 2027" or "date to be agreed"."""
     return meeting.countdown(today)
 
 

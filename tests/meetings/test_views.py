@@ -5,7 +5,13 @@ from django.urls import reverse
 
 from commitments.models import Category
 from meetings.models import Meeting
-from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory
+from tests.factories import (
+    AgendaTopicFactory,
+    CommitmentFactory,
+    MeetingFactory,
+    MembershipFactory,
+    ParticipantFactory,
+)
 
 
 @pytest.fixture
@@ -162,3 +168,27 @@ def test_a_coordinator_sets_the_date_of_the_tenth_meeting(login, coordinator, me
     assert response.status_code == 302
     tenth.refresh_from_db()
     assert tenth.summary == "10th meeting, New Delhi, 12 March 2027"
+
+
+def test_the_new_meeting_form_preselects_the_group_proposes_the_next_number_and_offers_its_countries(
+    login, coordinator, meetings, group
+):
+    form = login(coordinator).get(reverse("meetings:create")).context["form"]
+    assert form["group"].value() == group.pk
+    assert form["number"].value() == 11  # the group has met 8, 9 and 10 times
+    assert [code for code, _ in form.fields["host_country"].choices] == ["", "IN", "UZ"]
+
+
+def test_a_coordinator_of_two_groups_picks_the_group_and_is_offered_the_countries_of_both(
+    login, coordinator, meetings, other_group
+):
+    MembershipFactory(group=other_group, user=coordinator, role="coordinator")
+    form = login(coordinator).get(reverse("meetings:create")).context["form"]
+    assert form["group"].value() is None
+    assert form["number"].value() is None
+    assert {code for code, _ in form.fields["host_country"].choices} == {"", "IN", "UZ", "JP"}
+
+
+def test_a_meetings_edit_form_offers_the_countries_of_its_group(login, coordinator, meetings):
+    form = login(coordinator).get(reverse("meetings:edit", args=[meetings["ninth"].pk])).context["form"]
+    assert [name for _, name in form.fields["host_country"].choices] == ["---------", "India", "Uzbekistan"]
