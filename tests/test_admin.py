@@ -217,7 +217,8 @@ def test_the_admin_refuses_a_stale_edit_and_keeps_the_input(demo, client):
     response = client.post(admin_url(Commitment, "change", commitment.pk), opened)
     content = response.content.decode()
     assert response.status_code == 200
-    assert "Someone else saved this commitment since you opened it" in content
+    assert f"{demo['owner'].get_full_name()} saved this commitment at " in content
+    assert "after you opened it" in content
     assert "Indian Council of World Affairs" in content  # the user's input is still in the form
     commitment.refresh_from_db()
     assert commitment.lead_agency != "Indian Council of World Affairs"

@@ -240,7 +240,7 @@ def test_a_stale_edit_in_the_meetings_inline_is_refused(client, meeting, commitm
     client.force_login(coordinator)
     response = client.post(admin_url(Meeting, "change", meeting.pk), opened)
     assert response.status_code == 200
-    assert "Someone else saved this commitment since you opened it" in response.content.decode()
+    assert f"{owner.get_full_name()} saved this commitment at " in response.content.decode()
     commitment.refresh_from_db()
     assert commitment.title != "Renamed"
     assert commitment.status == Commitment.Status.IN_PROGRESS

@@ -3,8 +3,9 @@ import datetime
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
-from commitments.models import Commitment, ProgressUpdate
+from commitments.models import Commitment, ProgressUpdate, Reminder
 from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, commitment_form_data
 from tests.filter_cases import FILTER_CASES
 
@@ -299,24 +300,92 @@ def test_an_owner_edits_only_status_and_follow_up_date(login, commitment, owner)
 
 
 def test_it_refuses_a_stale_edit_shows_what_changed_and_keeps_the_input(login, commitment, coordinator, owner):
+    owner.first_name, owner.last_name = "Priya", "Nair"
+    owner.save()
     opened = commitment_form_data(commitment, lead_agency="National Investigation Agency")
-    commitment.post_progress(author=owner, text="Done on our side.", new_status="done")
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 11, 30, 10, 42)), tick=False):
+        commitment.post_progress(author=owner, text="Done on our side.", new_status="done")
 
-    response = login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), opened)
+    with time_machine.travel(timezone.make_aware(datetime.datetime(2026, 11, 30, 10, 50)), tick=False):
+        response = login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), opened)
     content = response.content.decode()
     assert response.status_code == 422
-    assert "Someone else saved this commitment since you opened it" in content
+    assert "Priya Nair saved this commitment at 10:42, after you opened it." in content
+    assert "version" not in content.split("Priya Nair saved")[1].split("</div>")[0]
     assert "Status: Open → <strong>Done</strong>" in content
     assert 'value="National Investigation Agency"' in content
     commitment.refresh_from_db()
     assert commitment.lead_agency == ""
     assert commitment.status == Commitment.Status.DONE
 
-    # Saving again after looking at the differences is a deliberate overwrite.
-    again = {**opened, "expected_version": response.context["form"].data["expected_version"]}
+    # The form now holds the saved status (the user did not touch it) and the user's lead agency:
+    # saving it as it is keeps both.
+    again = response.context["form"].data
+    assert again["status"] == "done"
     assert login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), again).status_code == 302
     commitment.refresh_from_db()
     assert commitment.lead_agency == "National Investigation Agency"
+    assert commitment.status == Commitment.Status.DONE
+
+
+def test_a_refused_save_does_not_put_back_the_owner_a_colleague_changed(
+    login, commitment, coordinator, owner, owner2, smtp_server
+):
+    tab_b = commitment_form_data(commitment, description="Monthly exchanges through the liaison officers.")
+    tab_a = commitment_form_data(commitment, owner=owner2.pk)
+    client = login(coordinator)
+    assert client.post(reverse("commitments:edit", args=[commitment.pk]), tab_a).status_code == 302
+
+    refused = client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b)
+    assert refused.status_code == 422
+    form = refused.context["form"]
+    assert str(form.data["owner"]) == str(owner2.pk)  # the colleague's change, not the value B opened with
+    assert form.data["description"] == "Monthly exchanges through the liaison officers."
+    assert form.conflicts == []  # nothing changed by both: nothing to choose
+    Reminder.objects.all().delete()
+
+    assert client.post(reverse("commitments:edit", args=[commitment.pk]), form.data).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.owner == owner2
+    assert commitment.description == "Monthly exchanges through the liaison officers."
+    assert not Reminder.objects.exists()  # nobody is told of a hand-over back and forth
+
+
+def test_a_field_both_changed_is_shown_side_by_side_for_the_user_to_choose(login, commitment, coordinator, owner):
+    tab_b = commitment_form_data(commitment, follow_up_date="2027-02-01", lead_agency="Intelligence Bureau")
+    commitment.follow_up_date = datetime.date(2027, 1, 20)
+    commitment.save_versioned(commitment.version, user=owner)
+    client = login(coordinator)
+    refused = client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b)
+    form = refused.context["form"]
+    assert [(c.label, c.mine, c.theirs) for c in form.conflicts] == [
+        ("Follow-up date", "1 February 2027", "20 January 2027")
+    ]
+    content = refused.content.decode()
+    assert "Keep yours: 1 February 2027" in content
+    assert f"Keep {owner.get_full_name()}’s: 20 January 2027" in content
+
+    # Saving without choosing asks again; choosing theirs keeps their date and the user's other change.
+    unchosen = client.post(reverse("commitments:edit", args=[commitment.pk]), form.data)
+    assert unchosen.status_code == 422
+    assert "Choose which value to keep." in unchosen.content.decode()
+    chosen = {**unchosen.context["form"].data.dict(), "keep_follow_up_date": "theirs"}
+    assert client.post(reverse("commitments:edit", args=[commitment.pk]), chosen).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.follow_up_date == datetime.date(2027, 1, 20)
+    assert commitment.lead_agency == "Intelligence Bureau"
+
+
+def test_choosing_ones_own_value_overwrites_the_colleagues(login, commitment, coordinator, owner):
+    tab_b = commitment_form_data(commitment, follow_up_date="2027-02-01")
+    commitment.follow_up_date = datetime.date(2027, 1, 20)
+    commitment.save_versioned(commitment.version, user=owner)
+    client = login(coordinator)
+    form = client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b).context["form"]
+    chosen = {**form.data.dict(), "keep_follow_up_date": "mine"}
+    assert client.post(reverse("commitments:edit", args=[commitment.pk]), chosen).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.follow_up_date == datetime.date(2027, 2, 1)
 
 
 def test_bad_input_is_refused_with_messages_and_nothing_saved(login, commitment, coordinator):

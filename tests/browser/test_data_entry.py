@@ -1,0 +1,56 @@
+"""Data entry that never loses, reverts or silently ignores what people type, in a real browser."""
+
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from commitments.models import Commitment
+from meetings.models import Meeting
+
+
+def test_a_refused_save_does_not_put_back_a_colleagues_change(log_in, live_server):
+    page = log_in("coordinator")
+    commitment = Commitment.objects.get(title__startswith="Exchange best practices")
+    edit = f"{live_server.url}/commitments/{commitment.pk}/edit/"
+    tab_b = page.context.new_page()
+    tab_b.goto(edit)
+    page.goto(edit)  # tab A
+
+    page.get_by_label("Owner").select_option(label="Priya Nair")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Changes saved.")
+
+    tab_b.get_by_label("Description").fill("Exchanges through the liaison officers, every quarter.")
+    tab_b.get_by_role("button", name="Save").click()
+    expect(tab_b.get_by_role("alert")).to_contain_text("saved this commitment at")
+    priya = get_user_model().objects.get(username="owner2")
+    expect(tab_b.get_by_label("Owner")).to_have_value(str(priya.pk))  # the colleague's owner, not the old one
+    expect(tab_b.get_by_label("Description")).to_have_value("Exchanges through the liaison officers, every quarter.")
+
+    tab_b.get_by_role("button", name="Save").click()
+    expect(tab_b.get_by_role("status")).to_contain_text("Changes saved.")
+    commitment.refresh_from_db()
+    assert commitment.owner == priya
+    assert commitment.description == "Exchanges through the liaison officers, every quarter."
+
+
+def test_dates_entered_on_a_planned_meeting_are_provisional_until_agreed(log_in, live_server):
+    page = log_in("coordinator")
+    tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
+    page.goto(f"{live_server.url}/meetings/{tenth.pk}/edit/")
+    page.get_by_label("Start date").fill("2027-01-12")
+    page.get_by_label("End date").fill("2027-01-13")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Are these dates agreed?")
+    page.get_by_role("button", name="Keep them provisional").click()
+    expect(page.locator("main")).to_contain_text("provisional: 12–13 January 2027")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("main")).to_contain_text("provisional: 12–13 January 2027")
+
+    page.goto(f"{live_server.url}/meetings/{tenth.pk}/edit/")
+    page.get_by_label("Status").select_option(label="Scheduled")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("10th meeting saved.")
+    expect(page.locator("main")).not_to_contain_text("provisional")
+    tenth.refresh_from_db()
+    assert tenth.status == Meeting.Status.SCHEDULED
