@@ -42,12 +42,15 @@ chromium:
 migrate: $(VENV)/.runtime node_modules/.installed .env
 	$(PYTHON) manage.py migrate --noinput
 
+# Links in e-mails, calendars and exports point at the address served, unless SITE_URL is set in the environment.
+SITE_URL ?= http://$(HOST):$(PORT)
+
 # The web server, a Celery worker and beat (Procfile), with the demo data; reminders print on the console.
 run: migrate
 	$(PYTHON) manage.py seed_demo
-	$(PYTHON) manage.py send_reminders
+	SITE_URL=$(SITE_URL) $(PYTHON) manage.py send_reminders
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
 test: $(VENV)/.dev node_modules/.installed chromium
 	$(VENV)/bin/pytest

@@ -13,6 +13,7 @@ from collections import Counter
 
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from commitments.exports import safe
@@ -36,6 +37,7 @@ CSV_COLUMNS = [
     ("changes_text", "Since the previous meeting"),
     ("reference", "Reference"),
     ("restricted_label", "Restricted"),
+    ("url", "Link"),
 ]
 
 
@@ -199,7 +201,6 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
         "restricted": commitment.restricted,
         "owner_id": commitment.owner_id,
         "title": commitment.title,
-        "url": settings.SITE_URL + commitment.get_absolute_url(),
         "agreed_at": commitment.meeting.title,
         "owner": (commitment.owner.get_full_name() or commitment.owner.get_username()) if commitment.owner else "",
         "lead_agency": commitment.lead_agency,
@@ -218,9 +219,15 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
 
 
 def brief_lines(brief: dict):
+    """The brief's lines with their category, for files and comparisons; links at the site's address now."""
     for section in brief["sections"]:
         for line in section["lines"]:
-            yield {**line, "category": section["category"], "restricted_label": "yes" if line.get("restricted") else ""}
+            yield {
+                **line,
+                "category": section["category"],
+                "restricted_label": "yes" if line.get("restricted") else "",
+                "url": settings.SITE_URL + reverse("commitments:detail", args=[line["id"]]),
+            }
 
 
 def brief_csv(brief: dict) -> str:

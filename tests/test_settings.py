@@ -79,3 +79,23 @@ def test_a_malformed_boolean_is_an_error_not_a_guess():
 
 def test_dates_read_the_british_way():
     assert date_format(datetime.date(2025, 9, 30)) == "30 September 2025"
+
+
+def make_run_commands(*arguments: str, **environ) -> list[str]:
+    """What `make run` would run (make -n: printed, not run)."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **environ}
+    result = subprocess.run(
+        ["make", "-n", "run", *arguments], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    return [line for line in result.stdout.splitlines() if "manage.py send_reminders" in line or "honcho" in line]
+
+
+def test_make_run_links_to_the_address_it_serves():
+    commands = make_run_commands("PORT=8103")
+    assert len(commands) == 2
+    assert all("SITE_URL=http://127.0.0.1:8103 " in command for command in commands)
+
+
+def test_make_run_keeps_a_site_url_set_by_the_operator():
+    commands = make_run_commands("PORT=8103", SITE_URL="https://commitments.intranet.example")
+    assert all("SITE_URL=https://commitments.intranet.example " in command for command in commands)

@@ -110,6 +110,29 @@ def test_the_brief_page_prints_cleanly_and_escapes_text(demo, client):
     assert 'class="no-print"' in content
 
 
+def test_the_brief_pages_links_work_at_whatever_address_the_site_is_reached(demo, client, settings):
+    settings.SITE_URL = "http://commitments.intranet.example"
+    users, tenth = demo
+    research = Commitment.objects.get(title__startswith="Launch joint research")
+    client.force_login(users["member"])
+    for query in ("", "?live=1"):
+        content = client.get(reverse("meetings:brief", args=[tenth.pk]) + query).content.decode()
+        assert f'href="{research.get_absolute_url()}"' in content
+        assert "commitments.intranet.example" not in content
+
+
+def test_the_csv_links_to_each_commitment_at_the_sites_address(demo, client, settings):
+    settings.SITE_URL = "http://127.0.0.1:8103"
+    users, tenth = demo
+    client.force_login(users["coordinator"])
+    client.post(reverse("meetings:brief-freeze", args=[tenth.pk]))
+    settings.SITE_URL = "https://commitments.intranet.example"  # moved after the freeze: links follow
+    response = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"]))
+    links = [r["Link"] for r in csv.DictReader(io.StringIO(response.content.decode()))]
+    assert links
+    assert all(link.startswith("https://commitments.intranet.example/commitments/") for link in links)
+
+
 def test_the_word_document_has_the_same_content(demo, client):
     users, tenth = demo
     client.force_login(users["member"])
