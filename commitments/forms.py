@@ -62,6 +62,9 @@ class VersionedCommitmentForm(forms.ModelForm):
         meeting, grantees = cleaned_data.get("meeting"), cleaned_data.get("access_granted_to")
         if meeting and grantees:
             Commitment.check_grantees(meeting, grantees)
+        if "follow_up_date" in cleaned_data:
+            saved = self.instance.follow_up_date if self.instance.pk else None
+            Commitment.check_follow_up_date(cleaned_data["follow_up_date"], saved)
         if not self.instance.pk:
             return cleaned_data
         expected = cleaned_data.get("expected_version")
@@ -267,7 +270,15 @@ class CommitmentForm(VersionedCommitmentForm):
 
 
 class OwnerCommitmentForm(VersionedCommitmentForm):
-    """What an owner may change on their own commitment."""
+    """What an owner may change on their own commitment. Moving the follow-up date asks why: the reason goes
+    into the journal, and the group's coordinators see the move in their next summary."""
+
+    reason = forms.CharField(
+        label="Why does the follow-up date move?",
+        required=False,
+        max_length=300,
+        help_text="Only when you move the date, in a few words; it is recorded in the progress journal.",
+    )
 
     class Meta:
         model = Commitment
@@ -276,6 +287,22 @@ class OwnerCommitmentForm(VersionedCommitmentForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.moved_from = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        saved, new = self.instance.follow_up_date, cleaned_data.get("follow_up_date")
+        if saved is not None and "follow_up_date" in cleaned_data and new != saved:
+            if not cleaned_data.get("reason"):
+                self.add_error("reason", "Say in a few words why the date moves.")
+            self.moved_from = saved
+        return cleaned_data
+
+    def save_versioned(self, *, user) -> Commitment:
+        commitment = super().save_versioned(user=user)
+        if self.moved_from is not None:
+            commitment.record_date_move(author=user, moved_from=self.moved_from, reason=self.cleaned_data["reason"])
+        return commitment
 
 
 class ProgressUpdateForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from meetings.dates import spell_date
 from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, WorkingGroup, valid_choice
 
 UNKNOWN = object()  # an owner that was not loaded from the database
@@ -292,6 +293,14 @@ class Commitment(models.Model):
                 {"access_granted_to": f"Access can be granted only to members of the {meeting.group}; not to {names}."}
             )
 
+    @staticmethod
+    def check_follow_up_date(day: datetime.date | None, saved: datetime.date | None) -> None:
+        """Data entry's rule: a new or moved follow-up date in the past is a typo, which would become an overdue
+        reminder at once. A date that has passed stays as it is while the commitment is edited or closed (and
+        records of past meetings load with their dates)."""
+        if day is not None and day != saved and day < timezone.localdate():
+            raise ValidationError({"follow_up_date": f"{spell_date(day)} is in the past: enter today or a later date."})
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
@@ -356,6 +365,12 @@ class Commitment(models.Model):
         self.updated_at = current.updated_at
         return changed
 
+    def record_date_move(self, *, author, moved_from: datetime.date, reason: str) -> "ProgressUpdate":
+        """A journal entry for a move of the follow-up date (already saved), with its reason."""
+        return ProgressUpdate.objects.create(
+            commitment=self, author=author, text=reason, moved_from=moved_from, moved_to=self.follow_up_date
+        )
+
     def post_progress(self, *, author, text: str, new_status: str = "", source: str = "") -> "ProgressUpdate":
         """Add a journal entry and apply its new status, both or neither."""
         with transaction.atomic():
@@ -410,6 +425,9 @@ class ProgressUpdate(models.Model):
         blank=True,
         help_text='Where news from the partner side came from, e.g. "note verbale of 3 November 2025".',
     )
+    # An owner's move of the follow-up date, with its reason as the text (the coordinators' summary lists them).
+    moved_from = models.DateField("follow-up date moved from", null=True, blank=True, editable=False)
+    moved_to = models.DateField("follow-up date moved to", null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
     objects = ProgressUpdateQuerySet.as_manager()
@@ -427,6 +445,11 @@ class ProgressUpdate(models.Model):
                 condition=Q(new_status="") | Q(new_status__in=Commitment.Status.values),
                 name="progressupdate_new_status_valid",
                 violation_error_message="Unknown commitment status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_from__isnull=True, moved_to__isnull=True) | Q(moved_from__isnull=False),
+                name="progressupdate_move_has_its_old_date",
+                violation_error_message="A move of the follow-up date records the date it moved from.",
             ),
         ]
         indexes = [

@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,9 +84,14 @@ def test_dates_read_the_british_way():
 
 def make_run_commands(*arguments: str, **environ) -> list[str]:
     """What `make run` would run (make -n: printed, not run)."""
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **environ}
+    env = {"PATH": os.environ["PATH"], **environ}
     result = subprocess.run(
-        ["make", "-n", "run", *arguments], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+        [shutil.which("make"), "-n", "run", *arguments],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [line for line in result.stdout.splitlines() if "manage.py send_reminders" in line or "honcho" in line]
 

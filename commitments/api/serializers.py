@@ -75,13 +75,16 @@ class CommitmentSerializer(TrackedModelSerializer):
 
     def validate(self, attrs):
         attrs.pop("version", None)  # the view checks it; the model raises it
+        saved_follow_up = getattr(self.instance, "follow_up_date", None)  # before the instance takes the input
         attrs = super().validate(attrs)
         meeting = attrs.get("meeting") or getattr(self.instance, "meeting", None)
-        if meeting and attrs.get("access_granted_to"):
-            try:
+        try:
+            if meeting and attrs.get("access_granted_to"):
                 Commitment.check_grantees(meeting, attrs["access_granted_to"])
-            except DjangoValidationError as error:
-                raise serializers.ValidationError(error.message_dict) from None
+            if "follow_up_date" in attrs:
+                Commitment.check_follow_up_date(attrs["follow_up_date"], saved_follow_up)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         return attrs
 
     def save_instance(self, commitment) -> None:

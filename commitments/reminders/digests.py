@@ -143,8 +143,9 @@ def session_heading(meeting: Meeting, today: datetime.date) -> str:
     return f"the {meeting.title} — {meeting.place}, {meeting.dates_display}, {meeting.countdown(today)}"
 
 
-def session_summary(meeting: Meeting, today: datetime.date) -> dict:
-    """For coordinators before a session: where the group stands, and whom to chase."""
+def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -> dict:
+    """For coordinators before a session: where the group stands, whom to chase, and the follow-up dates
+    owners moved since this coordinator's previous summary (or since the previous meeting)."""
     commitments = Commitment.objects.of_group(meeting.group).select_related("owner", "category")
     previous = (
         Meeting.objects.filter(group=meeting.group, status=Meeting.Status.HELD, start_date__lt=meeting.start_date)
@@ -157,6 +158,20 @@ def session_summary(meeting: Meeting, today: datetime.date) -> dict:
     open_ones = commitments.open()
     no_news = open_ones.exclude(progress_updates__created_at__date__gte=since) if since else open_ones
     owner_left = open_ones.filter(owner__isnull=False).exclude(is_member(OuterRef("owner"), meeting.group_id))
+    previous_summary = (
+        Reminder.objects.filter(
+            recipient_id=recipient_id,
+            reason=Reason.SESSION_SUMMARY,
+            meeting__group=meeting.group,
+            sent_at__isnull=False,
+        )
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    moves = ProgressUpdate.objects.filter(commitment__in=commitments, moved_from__isnull=False)
+    if previous_summary or since:
+        moves = moves.filter(created_at__gte=previous_summary or _start_of(since))
     return {
         "by_status": [(label, by_status.get(value, 0)) for value, label in Commitment.Status.choices],
         "by_category": [(c.name, by_category[c.pk]) for c in Category.objects.all() if c.pk in by_category],
@@ -166,7 +181,15 @@ def session_summary(meeting: Meeting, today: datetime.date) -> dict:
         "no_update_since": since,
         "no_update": list(no_news.distinct()),
         "open_count": open_ones.count(),
+        "moved": [
+            (move, move.text if shows_details(move.commitment) else "")
+            for move in moves.select_related("commitment", "author").order_by("created_at", "pk")
+        ],
     }
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def build_sections(rows: list[Reminder], latest: dict[int, ProgressUpdate], today: datetime.date) -> list[Section]:
@@ -180,7 +203,7 @@ def build_sections(rows: list[Reminder], latest: dict[int, ProgressUpdate], toda
         if section is None:
             section = sections[key] = Section(row.reason, _heading(row, today), meeting=row.meeting)
             if row.reason == Reason.SESSION_SUMMARY:
-                section.summary = session_summary(row.meeting, today)
+                section.summary = session_summary(row.meeting, today, row.recipient_id)
             elif row.reason == Reason.DATE_TO_BE_AGREED:
                 section.summary = {"open_count": Commitment.objects.of_group(row.meeting.group).open().count()}
         if row.commitment_id:

@@ -280,12 +280,13 @@ def test_a_coordinator_edits_a_commitment(login, commitment, coordinator):
 
 def test_an_owner_edits_only_status_and_follow_up_date(login, commitment, owner):
     response = login(owner).get(reverse("commitments:edit", args=[commitment.pk]))
-    assert set(response.context["form"].fields) == {"status", "follow_up_date", "expected_version"}
+    assert set(response.context["form"].fields) == {"status", "follow_up_date", "reason", "expected_version"}
     response = login(owner).post(
         reverse("commitments:edit", args=[commitment.pk]),
         {
             "status": "in_progress",
             "follow_up_date": "2027-01-15",
+            "reason": "The partner's reply is expected in January.",
             "expected_version": 1,
             "title": "Renamed by the owner",
             "owner": "",
