@@ -119,7 +119,7 @@ def get_commitment(request, pk: int) -> Commitment:
     return get_visible_or_404(queryset, request, pk=pk)
 
 
-def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
+def detail_context(request, commitment: Commitment, progress_form=None, posted=False) -> dict:
     user = request.user
     return {
         "commitment": commitment,
@@ -131,6 +131,7 @@ def detail_context(request, commitment: Commitment, progress_form=None) -> dict:
         "can_edit": permissions.can_update_commitment(user, commitment),
         "can_post": permissions.can_post_progress(user, commitment),
         "progress_form": progress_form or ProgressUpdateForm(),
+        "posted": posted,  # a progress update was just posted (htmx: announced, and focused)
     }
 
 
@@ -157,7 +158,7 @@ class ProgressCreateView(View):
             if not request.htmx:
                 messages.success(request, "Progress update posted.")
                 return redirect(commitment)
-        context = detail_context(request, commitment, form)
+        context = detail_context(request, commitment, form, posted=form is None)
         template = "commitments/_journal.html" if request.htmx else "commitments/commitment_detail.html"
         return render(request, template, context, status=200 if form is None else INVALID_FORM_STATUS)
 

@@ -54,3 +54,29 @@ def test_dates_entered_on_a_planned_meeting_are_provisional_until_agreed(log_in,
     expect(page.locator("main")).not_to_contain_text("provisional")
     tenth.refresh_from_db()
     assert tenth.status == Meeting.Status.SCHEDULED
+
+
+def test_posting_progress_updates_the_facts_and_the_history_and_is_announced(log_in, live_server):
+    page = log_in("owner")
+    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    facts = page.locator("#commitment-facts")
+    expect(facts).to_contain_text("Overdue")
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_label("What happened?").fill("Joint workshop held with the FIU of Uzbekistan; closed.")
+    page.get_by_label("New status").select_option("done")
+    page.get_by_role("button", name="Post update").click()
+
+    expect(page.locator("#journal-news")).to_have_text("Progress update posted.")
+    expect(page.locator("#journal-news")).to_have_attribute("role", "status")
+    expect(facts).not_to_contain_text("Overdue")  # closed: no longer overdue
+    expect(page.locator("#history")).to_contain_text("Status: Open → Done")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Joint workshop held" in focused  # focus on the entry just posted, not lost to the page
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    page.get_by_label("What happened?").fill("   ")  # blank to the server, though not to the browser's check
+    page.get_by_role("button", name="Post update").click()
+    expect(page.locator("#journal-news")).to_contain_text("Not posted")
+    assert "Not posted" in page.evaluate("document.activeElement.textContent")
