@@ -69,7 +69,7 @@ def test_posting_progress_updates_the_facts_and_the_history_and_is_announced(log
     page.get_by_role("button", name="Post update").click()
 
     expect(page.locator("#journal-news")).to_have_text("Progress update posted.")
-    expect(page.locator("#journal-news")).to_have_attribute("role", "status")
+    expect(page.locator("#journal-news")).to_have_attribute("aria-live", "polite")  # read out by screen readers
     expect(facts).not_to_contain_text("Overdue")  # closed: no longer overdue
     expect(page.locator("#history")).to_contain_text("Status: Open → Done")
     focused = page.evaluate("document.activeElement.textContent")

@@ -224,7 +224,9 @@ def test_with_htmx_the_journal_comes_back_as_a_fragment(login, commitment, owner
     assert content.lstrip().startswith('<section id="journal"')
     assert "<html" not in content
     assert "Calendar agreed." in content
-    assert 'id="commitment-status" data-hx-swap-oob="true"' in content and "Done" in content
+    assert 'id="commitment-facts" data-hx-swap-oob="true"' in content and "Done" in content
+    assert 'id="history" aria-labelledby="history-heading" data-hx-swap-oob="true"' in content
+    assert "Status: Open → Done" in content
 
 
 @pytest.mark.parametrize("htmx", [False, True])
