@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 from commitments.models import Commitment, NotificationPreference, ProgressUpdate
-from meetings.permissions import manageable_meetings, people_to_pick
+from meetings.permissions import coordinated_groups, manageable_meetings, people_to_pick
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -231,6 +232,24 @@ class CommitmentRowForm(VersionedCommitmentForm):
         return super().clean()
 
 
+class SuggestionsInput(forms.TextInput):
+    """A text input that suggests values (an HTML datalist), so that one name is typed one way."""
+
+    def __init__(self, suggestions=(), attrs=None):
+        super().__init__(attrs)
+        self.suggestions = list(suggestions)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{name}-suggestions"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((option,) for option in self.suggestions))
+        return format_html('{}<datalist id="{}">{}</datalist>', html, list_id, options)
+
+
+SUGGESTED = ("lead_agency", "partner_counterpart")  # free text, suggested from the values already used in the group
+MAX_SUGGESTIONS = 200
+
+
 class CommitmentForm(VersionedCommitmentForm):
     """Everything about a commitment, for the coordinators of its group."""
 
@@ -255,7 +274,7 @@ class CommitmentForm(VersionedCommitmentForm):
         widgets = {
             "follow_up_date": DATE_INPUT,
             "description": forms.Textarea(attrs={"rows": 4}),
-            "access_granted_to": forms.SelectMultiple(attrs={"size": 6}),
+            "access_granted_to": forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -264,9 +283,16 @@ class CommitmentForm(VersionedCommitmentForm):
             manageable_meetings(user).select_related("group").order_by("group__name", "-number")
         )
         members = people_to_pick(user).order_by("first_name", "last_name")
+        if self.instance.pk:  # the people of the commitment's own group
+            members = members.filter(memberships__group=self.instance.meeting.group_id)
         for name in ("owner", "access_granted_to"):
             self.fields[name].queryset = members
             self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        groups = [self.instance.meeting.group_id] if self.instance.pk else coordinated_groups(user)
+        used = Commitment.objects.filter(meeting__group__in=groups)
+        for name in SUGGESTED:
+            values = used.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
+            self.fields[name].widget = SuggestionsInput(values[:MAX_SUGGESTIONS])
 
 
 class OwnerCommitmentForm(VersionedCommitmentForm):

@@ -1,5 +1,6 @@
 import datetime
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
@@ -172,13 +174,17 @@ class CommitmentCreateView(InvalidFormStatusMixin, AtomicPostMixin, CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
-        return {"meeting": self.request.GET.get("meeting")}
+        return {name: self.request.GET.get(name) for name in ("meeting", "category")}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
         self.object = form.save_versioned(user=self.request.user)
+        if "_addanother" in self.request.POST:  # the next one of the same meeting and category
+            messages.success(self.request, f"Commitment recorded: {self.object.title}. Enter the next one.")
+            query = urlencode({"meeting": self.object.meeting_id, "category": self.object.category_id})
+            return redirect(f"{reverse('commitments:create')}?{query}")
         messages.success(self.request, "Commitment recorded.")
         return redirect(self.object)
 

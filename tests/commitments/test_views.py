@@ -473,3 +473,44 @@ def test_saving_the_form_unchanged_changes_nothing(login, commitment, coordinato
     commitment.refresh_from_db()
     assert commitment.version == 1
     assert commitment.history.count() == 1
+
+
+def test_save_and_add_another_keeps_the_meeting_and_the_category(login, meeting, coordinator, owner):
+    client = login(coordinator)
+    data = {
+        "meeting": meeting.pk,
+        "title": "Joint research on radicalization",
+        "category": 3,
+        "owner": owner.pk,
+        "responsible_side": "joint",
+        "status": "open",
+        "priority": 2,
+        "_addanother": "1",
+    }
+    response = client.post(reverse("commitments:create"), data)
+    assert response.status_code == 302
+    assert response.url == reverse("commitments:create") + f"?meeting={meeting.pk}&category=3"
+    next_form = client.get(response.url).context["form"]
+    assert (next_form["meeting"].value(), next_form["category"].value()) == (str(meeting.pk), "3")
+    assert next_form["title"].value() is None
+    assert Commitment.objects.filter(title="Joint research on radicalization").exists()
+
+
+def test_lead_agency_and_counterpart_suggest_the_values_used_in_the_group(login, meeting, coordinator, other_group):
+    CommitmentFactory(meeting=meeting, lead_agency="National Investigation Agency", partner_counterpart="SSS")
+    CommitmentFactory(meeting=meeting, lead_agency="National Investigation Agency")
+    CommitmentFactory(meeting=meeting, lead_agency="Intelligence Bureau")
+    CommitmentFactory(meeting=MeetingFactory(group=other_group), lead_agency="Cabinet Secretariat")
+    content = login(coordinator).get(reverse("commitments:create")).content.decode()
+    assert 'list="lead_agency-suggestions"' in content
+    datalist = content.split('<datalist id="lead_agency-suggestions">')[1].split("</datalist>")[0]
+    assert datalist == '<option value="Intelligence Bureau"><option value="National Investigation Agency">'
+    assert '<datalist id="partner_counterpart-suggestions"><option value="SSS"></datalist>' in content
+
+
+def test_access_is_granted_by_ticking_the_groups_members(login, commitment, coordinator, owner, member, outsider):
+    response = login(coordinator).get(reverse("commitments:edit", args=[commitment.pk]))
+    field = response.context["form"].fields["access_granted_to"]
+    assert field.widget.input_type == "checkbox"
+    assert set(field.queryset) == {coordinator, owner, member}
+    assert 'type="checkbox" name="access_granted_to"' in response.content.decode()
