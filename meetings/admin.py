@@ -5,7 +5,6 @@ from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,6 +13,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.admin import ChoiceFilter
 from config.display import in_words
+from meetings.forms import RowsOfThisObjectFormSet
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 from meetings.permissions import (
     can_administer,
@@ -86,15 +86,6 @@ class GroupScopedAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return can_administer(request.user)
-
-
-class RowsOfThisObjectFormSet(BaseInlineFormSet):
-    """The rows of an inline take only the ids of the parent's own rows. Django accepts any id of the table
-    in a new row (and ignores it, creating a row from the rest): an oracle of which ids exist elsewhere."""
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        form.fields[self._pk_field.name].queryset = self.get_queryset()
 
 
 class GroupScopedInline(GroupScopedAdminMixin, admin.TabularInline):

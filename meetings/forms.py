@@ -1,10 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
 from meetings.dates import format_date_range
-from meetings.models import Meeting
+from meetings.models import AgendaTopic, Meeting, Participant
 from meetings.permissions import coordinated_groups
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -51,8 +52,7 @@ class MeetingForm(forms.ModelForm):
             codes = {*self.instance.group.country_codes, self.instance.host_country.code}
         else:
             codes = {code for group in groups for code in group.country_codes}
-        hosts = sorted(((code, countries.name(code)) for code in codes), key=lambda choice: choice[1])
-        self.fields["host_country"].choices = [("", "---------"), *hosts]
+        self.fields["host_country"].choices = country_choices(codes)
         self.fields["host_country"].error_messages["invalid_choice"] = (
             "The host must be one of the working group's countries: %(value)s is not one of them."
         )
@@ -82,3 +82,58 @@ def next_number(group_id) -> int:
     """The number the group's next meeting would have."""
     latest = Meeting.objects.filter(group_id=group_id).aggregate(latest=Max("number"))["latest"]
     return (latest or 0) + 1
+
+
+def country_choices(codes) -> list[tuple[str, str]]:
+    """A working group's countries, for a choice of country (not the world's ~250)."""
+    return [("", "---------"), *sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])]
+
+
+class RowsOfThisObjectFormSet(BaseInlineFormSet):
+    """The rows of an inline take only the ids of the parent's own rows. Django accepts any id of the table
+    in a new row (and ignores it, creating a row from the rest): an oracle of which ids exist elsewhere."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self._pk_field.name].queryset = self.get_queryset()
+
+
+class ParticipantFormSet(RowsOfThisObjectFormSet):
+    """A meeting's participants, from the working group's countries."""
+
+    def __init__(self, *args, country_codes=(), **kwargs):
+        self.country_codes = country_codes
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["country"].choices = country_choices(self.country_codes)
+
+
+ROW_EXTRA = 2  # empty rows offered below a meeting's participants and agenda
+
+participant_formset = inlineformset_factory(
+    Meeting,
+    Participant,
+    formset=ParticipantFormSet,
+    fields=["order", "role", "name", "title", "organisation", "country"],
+    extra=ROW_EXTRA,
+)
+agenda_formset = inlineformset_factory(
+    Meeting,
+    AgendaTopic,
+    formset=RowsOfThisObjectFormSet,
+    fields=["order", "title", "notes"],
+    widgets={"notes": forms.Textarea(attrs={"rows": 1})},
+    extra=ROW_EXTRA,
+)
+
+
+def previous_co_chairs(meeting: Meeting) -> tuple[Meeting | None, list[dict]]:
+    """The latest earlier session of the group that recorded co-chairs, and their rows as a form's initial data."""
+    earlier = Meeting.objects.filter(group=meeting.group_id, number__lt=meeting.number, participants__role="co_chair")
+    previous = earlier.order_by("-number").first()
+    if previous is None:
+        return None, []
+    co_chairs = previous.participants.filter(role=Participant.Role.CO_CHAIR)
+    return previous, list(co_chairs.values("order", "role", "name", "title", "organisation", "country"))

@@ -1,7 +1,9 @@
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
@@ -9,9 +11,9 @@ from config.access import check, get_visible_or_404
 from config.views import InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
-from meetings.forms import MeetingForm
+from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs
 from meetings.models import Meeting
-from meetings.permissions import can_manage_group, is_coordinator, role_label
+from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
 
 
 class MeetingListView(ListView):
@@ -51,15 +53,45 @@ class MeetingDetailView(DetailView):
 
 
 class MeetingFormMixin(InvalidFormStatusMixin):
+    """The meeting's form with its participants and agenda as rows, all saved together or not at all."""
+
     template_name = "meetings/meeting_form.html"
     form_class = MeetingForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    @cached_property
+    def formsets(self) -> list:
+        data = self.request.POST if self.request.method == "POST" else None
+        meeting = self.object or Meeting()
+        if self.object:
+            codes = self.object.group.country_codes
+        else:
+            codes = {code for group in coordinated_groups(self.request.user) for code in group.country_codes}
+        participants = participant_formset(data, instance=meeting, prefix="participants", country_codes=codes)
+        if data is None and self.object and self.request.GET.get("copy_co_chairs"):
+            _, co_chairs = previous_co_chairs(self.object)
+            participants = participant_formset(
+                instance=meeting, prefix="participants", country_codes=codes, initial=co_chairs
+            )
+            participants.extra = max(participants.extra, len(co_chairs))
+        return [participants, agenda_formset(data, instance=meeting, prefix="agenda_topics")]
+
+    def get_context_data(self, **kwargs):
+        previous, co_chairs = previous_co_chairs(self.object) if self.object else (None, [])
+        copy_from = previous if co_chairs and not self.object.participants.filter(role="co_chair").exists() else None
+        return super().get_context_data(formsets=self.formsets, copy_co_chairs_from=copy_from, **kwargs)
+
     def form_valid(self, form):
+        if not all(formset.is_valid() for formset in self.formsets):
+            return self.form_invalid(form)
         form.instance._history_user = self.request.user
-        self.object = form.save()
+        with transaction.atomic():
+            self.object = form.save()
+            for formset in self.formsets:
+                formset.instance = self.object
+                formset.save()
         if self.object.is_provisional:
             messages.success(
                 self.request,

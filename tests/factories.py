@@ -106,6 +106,15 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     text = "First exchange held."
 
 
+# The meeting form's participant and agenda rows, posted empty.
+EMPTY_ROWS = {
+    "participants-TOTAL_FORMS": 0,
+    "participants-INITIAL_FORMS": 0,
+    "agenda_topics-TOTAL_FORMS": 0,
+    "agenda_topics-INITIAL_FORMS": 0,
+}
+
+
 def commitment_form_data(commitment: Commitment, **changes) -> dict:
     """What a commitment's edit form posts when nothing is changed, with `changes` applied."""
     data = {

@@ -13,7 +13,7 @@ from commitments.models import CalendarFeed, Reminder
 from commitments.reminders import delivery, planning
 from meetings.calendar import meeting_uid
 from meetings.models import Meeting
-from tests.factories import CommitmentFactory, MeetingFactory
+from tests.factories import EMPTY_ROWS, CommitmentFactory, MeetingFactory
 
 PROVISIONAL = "provisional: 12–13 January 2027"
 TODAY = datetime.date(2026, 11, 30)
@@ -51,6 +51,7 @@ def form_data(meeting: Meeting, **changes) -> dict:
         "end_date": meeting.end_date.isoformat() if meeting.end_date else "",
         "outcome_summary": "",
         "record_reference": "",
+        **EMPTY_ROWS,
     }
     return {**data, **changes}
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from commitments.models import Category
 from meetings.models import Meeting
 from tests.factories import (
+    EMPTY_ROWS,
     AgendaTopicFactory,
     CommitmentFactory,
     MeetingFactory,
@@ -101,6 +102,7 @@ def test_a_coordinator_creates_a_meeting(login, coordinator, group):
             "city": "New Delhi",
             "start_date": "2027-03-12",
             "end_date": "2027-03-13",
+            **EMPTY_ROWS,
         },
     )
     meeting = Meeting.objects.get(number=10)
@@ -129,6 +131,7 @@ def test_bad_meeting_input_is_refused_with_a_clear_message(
         "city": "New Delhi",
         "start_date": "2027-03-12",
         "end_date": "2027-03-13",
+        **EMPTY_ROWS,
         **changes,
     }
     before = Meeting.objects.count()
@@ -163,6 +166,7 @@ def test_a_coordinator_sets_the_date_of_the_tenth_meeting(login, coordinator, me
             "host_country": "IN",
             "city": "New Delhi",
             "start_date": "2027-03-12",
+            **EMPTY_ROWS,
         },
     )
     assert response.status_code == 302
@@ -192,3 +196,104 @@ def test_a_coordinator_of_two_groups_picks_the_group_and_is_offered_the_countrie
 def test_a_meetings_edit_form_offers_the_countries_of_its_group(login, coordinator, meetings):
     form = login(coordinator).get(reverse("meetings:edit", args=[meetings["ninth"].pk])).context["form"]
     assert [name for _, name in form.fields["host_country"].choices] == ["---------", "India", "Uzbekistan"]
+
+
+def rows(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    """A formset's posted rows."""
+    data = {f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": initial}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def meeting_data(meeting, **changes) -> dict:
+    data = {
+        "group": meeting.group_id,
+        "number": meeting.number,
+        "status": meeting.status,
+        "host_country": meeting.host_country.code,
+        "city": meeting.city,
+        "start_date": meeting.start_date.isoformat() if meeting.start_date else "",
+        "end_date": meeting.end_date.isoformat() if meeting.end_date else "",
+        **rows("participants", []),
+        **rows("agenda_topics", []),
+    }
+    return {**data, **changes}
+
+
+def test_participants_and_agenda_are_entered_on_the_meetings_edit_page(login, coordinator, meetings):
+    ninth = meetings["ninth"]
+    client = login(coordinator)
+    page = client.get(reverse("meetings:edit", args=[ninth.pk]))
+    assert {"participants", "agenda_topics"} <= {formset.prefix for formset in page.context["formsets"]}
+    data = meeting_data(
+        ninth,
+        **rows(
+            "participants",
+            [
+                {
+                    "name": "Vinay Kumar",
+                    "title": "Joint Secretary (CT)",
+                    "country": "IN",
+                    "role": "co_chair",
+                    "order": 1,
+                },
+                {"name": "Bakhtiyor Ibragimov", "country": "UZ", "role": "co_chair", "order": 2},
+            ],
+        ),
+        **rows("agenda_topics", [{"order": 1, "title": "Exchange of views on the terrorist threat"}]),
+    )
+    response = client.post(reverse("meetings:edit", args=[ninth.pk]), data)
+    assert response.status_code == 302, response.context and response.context.get("formsets")
+    assert [(p.name, p.role) for p in ninth.participants.all()] == [
+        ("Vinay Kumar", "co_chair"),
+        ("Bakhtiyor Ibragimov", "co_chair"),
+    ]
+    assert [t.title for t in ninth.agenda_topics.all()] == ["Exchange of views on the terrorist threat"]
+
+
+def test_a_bad_row_saves_nothing_and_says_why(login, coordinator, meetings):
+    ninth = meetings["ninth"]
+    data = meeting_data(
+        ninth, city="Samarkand", **rows("participants", [{"name": "", "country": "IN", "role": "co_chair", "order": 1}])
+    )
+    data["participants-0-title"] = "Joint Secretary"
+    response = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data)
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    ninth.refresh_from_db()
+    assert ninth.city == "Tashkent"
+    assert not ninth.participants.exists()
+
+
+def test_a_participant_host_country_is_one_of_the_groups(login, coordinator, meetings):
+    form = login(coordinator).get(reverse("meetings:edit", args=[meetings["ninth"].pk])).context["formsets"][0].forms[0]
+    assert [code for code, _ in form.fields["country"].choices] == ["", "IN", "UZ"]
+
+
+def test_another_meetings_row_cannot_be_named(login, coordinator, meetings):
+    theirs = ParticipantFactory(meeting=meetings["eighth"], name="Someone")
+    ninth = meetings["ninth"]
+    data = meeting_data(
+        ninth, **rows("participants", [{"id": theirs.pk, "name": "Renamed", "country": "IN", "role": "delegate"}], 1)
+    )
+    response = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data)
+    assert response.status_code == 422
+    theirs.refresh_from_db()
+    assert (theirs.name, theirs.meeting) == ("Someone", meetings["eighth"])
+
+
+def test_the_co_chairs_of_the_previous_session_are_copied_on_request(login, coordinator, meetings):
+    ParticipantFactory(meeting=meetings["ninth"], name="Vinay Kumar", country="IN", role="co_chair", title="JS (CT)")
+    ParticipantFactory(meeting=meetings["ninth"], name="Bakhtiyor Ibragimov", country="UZ", role="co_chair")
+    ParticipantFactory(meeting=meetings["ninth"], name="A delegate", country="IN", role="delegate")
+    tenth = meetings["tenth"]
+    client = login(coordinator)
+    page = client.get(reverse("meetings:edit", args=[tenth.pk]))
+    assert "Copy the co-chairs of the 9th meeting" in page.content.decode()
+    copied = client.get(reverse("meetings:edit", args=[tenth.pk]) + "?copy_co_chairs=1").context["formsets"][0]
+    assert [(f.initial.get("name"), f.initial.get("role")) for f in copied.extra_forms[:2]] == [
+        ("Vinay Kumar", "co_chair"),
+        ("Bakhtiyor Ibragimov", "co_chair"),
+    ]
+    assert copied.extra_forms[0].initial["title"] == "JS (CT)"
