@@ -18,9 +18,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# Bootstrap, from npm, served by the app itself (STATICFILES_DIRS): nothing comes from a CDN.
+# Bootstrap, from npm, served by the app itself (STATICFILES_DIRS): nothing comes from a CDN. The test tools
+# axe-core and vnu-jar come with it (devDependencies). No install scripts: vnu-jar's would fetch a Java runtime
+# from outside the registry when none is installed; the HTML check uses the system's Java.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
 	touch $@
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.

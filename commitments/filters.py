@@ -1,5 +1,6 @@
 """The one FilterSet of commitments, shared by the list page, its exports and the API."""
 
+import datetime
 import re
 
 import django_filters
@@ -14,6 +15,7 @@ from meetings.models import Meeting, WorkingGroup
 MINE = "mine"
 REFERENCE = re.compile(r"[Cc]-?([0-9]{1,9})")
 NO_OWNER = "none"
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 TRUE, FALSE = {"true", "on", "1", "yes"}, {"false", "off", "0", "no", ""}
@@ -38,6 +40,26 @@ class FlagField(forms.Field):
         if text in FALSE:
             return None if text == "" else False
         raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker. HTML lets it hold only a valid date: a value that is none (typed into the
+    address) is left out, and the field's error says what was wrong with it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if not value or not ISO_DATE.fullmatch(value):
+            return None
+        try:
+            datetime.date.fromisoformat(value)  # 2026-02-31 has the shape of a date, but is none
+        except ValueError:
+            return None
+        return value
 
 
 class FlagFilter(django_filters.BooleanFilter):
@@ -73,13 +95,13 @@ class CommitmentFilterSet(django_filters.FilterSet):
         field_name="follow_up_date",
         lookup_expr="gte",
         label="Follow-up from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker,
     )
     follow_up_before = django_filters.DateFilter(
         field_name="follow_up_date",
         lookup_expr="lte",
         label="Follow-up until",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker,
     )
     overdue = FlagFilter(method="filter_overdue", label="Overdue")
     ordering = CommitmentOrderingFilter(

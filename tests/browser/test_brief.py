@@ -34,3 +34,17 @@ def test_a_coordinator_opens_freezes_and_downloads_the_brief(log_in, live_server
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="Freeze this brief")).to_be_hidden()
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+
+
+def test_the_printed_live_brief_has_no_notice_of_the_frozen_one(log_in, live_server):
+    page = log_in("coordinator")
+    tenth = Meeting.objects.get(group__slug="india-uzbekistan-jwg-ct", number=10)
+    page.goto(f"{live_server.url}{tenth.get_absolute_url()}brief/")
+    page.get_by_role("button", name="Freeze this brief").click()
+    page.get_by_role("link", name="See the live brief").click()
+    notice = page.get_by_role("status").filter(has_text="Live brief")
+    expect(notice).to_be_visible()
+
+    page.emulate_media(media="print")
+    expect(notice).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Brief for the 10th meeting")

@@ -1,0 +1,84 @@
+"""Narrow screens. No page scrolls sideways at 320 CSS pixels (WCAG 1.4.10, reflow): as a coordinator, as an owner
+and before logging in, over the pages of tests/browser/pages.py. On a phone, the commitment list fits the screen
+and the dashboard's chart keeps its bars."""
+
+from django.utils.formats import date_format
+from playwright.sync_api import expect
+
+from commitments.models import Commitment
+from tests.browser import pages
+from tests.browser.conftest import DEMO_PASSWORD
+
+WIDTH, HEIGHT = 320, 640
+
+# The widest offender: of the elements past the right edge that no scrolling box holds (a table inside
+# .table-responsive scrolls there, not the page), the one that reaches furthest, and of those the outermost.
+SIDEWAYS = """() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return null;
+    const held = (element) => {
+        for (let box = element.parentElement; box && box !== root; box = box.parentElement) {
+            if (getComputedStyle(box).overflowX !== "visible") return true;
+        }
+        return false;
+    };
+    let widest = null;
+    for (const element of document.body.querySelectorAll("*")) {
+        const right = element.getBoundingClientRect().right;
+        if (right > root.clientWidth + 0.5 && !held(element) && (!widest || right > widest.right + 0.5)) {
+            widest = {element, right};
+        }
+    }
+    const describe = (element) => element.tagName.toLowerCase()
+        + (element.id ? "#" + element.id : "")
+        + [...element.classList].map((name) => "." + name).join("")
+        + ` "${element.textContent.trim().replace(/\\s+/g, " ").slice(0, 60)}"`
+        + `, ${Math.round(element.getBoundingClientRect().width)} px wide`;
+    return {
+        scrollWidth: root.scrollWidth,
+        clientWidth: root.clientWidth,
+        widest: widest ? describe(widest.element) + `, reaching ${Math.round(widest.right)} px` : "none found",
+    };
+}"""
+
+
+def test_no_page_scrolls_sideways_at_320_px(browser, browser_context_args, live_server, demo):
+    found = []
+    for survey in pages.surveys():
+        state = pages.log_in_state(browser, live_server.url, survey.persona, DEMO_PASSWORD)
+        context = browser.new_context(
+            **{**browser_context_args, "viewport": {"width": WIDTH, "height": HEIGHT}}, storage_state=state
+        )
+        tab = context.new_page()
+        for page in survey.pages:
+            pages.open_page(tab, live_server.url, page)
+            if sideways := tab.evaluate(SIDEWAYS):
+                found.append(
+                    f"{pages.persona_label(survey.persona)}, {page.name} ({page.path}): "
+                    f"{sideways['scrollWidth']} px wide in {sideways['clientWidth']} px; widest: {sideways['widest']}"
+                )
+        context.close()
+    assert not found, f"{len(found)} pages scroll sideways at {WIDTH} px:\n" + "\n".join(found)
+
+
+def test_on_a_phone_commitments_fit_the_screen_and_charts_keep_their_bars(log_in, live_server):
+    page = log_in("owner")
+    page.set_viewport_size({"width": 390, "height": 844})
+    bars = page.locator("main svg.chart-bar")
+    expect(bars.first).to_be_visible()
+    for bar in bars.all():
+        assert bar.bounding_box()["width"] >= 390 / 3, f"a chart bar drawn {bar.bounding_box()['width']} px wide"
+
+    page.goto(f"{live_server.url}/commitments/")
+    rows = page.locator("main tbody tr")
+    expect(rows).to_have_count(Commitment.objects.filter(meeting__group__slug=pages.GROUP).count())
+    for row in rows.all():
+        for cell in row.locator("td").all():
+            box = cell.bounding_box()
+            assert box is None or (box["x"] >= 0 and box["x"] + box["width"] <= 390), (
+                f"{cell.inner_text()!r} of {row.get_by_role('link').first.inner_text()!r} is off the screen: {box}"
+            )
+    shared = Commitment.objects.get(title__startswith="Share intelligence")
+    card = rows.filter(has=page.get_by_role("link", name=shared.title))
+    for text in ("In progress", "Arjun Mehta", date_format(shared.follow_up_date), "Overdue"):
+        expect(card.get_by_text(text).first).to_be_in_viewport()
