@@ -80,3 +80,45 @@ def test_posting_progress_updates_the_facts_and_the_history_and_is_announced(log
     page.get_by_role("button", name="Post update").click()
     expect(page.locator("#journal-news")).to_contain_text("Not posted")
     assert "Not posted" in page.evaluate("document.activeElement.textContent")
+
+
+def test_a_coordinator_enters_the_tenth_meetings_co_chairs_and_agenda_on_its_page(log_in, live_server):
+    page = log_in("coordinator")
+    tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
+    page.goto(f"{live_server.url}/meetings/{tenth.pk}/edit/")
+    page.get_by_role("link", name="Copy the co-chairs of the 9th meeting").click()
+    first = page.get_by_role("group", name="Participant 1")
+    expect(first.get_by_label("Role")).to_have_value("co_chair")
+    expect(first.get_by_label("Name")).not_to_have_value("")
+    topic = page.get_by_role("group", name="Agenda topic 1")
+    topic.get_by_label("Title").fill("Exchange of views on the terrorist threat in the region")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("status")).to_contain_text("10th meeting saved.")
+    ninth_co_chairs = Meeting.objects.get(number=9, group=tenth.group).participants.filter(role="co_chair")
+    for co_chair in ninth_co_chairs:
+        expect(page.locator("main")).to_contain_text(co_chair.name)
+    expect(page.locator("main")).to_contain_text("Exchange of views on the terrorist threat in the region")
+    assert tenth.participants.filter(role="co_chair").count() == ninth_co_chairs.count() > 0
+
+
+def test_a_coordinator_enters_commitments_in_a_row(log_in, live_server):
+    page = log_in("coordinator")
+    ninth = Meeting.objects.get(number=9, group__slug="india-uzbekistan-jwg-ct")
+    page.goto(f"{live_server.url}/commitments/new/?meeting={ninth.pk}")
+    page.get_by_label("Title").fill("Exchange lists of designated terrorist organisations")
+    page.get_by_label("Category").select_option(label="Information sharing")
+    lead_agency = page.get_by_label("Lead agency")
+    suggestions = lead_agency.get_attribute("list")
+    assert 'value="Ministry of Home Affairs"' in page.locator(f"#{suggestions}").inner_html()
+    lead_agency.fill("Ministry of Home Affairs")
+    page.get_by_label("Restricted").check()
+    page.get_by_role("group", name="Access granted to").get_by_label("Priya Nair").check()
+    page.get_by_role("button", name="Save and add another").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Enter the next one.")
+    expect(page.get_by_label("Agreed at")).to_have_value(str(ninth.pk))
+    expect(page.get_by_label("Category")).to_have_value(str(Commitment.objects.latest("pk").category_id))
+    expect(page.get_by_label("Title")).to_have_value("")
+    saved = Commitment.objects.get(title="Exchange lists of designated terrorist organisations")
+    assert [u.username for u in saved.access_granted_to.all()] == ["owner2"]
