@@ -63,16 +63,15 @@ class VersionedCommitmentForm(forms.ModelForm):
         meeting, grantees = cleaned_data.get("meeting"), cleaned_data.get("access_granted_to")
         if meeting and grantees:
             Commitment.check_grantees(meeting, grantees)
+        if self.instance.pk:
+            expected = cleaned_data.get("expected_version")
+            current = Commitment.objects.select_for_update().get(pk=self.instance.pk)
+            if expected is None or expected != current.version:
+                self._refuse_stale(current, expected)  # first: a colleague's change explains the rest
+            self._apply_choices(current)
         if "follow_up_date" in cleaned_data:
             saved = self.instance.follow_up_date if self.instance.pk else None
             Commitment.check_follow_up_date(cleaned_data["follow_up_date"], saved)
-        if not self.instance.pk:
-            return cleaned_data
-        expected = cleaned_data.get("expected_version")
-        current = Commitment.objects.select_for_update().get(pk=self.instance.pk)
-        if expected is None or expected != current.version:
-            self._refuse_stale(current, expected)
-        self._apply_choices(current)
         return cleaned_data
 
     def _refuse_stale(self, current: Commitment, expected: int | None):

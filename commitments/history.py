@@ -152,4 +152,7 @@ def changes_since(commitment: Commitment, version: int) -> list[FieldChange]:
     then = commitment.history.filter(version=version).order_by("-history_date").first()
     if then is None:
         return []
-    return _field_changes(then, commitment, _Labels([then, commitment]))
+    granted_then = _grants_by_record([then])[then.pk]
+    granted_now = set(commitment.access_granted_to.values_list("pk", flat=True))
+    labels = _Labels([then, commitment], user_ids=granted_then | granted_now)
+    return _field_changes(then, commitment, labels) + _grant_change(granted_then, granted_now, labels, (True, True))

@@ -164,3 +164,22 @@ def test_the_api_refuses_moving_a_date_into_the_past_and_keeps_a_past_one(client
     assert PAST in moved.json()["follow_up_date"][0]
     kept = client.patch(url, {"follow_up_date": "2026-10-01", "lead_agency": "IB", "version": 1}, **auth)
     assert kept.status_code == 200
+
+
+def test_a_colleagues_new_date_on_an_overdue_commitment_is_a_conflict_not_a_past_date(
+    login, meeting, coordinator, owner
+):
+    overdue = CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=datetime.date(2026, 11, 26))
+    opened = {"status": "in_progress", "follow_up_date": "2026-11-26", "expected_version": 1}
+    overdue.follow_up_date = datetime.date(2027, 1, 10)
+    overdue.save_versioned(1, user=coordinator)
+
+    refused = owner_move(login(owner), overdue, **opened)
+    assert refused.status_code == 422
+    form = refused.context["form"]
+    assert "saved this commitment" in form.non_field_errors()[0]
+    assert "follow_up_date" not in form.errors
+    assert form.data["follow_up_date"] == "2027-01-10"  # the colleague's date, which the owner did not touch
+    assert owner_move(login(owner), overdue, **form.data.dict()).status_code == 302
+    overdue.refresh_from_db()
+    assert (overdue.status, overdue.follow_up_date) == ("in_progress", datetime.date(2027, 1, 10))

@@ -514,3 +514,14 @@ def test_access_is_granted_by_ticking_the_groups_members(login, commitment, coor
     assert field.widget.input_type == "checkbox"
     assert set(field.queryset) == {coordinator, owner, member}
     assert 'type="checkbox" name="access_granted_to"' in response.content.decode()
+
+
+def test_a_colleagues_grant_is_listed_among_their_changes(login, meeting, coordinator, owner, member):
+    restricted = CommitmentFactory(meeting=meeting, owner=owner, restricted=True)
+    opened = commitment_form_data(restricted, lead_agency="Intelligence Bureau")
+    restricted.access_granted_to.add(member)
+    restricted.save_versioned(restricted.version, user=owner)
+    refused = login(coordinator).post(reverse("commitments:edit", args=[restricted.pk]), opened)
+    changes = [(c.label, c.old, c.new) for c in refused.context["form"].conflict_changes]
+    assert changes == [("access granted to", "—", member.get_full_name())]
+    assert refused.context["form"].data.getlist("access_granted_to") == [str(member.pk)]
