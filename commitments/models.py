@@ -384,12 +384,17 @@ class Commitment(models.Model):
 
 
 class ProgressUpdateQuerySet(AuditedQuerySet):
+    def progress(self) -> "ProgressUpdateQuerySet":
+        """Entries that report progress: not an owner's move of the follow-up date (which says why, not what
+        was done)."""
+        return self.filter(moved_from__isnull=True)
+
     def latest_per_commitment(self, commitment_ids, before: datetime.datetime | None = None) -> dict:
-        """{commitment id: its newest update (before a moment)}, ranked in the database: only the newest come back.
+        """{commitment id: its newest progress (before a moment)}, ranked in the database: only the newest come back.
 
         `commitment_ids`: ids, or a queryset of them (then a subquery, not one parameter per id).
         """
-        updates = self.filter(commitment_id__in=commitment_ids)
+        updates = self.progress().filter(commitment_id__in=commitment_ids)
         if before is not None:
             updates = updates.filter(created_at__lt=before)
         newest_first = Window(

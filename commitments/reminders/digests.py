@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
@@ -156,7 +156,10 @@ def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -
     by_status = dict(commitments.order_by().values_list("status").annotate(n=Count("pk")))
     by_category = dict(commitments.order_by().values_list("category").annotate(n=Count("pk")))
     open_ones = commitments.open()
-    no_news = open_ones.exclude(progress_updates__created_at__date__gte=since) if since else open_ones
+    no_news = open_ones
+    if since:
+        news = ProgressUpdate.objects.progress().filter(commitment=OuterRef("pk"), created_at__date__gte=since)
+        no_news = open_ones.exclude(Exists(news))
     owner_left = open_ones.filter(owner__isnull=False).exclude(is_member(OuterRef("owner"), meeting.group_id))
     previous_summary = (
         Reminder.objects.filter(

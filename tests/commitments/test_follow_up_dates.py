@@ -183,3 +183,16 @@ def test_a_colleagues_new_date_on_an_overdue_commitment_is_a_conflict_not_a_past
     assert owner_move(login(owner), overdue, **form.data.dict()).status_code == 302
     overdue.refresh_from_db()
     assert (overdue.status, overdue.follow_up_date) == ("in_progress", datetime.date(2027, 1, 10))
+
+
+def test_a_date_move_is_not_progress(login, meeting, commitment, owner):
+    from commitments.brief import brief_lines, build_brief
+    from tests.factories import MeetingFactory
+
+    owner_move(login(owner), commitment, reason="Waiting for the FIU's reply.")
+    tenth = MeetingFactory(group=meeting.group, number=10, status="planned", start_date=None, end_date=None)
+    (line,) = brief_lines(build_brief(tenth))
+    assert line["latest_update"] == ""
+    assert "no update since the previous meeting" in line["changes"]
+    dashboard = login(owner).get(reverse("dashboard")).content.decode()
+    assert "Follow-up date moved from 15 December 2026 to 15 January 2027" in dashboard
