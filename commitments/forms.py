@@ -1,60 +1,29 @@
-import datetime
-from dataclasses import dataclass
-
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from commitments.models import Commitment, NotificationPreference, ProgressUpdate
+from config.merging import MergingFormMixin
 from meetings.permissions import coordinated_groups, manageable_meetings, people_to_pick
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-@dataclass
-class Conflict:
-    """A field that both the user and a colleague changed, differently: the user chooses which value to keep."""
-
-    name: str
-    label: str
-    mine: str
-    theirs: str
-    choice: str = ""  # what the user chose, when the form is shown again
-
-
-KEEP_MINE, KEEP_THEIRS = "mine", "theirs"
-
-
-class VersionedCommitmentForm(forms.ModelForm):
+class VersionedCommitmentForm(MergingFormMixin, forms.ModelForm):
     """A commitment form that refuses to overwrite a save made after the form was opened.
 
     The version the user started from travels in a hidden field. Cleaning locks the
     row (on PostgreSQL) so that nobody can save between this check and our save,
-    and `Commitment.save_versioned` checks it once more in the database.
-
-    A refused save merges, field by field, against the version the user opened:
-    a field the user did not touch takes the saved value; a field only the user
-    changed keeps the user's input; a field both changed, differently, is shown side
-    by side (`conflicts`) and the user chooses which value to keep (`keep_<field>`).
-    The hidden version moves forward, so that saving the merged form is the next edit.
+    and `Commitment.save_versioned` checks it once more in the database. A refused
+    save merges field by field against the version the user opened (config/merging.py);
+    the hidden version moves forward, so that saving the merged form is the next edit.
     """
 
+    object_name = "commitment"
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    stale_message = (
-        "%(who)s saved this commitment %(when)s, after you opened it. Nothing of yours is saved yet: "
-        "the fields you did not change now show what %(who)s saved%(choose)s. Check, then save again."
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conflict_changes = []  # what the colleague changed, for the page to list
-        self.conflicts: list[Conflict] = []
-        self.saved_by = ""
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
@@ -66,111 +35,27 @@ class VersionedCommitmentForm(forms.ModelForm):
         if self.instance.pk:
             expected = cleaned_data.get("expected_version")
             current = Commitment.objects.select_for_update().get(pk=self.instance.pk)
+            last_change = current.history.select_related("history_user").first()
             if expected is None or expected != current.version:
-                self._refuse_stale(current, expected)  # first: a colleague's change explains the rest
-            self._apply_choices(current)
+                # First: a colleague's change explains the rest.
+                self.refuse_stale(current, last_change, current.updated_at)
+            self.apply_choices(current, last_change)
         if "follow_up_date" in cleaned_data:
             saved = self.instance.follow_up_date if self.instance.pk else None
             Commitment.check_follow_up_date(cleaned_data["follow_up_date"], saved)
         return cleaned_data
 
-    def _refuse_stale(self, current: Commitment, expected: int | None):
+    def opened_record(self, current):
+        expected = self.cleaned_data.get("expected_version")
+        return current.history.filter(version=expected).order_by("-history_date").first() if expected else None
+
+    def colleague_changes(self, current, base):
         from commitments.history import changes_since
 
-        self.saved_by = saved_by(current)
-        self.conflict_changes = changes_since(current, expected) if expected else []
-        base = current.history.filter(version=expected).order_by("-history_date").first() if expected else None
-        data, both_changed = self.data.copy(), []
-        for name in self._model_fields():
-            theirs, mine = _key(_current(current, name)), self._mine(name)
-            then = _record_key(base, name) if base else NOT_KNOWN
-            if mine == then:
-                self._put(data, name, _current(current, name))  # untouched: the saved value
-            elif then != theirs and mine != theirs:
-                both_changed.append(name)
-        data[self.add_prefix("conflicting")] = ",".join(both_changed)
+        return changes_since(current, base.version) if base else []
+
+    def moves_forward(self, data, current):
         data[self.add_prefix("expected_version")] = current.version
-        self.data = data
-        self._describe_conflicts(current)
-        when = timezone.localtime(current.updated_at)
-        at = f"at {date_format(when, 'H:i')}"
-        raise ValidationError(
-            self.stale_message,
-            code="stale",
-            params={
-                "who": self.saved_by,
-                "when": at if when.date() == timezone.localdate() else f"on {date_format(when, 'j F Y')} {at}",
-                "choose": "; where you both changed a field, choose which value to keep" if both_changed else "",
-            },
-        )
-
-    def _apply_choices(self, current: Commitment):
-        """After a refused save: take the colleague's value where the user chose it; ask where they did not."""
-        conflicting = self._conflicting()
-        if not conflicting:
-            return
-        self.saved_by = saved_by(current)
-        self._describe_conflicts(current)  # for the page, shown again if the form is refused
-        for name in conflicting:
-            choice = self.data.get(self.add_prefix(f"keep_{name}"))
-            if choice == KEEP_THEIRS:
-                self.cleaned_data[name] = _current(current, name)
-            elif choice != KEEP_MINE:
-                self.add_error(name, "Choose which value to keep.")
-
-    def _conflicting(self) -> list[str]:
-        names = self.data.get(self.add_prefix("conflicting"), "").split(",")
-        return [name for name in names if name in self._model_fields()]
-
-    def _describe_conflicts(self, current: Commitment):
-        self.conflicts = [
-            Conflict(
-                name,
-                str(self.fields[name].label),
-                self._display(name, self.cleaned_data.get(name, self.data.get(self.add_prefix(name)))),
-                self._display(name, _current(current, name)),
-                self.data.get(self.add_prefix(f"keep_{name}"), ""),
-            )
-            for name in self._conflicting()
-        ]
-
-    def _model_fields(self) -> list[str]:
-        model_fields = {f.name for f in Commitment._meta.get_fields()}
-        return [name for name in self.fields if name in model_fields]
-
-    def _mine(self, name: str):
-        """The user's input as a comparable key; an input that did not validate counts as changed."""
-        return _key(self.cleaned_data[name]) if name in self.cleaned_data else NOT_KNOWN
-
-    def _put(self, data, name: str, value):
-        """Write a value into the posted data, as its widget would post it."""
-        key = self.add_prefix(name)
-        if isinstance(self.fields[name], forms.ModelMultipleChoiceField):
-            data.setlist(key, [str(obj.pk) for obj in value])
-        elif isinstance(value, bool):
-            data[key] = "on" if value else ""
-        elif isinstance(value, models.Model):
-            data[key] = str(value.pk)
-        elif isinstance(value, datetime.date):
-            data[key] = value.isoformat()
-        else:
-            data[key] = "" if value is None else str(value)
-
-    def _display(self, name: str, value) -> str:
-        field = self.fields[name]
-        if isinstance(field, forms.ModelMultipleChoiceField):
-            return ", ".join(field.label_from_instance(obj) for obj in value) or "—"
-        if value in (None, ""):
-            return "—"
-        if isinstance(field, forms.ModelChoiceField):
-            return field.label_from_instance(value) if isinstance(value, models.Model) else str(value)
-        if isinstance(value, bool):
-            return "Yes" if value else "No"
-        if isinstance(value, datetime.date):
-            return date_format(value, "j F Y")
-        if isinstance(field, forms.ChoiceField):
-            return str(dict(field.choices).get(value, value))
-        return str(value)
 
     def save_versioned(self, *, user) -> Commitment:
         """Save the edit through the model's compare-and-set; a form saved unchanged saves nothing (a new
@@ -186,39 +71,6 @@ class VersionedCommitmentForm(forms.ModelForm):
             commitment.save()
         self.save_m2m()
         return commitment
-
-
-NOT_KNOWN = object()  # a value that equals no other: an input that did not validate, a version not recorded
-
-
-def saved_by(commitment: Commitment) -> str:
-    """Who made the commitment's latest save, by name."""
-    last_change = commitment.history.select_related("history_user").first()
-    user = last_change.history_user if last_change else None
-    return (user.get_full_name() or user.get_username()) if user else "Someone"
-
-
-def _current(commitment: Commitment, name: str):
-    """A field's saved value, as a form's cleaned data holds it."""
-    field = Commitment._meta.get_field(name)
-    return list(getattr(commitment, name).all()) if field.many_to_many else getattr(commitment, name)
-
-
-def _key(value):
-    """A comparable form of a value: ids for objects, a set of ids for several."""
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, list | tuple | models.QuerySet):
-        return frozenset(obj.pk for obj in value)
-    return value
-
-
-def _record_key(record, name: str):
-    """A field's value in a history record, in the form of `_key`."""
-    field = Commitment._meta.get_field(name)
-    if field.many_to_many:
-        return frozenset(getattr(record, name).values_list("user_id", flat=True))
-    return getattr(record, field.attname)
 
 
 class CommitmentRowForm(VersionedCommitmentForm):

@@ -4,6 +4,7 @@ from django.db.models import Max
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django_countries import countries
 
+from config.merging import MergingFormMixin
 from meetings.dates import format_date_range
 from meetings.models import AgendaTopic, Meeting, Participant
 from meetings.permissions import coordinated_groups
@@ -14,9 +15,15 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATES_AGREED, DATES_PROVISIONAL = "agreed", "provisional"
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(MergingFormMixin, forms.ModelForm):
     """A meeting's own form. Dates entered while the status is still "Planned — date to be agreed" are
-    provisional: the form asks once whether they are agreed, and schedules the meeting if they are."""
+    provisional: the form asks once whether they are agreed, and schedules the meeting if they are.
+
+    A save made after a colleague's (the newest history record is not the one the form was opened at) is
+    refused and merged field by field (config/merging.py)."""
+
+    object_name = "meeting"
+    opened = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Meeting
@@ -43,6 +50,8 @@ class MeetingForm(forms.ModelForm):
         groups = list(coordinated_groups(user))
         self.fields["group"].queryset = coordinated_groups(user)
         self.provisional_dates = ""  # set when the question is asked: the dates it is about
+        if self.instance.pk:
+            self.fields["opened"].initial = latest_record_id(self.instance)
         if not self.instance.pk and len(groups) == 1:
             self.initial.setdefault("group", groups[0].pk)
         if not self.instance.pk and self.initial.get("group"):
@@ -59,6 +68,12 @@ class MeetingForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if self.instance.pk:
+            current = Meeting.objects.select_for_update().get(pk=self.instance.pk)
+            last_change = current.history.select_related("history_user").first()
+            if last_change and cleaned_data.get("opened") != last_change.history_id:
+                self.refuse_stale(current, last_change, last_change.history_date)
+            self.apply_choices(current, last_change)
         start, end = cleaned_data.get("start_date"), cleaned_data.get("end_date")
         dates_touched = {"status", "start_date", "end_date"} & set(self.changed_data)
         if cleaned_data.get("status") != Meeting.Status.PLANNED or start is None or not dates_touched:
@@ -76,6 +91,17 @@ class MeetingForm(forms.ModelForm):
                 params={"dates": self.provisional_dates},
             )
         return cleaned_data
+
+    def opened_record(self, current):
+        return current.history.filter(history_id=self.cleaned_data.get("opened")).first()
+
+    def moves_forward(self, data, current):
+        data[self.add_prefix("opened")] = latest_record_id(current)
+
+
+def latest_record_id(meeting: Meeting) -> int | None:
+    """The meeting's newest history record: what a form was opened at."""
+    return meeting.history.values_list("history_id", flat=True).first()
 
 
 def next_number(group_id) -> int:
@@ -96,9 +122,25 @@ class RowsOfThisObjectFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         form.fields[self._pk_field.name].queryset = self.get_queryset()
+        form.fields[self._pk_field.name].error_messages["invalid_choice"] = (
+            "This row is no longer there: someone deleted it meanwhile. Reload the page to see the rows as they are."
+        )
 
 
-class ParticipantFormSet(RowsOfThisObjectFormSet):
+class PageRowsFormSet(RowsOfThisObjectFormSet):
+    """Rows on a page that keep what the user opened (hidden initial values): a row is saved only where the user
+    changed it, so that a colleague's edit of another row meanwhile stays."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is None or index >= self.initial_form_count():
+            return  # a new row: changed from empty (suggested values, such as copied co-chairs, included)
+        for name, field in form.fields.items():
+            if name != self._pk_field.name and not field.widget.is_hidden:
+                field.show_hidden_initial = True
+
+
+class ParticipantFormSet(PageRowsFormSet):
     """A meeting's participants, from the working group's countries."""
 
     def __init__(self, *args, country_codes=(), **kwargs):
@@ -122,7 +164,7 @@ participant_formset = inlineformset_factory(
 agenda_formset = inlineformset_factory(
     Meeting,
     AgendaTopic,
-    formset=RowsOfThisObjectFormSet,
+    formset=PageRowsFormSet,
     fields=["order", "title", "notes"],
     widgets={"notes": forms.Textarea(attrs={"rows": 1})},
     extra=ROW_EXTRA,
@@ -137,3 +179,23 @@ def previous_co_chairs(meeting: Meeting) -> tuple[Meeting | None, list[dict]]:
         return None, []
     co_chairs = previous.participants.filter(role=Participant.Role.CO_CHAIR)
     return previous, list(co_chairs.values("order", "role", "name", "title", "organisation", "country"))
+
+
+def row_changes(formset) -> list[str]:
+    """What the user's rows said where they changed them: "Participant 2: Title “Joint Secretary”", for a save
+    that was refused (the page then shows the rows as they are now)."""
+    name = formset.model._meta.verbose_name.capitalize()
+    changes = []
+    for number, form in enumerate(formset.forms, start=1):
+        if not form.has_changed():
+            continue
+        if form.data.get(form.add_prefix("DELETE")):
+            changes.append(f"{name} {number}: delete")
+            continue
+        values = [
+            f"{form.fields[field].label} “{form.data.get(form.add_prefix(field), '')}”"
+            for field in form.changed_data
+            if field != "DELETE" and not form.fields[field].widget.is_hidden
+        ]
+        changes.append(f"{name} {number}: " + ", ".join(values))
+    return changes

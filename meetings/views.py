@@ -11,7 +11,7 @@ from config.access import check, get_visible_or_404
 from config.views import InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
-from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs
+from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs, row_changes
 from meetings.models import Meeting
 from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
 
@@ -81,7 +81,24 @@ class MeetingFormMixin(InvalidFormStatusMixin):
     def get_context_data(self, **kwargs):
         previous, co_chairs = previous_co_chairs(self.object) if self.object else (None, [])
         copy_from = previous if co_chairs and not self.object.participants.filter(role="co_chair").exists() else None
-        return super().get_context_data(formsets=self.formsets, copy_co_chairs_from=copy_from, **kwargs)
+        formsets, unsaved_rows = self.formsets, []
+        form = kwargs.get("form")
+        if form is not None and form.stale:
+            # A colleague saved first: show the rows as they are now, and what the user's rows said.
+            unsaved_rows = [change for formset in formsets for change in row_changes(formset)]
+            meeting = Meeting.objects.get(pk=self.object.pk)
+            formsets = [
+                participant_formset(instance=meeting, prefix="participants", country_codes=meeting.group.country_codes),
+                agenda_formset(instance=meeting, prefix="agenda_topics"),
+            ]
+        rows_invalid = not unsaved_rows and any(formset.is_bound and not formset.is_valid() for formset in formsets)
+        return super().get_context_data(
+            formsets=formsets,
+            unsaved_rows=unsaved_rows,
+            rows_invalid=rows_invalid,
+            copy_co_chairs_from=copy_from,
+            **kwargs,
+        )
 
     def form_valid(self, form):
         if not all(formset.is_valid() for formset in self.formsets):

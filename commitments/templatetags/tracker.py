@@ -90,4 +90,7 @@ def bootstrap(field):
         css = "form-control"
     if field.errors:
         css += " is-invalid"
-    return field.as_widget(attrs={"class": css})
+    html = field.as_widget(attrs={"class": css})
+    if field.field.show_hidden_initial:  # the value the page was opened with, for has_changed()
+        html += forms.HiddenInput().render(field.html_initial_name, field.initial)
+    return html

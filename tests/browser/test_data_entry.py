@@ -122,3 +122,26 @@ def test_a_coordinator_enters_commitments_in_a_row(log_in, live_server):
     expect(page.get_by_label("Title")).to_have_value("")
     saved = Commitment.objects.get(title="Exchange lists of designated terrorist organisations")
     assert [u.username for u in saved.access_granted_to.all()] == ["owner2"]
+
+
+def test_a_meeting_saved_in_another_tab_is_not_overwritten(log_in, live_server):
+    page = log_in("coordinator")
+    tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
+    edit = f"{live_server.url}/meetings/{tenth.pk}/edit/"
+    tab_b = page.context.new_page()
+    tab_b.goto(edit)
+    page.goto(edit)  # tab A
+    page.get_by_label("Status").select_option(label="Scheduled")
+    page.get_by_label("Start date").fill("2027-01-19")
+    page.get_by_label("End date").fill("2027-01-20")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("10th meeting saved.")
+
+    tab_b.get_by_label("Venue").fill("Hyderabad House")
+    tab_b.get_by_role("button", name="Save").click()
+    expect(tab_b.get_by_role("alert").first).to_contain_text("saved this meeting at")
+    expect(tab_b.get_by_label("Start date")).to_have_value("2027-01-19")
+    tab_b.get_by_role("button", name="Save").click()
+    expect(tab_b.get_by_role("status")).to_contain_text("10th meeting saved.")
+    tenth.refresh_from_db()
+    assert (tenth.status, tenth.venue, str(tenth.start_date)) == ("scheduled", "Hyderabad House", "2027-01-19")

@@ -12,6 +12,7 @@ from icalendar import Calendar
 from commitments.models import CalendarFeed, Reminder
 from commitments.reminders import delivery, planning
 from meetings.calendar import meeting_uid
+from meetings.forms import latest_record_id
 from meetings.models import Meeting
 from tests.factories import EMPTY_ROWS, CommitmentFactory, MeetingFactory
 
@@ -51,6 +52,7 @@ def form_data(meeting: Meeting, **changes) -> dict:
         "end_date": meeting.end_date.isoformat() if meeting.end_date else "",
         "outcome_summary": "",
         "record_reference": "",
+        "opened": latest_record_id(meeting) if meeting.pk else "",
         **EMPTY_ROWS,
     }
     return {**data, **changes}

@@ -4,7 +4,9 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Category
+from meetings.forms import latest_record_id
 from meetings.models import Meeting
+from tests.conftest import member_of
 from tests.factories import (
     EMPTY_ROWS,
     AgendaTopicFactory,
@@ -166,6 +168,7 @@ def test_a_coordinator_sets_the_date_of_the_tenth_meeting(login, coordinator, me
             "host_country": "IN",
             "city": "New Delhi",
             "start_date": "2027-03-12",
+            "opened": latest_record_id(tenth),
             **EMPTY_ROWS,
         },
     )
@@ -198,11 +201,13 @@ def test_a_meetings_edit_form_offers_the_countries_of_its_group(login, coordinat
     assert [name for _, name in form.fields["host_country"].choices] == ["---------", "India", "Uzbekistan"]
 
 
-def rows(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    """A formset's posted rows."""
+def rows(prefix: str, rows: list[dict], initial: int = 0, opened: list[dict] = ()) -> dict:
+    """A formset's posted rows, with the values the page was opened with (its hidden initial values)."""
     data = {f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": initial}
     for index, row in enumerate(rows):
         data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    for index, row in enumerate(opened):
+        data.update({f"initial-{prefix}-{index}-{key}": value for key, value in row.items() if key != "id"})
     return data
 
 
@@ -215,6 +220,7 @@ def meeting_data(meeting, **changes) -> dict:
         "city": meeting.city,
         "start_date": meeting.start_date.isoformat() if meeting.start_date else "",
         "end_date": meeting.end_date.isoformat() if meeting.end_date else "",
+        "opened": latest_record_id(meeting),
         **rows("participants", []),
         **rows("agenda_topics", []),
     }
@@ -297,3 +303,81 @@ def test_the_co_chairs_of_the_previous_session_are_copied_on_request(login, coor
         ("Bakhtiyor Ibragimov", "co_chair"),
     ]
     assert copied.extra_forms[0].initial["title"] == "JS (CT)"
+
+
+def test_a_meeting_saved_by_a_colleague_meanwhile_is_merged_not_overwritten(login, coordinator, group, meetings):
+    tenth = meetings["tenth"]
+    delegate = ParticipantFactory(meeting=tenth, name="Vinay Kumar", title="Director", country="IN", order=1)
+    row = {
+        "id": delegate.pk,
+        "name": "Vinay Kumar",
+        "title": "Director",
+        "country": "IN",
+        "role": "delegate",
+        "order": 1,
+    }
+    tab_b = meeting_data(tenth, venue="Hyderabad House", **rows("participants", [row], 1, [row]))
+    colleague = member_of(group, "colleague", "coordinator")
+    colleague.first_name, colleague.last_name = "Meera", "Krishnan"
+    colleague.save()
+    tab_a = meeting_data(
+        tenth,
+        status="scheduled",
+        start_date="2027-01-19",
+        end_date="2027-01-20",
+        **rows("participants", [{**row, "title": "Joint Secretary (CT)"}], 1, [row]),
+    )
+    assert login(colleague).post(reverse("meetings:edit", args=[tenth.pk]), tab_a).status_code == 302
+
+    refused = login(coordinator).post(reverse("meetings:edit", args=[tenth.pk]), tab_b)
+    assert refused.status_code == 422
+    form = refused.context["form"]
+    assert "Meera Krishnan saved this meeting at " in form.non_field_errors()[0]
+    assert (form.data["start_date"], form.data["status"], form.data["venue"]) == (
+        "2027-01-19",
+        "scheduled",
+        "Hyderabad House",
+    )
+    participants = refused.context["formsets"][0]
+    assert participants.forms[0].initial["title"] == "Joint Secretary (CT)"  # the rows as they are now
+    assert refused.context["unsaved_rows"] == []  # the user had not changed the rows
+
+    now = {**row, "title": "Joint Secretary (CT)"}
+    again = {**form.data.dict(), **rows("participants", [now], 1, [now])}
+    assert login(coordinator).post(reverse("meetings:edit", args=[tenth.pk]), again).status_code == 302
+    tenth.refresh_from_db()
+    assert (tenth.start_date, tenth.status, tenth.venue) == (datetime.date(2027, 1, 19), "scheduled", "Hyderabad House")
+    assert tenth.participants.get().title == "Joint Secretary (CT)"
+
+
+def test_row_changes_refused_for_a_colleagues_save_are_listed(login, coordinator, group, meetings):
+    tenth = meetings["tenth"]
+    delegate = ParticipantFactory(meeting=tenth, name="Vinay Kumar", title="Director", country="IN", order=1)
+    row = {
+        "id": delegate.pk,
+        "name": "Vinay Kumar",
+        "country": "IN",
+        "role": "delegate",
+        "order": 1,
+        "title": "Director",
+    }
+    tab_b = meeting_data(tenth, **rows("participants", [{**row, "title": "Additional Secretary"}], 1, [row]))
+    colleague = member_of(group, "colleague", "coordinator")
+    tab_a = meeting_data(tenth, **rows("participants", [{**row, "DELETE": "on"}], 1, [row]))
+    assert login(colleague).post(reverse("meetings:edit", args=[tenth.pk]), tab_a).status_code == 302
+
+    refused = login(coordinator).post(reverse("meetings:edit", args=[tenth.pk]), tab_b)
+    assert refused.context["unsaved_rows"] == ["Participant 1: Title “Additional Secretary”"]
+    assert "Your changes to the rows, not saved" in refused.content.decode()
+    assert not tenth.participants.exists()
+
+
+def test_a_row_that_is_gone_says_so(login, coordinator, meetings):
+    theirs = ParticipantFactory(meeting=meetings["eighth"], name="Someone")
+    ninth = meetings["ninth"]
+    data = meeting_data(
+        ninth, **rows("participants", [{"id": theirs.pk, "name": "Renamed", "country": "IN", "role": "delegate"}], 1)
+    )
+    content = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data).content.decode()
+    assert "Not saved: check the participant and agenda rows marked below." in content
+    assert "This row is no longer there" in content
