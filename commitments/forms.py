@@ -145,6 +145,20 @@ class CommitmentForm(VersionedCommitmentForm):
             values = used.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
             self.fields[name].widget = SuggestionsInput(values[:MAX_SUGGESTIONS])
 
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in SUGGESTED:
+            if cleaned_data.get(name):
+                cleaned_data[name] = self._as_used(name, cleaned_data[name])
+        return cleaned_data
+
+    def _as_used(self, name: str, value: str) -> str:
+        """A name typed in another case or spacing is the one already used: "ministry of  home affairs" is
+        saved as "Ministry of Home Affairs"."""
+        typed = " ".join(value.split()).casefold()
+        used = {" ".join(option.split()).casefold(): option for option in self.fields[name].widget.suggestions}
+        return used.get(typed, " ".join(value.split()))
+
 
 class OwnerCommitmentForm(VersionedCommitmentForm):
     """What an owner may change on their own commitment. Moving the follow-up date asks why: the reason goes

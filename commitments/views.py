@@ -176,6 +176,12 @@ class CommitmentCreateView(InvalidFormStatusMixin, AtomicPostMixin, CreateView):
     def get_initial(self):
         return {name: self.request.GET.get(name) for name in ("meeting", "category")}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.request.method == "GET" and self.request.GET.get("meeting"):
+            form.fields["title"].widget.attrs["autofocus"] = True  # the next of a row: straight to its title
+        return form
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 

@@ -75,6 +75,9 @@ class MeetingForm(MergingFormMixin, forms.ModelForm):
                 self.refuse_stale(current, last_change, last_change.history_date)
             self.apply_choices(current, last_change)
         start, end = cleaned_data.get("start_date"), cleaned_data.get("end_date")
+        if "status" in cleaned_data and "start_date" in cleaned_data:
+            saved = self.instance if self.instance.pk else None
+            Meeting.check_dates(cleaned_data["status"], start, saved and saved.status, saved and saved.start_date)
         dates_touched = {"status", "start_date", "end_date"} & set(self.changed_data)
         if cleaned_data.get("status") != Meeting.Status.PLANNED or start is None or not dates_touched:
             return cleaned_data

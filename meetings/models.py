@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, F, Prefetch, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from meetings.dates import format_date_range
+from meetings.dates import format_date_range, spell_date
 from meetings.fields import LeadDaysField
 
 DEFAULT_LEAD_DAYS = [30, 14, 7, 1]
@@ -313,6 +314,24 @@ class Meeting(models.Model):
             errors["host_country"] = f"The host must be one of the working group's countries: {allowed}."
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def check_dates(status: str, start: datetime.date | None, saved_status: str | None, saved_start) -> None:
+        """Data entry's rule, when the status or the start date changes: a held meeting has taken place (not in
+        the future); a scheduled meeting, or provisional dates, are ahead (not in the past). Records of past
+        meetings load as held; a scheduled meeting whose day has passed is edited as it is."""
+        if start is None or (status == saved_status and start == saved_start):
+            return
+        today = timezone.localdate()
+        if status == MeetingStatus.HELD and start > today:
+            raise ValidationError({"start_date": "A held meeting has taken place: its start date cannot be ahead."})
+        if status in (MeetingStatus.SCHEDULED, MeetingStatus.PLANNED) and start < today:
+            raise ValidationError(
+                {
+                    "start_date": f"{spell_date(start)} is in the past: a {MeetingStatus(status).short_label.lower()} "
+                    "meeting is ahead (for one that took place, choose Held)."
+                }
+            )
 
     @property
     def title(self) -> str:

@@ -109,7 +109,12 @@ class MeetingFormMixin(InvalidFormStatusMixin):
             for formset in self.formsets:
                 formset.instance = self.object
                 formset.save()
-        if self.object.is_provisional:
+        if self.object.status == Meeting.Status.SCHEDULED and "status" in form.changed_data:
+            messages.success(
+                self.request,
+                f"{self.object.title} saved: scheduled for {self.object.dates}. Its owners are reminded before it.",
+            )
+        elif self.object.is_provisional:
             messages.success(
                 self.request,
                 f"{self.object.title} saved. Its dates are {self.object.dates_display}: no reminders count down "

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from config.api import TrackedModelSerializer
@@ -82,3 +83,13 @@ class MeetingSerializer(TrackedModelSerializer):
         request = self.context.get("request")
         if request is not None:
             self.fields["group"].queryset = permissions.coordinated_groups(request.user)
+
+    def validate(self, attrs):
+        saved = (self.instance.status, self.instance.start_date) if self.instance else (None, None)
+        attrs = super().validate(attrs)  # the instance takes the input here
+        status, start = attrs.get("status", saved[0]), attrs.get("start_date", saved[1])
+        try:
+            Meeting.check_dates(status or Meeting.Status.PLANNED, start, *saved)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs

@@ -50,7 +50,7 @@ def test_dates_entered_on_a_planned_meeting_are_provisional_until_agreed(log_in,
     page.goto(f"{live_server.url}/meetings/{tenth.pk}/edit/")
     page.get_by_label("Status").select_option(label="Scheduled")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_contain_text("10th meeting saved.")
+    expect(page.get_by_role("status")).to_contain_text("10th meeting saved: scheduled for 12–13 January 2027.")
     expect(page.locator("main")).not_to_contain_text("provisional")
     tenth.refresh_from_db()
     assert tenth.status == Meeting.Status.SCHEDULED
@@ -135,7 +135,7 @@ def test_a_meeting_saved_in_another_tab_is_not_overwritten(log_in, live_server):
     page.get_by_label("Start date").fill("2027-01-19")
     page.get_by_label("End date").fill("2027-01-20")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_contain_text("10th meeting saved.")
+    expect(page.get_by_role("status")).to_contain_text("10th meeting saved: scheduled for 19–20 January 2027.")
 
     tab_b.get_by_label("Venue").fill("Hyderabad House")
     tab_b.get_by_role("button", name="Save").click()

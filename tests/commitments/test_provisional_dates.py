@@ -172,7 +172,16 @@ def test_saving_a_provisional_meeting_again_without_touching_its_dates_asks_noth
 
 
 def test_a_new_meeting_with_dates_and_status_planned_is_asked_about_too(login, coordinator, group, meeting):
-    data = form_data(MeetingFactory.build(group=group, number=10, status="planned", city=""))
+    data = form_data(
+        MeetingFactory.build(
+            group=group,
+            number=10,
+            status="planned",
+            city="",
+            start_date=datetime.date(2027, 1, 12),
+            end_date=datetime.date(2027, 1, 13),
+        )
+    )
     response = login(coordinator).post(reverse("meetings:create"), data)
     assert response.status_code == 422
     assert "Are these dates agreed?" in response.content.decode()

@@ -525,3 +525,26 @@ def test_a_colleagues_grant_is_listed_among_their_changes(login, meeting, coordi
     changes = [(c.label, c.old, c.new) for c in refused.context["form"].conflict_changes]
     assert changes == [("access granted to", "—", member.get_full_name())]
     assert refused.context["form"].data.getlist("access_granted_to") == [str(member.pk)]
+
+
+def test_a_name_typed_another_way_is_saved_as_the_one_used(login, meeting, coordinator, owner):
+    CommitmentFactory(meeting=meeting, lead_agency="Ministry of Home Affairs")
+    data = {
+        "meeting": meeting.pk,
+        "title": "Joint training programmes",
+        "category": 3,
+        "owner": owner.pk,
+        "responsible_side": "joint",
+        "status": "open",
+        "priority": 2,
+        "lead_agency": "ministry of  home affairs ",
+        "partner_counterpart": "  State Security   Service ",
+    }
+    assert login(coordinator).post(reverse("commitments:create"), data).status_code == 302
+    saved = Commitment.objects.get(title="Joint training programmes")
+    assert (saved.lead_agency, saved.partner_counterpart) == ("Ministry of Home Affairs", "State Security Service")
+
+
+def test_the_next_commitment_of_a_row_starts_at_its_title(login, meeting, coordinator):
+    response = login(coordinator).get(reverse("commitments:create") + f"?meeting={meeting.pk}&category=3")
+    assert "autofocus" in str(response.context["form"]["title"])

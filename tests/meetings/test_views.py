@@ -381,3 +381,45 @@ def test_a_row_that_is_gone_says_so(login, coordinator, meetings):
     content = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data).content.decode()
     assert "Not saved: check the participant and agenda rows marked below." in content
     assert "This row is no longer there" in content
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"status": "scheduled", "start_date": "2020-01-01", "end_date": "2020-01-02"},
+            "1 January 2020 is in the past",
+        ),
+        ({"status": "planned", "start_date": "2020-01-01", "end_date": "", "dates": "provisional"}, "is in the past"),
+        ({"status": "held", "start_date": "2099-05-01", "end_date": ""}, "A held meeting has taken place"),
+    ],
+)
+def test_meeting_dates_that_cannot_be_are_refused(login, coordinator, meetings, changes, message):
+    tenth = meetings["tenth"]
+    response = login(coordinator).post(reverse("meetings:edit", args=[tenth.pk]), meeting_data(tenth, **changes))
+    assert response.status_code == 422
+    assert message in response.context["form"].errors["start_date"][0]
+    tenth.refresh_from_db()
+    assert tenth.start_date is None
+
+
+def test_a_scheduled_meeting_whose_day_has_passed_is_still_edited(login, coordinator, group, meetings):
+    passed = MeetingFactory(
+        group=group, number=11, status="scheduled", start_date=datetime.date(2026, 1, 5), end_date=None
+    )
+    data = meeting_data(passed, venue="Hyderabad House")
+    assert login(coordinator).post(reverse("meetings:edit", args=[passed.pk]), data).status_code == 302
+
+
+def test_the_api_refuses_a_scheduled_meeting_in_the_past(client, coordinator, meetings):
+    from tests.factories import api_token
+
+    tenth = meetings["tenth"]
+    response = client.patch(
+        reverse("api:meeting-detail", args=[tenth.pk]),
+        {"status": "scheduled", "start_date": "2020-01-01"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {api_token(coordinator)}",
+    )
+    assert response.status_code == 400
+    assert "in the past" in response.json()["start_date"][0]
