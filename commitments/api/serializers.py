@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from meetings.permissions import group_roles, manageable_meetings
 
@@ -28,6 +29,14 @@ class CommitmentSerializer(TrackedModelSerializer):
         required=False,
         min_value=1,
         help_text="The version your edit is based on (or send If-Match); a stale one is refused with 412.",
+    )
+    follow_up_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Why the follow-up date moves, in a few words: required when an owner moves it; recorded in "
+        "the progress journal and shown to the coordinators.",
     )
 
     class Meta:
@@ -56,6 +65,7 @@ class CommitmentSerializer(TrackedModelSerializer):
             "updated_at",
             "closed_at",
             "version",
+            "follow_up_reason",
             "reference",
             "restricted",
             "access_granted_to",
@@ -75,8 +85,15 @@ class CommitmentSerializer(TrackedModelSerializer):
 
     def validate(self, attrs):
         attrs.pop("version", None)  # the view checks it; the model raises it
+        self.follow_up_reason = attrs.pop("follow_up_reason", "").strip()
         saved_follow_up = getattr(self.instance, "follow_up_date", None)  # before the instance takes the input
         attrs = super().validate(attrs)
+        self.moved_from = None
+        if saved_follow_up is not None and "follow_up_date" in attrs and attrs["follow_up_date"] != saved_follow_up:
+            self.moved_from = saved_follow_up
+            owner_only = editable_fields(self.context["request"].user, self.instance) is not None
+            if owner_only and not self.follow_up_reason:
+                raise serializers.ValidationError({"follow_up_reason": ["Say in a few words why the date moves."]})
         meeting = attrs.get("meeting") or getattr(self.instance, "meeting", None)
         try:
             if meeting and attrs.get("access_granted_to"):
@@ -94,6 +111,8 @@ class CommitmentSerializer(TrackedModelSerializer):
             super().save_instance(commitment)
         else:
             commitment.save_versioned(self.context["expected_version"], user=user)
+            if self.moved_from is not None and self.follow_up_reason:
+                commitment.record_date_move(author=user, moved_from=self.moved_from, reason=self.follow_up_reason)
 
 
 class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):

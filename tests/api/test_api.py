@@ -104,7 +104,14 @@ def test_an_owner_changes_status_and_follow_up_only(api, commitment, owner, memb
     assert refused.json()["detail"] == "As the owner you may change only status, follow_up_date; not owner, title."
     assert (
         api.patch(
-            url, {"status": "in_progress", "follow_up_date": "2027-01-15", "owner": owner.pk, "version": 1}
+            url,
+            {
+                "status": "in_progress",
+                "follow_up_date": "2027-01-15",
+                "follow_up_reason": "The partner asked for January.",
+                "owner": owner.pk,
+                "version": 1,
+            },
         ).status_code
         == 200
     )

@@ -196,3 +196,22 @@ def test_a_date_move_is_not_progress(login, meeting, commitment, owner):
     assert "no update since the previous meeting" in line["changes"]
     dashboard = login(owner).get(reverse("dashboard")).content.decode()
     assert "Follow-up date moved from 15 December 2026 to 15 January 2027" in dashboard
+
+
+def test_an_owner_moving_the_date_through_the_api_says_why(client, commitment, owner):
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    auth = {"HTTP_AUTHORIZATION": f"Token {api_token(owner)}", "content_type": "application/json"}
+    silent = client.patch(url, {"follow_up_date": "2027-01-15", "version": 1}, **auth)
+    assert silent.status_code == 400
+    assert silent.json() == {"follow_up_reason": ["Say in a few words why the date moves."]}
+    moved = client.patch(
+        url, {"follow_up_date": "2027-01-15", "follow_up_reason": "The partner asked.", "version": 1}, **auth
+    )
+    assert moved.status_code == 200
+    assert "follow_up_reason" not in moved.json()
+    (entry,) = ProgressUpdate.objects.filter(commitment=commitment)
+    assert (entry.text, entry.moved_from, entry.moved_to) == (
+        "The partner asked.",
+        datetime.date(2026, 12, 15),
+        datetime.date(2027, 1, 15),
+    )
