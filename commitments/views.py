@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,7 +41,7 @@ from commitments.models import (
 from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
 from config.security import security_event
-from config.views import INVALID_FORM_STATUS, InvalidFormStatusMixin
+from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin
 from meetings import views as meeting_views
 from meetings.models import WorkingGroup
 from meetings.permissions import can_manage_group, is_coordinator, role_label
@@ -53,14 +52,6 @@ DASHBOARD_MINE = 10  # the soonest; the list page has them all
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NEW_API_TOKEN = "new_api_token"  # noqa: S105 (a session key: the token just created, shown once)
-
-
-class AtomicPostMixin:
-    """Form posts run in one transaction: the version check locks the row until the save."""
-
-    def post(self, request, *args, **kwargs):
-        with transaction.atomic():
-            return super().post(request, *args, **kwargs)
 
 
 class DashboardView(TemplateView):

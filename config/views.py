@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
@@ -23,6 +24,14 @@ class InvalidFormStatusMixin:
         response = super().form_invalid(form)
         response.status_code = INVALID_FORM_STATUS
         return response
+
+
+class AtomicPostMixin:
+    """Form posts run in one transaction: the version check locks the row until the save."""
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
 
 
 class LoginView(InvalidFormStatusMixin, auth_views.LoginView):

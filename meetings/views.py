@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -8,7 +7,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from config.access import check, get_visible_or_404
-from config.views import InvalidFormStatusMixin
+from config.views import AtomicPostMixin, InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs, row_changes
@@ -52,7 +51,7 @@ class MeetingDetailView(DetailView):
         )
 
 
-class MeetingFormMixin(InvalidFormStatusMixin):
+class MeetingFormMixin(InvalidFormStatusMixin, AtomicPostMixin):
     """The meeting's form with its participants and agenda as rows, all saved together or not at all."""
 
     template_name = "meetings/meeting_form.html"
@@ -104,11 +103,10 @@ class MeetingFormMixin(InvalidFormStatusMixin):
         if not all(formset.is_valid() for formset in self.formsets):
             return self.form_invalid(form)
         form.instance._history_user = self.request.user
-        with transaction.atomic():
-            self.object = form.save()
-            for formset in self.formsets:
-                formset.instance = self.object
-                formset.save()
+        self.object = form.save()
+        for formset in self.formsets:
+            formset.instance = self.object
+            formset.save()
         if self.object.status == Meeting.Status.SCHEDULED and "status" in form.changed_data:
             messages.success(
                 self.request,
