@@ -154,6 +154,18 @@ class ParticipantFormSet(PageRowsFormSet):
         super().add_fields(form, index)
         form.fields["country"].choices = country_choices(self.country_codes)
 
+    def clean(self):
+        """A person is listed once (copying the co-chairs twice would list them twice)."""
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form in self.deleted_forms or not form.cleaned_data.get("name"):
+                continue
+            person = (" ".join(form.cleaned_data["name"].split()).casefold(), form.cleaned_data.get("country"))
+            if person in seen:
+                form.add_error("name", f"{form.cleaned_data['name']} is already listed.")
+            seen.add(person)
+
 
 ROW_EXTRA = 2  # empty rows offered below a meeting's participants and agenda
 

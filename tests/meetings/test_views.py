@@ -423,3 +423,13 @@ def test_the_api_refuses_a_scheduled_meeting_in_the_past(client, coordinator, me
     )
     assert response.status_code == 400
     assert "in the past" in response.json()["start_date"][0]
+
+
+def test_a_participant_is_listed_once(login, coordinator, meetings):
+    ninth = meetings["ninth"]
+    co_chair = {"name": "Vinay Kumar", "country": "IN", "role": "co_chair", "order": 1}
+    data = meeting_data(ninth, **rows("participants", [co_chair, {**co_chair, "name": "vinay  kumar"}]))
+    response = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data)
+    assert response.status_code == 422
+    assert "vinay  kumar is already listed." in response.content.decode()
+    assert not ninth.participants.exists()
