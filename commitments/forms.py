@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
-from commitments.models import Commitment, NotificationPreference, ProgressUpdate
+from commitments.models import NAMED_FIELDS, Commitment, NotificationPreference, ProgressUpdate, as_used
 from config.merging import MergingFormMixin
 from meetings.permissions import coordinated_groups, manageable_meetings, people_to_pick
 
@@ -61,7 +61,7 @@ class VersionedCommitmentForm(MergingFormMixin, forms.ModelForm):
         """Save the edit through the model's compare-and-set; a form saved unchanged saves nothing (a new
         version would refuse a colleague's edit for nothing)."""
         commitment = super().save(commit=False)
-        if commitment.pk and not self.has_changed():
+        if commitment.pk and not self.changes_anything():
             return commitment
         if commitment.pk:
             commitment.save_versioned(self.cleaned_data["expected_version"], user=user)
@@ -97,7 +97,6 @@ class SuggestionsInput(forms.TextInput):
         return format_html('{}<datalist id="{}">{}</datalist>', html, list_id, options)
 
 
-SUGGESTED = ("lead_agency", "partner_counterpart")  # free text, suggested from the values already used in the group
 MAX_SUGGESTIONS = 200
 
 
@@ -141,23 +140,15 @@ class CommitmentForm(VersionedCommitmentForm):
             self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         groups = [self.instance.meeting.group_id] if self.instance.pk else coordinated_groups(user)
         used = Commitment.objects.filter(meeting__group__in=groups)
-        for name in SUGGESTED:
-            values = used.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
-            self.fields[name].widget = SuggestionsInput(values[:MAX_SUGGESTIONS])
+        for name in NAMED_FIELDS:
+            self.fields[name].widget = SuggestionsInput(used.names_used(name)[:MAX_SUGGESTIONS])
 
     def clean(self):
         cleaned_data = super().clean()
-        for name in SUGGESTED:
+        for name in NAMED_FIELDS:
             if cleaned_data.get(name):
-                cleaned_data[name] = self._as_used(name, cleaned_data[name])
+                cleaned_data[name] = as_used(cleaned_data[name], self.fields[name].widget.suggestions)
         return cleaned_data
-
-    def _as_used(self, name: str, value: str) -> str:
-        """A name typed in another case or spacing is the one already used: "ministry of  home affairs" is
-        saved as "Ministry of Home Affairs"."""
-        typed = " ".join(value.split()).casefold()
-        used = {" ".join(option.split()).casefold(): option for option in self.fields[name].widget.suggestions}
-        return used.get(typed, " ".join(value.split()))
 
 
 class OwnerCommitmentForm(VersionedCommitmentForm):

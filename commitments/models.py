@@ -57,7 +57,26 @@ def overdue_q(today: datetime.date) -> Q:
     return open_q() & Q(follow_up_date__lt=today)
 
 
+# Free-text names suggested from those already used in the group, and saved as used (one agency, one spelling).
+NAMED_FIELDS = ("lead_agency", "partner_counterpart")
+
+
+def as_used(value: str, used) -> str:
+    """A name typed in another case or spacing is the one already used ("ministry of  home affairs" is saved as
+    "Ministry of Home Affairs"); `used` lists the names most used first, which wins among variants."""
+    typed = " ".join(value.split())
+    spellings = {}
+    for name in used:
+        spellings.setdefault(" ".join(name.split()).casefold(), name)
+    return spellings.get(typed.casefold(), typed)
+
+
 class CommitmentQuerySet(AuditedQuerySet):
+    def names_used(self, field: str) -> list[str]:
+        """The values of a named field (NAMED_FIELDS) in these commitments, the most used first."""
+        rows = self.exclude(**{field: ""}).order_by().values_list(field).annotate(uses=Count("pk"))
+        return [name for name, _ in sorted(rows, key=lambda row: (-row[1], row[0]))]
+
     def visible_to(self, user) -> "CommitmentQuerySet":
         """What a user may see: the commitments of their working groups, restricted ones on a need to know.
 

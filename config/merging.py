@@ -148,6 +148,15 @@ class MergingFormMixin:
             if (then := record_key(base, name)) != key(now := current_value(current, name))
         ]
 
+    def changes_anything(self) -> bool:
+        """Whether saving would change a saved value (a merged form can differ from the page the user saw and
+        yet change nothing: a colleague's value kept, spaces trimmed). Saving nothing records no version."""
+        return any(
+            key(self.cleaned_data[name]) != key(self.initial.get(name))
+            for name in self.merged_fields()
+            if name in self.cleaned_data
+        )
+
     def conflicting(self) -> list[str]:
         names = self.data.get(self.add_prefix("conflicting"), "").split(",")
         return [name for name in names if name in self.merged_fields()]

@@ -43,6 +43,7 @@ class MeetingForm(MergingFormMixin, forms.ModelForm):
             "start_date": DATE_INPUT,
             "end_date": DATE_INPUT,
             "outcome_summary": forms.Textarea(attrs={"rows": 5}),
+            "number": forms.NumberInput(attrs={"min": 1}),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -197,20 +198,46 @@ def previous_co_chairs(meeting: Meeting) -> tuple[Meeting | None, list[dict]]:
 
 
 def row_changes(formset) -> list[str]:
-    """What the user's rows said where they changed them: "Participant 2: Title “Joint Secretary”", for a save
-    that was refused (the page then shows the rows as they are now)."""
+    """What the user's rows said where they changed them, for a save that was refused (the page then shows the
+    rows as they are now): 'Participant “Vinay Kumar”: Title “Joint Secretary”', named by the row, not its place."""
     name = formset.model._meta.verbose_name.capitalize()
     changes = []
-    for number, form in enumerate(formset.forms, start=1):
+    for form in formset.forms:
         if not form.has_changed():
             continue
+        posted_id = form.data.get(form.add_prefix(formset._pk_field.name))
+        label_field = "name" if "name" in form.fields else "title"
+        saved = getattr(form.instance, label_field, "") if form.instance.pk else ""
+        row = f"{name} “{saved or form.data.get(form.add_prefix(label_field), '')}”"
+        if posted_id and not form.instance.pk:
+            row += " (no longer there: deleted meanwhile)"
+        elif not posted_id:
+            row = f"New {row[0].lower()}{row[1:]}"
         if form.data.get(form.add_prefix("DELETE")):
-            changes.append(f"{name} {number}: delete")
+            changes.append(f"{row}: delete")
             continue
-        values = [
-            f"{form.fields[field].label} “{form.data.get(form.add_prefix(field), '')}”"
-            for field in form.changed_data
-            if field != "DELETE" and not form.fields[field].widget.is_hidden
-        ]
-        changes.append(f"{name} {number}: " + ", ".join(values))
+        values = []
+        for field in form.changed_data:
+            if field == "DELETE" or form.fields[field].widget.is_hidden:
+                continue
+            value = form.data.get(form.add_prefix(field), "")
+            choices = dict(getattr(form.fields[field], "choices", ()))
+            values.append(f"{form.fields[field].label} “{choices.get(value, value)}”")
+        changes.append(f"{row}: " + ", ".join(values))
     return changes
+
+
+def row_errors(formset) -> list[tuple[str, str]]:
+    """What is wrong in a refused formset, row by row: (the id of the field to go to, "Participant 3, Country:
+    This field is required.")."""
+    if not formset.is_bound or formset.is_valid():
+        return []
+    name = formset.model._meta.verbose_name.capitalize()
+    errors = [("", str(error)) for error in formset.non_form_errors()]
+    for number, form in enumerate(formset.forms, start=1):
+        first = form.visible_fields()[0].auto_id
+        for field, messages in form.errors.items():
+            visible = field in form.fields and not form.fields[field].widget.is_hidden
+            where = f"{name} {number}, {form.fields[field].label}" if visible else f"{name} {number}"
+            errors += [(form[field].auto_id if visible else first, f"{where}: {message}") for message in messages]
+    return errors

@@ -10,7 +10,7 @@ from config.access import check, get_visible_or_404
 from config.views import AtomicPostMixin, InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
-from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs, row_changes
+from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs, row_changes, row_errors
 from meetings.models import Meeting
 from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
 
@@ -90,11 +90,10 @@ class MeetingFormMixin(InvalidFormStatusMixin, AtomicPostMixin):
                 participant_formset(instance=meeting, prefix="participants", country_codes=meeting.group.country_codes),
                 agenda_formset(instance=meeting, prefix="agenda_topics"),
             ]
-        rows_invalid = not unsaved_rows and any(formset.is_bound and not formset.is_valid() for formset in formsets)
         return super().get_context_data(
             formsets=formsets,
             unsaved_rows=unsaved_rows,
-            rows_invalid=rows_invalid,
+            row_errors=[error for formset in formsets for error in row_errors(formset)],
             copy_co_chairs_from=copy_from,
             **kwargs,
         )
@@ -102,6 +101,9 @@ class MeetingFormMixin(InvalidFormStatusMixin, AtomicPostMixin):
     def form_valid(self, form):
         if not all(formset.is_valid() for formset in self.formsets):
             return self.form_invalid(form)
+        if self.object and not form.changes_anything() and not any(f.has_changed() for f in self.formsets):
+            messages.info(self.request, "Nothing changed: nothing was saved.")  # and no version for a colleague
+            return redirect(self.object)
         form.instance._history_user = self.request.user
         self.object = form.save()
         for formset in self.formsets:

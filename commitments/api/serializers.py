@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.models import NAMED_FIELDS, Category, Commitment, ProgressUpdate, as_used
 from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from meetings.permissions import group_roles, manageable_meetings
@@ -87,6 +87,11 @@ class CommitmentSerializer(TrackedModelSerializer):
         attrs.pop("version", None)  # the view checks it; the model raises it
         self.follow_up_reason = attrs.pop("follow_up_reason", "").strip()
         saved_follow_up = getattr(self.instance, "follow_up_date", None)  # before the instance takes the input
+        meeting = attrs.get("meeting") or getattr(self.instance, "meeting", None)
+        for name in NAMED_FIELDS:
+            if attrs.get(name) and meeting:
+                used = Commitment.objects.filter(meeting__group=meeting.group_id).names_used(name)
+                attrs[name] = as_used(attrs[name], used)
         attrs = super().validate(attrs)
         self.moved_from = None
         if saved_follow_up is not None and "follow_up_date" in attrs and attrs["follow_up_date"] != saved_follow_up:
@@ -120,8 +125,19 @@ class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerial
 
     class Meta:
         model = ProgressUpdate
-        fields = ["id", "commitment", "author", "author_label", "created_at", "text", "new_status", "source"]
-        read_only_fields = ["commitment", "author", "created_at"]
+        fields = [
+            "id",
+            "commitment",
+            "author",
+            "author_label",
+            "created_at",
+            "text",
+            "new_status",
+            "source",
+            "moved_from",
+            "moved_to",
+        ]
+        read_only_fields = ["commitment", "author", "created_at", "moved_from", "moved_to"]
 
     def get_author_label(self, update) -> str:
         return person(update.author)

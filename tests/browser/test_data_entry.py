@@ -145,3 +145,28 @@ def test_a_meeting_saved_in_another_tab_is_not_overwritten(log_in, live_server):
     expect(tab_b.get_by_role("status")).to_contain_text("10th meeting saved.")
     tenth.refresh_from_db()
     assert (tenth.status, tenth.venue, str(tenth.start_date)) == ("scheduled", "Hyderabad House", "2027-01-19")
+
+
+def test_a_meeting_field_both_changed_is_chosen_not_overwritten(log_in, live_server):
+    page = log_in("coordinator")
+    ninth = Meeting.objects.get(number=9, group__slug="india-uzbekistan-jwg-ct")
+    edit = f"{live_server.url}/meetings/{ninth.pk}/edit/"
+    tab_b = page.context.new_page()
+    tab_b.goto(edit)
+    page.goto(edit)
+    page.get_by_label("Venue").fill("Venue A")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("9th meeting saved.")
+
+    tab_b.get_by_label("Venue").fill("Venue B")
+    tab_b.get_by_role("button", name="Save").click()
+    expect(tab_b.get_by_role("group", name="Venue")).to_be_visible()
+    tab_b.get_by_role("button", name="Save").click()  # no choice made
+    expect(tab_b.locator("main")).to_contain_text("Choose which value to keep.")
+    ninth.refresh_from_db()
+    assert ninth.venue == "Venue A"
+    tab_b.get_by_label("Keep yours: Venue B").check()
+    tab_b.get_by_role("button", name="Save").click()
+    expect(tab_b.get_by_role("status")).to_contain_text("9th meeting saved.")
+    ninth.refresh_from_db()
+    assert ninth.venue == "Venue B"

@@ -209,6 +209,10 @@ def test_an_owner_moving_the_date_through_the_api_says_why(client, commitment, o
     )
     assert moved.status_code == 200
     assert "follow_up_reason" not in moved.json()
+    journal = client.get(reverse("api:commitment-progress-updates", args=[commitment.pk]), **auth).json()
+    assert [(e["text"], e["moved_from"], e["moved_to"]) for e in journal] == [
+        ("The partner asked.", "2026-12-15", "2027-01-15")
+    ]
     (entry,) = ProgressUpdate.objects.filter(commitment=commitment)
     assert (entry.text, entry.moved_from, entry.moved_to) == (
         "The partner asked.",

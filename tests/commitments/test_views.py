@@ -504,7 +504,7 @@ def test_lead_agency_and_counterpart_suggest_the_values_used_in_the_group(login,
     content = login(coordinator).get(reverse("commitments:create")).content.decode()
     assert 'list="lead_agency-suggestions"' in content
     datalist = content.split('<datalist id="lead_agency-suggestions">')[1].split("</datalist>")[0]
-    assert datalist == '<option value="Intelligence Bureau"><option value="National Investigation Agency">'
+    assert datalist == '<option value="National Investigation Agency"><option value="Intelligence Bureau">'  # most used
     assert '<datalist id="partner_counterpart-suggestions"><option value="SSS"></datalist>' in content
 
 
@@ -548,3 +548,32 @@ def test_a_name_typed_another_way_is_saved_as_the_one_used(login, meeting, coord
 def test_the_next_commitment_of_a_row_starts_at_its_title(login, meeting, coordinator):
     response = login(coordinator).get(reverse("commitments:create") + f"?meeting={meeting.pk}&category=3")
     assert "autofocus" in str(response.context["form"]["title"])
+
+
+def test_keeping_a_colleagues_value_and_nothing_else_saves_nothing(login, commitment, coordinator, owner):
+    tab_b = commitment_form_data(commitment, follow_up_date="2027-02-01")
+    commitment.follow_up_date = datetime.date(2027, 1, 20)
+    commitment.save_versioned(commitment.version, user=owner)
+    client = login(coordinator)
+    form = client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b).context["form"]
+    chosen = {**form.data.dict(), "keep_follow_up_date": "theirs"}
+    assert client.post(reverse("commitments:edit", args=[commitment.pk]), chosen).status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.version == 2  # no new version, which would refuse a colleague's edit for nothing
+
+
+def test_the_api_saves_a_name_as_it_is_used_in_the_group(client, meeting, commitment, coordinator):
+    from tests.factories import api_token
+
+    CommitmentFactory(meeting=meeting, lead_agency="Ministry of Home Affairs")
+    CommitmentFactory(meeting=meeting, lead_agency="Ministry of Home Affairs")
+    CommitmentFactory(meeting=meeting, lead_agency="ministry of home affairs")  # a variant already in
+    response = client.patch(
+        reverse("api:commitment-detail", args=[commitment.pk]),
+        {"lead_agency": "MINISTRY OF HOME  AFFAIRS", "version": 1},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {api_token(coordinator)}",
+    )
+    assert response.status_code == 200
+    commitment.refresh_from_db()
+    assert commitment.lead_agency == "Ministry of Home Affairs"

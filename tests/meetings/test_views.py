@@ -266,7 +266,9 @@ def test_a_bad_row_saves_nothing_and_says_why(login, coordinator, meetings):
     data["participants-0-title"] = "Joint Secretary"
     response = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data)
     assert response.status_code == 422
-    assert "This field is required." in response.content.decode()
+    assert '<a href="#id_participants-0-name" class="alert-link">Participant 1, Name: This field is required.</a>' in (
+        response.content.decode()
+    )
     ninth.refresh_from_db()
     assert ninth.city == "Tashkent"
     assert not ninth.participants.exists()
@@ -367,7 +369,9 @@ def test_row_changes_refused_for_a_colleagues_save_are_listed(login, coordinator
     assert login(colleague).post(reverse("meetings:edit", args=[tenth.pk]), tab_a).status_code == 302
 
     refused = login(coordinator).post(reverse("meetings:edit", args=[tenth.pk]), tab_b)
-    assert refused.context["unsaved_rows"] == ["Participant 1: Title “Additional Secretary”"]
+    assert refused.context["unsaved_rows"] == [
+        "Participant “Vinay Kumar” (no longer there: deleted meanwhile): Title “Additional Secretary”"
+    ]
     assert "Your changes to the rows, not saved" in refused.content.decode()
     assert not tenth.participants.exists()
 
@@ -380,7 +384,7 @@ def test_a_row_that_is_gone_says_so(login, coordinator, meetings):
     )
     content = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), data).content.decode()
     assert "Not saved: check the participant and agenda rows marked below." in content
-    assert "This row is no longer there" in content
+    assert "Participant 1: This row is no longer there" in content
 
 
 @pytest.mark.parametrize(
@@ -433,3 +437,34 @@ def test_a_participant_is_listed_once(login, coordinator, meetings):
     assert response.status_code == 422
     assert "vinay  kumar is already listed." in response.content.decode()
     assert not ninth.participants.exists()
+
+
+def test_saving_a_meeting_unchanged_saves_nothing_and_refuses_no_colleague(login, coordinator, group, meetings):
+    ninth = meetings["ninth"]
+    opened = meeting_data(ninth)
+    response = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), opened)
+    assert response.status_code == 302
+    assert latest_record_id(ninth) == opened["opened"]
+    colleague = member_of(group, "colleague", "coordinator")
+    assert (
+        login(colleague).post(reverse("meetings:edit", args=[ninth.pk]), {**opened, "city": "Samarkand"}).status_code
+        == 302
+    )
+
+
+def test_a_field_both_changed_on_a_meeting_must_be_chosen(login, coordinator, group, meetings):
+    ninth = meetings["ninth"]
+    tab_b = meeting_data(ninth, venue="B")
+    colleague = member_of(group, "colleague", "coordinator")
+    assert (
+        login(colleague).post(reverse("meetings:edit", args=[ninth.pk]), meeting_data(ninth, venue="A")).status_code
+        == 302
+    )
+    refused = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), tab_b)
+    form = refused.context["form"]
+    assert [c.name for c in form.conflicts] == ["venue"]
+    unchosen = login(coordinator).post(reverse("meetings:edit", args=[ninth.pk]), form.data)
+    assert unchosen.status_code == 422
+    assert "Choose which value to keep." in unchosen.content.decode()
+    ninth.refresh_from_db()
+    assert ninth.venue == "A"
