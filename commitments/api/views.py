@@ -19,6 +19,7 @@ from commitments.api.serializers import (
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Category, Commitment, StaleVersionError
 from config.api import LogHiddenMixin
+from config.merging import current_value, key
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -78,8 +79,11 @@ class CommitmentViewSet(
                 status=status.HTTP_428_PRECONDITION_REQUIRED,
             )
         changed = self.check_fields(request, commitment)
+        saved = {name: key(current_value(commitment, name)) for name in changed}
         serializer = self.get_serializer(commitment, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)  # invalid data is refused as such, stale or not
+        # What differs once cleaned (spaces trimmed, a name saved as used): sent as it was, it changes nothing.
+        changed = [name for name in changed if key(serializer.validated_data.get(name, saved[name])) != saved[name]]
         if expected != commitment.version:
             return self.stale(commitment)
         if not changed:  # saving would raise the version and refuse a colleague's edit for nothing

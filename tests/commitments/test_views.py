@@ -577,3 +577,19 @@ def test_the_api_saves_a_name_as_it_is_used_in_the_group(client, meeting, commit
     assert response.status_code == 200
     commitment.refresh_from_db()
     assert commitment.lead_agency == "Ministry of Home Affairs"
+
+
+def test_an_api_edit_that_only_adds_spaces_records_no_version(client, commitment, coordinator):
+    from tests.factories import api_token
+
+    commitment.lead_agency = "Intelligence Bureau"
+    commitment.save_versioned(1)
+    response = client.patch(
+        reverse("api:commitment-detail", args=[commitment.pk]),
+        {"lead_agency": "Intelligence Bureau  ", "version": 2},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {api_token(coordinator)}",
+    )
+    assert response.status_code == 200
+    commitment.refresh_from_db()
+    assert commitment.version == 2
