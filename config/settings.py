@@ -263,6 +263,7 @@ STORAGES = {
 # --- E-mail --------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_USE_LOCALTIME = True  # a Date header with TIME_ZONE's offset, not -0000
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Commitments tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
