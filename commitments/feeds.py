@@ -11,10 +11,16 @@ from meetings.calendar import calendar, meeting_event, uid_domain
 from meetings.models import Meeting
 
 
+def follow_up_uid(commitment: Commitment) -> str:
+    return f"commitment-{commitment.pk}-follow-up@{uid_domain()}"
+
+
 def follow_up_event(commitment: Commitment) -> Event:
     event = Event()
-    event.add("uid", f"commitment-{commitment.pk}-follow-up@{uid_domain()}")
+    event.add("uid", follow_up_uid(commitment))
     event.add("dtstamp", timezone.now())
+    event.add("sequence", commitment.version)  # raised by every save: a moved date is taken
+    event.add("last-modified", commitment.updated_at)
     event.add("summary", f"Follow-up: {commitment.outside_label()}")
     event.add("dtstart", commitment.follow_up_date)
     event.add("dtend", commitment.follow_up_date + datetime.timedelta(days=1))
@@ -25,4 +31,5 @@ def follow_up_event(commitment: Commitment) -> Event:
 def user_feed(user) -> bytes:
     meetings = Meeting.objects.visible_to(user).filter(start_date__isnull=False).select_related("group")
     follow_ups = Commitment.objects.visible_to(user).open().filter(owner=user, follow_up_date__isnull=False)
-    return calendar([*(meeting_event(m) for m in meetings), *(follow_up_event(c) for c in follow_ups)])
+    name = f"Commitments — {user.get_full_name() or user.get_username()}"
+    return calendar([*(meeting_event(m) for m in meetings), *(follow_up_event(c) for c in follow_ups)], name)

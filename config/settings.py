@@ -267,6 +267,8 @@ EMAIL_USE_LOCALTIME = True  # a Date header with TIME_ZONE's offset, not -0000
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Commitments tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The right-hand side of calendar UIDs: set once per installation; a new SITE_URL changes no event's UID.
+CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="commitments-tracker.local")
 
 # --- Working groups --------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 """Meetings as iCalendar events: all-day events with UIDs that stay the same when a date moves."""
 
 import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,7 +14,8 @@ EVENT_STATUS = {Meeting.Status.PLANNED: "TENTATIVE", Meeting.Status.CANCELLED: "
 
 
 def uid_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+    """The right-hand side of every UID: a setting of its own, so that a new site address changes no UID."""
+    return settings.CALENDAR_UID_DOMAIN
 
 
 def meeting_uid(meeting: Meeting) -> str:
@@ -30,6 +30,8 @@ def meeting_event(meeting: Meeting) -> Event | None:
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("dtstamp", timezone.now())
+    event.add("sequence", meeting.calendar_sequence)
+    event.add("last-modified", meeting.updated_at)
     provisional = " (provisional dates)" if meeting.is_provisional else ""
     event.add("summary", f"{meeting.title} of the {meeting.group.name}{provisional}")
     event.add("dtstart", meeting.start_date)
@@ -41,11 +43,12 @@ def meeting_event(meeting: Meeting) -> Event | None:
     return event
 
 
-def calendar(events) -> bytes:
+def calendar(events, name: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODUCT_ID)
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
     for event in events:
         if event is not None:
             cal.add_component(event)
@@ -53,4 +56,4 @@ def calendar(events) -> bytes:
 
 
 def meeting_ics(meeting: Meeting) -> bytes:
-    return calendar([meeting_event(meeting)])
+    return calendar([meeting_event(meeting)], f"{meeting.title} of the {meeting.group.name}")

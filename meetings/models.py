@@ -262,9 +262,14 @@ class Meeting(models.Model):
         blank=True,
         help_text='Reference of the agreed record, e.g. "Record of Discussions".',
     )
+    # Calendars: raised each time the dates or the status change, so that a client updates the event it has.
+    calendar_sequence = models.PositiveIntegerField("calendar sequence", default=0, editable=False)
+    updated_at = models.DateTimeField("updated", auto_now=True)
 
     history = HistoricalRecords()
     objects = MeetingQuerySet.as_manager()
+
+    CALENDAR_FIELDS = ("start_date", "end_date", "status")  # a change raises calendar_sequence
 
     class Meta:
         verbose_name = "meeting"
@@ -300,8 +305,22 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.group}: {self.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        now = tuple(getattr(self, name) for name in self.CALENDAR_FIELDS)
+        saved = getattr(self, "_calendar_saved", None)
+        if saved is not None and saved != now:
+            self.calendar_sequence += 1
+        super().save(*args, **kwargs)
+        self._calendar_saved = now
+
     def get_absolute_url(self) -> str:
         return reverse("meetings:detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._calendar_saved = tuple(instance.__dict__.get(name) for name in cls.CALENDAR_FIELDS)
+        return instance
 
     def clean(self) -> None:
         errors = {}

@@ -14,7 +14,9 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from commitments.brief import brief_lines, build_brief
+from commitments.feeds import follow_up_uid
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment
+from meetings.calendar import meeting_uid
 from meetings.models import Meeting
 from tests.factories import CommitmentFactory, MeetingFactory
 
@@ -262,10 +264,8 @@ def test_the_feed_has_the_groups_meetings_and_my_follow_ups(demo, client):
     events = feed_events(client, users["owner"])
     meetings = Meeting.objects.filter(group__slug="india-uzbekistan-jwg-ct", start_date__isnull=False)
     mine = Commitment.objects.open().filter(owner=users["owner"])
-    assert set(events) == {f"meeting-{m.pk}@127.0.0.1" for m in meetings} | {
-        f"commitment-{c.pk}-follow-up@127.0.0.1" for c in mine
-    }
-    ninth = events[f"meeting-{Meeting.objects.get(number=9, group=tenth.group).pk}@127.0.0.1"]
+    assert set(events) == {meeting_uid(m) for m in meetings} | {follow_up_uid(c) for c in mine}
+    ninth = events[meeting_uid(Meeting.objects.get(number=9, group=tenth.group))]
     assert ninth.decoded("dtstart") == datetime.date(2025, 9, 30)
     assert ninth.decoded("dtend") == datetime.date(2025, 10, 2)  # all-day, exclusive end
 
@@ -274,11 +274,32 @@ def test_a_moved_meeting_keeps_its_uid(demo, client):
     users, tenth = demo
     tenth.status, tenth.start_date = "scheduled", datetime.date(2027, 3, 12)
     tenth.save()
-    uid = f"meeting-{tenth.pk}@127.0.0.1"
-    assert feed_events(client, users["member"])[uid].decoded("dtstart") == datetime.date(2027, 3, 12)
+    uid = meeting_uid(tenth)
+    before = feed_events(client, users["member"])[uid]
+    assert before.decoded("dtstart") == datetime.date(2027, 3, 12)
     tenth.start_date = datetime.date(2027, 3, 19)
     tenth.save()
-    assert feed_events(client, users["member"])[uid].decoded("dtstart") == datetime.date(2027, 3, 19)
+    after = feed_events(client, users["member"])[uid]
+    assert after.decoded("dtstart") == datetime.date(2027, 3, 19)
+    assert after["SEQUENCE"] == before["SEQUENCE"] + 1  # calendar clients take the new date
+    assert after.decoded("LAST-MODIFIED") >= before.decoded("LAST-MODIFIED")
+    tenth.venue = "Hyderabad House"
+    tenth.save()
+    assert feed_events(client, users["member"])[uid]["SEQUENCE"] == after["SEQUENCE"]  # the date did not move
+
+
+def test_uids_stay_when_the_site_address_changes(demo, client, settings):
+    users, _ = demo
+    before = set(feed_events(client, users["owner"]))
+    settings.SITE_URL = "https://commitments.intranet.example"
+    assert set(feed_events(client, users["owner"])) == before
+
+
+def test_the_feed_is_named(demo, client):
+    users, _ = demo
+    feed = CalendarFeed.objects.get_or_create(user=users["owner"])[0]
+    calendar = Calendar.from_ical(client.get(feed.secret_path()).content)
+    assert str(calendar["X-WR-CALNAME"]) == f"Commitments — {users['owner'].get_full_name()}"
 
 
 def test_a_revoked_feed_address_is_gone(demo, client):

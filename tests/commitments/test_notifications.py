@@ -119,7 +119,7 @@ def test_the_session_invitation_is_attached(due_today, smtp_server, owner, tenth
     [attachment] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
     [event] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
     assert event.decoded("dtstart") == D
-    assert str(event["uid"]) == f"meeting-{tenth.pk}@127.0.0.1"
+    assert str(event["uid"]) == f"meeting-{tenth.pk}@commitments-tracker.local"  # CALENDAR_UID_DOMAIN
 
 
 def test_coordinators_get_the_summary_of_whom_to_chase(due_today, smtp_server, coordinator, meeting):
