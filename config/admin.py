@@ -13,6 +13,8 @@
   gets `TrackerAdminMixin`, whoever wrote it.
 """
 
+import warnings
+
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -134,7 +136,12 @@ class TrackerAdminMixin:
         # A list filter that cannot apply is a 400 with the reason. Django redirects to the unfiltered list
         # instead (?e=1), which hides the mistake, and lets a date drill-down beyond the calendar raise (500).
         try:
-            return super().get_changelist_instance(request)
+            with warnings.catch_warnings():
+                # A date without a time for a date-and-time field: Django warns and guesses the time zone.
+                warnings.simplefilter("error", RuntimeWarning)
+                return super().get_changelist_instance(request)
+        except RuntimeWarning:
+            raise BadRequest("This list filter cannot be applied: a date and time needs its time zone.") from None
         except (IncorrectLookupParameters, ValueError, OverflowError) as error:
             if any(isinstance(cause, FieldError) for cause in error.args):  # a parameter no filter has
                 raise BadRequest(

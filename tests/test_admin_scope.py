@@ -498,3 +498,10 @@ def test_the_security_log_says_what_the_admin_answered(client, ours, other_coord
     lines = [r.getMessage() for r in caplog.records if r.name == "security" and r.levelno == logging.WARNING]
     assert len(lines) == 1, lines
     assert "status=302" in lines[0] and "object=commitment" in lines[0]
+
+
+def test_a_date_without_a_time_for_a_date_and_time_filter_is_a_clear_400(client, superuser):
+    client.force_login(superuser)
+    response = client.get(reverse("admin:axes_accessattempt_changelist") + "?attempt_time__gte=9999-12-31")
+    assert response.status_code == 400
+    assert "a date and time needs its time zone" in response.content.decode()
