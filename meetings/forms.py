@@ -187,6 +187,16 @@ agenda_formset = inlineformset_factory(
 )
 
 
+def meeting_formsets(meeting: Meeting, data, country_codes, co_chairs=()) -> list:
+    """A meeting's participant and agenda rows (bound to posted data, or showing the saved rows and, on request,
+    the previous session's co-chairs as new rows)."""
+    participants = participant_formset(
+        data, instance=meeting, prefix="participants", country_codes=country_codes, initial=list(co_chairs)
+    )
+    participants.extra = max(participants.extra, len(co_chairs))
+    return [participants, agenda_formset(data, instance=meeting, prefix="agenda_topics")]
+
+
 def previous_co_chairs(meeting: Meeting) -> tuple[Meeting | None, list[dict]]:
     """The latest earlier session of the group that recorded co-chairs, and their rows as a form's initial data."""
     earlier = Meeting.objects.filter(group=meeting.group_id, number__lt=meeting.number, participants__role="co_chair")

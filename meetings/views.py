@@ -10,7 +10,7 @@ from config.access import check, get_visible_or_404
 from config.views import AtomicPostMixin, InvalidFormStatusMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
-from meetings.forms import MeetingForm, agenda_formset, participant_formset, previous_co_chairs, row_changes, row_errors
+from meetings.forms import MeetingForm, meeting_formsets, previous_co_chairs, row_changes, row_errors
 from meetings.models import Meeting
 from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
 
@@ -63,19 +63,13 @@ class MeetingFormMixin(InvalidFormStatusMixin, AtomicPostMixin):
     @cached_property
     def formsets(self) -> list:
         data = self.request.POST if self.request.method == "POST" else None
-        meeting = self.object or Meeting()
         if self.object:
             codes = self.object.group.country_codes
         else:
             codes = {code for group in coordinated_groups(self.request.user) for code in group.country_codes}
-        participants = participant_formset(data, instance=meeting, prefix="participants", country_codes=codes)
-        if data is None and self.object and self.request.GET.get("copy_co_chairs"):
-            _, co_chairs = previous_co_chairs(self.object)
-            participants = participant_formset(
-                instance=meeting, prefix="participants", country_codes=codes, initial=co_chairs
-            )
-            participants.extra = max(participants.extra, len(co_chairs))
-        return [participants, agenda_formset(data, instance=meeting, prefix="agenda_topics")]
+        copy = data is None and self.object and self.request.GET.get("copy_co_chairs")
+        co_chairs = previous_co_chairs(self.object)[1] if copy else ()
+        return meeting_formsets(self.object or Meeting(), data, codes, co_chairs)
 
     def get_context_data(self, **kwargs):
         previous, co_chairs = previous_co_chairs(self.object) if self.object else (None, [])
@@ -85,11 +79,8 @@ class MeetingFormMixin(InvalidFormStatusMixin, AtomicPostMixin):
         if form is not None and form.stale:
             # A colleague saved first: show the rows as they are now, and what the user's rows said.
             unsaved_rows = [change for formset in formsets for change in row_changes(formset)]
-            meeting = Meeting.objects.get(pk=self.object.pk)
-            formsets = [
-                participant_formset(instance=meeting, prefix="participants", country_codes=meeting.group.country_codes),
-                agenda_formset(instance=meeting, prefix="agenda_topics"),
-            ]
+            meeting = Meeting.objects.select_related("group").get(pk=self.object.pk)
+            formsets = meeting_formsets(meeting, None, meeting.group.country_codes)
         return super().get_context_data(
             formsets=formsets,
             unsaved_rows=unsaved_rows,

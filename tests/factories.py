@@ -115,6 +115,20 @@ EMPTY_ROWS = {
 }
 
 
+def new_commitment_data(meeting, owner, **changes) -> dict:
+    """What the new-commitment form posts for a commitment of the meeting, owned by `owner`."""
+    return {
+        "meeting": meeting.pk,
+        "title": "Joint research on radicalization",
+        "category": 3,
+        "owner": owner.pk,
+        "responsible_side": "joint",
+        "status": "open",
+        "priority": 2,
+        **changes,
+    }
+
+
 def commitment_form_data(commitment: Commitment, **changes) -> dict:
     """What a commitment's edit form posts when nothing is changed, with `changes` applied."""
     data = {

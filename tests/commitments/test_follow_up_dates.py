@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from commitments.models import Commitment, ProgressUpdate, Reminder
 from commitments.reminders import delivery, planning
-from tests.factories import CommitmentFactory, api_token, commitment_form_data
+from tests.factories import CommitmentFactory, api_token, commitment_form_data, new_commitment_data
 
 TODAY = datetime.date(2026, 11, 30)
 PAST = "in the past"
@@ -22,22 +22,9 @@ def _today():
         yield
 
 
-def new_commitment(meeting, owner, **changes) -> dict:
-    return {
-        "meeting": meeting.pk,
-        "title": "Joint research on radicalization",
-        "category": 3,
-        "owner": owner.pk,
-        "responsible_side": "joint",
-        "status": "open",
-        "priority": 2,
-        **changes,
-    }
-
-
 def test_a_new_commitment_with_a_follow_up_date_in_the_past_is_refused(login, meeting, coordinator, owner):
     response = login(coordinator).post(
-        reverse("commitments:create"), new_commitment(meeting, owner, follow_up_date="2020-01-01")
+        reverse("commitments:create"), new_commitment_data(meeting, owner, follow_up_date="2020-01-01")
     )
     assert response.status_code == 422
     (error,) = response.context["form"].errors["follow_up_date"]
@@ -47,7 +34,7 @@ def test_a_new_commitment_with_a_follow_up_date_in_the_past_is_refused(login, me
 
 def test_today_is_a_valid_follow_up_date(login, meeting, coordinator, owner):
     response = login(coordinator).post(
-        reverse("commitments:create"), new_commitment(meeting, owner, follow_up_date=TODAY.isoformat())
+        reverse("commitments:create"), new_commitment_data(meeting, owner, follow_up_date=TODAY.isoformat())
     )
     assert response.status_code == 302
 

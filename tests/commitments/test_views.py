@@ -6,7 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment, ProgressUpdate, Reminder
-from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, commitment_form_data
+from tests.factories import (
+    CommitmentFactory,
+    MeetingFactory,
+    ProgressUpdateFactory,
+    commitment_form_data,
+    new_commitment_data,
+)
 from tests.filter_cases import FILTER_CASES
 
 TODAY = datetime.date(2026, 11, 28)
@@ -477,16 +483,7 @@ def test_saving_the_form_unchanged_changes_nothing(login, commitment, coordinato
 
 def test_save_and_add_another_keeps_the_meeting_and_the_category(login, meeting, coordinator, owner):
     client = login(coordinator)
-    data = {
-        "meeting": meeting.pk,
-        "title": "Joint research on radicalization",
-        "category": 3,
-        "owner": owner.pk,
-        "responsible_side": "joint",
-        "status": "open",
-        "priority": 2,
-        "_addanother": "1",
-    }
+    data = new_commitment_data(meeting, owner, _addanother="1")
     response = client.post(reverse("commitments:create"), data)
     assert response.status_code == 302
     assert response.url == reverse("commitments:create") + f"?meeting={meeting.pk}&category=3"
@@ -529,17 +526,13 @@ def test_a_colleagues_grant_is_listed_among_their_changes(login, meeting, coordi
 
 def test_a_name_typed_another_way_is_saved_as_the_one_used(login, meeting, coordinator, owner):
     CommitmentFactory(meeting=meeting, lead_agency="Ministry of Home Affairs")
-    data = {
-        "meeting": meeting.pk,
-        "title": "Joint training programmes",
-        "category": 3,
-        "owner": owner.pk,
-        "responsible_side": "joint",
-        "status": "open",
-        "priority": 2,
-        "lead_agency": "ministry of  home affairs ",
-        "partner_counterpart": "  State Security   Service ",
-    }
+    data = new_commitment_data(
+        meeting,
+        owner,
+        title="Joint training programmes",
+        lead_agency="ministry of  home affairs ",
+        partner_counterpart="  State Security   Service ",
+    )
     assert login(coordinator).post(reverse("commitments:create"), data).status_code == 302
     saved = Commitment.objects.get(title="Joint training programmes")
     assert (saved.lead_agency, saved.partner_counterpart) == ("Ministry of Home Affairs", "State Security Service")
