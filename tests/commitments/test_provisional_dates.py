@@ -224,3 +224,27 @@ def test_the_coordinators_nudge_mentions_the_provisional_dates(tenth, meeting, o
     assert "date still to be agreed" in str(message["Subject"])
     assert PROVISIONAL.replace("provisional: ", "") in body
     assert "Scheduled" in body
+
+
+def test_calendar_files_read_back_with_another_parser(login, client, member, tenth):
+    """vobject, not the library that writes them, reads the meeting's file and the private feed."""
+    import vobject
+
+    meeting_file = login(member).get(reverse("meetings:calendar", args=[tenth.pk])).content.decode()
+    calendar = vobject.readOne(meeting_file)
+    assert calendar.method.value == "PUBLISH"
+    event = calendar.vevent
+    assert (event.status.value, event.dtstart.value, event.sequence.value) == (
+        "TENTATIVE",
+        datetime.date(2027, 1, 12),
+        "0",
+    )
+    assert event.uid.value == meeting_uid(tenth)
+
+    tenth.start_date, tenth.end_date = datetime.date(2027, 1, 19), None
+    tenth.save()
+    feed = CalendarFeed.objects.create(user=member)
+    events = {e.uid.value: e for e in vobject.readOne(client.get(feed.secret_path()).content.decode()).vevent_list}
+    moved = events[meeting_uid(tenth)]
+    assert (moved.dtstart.value, moved.sequence.value) == (datetime.date(2027, 1, 19), "1")
+    assert moved.last_modified.value is not None
