@@ -16,6 +16,7 @@ from commitments.models import (
 from commitments.reminders.delivery import retry_reminders
 from commitments.reminders.tasks import send_reminders
 from config.admin import ChoiceFilter
+from config.display import person
 from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedInline, MeetingAdmin
 from meetings.models import Meeting
 from meetings.permissions import can_administer, coordinated_groups
@@ -99,7 +100,7 @@ class CommitmentAdmin(AuditedGroupAdmin):
     def owner_or_warning(self, commitment: Commitment) -> str:
         if commitment.owner is None:
             return format_html('<strong style="color:#b00">{}</strong>', "⚠ No owner")
-        return commitment.owner.get_full_name() or commitment.owner.get_username()
+        return person(commitment.owner)
 
     def save_model(self, request, obj, form, change):
         form.save_versioned(user=request.user)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from commitments.exports import safe
 from commitments.models import Category, Commitment, ProgressUpdate
 from commitments.permissions import could_read_then
+from config.display import person
 from meetings.dates import spell_date
 from meetings.models import Meeting
 
@@ -202,7 +203,7 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
         "owner_id": commitment.owner_id,
         "title": commitment.title,
         "agreed_at": commitment.meeting.title,
-        "owner": (commitment.owner.get_full_name() or commitment.owner.get_username()) if commitment.owner else "",
+        "owner": person(commitment.owner, nobody=""),
         "lead_agency": commitment.lead_agency,
         "partner_counterpart": commitment.partner_counterpart,
         "paragraph": commitment.record_paragraph,

@@ -6,6 +6,8 @@ import re
 
 from django.utils import timezone
 
+from config.display import person
+
 COLUMNS = [
     "Reference",
     "Commitment",
@@ -42,7 +44,7 @@ def rows(commitments, site_url: str):
             c.meeting.group.short_name,
             c.meeting.title,
             c.category.name,
-            (c.owner.get_full_name() or c.owner.get_username()) if c.owner else "",
+            person(c.owner, nobody=""),
             c.get_responsible_side_display(),
             c.lead_agency,
             c.partner_counterpart,

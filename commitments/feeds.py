@@ -7,6 +7,7 @@ from django.utils import timezone
 from icalendar import Event
 
 from commitments.models import Commitment
+from config.display import person
 from meetings.calendar import calendar, meeting_event, uid_domain
 from meetings.models import Meeting
 
@@ -31,5 +32,5 @@ def follow_up_event(commitment: Commitment) -> Event:
 def user_feed(user) -> bytes:
     meetings = Meeting.objects.visible_to(user).filter(start_date__isnull=False).select_related("group")
     follow_ups = Commitment.objects.visible_to(user).open().filter(owner=user, follow_up_date__isnull=False)
-    name = f"Commitments — {user.get_full_name() or user.get_username()}"
+    name = f"Commitments — {person(user)}"
     return calendar([*(meeting_event(m) for m in meetings), *(follow_up_event(c) for c in follow_ups)], name)

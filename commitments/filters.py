@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from commitments.models import Category, Commitment
+from config.display import person
 from meetings.models import Meeting, WorkingGroup
 
 MINE = "mine"
@@ -136,7 +137,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         self.filters["owner"].extra["choices"] = [
             (MINE, "Me"),
             (NO_OWNER, "No owner"),
-            *((str(owner.pk), owner.get_full_name() or owner.get_username()) for owner in owners),
+            *((str(owner.pk), person(owner)) for owner in owners),
         ]
 
     def search(self, queryset, name, value):

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
 from commitments.models import NAMED_FIELDS, Commitment, NotificationPreference, ProgressUpdate, as_used
+from config.display import person
 from config.merging import MergingFormMixin
 from meetings.permissions import coordinated_groups, manageable_meetings, people_to_pick
 
@@ -137,7 +138,7 @@ class CommitmentForm(VersionedCommitmentForm):
             members = members.filter(memberships__group=self.instance.meeting.group_id)
         for name in ("owner", "access_granted_to"):
             self.fields[name].queryset = members
-            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+            self.fields[name].label_from_instance = person
         groups = [self.instance.meeting.group_id] if self.instance.pk else coordinated_groups(user)
         used = Commitment.objects.filter(meeting__group__in=groups)
         for name in NAMED_FIELDS:

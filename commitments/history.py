@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 
 from commitments.models import Category, Commitment
 from commitments.permissions import could_read_then
-from config.display import in_words
+from config.display import in_words, person
 from meetings.models import Meeting
 
 # Bookkeeping fields that change with every save and say nothing to a reader.
@@ -48,10 +48,7 @@ class _Labels:
             ids[get_user_model()].add(record.owner_id)
             ids[Category].add(record.category_id)
             ids[Meeting].add(record.meeting_id)
-        self.users = {
-            u.pk: u.get_full_name() or u.get_username()
-            for u in get_user_model().objects.filter(pk__in=ids[get_user_model()] - {None})
-        }
+        self.users = {u.pk: person(u) for u in get_user_model().objects.filter(pk__in=ids[get_user_model()] - {None})}
         self.categories = dict(Category.objects.filter(pk__in=ids[Category]).values_list("pk", "name"))
         self.meetings = {m.pk: m.title for m in Meeting.objects.filter(pk__in=ids[Meeting])}
 
@@ -125,7 +122,7 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
     labels = _Labels(records, user_ids=set().union(*granted.values()))
     log = []
     for newer, older in zip_longest(records, records[1:]):  # each with the one before it; none for bulk-loaded rows
-        who = newer.history_user.get_full_name() or newer.history_user.get_username() if newer.history_user else ""
+        who = person(newer.history_user, nobody="")
         kind = {"+": "created", "~": "changed", "-": "deleted"}[newer.history_type]
         seen = (readable[older.pk] if older is not None else True, readable[newer.pk])
         changes = []

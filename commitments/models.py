@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.display import person
 from meetings.dates import spell_date
 from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, WorkingGroup, valid_choice
 
@@ -48,8 +49,9 @@ class Category(models.Model):
         return self.name
 
 
-def open_q() -> Q:
-    return Q(status__in=CommitmentStatus.open_values())
+def open_q(through: str = "") -> Q:
+    """Open or in progress; `through` names the relation from another model ("commitment")."""
+    return Q(**{f"{through}__status__in" if through else "status__in": CommitmentStatus.open_values()})
 
 
 def overdue_q(today: datetime.date) -> Q:
@@ -307,7 +309,7 @@ class Commitment(models.Model):
         members = set(meeting.group.memberships.values_list("user_id", flat=True))
         outsiders = [user for user in users if user.pk not in members]
         if outsiders:
-            names = ", ".join(user.get_full_name() or user.get_username() for user in outsiders)
+            names = ", ".join(map(person, outsiders))
             raise ValidationError(
                 {"access_granted_to": f"Access can be granted only to members of the {meeting.group}; not to {names}."}
             )
@@ -559,9 +561,11 @@ class Reminder(models.Model):
         ordering = ["-planned_for", "recipient_id"]
         constraints = [
             # Planning inserts with conflicts ignored: these make a second planning a no-op.
+            # Notices of owner changes have none: a commitment may change hands again once one is sent
+            # (planning.record_owner_change keeps one pending per recipient, commitment and reason).
             models.UniqueConstraint(
                 fields=["recipient", "commitment", "reason", "anchor_date", "lead_days"],
-                condition=Q(commitment__isnull=False),
+                condition=Q(commitment__isnull=False) & ~Q(reason__in=ReminderReason.immediate()),
                 name="reminder_once_per_commitment",
                 violation_error_message="This reminder is already planned.",
             ),

@@ -1,6 +1,14 @@
-"""How a recorded value reads on a page: one rule for the admin's history pages and a commitment's change log."""
+"""How values read on a page and in an e-mail: a person's name; a recorded value, one rule for the admin's history
+pages and a commitment's change log."""
 
 from simple_history.models import DeletedObject
+
+
+def person(user, nobody: str = "—") -> str:
+    """A user's full name, or their username; `nobody` when there is no user."""
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.get_username()
 
 
 def in_words(field, value):

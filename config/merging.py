@@ -20,6 +20,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from config.display import person
+
 NOT_KNOWN = object()  # a value that equals no other: an input that did not validate, a state not recorded
 KEEP_MINE, KEEP_THEIRS = "mine", "theirs"
 
@@ -44,8 +46,7 @@ class FieldChange:
 
 def person_of(record) -> str:
     """Who made a history record, by name."""
-    user = record.history_user if record else None
-    return (user.get_full_name() or user.get_username()) if user else "Someone"
+    return person(record.history_user if record else None, nobody="Someone")
 
 
 def at_time(moment: datetime.datetime) -> str:

@@ -336,6 +336,9 @@ REMINDER_RETRY_BASE = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 # Recipients whose digests share one SMTP connection.
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
+# An owner change is announced once its recipient has had no new one for this long, so that someone entering
+# ten commitments sends each owner one e-mail.
+REMINDER_QUIET_PERIOD = env.int("REMINDER_QUIET_PERIOD_SECONDS", default=10 * 60)
 # Coordinators are nudged this often while the next home-hosted session has no agreed date.
 REMINDER_DATE_TBA_EVERY_DAYS = 30
 # What reminder e-mails say about each commitment: "titles" (its title and latest progress) or

@@ -245,7 +245,7 @@ class WorkingGroupAdmin(AuditedGroupAdmin):
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "home_country", "partner_countries", "description"]}),
-        ("Reminders", {"fields": ["reminder_lead_days", "is_active"]}),
+        ("Reminders", {"fields": ["reminder_lead_days", "brief_days_before", "is_active"]}),
     ]
 
     def get_queryset(self, request):

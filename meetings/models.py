@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, Exists, F, Prefetch, Q, Value, When
 from django.urls import reverse
@@ -101,6 +102,12 @@ class WorkingGroup(models.Model):
         "reminder lead days",
         default=default_lead_days,
         help_text="Days before a session on which owners are reminded, e.g. 30, 14, 7, 1.",
+    )
+    brief_days_before = models.PositiveSmallIntegerField(
+        "brief prepared (days before a session)",
+        default=3,
+        validators=[MaxValueValidator(90)],
+        help_text="Owners are asked to post their progress updates by then; the brief is prepared from them.",
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -360,6 +367,13 @@ class Meeting(models.Model):
     def place(self) -> str:
         """The city, or the host country while the city is not known."""
         return self.city or self.host_country.name
+
+    @property
+    def updates_due(self) -> datetime.date | None:
+        """The day owners are asked to post their progress updates by: the brief is prepared then."""
+        if self.start_date is None:
+            return None
+        return self.start_date - datetime.timedelta(days=self.group.brief_days_before)
 
     @property
     def is_provisional(self) -> bool:

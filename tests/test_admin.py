@@ -31,6 +31,9 @@ def demo(db):
     NotificationPreference.objects.create(user=users["owner"], overdue=False)
     tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
     BriefSnapshot.objects.create(meeting=tenth, data=build_brief(tenth), frozen_by=users["coordinator"])
+    handed = Commitment.objects.filter(owner=users["owner"]).open().first()  # reminders in the outbox: its notices
+    handed.owner = users["owner2"]
+    handed.save_versioned(handed.version, user=users["coordinator"])
     return users
 
 

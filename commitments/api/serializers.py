@@ -5,11 +5,8 @@ from rest_framework import serializers
 from commitments.models import NAMED_FIELDS, Category, Commitment, ProgressUpdate, as_used
 from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
+from config.display import person
 from meetings.permissions import group_roles, manageable_meetings
-
-
-def person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -81,7 +78,7 @@ class CommitmentSerializer(TrackedModelSerializer):
             self.fields["access_granted_to"].child_relation.queryset = get_user_model().objects.filter(is_active=True)
 
     def get_owner_label(self, commitment) -> str:
-        return person(commitment.owner)
+        return person(commitment.owner, nobody="")
 
     def validate(self, attrs):
         attrs.pop("version", None)  # the view checks it; the model raises it
@@ -140,7 +137,7 @@ class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerial
         read_only_fields = ["commitment", "author", "created_at", "moved_from", "moved_to"]
 
     def get_author_label(self, update) -> str:
-        return person(update.author)
+        return person(update.author, nobody="")
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -154,7 +151,7 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_name(self, user) -> str:
-        return person(user)
+        return person(user, nobody="")
 
     def get_roles(self, user) -> dict[str, str]:
         return {str(group_id): role for group_id, role in group_roles(user).items()}

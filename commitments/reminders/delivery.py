@@ -11,7 +11,8 @@ between the SMTP server accepting the digest and the database recording its batc
   backoff after a transient SMTP failure, failed after a permanent one).
 - Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
   died; the next sweep puts them back to pending.
-- Withdraw: the pending reminders of people who left the group are skipped before sending.
+- Withdraw: pending reminders that are no longer right (the recipient left the group, the commitment was
+  closed or changed owner) are skipped before sending.
 """
 
 import datetime
@@ -25,11 +26,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import CharField, F, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from commitments.models import Commitment, ProgressUpdate, Reminder
+from commitments.models import Commitment, ProgressUpdate, Reminder, open_q
 from commitments.reminders.digests import build_digest, digest_message_id, message_id_around
 from meetings.models import Meeting, Membership, is_member
 
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 Reason = Reminder.Reason
 State = Reminder.State
 # What a digest shows of a commitment: loading no more keeps a batch of thousands light.
-DIGEST_FIELDS = ("title", "status", "follow_up_date", "restricted", "meeting")
+DIGEST_FIELDS = ("title", "status", "follow_up_date", "restricted", "meeting", "owner")
 DIGEST_ROW_FIELDS = ("reason", "anchor_date", "attempts", "recipient", "commitment", "meeting")
 
 
@@ -54,13 +55,20 @@ def retry_reminders(queryset) -> int:
 
 
 def due(now: datetime.datetime) -> Q:
-    """Pending rows whose day has come (from the send hour; at once for those that follow an event), and not
-    backing off."""
+    """Pending rows whose day has come (from the send hour; at once for the notices of owner changes, once their
+    recipient has had no new one for the quiet period), and not backing off."""
     local = timezone.localtime(now)
     last_day = local.date() if local.hour >= settings.REMINDER_SEND_HOUR else local.date() - datetime.timedelta(1)
+    recent_notice = Reminder.objects.filter(
+        recipient=OuterRef("recipient"),
+        reason__in=Reason.immediate(),
+        state=State.PENDING,
+        created_at__gt=now - datetime.timedelta(seconds=settings.REMINDER_QUIET_PERIOD),
+    )
+    notice_due = Q(reason__in=Reason.immediate(), planned_for__lte=local.date()) & ~Exists(recent_notice)
     return (
         Q(state=State.PENDING)
-        & (Q(reason__in=Reason.immediate(), planned_for__lte=local.date()) | Q(planned_for__lte=last_day))
+        & (notice_due | Q(reason__in=Reason.scheduled(), planned_for__lte=last_day))
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     )
 
@@ -77,17 +85,35 @@ def entitled() -> Q:
     return about_a_commitment | about_the_group
 
 
-def withdraw_from_former_members() -> int:
-    """Skip the pending reminders of people who left the group (or stopped coordinating it) since they were
-    planned: a digest must not quote a group's commitments to someone who may no longer read them."""
+def still_true() -> Q:
+    """Whether what a reminder says about a commitment is still so: the commitment is open, and it is the
+    recipient's (for a handover notice: no longer the recipient's)."""
+    is_theirs = Q(commitment__owner=F("recipient"))
+    about_their_commitment = ~Q(reason=Reason.HANDED_OVER) & is_theirs
+    handed_over = Q(reason=Reason.HANDED_OVER) & (Q(commitment__owner__isnull=True) | ~is_theirs)
+    return Q(commitment__isnull=True) | (open_q("commitment") & (about_their_commitment | handed_over))
+
+
+def withdraw_outdated() -> int:
+    """Skip the pending reminders that are no longer right to send:
+    - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
+      not quote a group's commitments to someone who may no longer read them;
+    - those about a commitment closed since, or whose owner changed since (an assignment to someone who no
+      longer has it, a handover to someone who has it back)."""
     with transaction.atomic():
-        return (
+        withdrawn = (
             Reminder.objects.filter(state=State.PENDING)
             .exclude(entitled())
             .update(
                 state=State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group"
             )
         )
+        withdrawn += (
+            Reminder.objects.filter(state=State.PENDING)
+            .exclude(still_true())
+            .update(state=State.SKIPPED, last_error="withdrawn: the commitment was closed or changed owner since")
+        )
+    return withdrawn
 
 
 def recover_stale_claims(now: datetime.datetime) -> int:
@@ -109,7 +135,7 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     recovered: int = 0
-    withdrawn: int = 0  # reminders of people no longer in the group
+    withdrawn: int = 0  # reminders no longer right to send: the recipient left, the commitment closed, …
     errors: list[str] = field(default_factory=list)
 
 
@@ -139,20 +165,22 @@ def _record_sent(token: uuid.UUID, recipient_ids: list[int]) -> int:
 
 
 def attach_related(rows: list[Reminder], commitment_ids) -> None:
-    """Load the rows' recipients and commitments, with their meetings and groups, each built once per batch.
+    """Load the rows' recipients and commitments, with their owners, meetings and groups, each built once per batch.
 
     Four queries, not a join per row; `commitment_ids` is a subquery, not thousands of parameters.
     (Not prefetch_related: on SQLite, Django 5.2 turns a prefetch of more than 1,000 foreign keys
     into an OR expression deeper than SQLite allows.)
     """
-    recipients = get_user_model().objects.in_bulk({row.recipient_id for row in rows})
     commitments = Commitment.objects.filter(pk__in=commitment_ids).only(*DIGEST_FIELDS)
     commitments = {commitment.pk: commitment for commitment in commitments}
+    owners = {commitment.owner_id for commitment in commitments.values()} - {None}
+    people = get_user_model().objects.in_bulk({row.recipient_id for row in rows} | owners)
     meetings = Meeting.objects.select_related("group").in_bulk({c.meeting_id for c in commitments.values()})
     for commitment in commitments.values():
         commitment.meeting = meetings[commitment.meeting_id]
+        commitment.owner = people.get(commitment.owner_id)
     for row in rows:
-        row.recipient = recipients[row.recipient_id]
+        row.recipient = people[row.recipient_id]
         if row.commitment_id:
             row.commitment = commitments[row.commitment_id]
 
@@ -229,7 +257,7 @@ def send_due(now: datetime.datetime | None = None, batch_size: int | None = None
     """Send everything that is due, batch by batch, until nothing due is left."""
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
-    report = SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_from_former_members())
+    report = SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_outdated())
     # Each recipient once per sweep, even if a retry comes due meanwhile; what comes due later waits
     # for the next sweep. A batch another worker claimed first is skipped by the claim.
     recipients = list(Reminder.objects.filter(due(now)).values_list("recipient_id", flat=True).distinct().order_by())

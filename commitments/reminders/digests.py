@@ -1,4 +1,9 @@
-"""What a reminder e-mail says: one digest per recipient, its sections, subject and links.
+"""What a reminder e-mail says: one digest per recipient, its subject, sections and links.
+
+A digest leads with the sessions it counts down to (with the day to post an update by), then the coordinators'
+summaries and nudges, then the recipient's commitments: each once, by follow-up date, tagged with every reason
+it is in the digest ("overdue since 2 Mar", "new: assigned to you", "before the 10th meeting"), then those handed
+over to someone else. The subject names the most important news and counts only the commitments it speaks of.
 
 Built from the templates reminders/digest-subject.txt, -body.txt and -body.html; the subject and the
 text part are plain text (nothing escaped), the HTML part is escaped. Restricted commitments, and every
@@ -17,29 +22,24 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, OuterRef
 from django.template import Context
+from django.template.defaultfilters import pluralize
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
+from config.display import person
 from meetings.calendar import meeting_ics
-from meetings.dates import format_date_range, spell_date
+from meetings.dates import spell_date
 from meetings.models import Meeting, is_member
 
 Reason = Reminder.Reason
 
-SECTION_ORDER = [
-    Reason.ASSIGNED,
-    Reason.PRE_SESSION,
-    Reason.OVERDUE,
-    Reason.DUE_SOON,
-    Reason.SESSION_SUMMARY,
-    Reason.DATE_TO_BE_AGREED,
-    Reason.HANDED_OVER,
-]
+# The order of a commitment's tags, and of the news a subject may lead with after a session.
+TAG_ORDER = [Reason.OVERDUE, Reason.DUE_SOON, Reason.ASSIGNED, Reason.PRE_SESSION]
 UNSUBSCRIBE_SALT = "commitments.unsubscribe"
-# What a digest shows of a commitment: loading no more keeps a batch of thousands light.
 
 
 def render_plain(template_name: str, context: dict) -> str:
@@ -113,6 +113,9 @@ class Line(TemplateFields):
     progress_url: str
     last_update_date: str  # empty when there is none yet
     last_update_text: str  # empty when the e-mail may not quote it
+    reasons: dict[str, Reminder] = field(default_factory=dict)  # why it is in the digest, in TAG_ORDER
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (reason, "overdue since 2 Mar")
+    new_owner: str = ""  # for a commitment handed over: who has it now, where the e-mail may say
 
     @classmethod
     def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date) -> "Line":
@@ -130,19 +133,67 @@ class Line(TemplateFields):
             last_update_text=Truncator(last_update.text).words(40) if details else "",
         )
 
+    def tag(self, row: Reminder, today: datetime.date) -> None:
+        if row.reason in self.reasons:
+            return
+        self.reasons[row.reason] = row
+        self.tags.append((row.reason, tag_text(row, today)))
+
+
+def in_days(day: datetime.date, today: datetime.date) -> str:
+    """ "today", "tomorrow", "in 7 days"."""
+    days = (day - today).days
+    return "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
+
+
+def short_date(day: datetime.date, today: datetime.date) -> str:
+    """ "2 Mar", with the year when it is not this year's: "19 Nov 2026"."""
+    return date_format(day, "j M" if day.year == today.year else "j M Y")
+
+
+def tag_text(row: Reminder, today: datetime.date) -> str:
+    if row.reason == Reason.OVERDUE:
+        return f"overdue since {short_date(row.anchor_date, today)}"
+    if row.reason == Reason.DUE_SOON:
+        return f"due {in_days(row.anchor_date, today)}"
+    if row.reason == Reason.ASSIGNED:
+        return "new: assigned to you"
+    return f"before the {row.meeting.title}"
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 commitment", "5 commitments"."""
+    return f"{n} {noun}{pluralize(n)}"
+
+
+@dataclass
+class SessionLead(TemplateFields):
+    """A session the digest counts down to, at its head: where and when, and the day to post an update by."""
+
+    meeting: Meeting
+    heading: str
+    count: int  # the recipient's commitments reminded before it
+    updates_by: str  # the day to post an update by; empty once it has come (then: today)
+    calendar_file: str
+
 
 @dataclass
 class Section(TemplateFields):
+    """A coordinators' summary before a session, or a nudge to agree a session's date."""
+
     reason: str
     heading: str
-    lines: list[Line] = field(default_factory=list)
-    summary: dict | None = None
-    meeting: Meeting | None = None
+    meeting: Meeting
+    summary: dict
 
 
 def session_heading(meeting: Meeting, today: datetime.date) -> str:
     """ "the 10th meeting — New Delhi, 12 March 2027, in 7 days"."""
     return f"the {meeting.title} — {meeting.place}, {meeting.dates_display}, {meeting.countdown(today)}"
+
+
+def calendar_file(meeting: Meeting) -> str:
+    return f"meeting-{meeting.number}.ics"
 
 
 def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -> dict:
@@ -177,7 +228,11 @@ def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -
     moves = ProgressUpdate.objects.filter(commitment__in=commitments, moved_from__isnull=False)
     if previous_summary or since:
         moves = moves.filter(created_at__gte=previous_summary or _start_of(since))
+    updates_due = meeting.updates_due
     return {
+        "brief_url": absolute(reverse("meetings:brief", args=[meeting.pk])),
+        "updates_by": spell_date(updates_due) if updates_due else "",
+        "updates_by_passed": bool(updates_due and updates_due < today),
         "by_status": [(label, by_status.get(value, 0)) for value, label in Commitment.Status.choices],
         "by_category": [(c.name, by_category[c.pk]) for c in Category.objects.all() if c.pk in by_category],
         "overdue": list(open_ones.overdue(today)),
@@ -197,54 +252,125 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def build_sections(rows: list[Reminder], latest: dict[int, ProgressUpdate], today: datetime.date) -> list[Section]:
-    sections: dict[tuple, Section] = {}
-    for row in rows:
-        if row.reason in (Reason.PRE_SESSION, Reason.SESSION_SUMMARY, Reason.DATE_TO_BE_AGREED):
-            key = (row.reason, row.meeting_id)
-        else:
-            key = (row.reason, None)
-        section = sections.get(key)
-        if section is None:
-            section = sections[key] = Section(row.reason, _heading(row, today), meeting=row.meeting)
-            if row.reason == Reason.SESSION_SUMMARY:
-                section.summary = session_summary(row.meeting, today, row.recipient_id)
-            elif row.reason == Reason.DATE_TO_BE_AGREED:
-                section.summary = {"open_count": Commitment.objects.of_group(row.meeting.group).open().count()}
-        if row.commitment_id:
-            section.lines.append(Line.of(row.commitment, latest.get(row.commitment_id), today))
-    return sorted(sections.values(), key=lambda s: (SECTION_ORDER.index(s.reason), s.heading))
+@dataclass
+class Digest(TemplateFields):
+    """What one recipient's digest says, before it is written out."""
+
+    sessions: list[SessionLead]
+    sections: list[Section]
+    lines: list[Line]  # the recipient's commitments, each once, by follow-up date
+    handed_over: list[Line]  # commitments no longer theirs
+
+    @classmethod
+    def of(cls, rows: list[Reminder], latest: dict[int, ProgressUpdate], today: datetime.date) -> "Digest":
+        lines: dict[int, Line] = {}
+        handed_over: dict[int, Line] = {}
+        sections: dict[tuple, Section] = {}
+        for row in sorted(rows, key=lambda row: TAG_ORDER.index(row.reason) if row.reason in TAG_ORDER else 0):
+            if row.reason == Reason.HANDED_OVER:
+                line = handed_over[row.commitment_id] = Line.of(row.commitment, None, today)
+                line.new_owner = handed_to(row.commitment)
+            elif row.commitment_id:
+                if row.commitment_id not in lines:
+                    lines[row.commitment_id] = Line.of(row.commitment, latest.get(row.commitment_id), today)
+                lines[row.commitment_id].tag(row, today)
+            elif (row.reason, row.meeting_id) not in sections:
+                sections[row.reason, row.meeting_id] = group_section(row, today)
+        own = sorted(lines.values(), key=by_follow_up_date)
+        return cls(
+            sessions=session_leads(own, today),
+            sections=sorted(sections.values(), key=lambda s: (s.reason != Reason.SESSION_SUMMARY, s.heading)),
+            lines=own,
+            handed_over=sorted(handed_over.values(), key=by_follow_up_date),
+        )
+
+    def headline(self, today: datetime.date) -> tuple[str, str]:
+        """The group and the most important news, counting only the commitments it speaks of:
+        ("India–Uzbekistan JWG-CT", "10th meeting in 7 days: summary and 5 of your commitments")."""
+        summaries = {s.meeting.pk: s for s in self.sections if s.reason == Reason.SESSION_SUMMARY}
+        leads = {lead.meeting.pk: lead for lead in self.sessions}
+        if summaries or leads:
+            meeting = min(
+                [s.meeting for s in summaries.values()] + [lead.meeting for lead in leads.values()],
+                key=lambda meeting: meeting.start_date,
+            )
+            news = ["summary"] if meeting.pk in summaries else []
+            if meeting.pk in leads:
+                news.append(f"{leads[meeting.pk].count} of your commitments")
+            return str(meeting.group), f"{meeting.title} {meeting.countdown(today)}: {' and '.join(news)}"
+        for reason in (Reason.OVERDUE, Reason.DUE_SOON, Reason.ASSIGNED):
+            if rows := [line.reasons[reason] for line in self.lines if reason in line.reasons]:
+                first = min(rows, key=lambda row: row.anchor_date)
+                group = first.commitment.meeting.group
+                same = [row for row in rows if row.commitment.meeting.group == group]
+                if reason == Reason.OVERDUE:
+                    return str(group), counted(len(same), "overdue commitment")
+                if reason == Reason.DUE_SOON:
+                    n = sum(row.anchor_date == first.anchor_date for row in same)
+                    return str(group), f"{counted(n, 'commitment')} due {in_days(first.anchor_date, today)}"
+                return str(group), f"{counted(len(same), 'commitment')} assigned to you"
+        if self.sections:
+            meeting = self.sections[0].meeting
+            return str(meeting.group), f"{meeting.title}: date still to be agreed"
+        group = self.handed_over[0].commitment.meeting.group
+        same = [line for line in self.handed_over if line.commitment.meeting.group == group]
+        return str(group), f"{counted(len(same), 'commitment')} handed over to someone else"
 
 
-def _heading(row: Reminder, today: datetime.date) -> str:
-    if row.reason == Reason.PRE_SESSION:
-        return "Before " + session_heading(row.meeting, today)
+def by_follow_up_date(line: Line) -> tuple:
+    """Soonest follow-up date first, commitments without one last."""
+    day = line.commitment.follow_up_date
+    return (day is None, day or datetime.date.min, line.label)
+
+
+def handed_to(commitment: Commitment) -> str:
+    """Who has a commitment now, for its previous owner; nothing where the e-mail may not quote it."""
+    if not shows_details(commitment):
+        return ""
+    return person(commitment.owner, nobody="no one yet")
+
+
+def session_leads(lines: list[Line], today: datetime.date) -> list[SessionLead]:
+    """The sessions the recipient's commitments are reminded before, soonest first."""
+    counts: dict[int, int] = {}
+    meetings: dict[int, Meeting] = {}
+    for line in lines:
+        if row := line.reasons.get(Reason.PRE_SESSION):
+            meetings[row.meeting_id] = row.meeting
+            counts[row.meeting_id] = counts.get(row.meeting_id, 0) + 1
+    leads = []
+    for meeting in sorted(meetings.values(), key=lambda meeting: meeting.start_date):
+        updates_due = meeting.updates_due
+        leads.append(
+            SessionLead(
+                meeting=meeting,
+                heading=(
+                    f"The {meeting.title} of the {meeting.group}: {meeting.place}, {meeting.dates_display}, "
+                    f"{meeting.countdown(today)}."
+                ),
+                count=counts[meeting.pk],
+                updates_by=spell_date(updates_due) if updates_due > today else "",
+                calendar_file=calendar_file(meeting),
+            )
+        )
+    return leads
+
+
+def group_section(row: Reminder, today: datetime.date) -> Section:
+    meeting = row.meeting
     if row.reason == Reason.SESSION_SUMMARY:
-        return f"Where {row.meeting.group} stands before " + session_heading(row.meeting, today)
-    if row.reason == Reason.DATE_TO_BE_AGREED:
-        return f"The {row.meeting.title} in {row.meeting.host_country.name}: date still to be agreed"
-    return Reason(row.reason).label
-
-
-def subject_headline(rows: list[Reminder], today: datetime.date) -> tuple[str, str]:
-    """The working group and the nearest deadline: ("India–Uzbekistan JWG-CT", "10th meeting in 7 days")."""
-
-    def deadline(row: Reminder) -> datetime.date:
-        return row.anchor_date if row.reason not in Reason.immediate() else today
-
-    nearest = min(rows, key=lambda row: (deadline(row), SECTION_ORDER.index(row.reason)))
-    group = (nearest.meeting or nearest.commitment.meeting).group
-    if nearest.reason in (Reason.PRE_SESSION, Reason.SESSION_SUMMARY):
-        headline = f"{nearest.meeting.title} {nearest.meeting.countdown(today)}"
-    elif nearest.reason == Reason.DATE_TO_BE_AGREED:
-        headline = f"{nearest.meeting.title}: date still to be agreed"
-    elif nearest.reason == Reason.OVERDUE:
-        headline = f"overdue since {format_date_range(nearest.anchor_date)}"
-    elif nearest.reason == Reason.DUE_SOON:
-        headline = f"due {format_date_range(nearest.anchor_date)}"
-    else:
-        headline = nearest.get_reason_display().lower()
-    return str(group), headline
+        return Section(
+            row.reason,
+            f"Where {meeting.group} stands before " + session_heading(meeting, today),
+            meeting,
+            session_summary(meeting, today, row.recipient_id),
+        )
+    return Section(
+        row.reason,
+        f"The {meeting.title} in {meeting.host_country.name}: date still to be agreed",
+        meeting,
+        {"open_count": Commitment.objects.of_group(meeting.group).open().count()},
+    )
 
 
 def message_id_around(token: uuid.UUID) -> tuple[str, str]:
@@ -283,7 +409,8 @@ def calendar_part(filename: str, ics: bytes) -> MIMEText:
 def build_digest(
     recipient, rows: list[Reminder], latest: dict, today: datetime.date, message_id: str
 ) -> EmailMultiAlternatives:
-    group, headline = subject_headline(rows, today)
+    digest = Digest.of(rows, latest, today)
+    group, headline = digest.headline(today)
     optional = sorted({row.reason for row in rows} & {Reason.DUE_SOON, Reason.OVERDUE})
     unsubscribe_links = {
         reason: absolute(reverse("notifications-unsubscribe", args=[unsubscribe_token(recipient.pk, reason)]))
@@ -293,8 +420,7 @@ def build_digest(
         "recipient": recipient,
         "group": group,
         "headline": headline,
-        "count": len({row.commitment_id for row in rows if row.commitment_id}),
-        "sections": build_sections(rows, latest, today),
+        "digest": digest,
         "settings_url": absolute(reverse("notification-settings")),
         "unsubscribe_links": unsubscribe_links,
         "site_url": settings.SITE_URL,
@@ -306,6 +432,6 @@ def build_digest(
     if unsubscribe_links:
         message.extra_headers["List-Unsubscribe"] = ", ".join(f"<{url}>" for url in unsubscribe_links.values())
         message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    for meeting in {row.meeting for row in rows if row.reason == Reason.PRE_SESSION and row.meeting}:
-        message.attach(calendar_part(f"meeting-{meeting.number}.ics", meeting_ics(meeting)))
+    for lead in digest.sessions:
+        message.attach(calendar_part(lead.calendar_file, meeting_ics(lead.meeting)))
     return message

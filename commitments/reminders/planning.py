@@ -281,19 +281,39 @@ def skip_superseded(current_keys: set[tuple]) -> int:
 
 def record_owner_change(commitment: Commitment, previous_owner_id: int | None, actor_id: int | None) -> bool:
     """Plan the notices of an owner change: the assignment to the new owner, the handover to the previous one
-    (not to whoever made the change). Whether any was planned: they are sent at once, after the commit."""
-    today = timezone.localdate()
-    rows = [
-        Reminder(
-            recipient_id=recipient_id,
-            reason=reason,
-            commitment=commitment,
-            anchor_date=today,
-            lead_days=0,
-            planned_for=today,
+    (not to whoever made the change, and none about a closed commitment). A change that undoes one not yet
+    announced cancels that notice instead: someone assigned a commitment and relieved of it before hearing of
+    it hears nothing. Runs in the save's transaction, with the commitment's row locked. Whether any notice was
+    planned: notices go out once their recipient has had no new one for REMINDER_QUIET_PERIOD."""
+    if not commitment.is_open:
+        return False
+    today, planned = timezone.localdate(), []
+    for recipient_id, reason, undone in [
+        (commitment.owner_id, Reason.ASSIGNED, Reason.HANDED_OVER),
+        (previous_owner_id, Reason.HANDED_OVER, Reason.ASSIGNED),
+    ]:
+        if not recipient_id:
+            continue
+        cancelled = Reminder.objects.filter(
+            commitment=commitment, recipient_id=recipient_id, reason=undone, state=Reminder.State.PENDING
+        ).update(
+            state=Reminder.State.SKIPPED, last_error="cancelled: the owner change was undone before it was announced"
         )
-        for recipient_id, reason in [(commitment.owner_id, Reason.ASSIGNED), (previous_owner_id, Reason.HANDED_OVER)]
-        if recipient_id and recipient_id != actor_id
-    ]
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    return bool(rows)
+        if cancelled or recipient_id == actor_id:
+            continue
+        already = Reminder.objects.filter(
+            commitment=commitment, recipient_id=recipient_id, reason=reason, state=Reminder.State.PENDING
+        )
+        if not already.exists():
+            planned.append(
+                Reminder(
+                    recipient_id=recipient_id,
+                    reason=reason,
+                    commitment=commitment,
+                    anchor_date=today,
+                    lead_days=0,
+                    planned_for=today,
+                )
+            )
+    Reminder.objects.bulk_create(planned)
+    return bool(planned)

@@ -1,5 +1,9 @@
 """The one event that plans mail outside the sweep: a commitment changing owner, whatever saved it."""
 
+import contextlib
+import contextvars
+
+from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -7,13 +11,26 @@ from commitments.models import UNKNOWN, Commitment
 from commitments.reminders.planning import record_owner_change
 from commitments.reminders.tasks import send_reminders
 
+_announcing = contextvars.ContextVar("announcing_owner_changes", default=True)
+
+
+@contextlib.contextmanager
+def owner_changes_unannounced():
+    """Owners set inside this block are not announced (data loaded by seed_demo is nobody's news)."""
+    token = _announcing.set(False)
+    try:
+        yield
+    finally:
+        _announcing.reset(token)
+
 
 @receiver(post_save, sender=Commitment)
 def tell_the_owners(sender, instance: Commitment, **kwargs) -> None:
-    """Inside the save's transaction: the notices are planned with the change, and sent once it commits."""
+    """Inside the save's transaction: the notices are planned with the change. The send task is enqueued once it
+    commits, to run when the quiet period ends: if no later change came meanwhile, it finds them due."""
     previous = instance.previous_owner_id
-    if previous is UNKNOWN or previous == instance.owner_id:
+    if previous is UNKNOWN or previous == instance.owner_id or not _announcing.get():
         return
     actor = getattr(instance, "_history_user", None)
     if record_owner_change(instance, previous, actor.pk if actor else None):
-        send_reminders.delay_on_commit()
+        send_reminders.apply_async_on_commit(countdown=settings.REMINDER_QUIET_PERIOD + 1)

@@ -1,10 +1,13 @@
 """Template helpers used across the pages (loaded as a builtin)."""
 
+import textwrap
+
 from django import forms, template
 from django.utils.html import format_html
 
 from commitments.models import Commitment
 from commitments.reminders.digests import email_label
+from config.display import person
 from meetings.models import Meeting
 
 register = template.Library()
@@ -43,12 +46,19 @@ def countdown(meeting: Meeting, today) -> str:
     return meeting.countdown(today)
 
 
+register.filter("person", person)
+
+
 @register.filter
-def person(user) -> str:
-    """A user's full name, or their username."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+def wrap(text: str, indent: int = 0) -> str:
+    """Plain text with each line wrapped at 76 characters, lines it adds indented by `indent` spaces (for the text
+    part of e-mails: mail readers show it as it is). Addresses and other long words are not broken."""
+    return "\n".join(
+        textwrap.fill(line, 76, subsequent_indent=" " * int(indent), break_long_words=False, break_on_hyphens=False)
+        if line.strip()
+        else line
+        for line in str(text).split("\n")
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -22,6 +22,7 @@ class WorkingGroupSerializer(serializers.ModelSerializer):
             "partner_countries",
             "description",
             "reminder_lead_days",
+            "brief_days_before",
             "is_active",
             "role",
         ]

@@ -20,7 +20,6 @@ messages and the ids that point to them are checked too.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -47,7 +46,6 @@ VARIANTS = {
 }
 # The personas: None is a visitor who is not logged in (the login page and the password-reset pages).
 PERSONAS = ("coordinator", "owner", None)
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 
 
 @dataclass(frozen=True)

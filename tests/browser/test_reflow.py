@@ -6,40 +6,10 @@ from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from commitments.models import Commitment
-from tests.browser import pages
+from tests.browser import checkers, pages
 from tests.browser.conftest import DEMO_PASSWORD
 
 WIDTH, HEIGHT = 320, 640
-
-# The widest offender: of the elements past the right edge that no scrolling box holds (a table inside
-# .table-responsive scrolls there, not the page), the one that reaches furthest, and of those the outermost.
-SIDEWAYS = """() => {
-    const root = document.documentElement;
-    if (root.scrollWidth <= root.clientWidth) return null;
-    const held = (element) => {
-        for (let box = element.parentElement; box && box !== root; box = box.parentElement) {
-            if (getComputedStyle(box).overflowX !== "visible") return true;
-        }
-        return false;
-    };
-    let widest = null;
-    for (const element of document.body.querySelectorAll("*")) {
-        const right = element.getBoundingClientRect().right;
-        if (right > root.clientWidth + 0.5 && !held(element) && (!widest || right > widest.right + 0.5)) {
-            widest = {element, right};
-        }
-    }
-    const describe = (element) => element.tagName.toLowerCase()
-        + (element.id ? "#" + element.id : "")
-        + [...element.classList].map((name) => "." + name).join("")
-        + ` "${element.textContent.trim().replace(/\\s+/g, " ").slice(0, 60)}"`
-        + `, ${Math.round(element.getBoundingClientRect().width)} px wide`;
-    return {
-        scrollWidth: root.scrollWidth,
-        clientWidth: root.clientWidth,
-        widest: widest ? describe(widest.element) + `, reaching ${Math.round(widest.right)} px` : "none found",
-    };
-}"""
 
 
 def test_no_page_scrolls_sideways_at_320_px(browser, browser_context_args, live_server, demo):
@@ -52,7 +22,7 @@ def test_no_page_scrolls_sideways_at_320_px(browser, browser_context_args, live_
         tab = context.new_page()
         for page in survey.pages:
             pages.open_page(tab, live_server.url, page)
-            if sideways := tab.evaluate(SIDEWAYS):
+            if sideways := tab.evaluate(checkers.SIDEWAYS):
                 found.append(
                     f"{pages.persona_label(survey.persona)}, {page.name} ({page.path}): "
                     f"{sideways['scrollWidth']} px wide in {sideways['clientWidth']} px; widest: {sideways['widest']}"

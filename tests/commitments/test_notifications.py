@@ -21,6 +21,7 @@ from tests.commitments.conftest import NOW, TODAY, D
 from tests.factories import CommitmentFactory, MembershipFactory
 
 R = Reminder.Reason
+QUIET = datetime.timedelta(minutes=10)  # REMINDER_QUIET_PERIOD_SECONDS by default
 
 
 @pytest.fixture(autouse=True)
@@ -96,21 +97,22 @@ def test_a_batch_shares_one_connection_and_its_queries_do_not_grow_with_its_dige
     assert few == many  # claim, rows, recipients, commitments, meetings, updates, one outcome, …
 
 
-def test_the_digest_names_the_group_and_the_nearest_deadline(due_today, smtp_server, owner):
+def test_the_digest_names_the_group_and_links_each_commitment(due_today, smtp_server, owner):
     sweep()
     message = by_recipient(smtp_server)[owner.email]
-    # (str.strip: Python's parser keeps the fold before a long encoded subject)
-    assert message["Subject"] == "[India–Uzbekistan JWG-CT] overdue since 2 March 2027 — 2 commitments"
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 10th meeting in 7 days: 2 of your commitments"
     text = message.get_body(("plain",)).get_content()
-    assert "== Before the 10th meeting — New Delhi, 12 March 2027, in 7 days ==" in text
-    assert "== Overdue ==" in text
+    assert "The 10th meeting of the India–Uzbekistan JWG-CT: New Delhi, 12 March 2027, in 7 days." in " ".join(
+        text.split()
+    )
+    assert "== Your commitments ==" in text
     commitment = due_today[0]
     assert f"Open: http://127.0.0.1:8000/commitments/{commitment.pk}/" in text
-    assert f"Post progress: http://127.0.0.1:8000/commitments/{commitment.pk}/#journal" in text
+    assert f"Post an update: http://127.0.0.1:8000/commitments/{commitment.pk}/#journal" in text
     assert "First exchange held in Tashkent." in text
     assert "Your notification settings: http://127.0.0.1:8000/accounts/notifications/" in text
     html = message.get_body(("html",)).get_content()
-    assert f'<a href="http://127.0.0.1:8000/commitments/{commitment.pk}/">' in html
+    assert f'<a href="http://127.0.0.1:8000/commitments/{commitment.pk}/" ' in html
 
 
 def test_the_session_invitation_is_attached(due_today, smtp_server, owner, tenth):
@@ -246,9 +248,12 @@ def test_a_new_owner_is_told_and_the_previous_one_too(
         commitment.save_versioned(commitment.version, user=coordinator)
     assert len(callbacks) == 1  # the send task, enqueued once the change is committed
     sweep()
+    assert smtp_server.messages == []  # not before the quiet period: more changes may follow
+    with time_machine.travel(NOW + QUIET, tick=False):
+        sweep()
     messages = by_recipient(smtp_server)
-    assert "Assigned to you" in messages[member.email].get_body(("plain",)).get_content()
-    assert "Handed over to someone else" in messages[owner.email].get_body(("plain",)).get_content()
+    assert "[new: assigned to you]" in messages[member.email].get_body(("plain",)).get_content()
+    assert "== No longer yours ==" in messages[owner.email].get_body(("plain",)).get_content()
 
 
 def test_taking_a_commitment_oneself_sends_no_notice(commitment, member, smtp_server):
@@ -382,7 +387,8 @@ def test_a_handover_notice_to_someone_who_left_is_withdrawn(meeting, owner, owne
     group.memberships.get(user=owner).delete()  # posted out: then the coordinator hands their commitments over
     commitment.owner = owner2
     commitment.save_versioned(commitment.version, user=coordinator)
-    sweep()
+    with time_machine.travel(NOW + QUIET, tick=False):
+        sweep()
     assert set(by_recipient(smtp_server)) == {owner2.email}
 
 

@@ -253,11 +253,12 @@ def test_reminders_go_out_from_nine_local_time_even_on_a_daylight_saving_day(
 
 def test_an_assignment_notice_is_due_from_its_day_only(meeting, owner):
     """Sent at once on its day; acting as of an earlier day (send_reminders --today) does not send it."""
-    with time_machine.travel(datetime.datetime(2026, 11, 29, 10, tzinfo=datetime.UTC), tick=False):
+    with time_machine.travel(datetime.datetime(2026, 11, 29, 1, tzinfo=datetime.UTC), tick=False):  # 06:30 local
         CommitmentFactory(meeting=meeting, owner=owner)
     assigned = Reminder.objects.filter(reason=R.ASSIGNED)
     assert assigned.get().planned_for == datetime.date(2026, 11, 29)
     before = timezone.make_aware(datetime.datetime(2026, 11, 22, 9, 30))
     assert not assigned.filter(delivery.due(before)).exists()
-    on_the_day = timezone.make_aware(datetime.datetime(2026, 11, 29, 7, 0))  # before the send hour: at once
+    # Before the send hour: once the quiet period after it has passed.
+    on_the_day = timezone.make_aware(datetime.datetime(2026, 11, 29, 7, 0))
     assert assigned.filter(delivery.due(on_the_day)).exists()

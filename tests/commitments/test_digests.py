@@ -1,0 +1,304 @@
+"""What a digest says, read as its recipient reads it, from a real SMTP server: each commitment once with all
+its reasons, subjects that count only what they say, the date to post an update by, the brief's link, and
+owner changes announced together once the person entering them has paused."""
+
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from commitments.models import Commitment, Reminder
+from commitments.reminders import delivery, planning
+from commitments.templatetags.tracker import person
+from tests.commitments.conftest import NOW, TODAY, D
+from tests.factories import CommitmentFactory
+
+R = Reminder.Reason
+QUIET = datetime.timedelta(minutes=10)  # REMINDER_QUIET_PERIOD_SECONDS by default
+TAGS = re.compile(r"\[([^\]]+)\]")
+
+
+def sweep(at: datetime.datetime = NOW) -> delivery.SendReport:
+    with time_machine.travel(at, tick=False):
+        return delivery.send_due(timezone.now())
+
+
+def plan(day: datetime.date = TODAY) -> None:
+    with time_machine.travel(NOW + (day - TODAY), tick=False):
+        planning.plan(day)
+
+
+def at(moment: datetime.datetime):
+    return time_machine.travel(moment, tick=False)
+
+
+def digest_to(server, user):
+    [message] = [message for message in server.messages if message["To"] == user.email]
+    return message
+
+
+def plain(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html(message) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def rows(text: str) -> dict[str, list[str]]:
+    """The commitments a text part lists ("* title"), in order, each with the tags of its next line."""
+    listed, lines = {}, text.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("* "):
+            title = line[2:]
+            assert title not in listed, f"{title} listed twice"
+            listed[title] = TAGS.findall(lines[number + 1])
+    return listed
+
+
+def prose(text: str) -> str:
+    """The text with its lines joined, as a reader reads wrapped lines."""
+    return " ".join(text.split())
+
+
+def give(commitment: Commitment, owner, by, **changes) -> None:
+    """Save a new owner (and other changes) as a user's edit does."""
+    commitment.refresh_from_db()
+    commitment.owner = owner
+    for name, value in changes.items():
+        setattr(commitment, name, value)
+    commitment.save_versioned(commitment.version, user=by)
+
+
+@pytest.fixture
+def owners_week(tenth, meeting, owner, coordinator):
+    """Three commitments of `owner` a week before the 10th meeting: one overdue and just handed to them, one due
+    in a week, one without a date."""
+    with at(NOW - datetime.timedelta(days=30)):
+        overdue = CommitmentFactory(
+            meeting=meeting, owner=coordinator, title="Share intelligence", follow_up_date=TODAY - datetime.timedelta(3)
+        )
+        soon = CommitmentFactory(
+            meeting=meeting, owner=owner, title="Joint training", follow_up_date=TODAY + datetime.timedelta(7)
+        )
+        undated = CommitmentFactory(meeting=meeting, owner=owner, title="Joint research", follow_up_date=None)
+    Reminder.objects.all().delete()
+    with at(NOW - datetime.timedelta(minutes=20)):
+        give(overdue, owner, by=coordinator)
+    plan()
+    return overdue, soon, undated
+
+
+# --- One row per commitment ----------------------------------------------------------------------------------
+
+
+def test_a_commitment_is_listed_once_with_all_its_reasons_by_follow_up_date(owners_week, owner, smtp_server):
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert rows(plain(message)) == {
+        "Share intelligence": ["overdue since 2 Mar", "new: assigned to you", "before the 10th meeting"],
+        "Joint training": ["due in 7 days", "before the 10th meeting"],
+        "Joint research": ["before the 10th meeting"],
+    }
+    body = html(message)
+    for title in ("Share intelligence", "Joint training", "Joint research"):
+        assert body.count(f">{title}</a>") == 1
+    assert body.index("Share intelligence") < body.index("Joint training") < body.index("Joint research")
+
+
+def test_the_session_leads_the_message_with_the_date_to_post_an_update_by(owners_week, owner, smtp_server):
+    sweep()
+    text = plain(digest_to(smtp_server, owner))
+    lead = prose(text[: text.index("* ")])
+    assert "The 10th meeting of the India–Uzbekistan JWG-CT: New Delhi, 12 March 2027, in 7 days." in lead
+    assert "Please post an update on each of your 3 commitments below by 9 March 2027" in lead  # D − 3 days
+    assert "meeting-10.ics" in lead  # the attached calendar file is named
+
+
+def test_the_update_by_date_is_the_groups_setting(owners_week, owner, group, smtp_server):
+    group.brief_days_before = 5
+    group.save()
+    sweep()
+    assert "by 7 March 2027" in prose(plain(digest_to(smtp_server, owner)))
+
+
+def test_when_the_brief_is_being_prepared_owners_are_asked_for_an_update_today(tenth, meeting, owner, smtp_server):
+    CommitmentFactory(meeting=meeting, owner=owner, title="Joint training", follow_up_date=None)
+    Reminder.objects.all().delete()
+    day_before = D - datetime.timedelta(days=1)
+    plan(day_before)
+    sweep(NOW + (day_before - TODAY))
+    text = prose(plain(digest_to(smtp_server, owner)))
+    assert "Please post an update on your commitment below today" in text
+    assert "by 9 March" not in text
+
+
+# --- Honest subjects ---------------------------------------------------------------------------------------------
+
+
+def test_the_subject_counts_the_commitments_before_the_session(owners_week, owner, smtp_server):
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 10th meeting in 7 days: 3 of your commitments"
+    tagged = [tags for tags in rows(plain(message)).values() if "before the 10th meeting" in tags]
+    assert len(tagged) == 3
+
+
+def test_without_a_session_overdue_commitments_lead_the_subject(meeting, owner, smtp_server):
+    with at(NOW - datetime.timedelta(days=30)):
+        for title, days in (("Late one", -3), ("Late two", -10), ("Soon", 7)):
+            CommitmentFactory(
+                meeting=meeting, owner=owner, title=title, follow_up_date=TODAY + datetime.timedelta(days)
+            )
+    Reminder.objects.all().delete()
+    plan()
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 2 overdue commitments"
+    listed = rows(plain(message))
+    assert [title for title, tags in listed.items() if any(tag.startswith("overdue") for tag in tags)] == [
+        "Late two",
+        "Late one",
+    ]
+    assert listed["Soon"] == ["due in 7 days"]
+
+
+def test_a_commitment_due_soon_is_named_in_the_subject(meeting, owner, smtp_server):
+    with at(NOW - datetime.timedelta(days=30)):
+        CommitmentFactory(meeting=meeting, owner=owner, title="Soon", follow_up_date=TODAY + datetime.timedelta(1))
+    Reminder.objects.all().delete()
+    plan()
+    sweep()
+    assert digest_to(smtp_server, owner)["Subject"] == "[India–Uzbekistan JWG-CT] 1 commitment due tomorrow"
+
+
+def test_a_coordinators_digest_says_summary_and_links_to_the_brief(owners_week, tenth, coordinator, smtp_server):
+    sweep()
+    message = digest_to(smtp_server, coordinator)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 10th meeting in 7 days: summary"
+    text = prose(plain(message))
+    assert (
+        rows(plain(message)) == {}
+    )  # owns nothing: no commitments of their own listed: no commitments of their own listed
+    assert f"The brief for the meeting: http://127.0.0.1:8000/meetings/{tenth.pk}/brief/" in text
+    assert "Owners are asked to post their updates by 9 March 2027." in text
+    assert f'href="http://127.0.0.1:8000/meetings/{tenth.pk}/brief/"' in html(message)
+
+
+def test_a_coordinator_who_owns_commitments_is_told_both(owners_week, meeting, coordinator, smtp_server):
+    with at(NOW - datetime.timedelta(days=30)):
+        CommitmentFactory(meeting=meeting, owner=coordinator, title="Coordinate in the UN", follow_up_date=None)
+    Reminder.objects.filter(reason=R.ASSIGNED).delete()  # entered by the coordinator: no news to them
+    plan()
+    sweep()
+    message = digest_to(smtp_server, coordinator)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 10th meeting in 7 days: summary and 1 of your commitments"
+    assert rows(plain(message)) == {"Coordinate in the UN": ["before the 10th meeting"]}
+
+
+# --- Owner changes, announced together ---------------------------------------------------------------------------
+
+
+def test_ten_assignments_in_a_row_send_one_message_per_owner_after_a_pause(
+    meeting, owner, owner2, coordinator, smtp_server
+):
+    with at(NOW - datetime.timedelta(days=30)):
+        commitments = [
+            CommitmentFactory(meeting=meeting, owner=None, title=f"Commitment {n}", follow_up_date=None)
+            for n in range(10)
+        ]
+    start = NOW - datetime.timedelta(hours=1)
+    minutes = [start + datetime.timedelta(minutes=n) for n in range(10)]
+    for minute, commitment in zip(minutes, commitments, strict=True):
+        with at(minute):  # one a minute, as a coordinator enters them
+            give(commitment, owner if commitment in commitments[1::2] else owner2, by=coordinator)
+        sweep(minute + datetime.timedelta(seconds=30))  # the hourly sweep, or a task enqueued earlier
+    assert smtp_server.messages == []  # still entering
+    for minute in minutes:
+        sweep(minute + QUIET + datetime.timedelta(seconds=1))  # the send task each change enqueued
+    assert sorted(message["To"] for message in smtp_server.messages) == sorted([owner.email, owner2.email])
+    for user in (owner, owner2):
+        message = digest_to(smtp_server, user)
+        assert message["Subject"] == "[India–Uzbekistan JWG-CT] 5 commitments assigned to you"
+        assert list(rows(plain(message)).values()) == [["new: assigned to you"]] * 5
+
+
+def test_a_closed_commitment_is_never_announced_as_assigned(commitment, member, coordinator, smtp_server):
+    Reminder.objects.all().delete()
+    give(commitment, member, by=coordinator, status=Commitment.Status.DONE)
+    assert not Reminder.objects.exists()
+
+    closed_later = CommitmentFactory(meeting=commitment.meeting, owner=None)
+    with at(NOW - QUIET * 2):
+        give(closed_later, member, by=coordinator)
+        closed_later.change_status(Commitment.Status.DONE, user=coordinator)  # before the notice went out
+    sweep()
+    assert smtp_server.messages == []
+    assert set(Reminder.objects.values_list("state", flat=True)) == {Reminder.State.SKIPPED}
+
+
+def test_a_commitment_handed_back_the_same_day_is_announced_again(commitment, owner, member, coordinator, smtp_server):
+    Reminder.objects.all().delete()
+    for minutes_ago, new_owner in ((60, member), (40, owner), (20, member)):
+        with at(NOW - datetime.timedelta(minutes=minutes_ago)):
+            give(commitment, new_owner, by=coordinator)
+        sweep(NOW - datetime.timedelta(minutes=minutes_ago) + QUIET)
+
+    def subjects(user) -> list[str]:
+        return [message["Subject"].split("] ")[1] for message in smtp_server.messages if message["To"] == user.email]
+
+    assert subjects(member) == [
+        "1 commitment assigned to you",
+        "1 commitment handed over to someone else",
+        "1 commitment assigned to you",
+    ]
+    assert subjects(owner) == [
+        "1 commitment handed over to someone else",
+        "1 commitment assigned to you",
+        "1 commitment handed over to someone else",
+    ]
+
+
+def test_a_change_undone_before_the_pause_ends_announces_nothing(commitment, owner, member, coordinator, smtp_server):
+    Reminder.objects.all().delete()
+    with at(NOW - QUIET * 2):
+        give(commitment, member, by=coordinator)
+        give(commitment, owner, by=coordinator)  # the wrong row: put back at once
+    sweep()
+    assert smtp_server.messages == []
+    assert not Reminder.objects.filter(state=Reminder.State.PENDING).exists()
+
+
+def test_a_handover_notice_names_the_new_owner(commitment, owner, member, coordinator, smtp_server):
+    Reminder.objects.all().delete()
+    with at(NOW - QUIET * 2):
+        give(commitment, member, by=coordinator)
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 1 commitment handed over to someone else"
+    assert f"{commitment.title} — now with {person(member)}" in prose(plain(message))
+    assert rows(plain(message)) == {}  # not among the owner's own commitments
+
+
+def test_demo_data_announces_no_assignments(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    assert not Reminder.objects.exists()
+
+
+# --- Text-only clients -----------------------------------------------------------------------------------------
+
+
+def test_the_text_part_fits_a_plain_text_reader(owners_week, owner, smtp_server):
+    long_title = "Exchange of information on " + "financing networks and their couriers " * 4
+    undated = owners_week[2]
+    undated.title = long_title.strip()
+    undated.save_versioned(undated.version)
+    sweep()
+    text = plain(digest_to(smtp_server, owner))
+    too_long = [line for line in text.splitlines() if len(line) > 78 and "http" not in line]
+    assert too_long == []
+    assert prose(long_title) in prose(text)
