@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
 from config.api import is_api_request
+from config.mail import AutomaticPasswordResetForm
 from config.security import client_ip, security_event
 from config.throttle import allow
 
@@ -43,9 +44,15 @@ class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
-    """Sends the reset link, at most PASSWORD_RESET_LIMIT_PER_ADDRESS times an hour to one address and for
-    PASSWORD_RESET_LIMIT_PER_CLIENT requests an hour from one client: the answer is the same either way, and
-    the same whether or not the address belongs to anyone."""
+    """Sends the reset link (an automatic message, linking at SITE_URL), at most PASSWORD_RESET_LIMIT_PER_ADDRESS
+    times an hour to one address and for PASSWORD_RESET_LIMIT_PER_CLIENT requests an hour from one client: the
+    answer is the same either way, and the same whether or not the address belongs to anyone."""
+
+    form_class = AutomaticPasswordResetForm
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL}  # the link at the site's address, not at the request's Host
 
     def form_valid(self, form):
         client = client_ip(self.request)

@@ -39,7 +39,7 @@ def test_a_password_reset_is_sent_by_email_and_works(client, owner):
     client.post(reverse("password_reset"), {"email": owner.email})
     [message] = mail.outbox
     assert message.to == [owner.email]
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+    link = re.search(r"http://127.0.0.1:8000(/accounts/reset/\S+/)", message.body).group(1)  # SITE_URL
     form_url = client.get(link).url
     response = client.post(
         form_url, {"new_password1": "a new long password 2026", "new_password2": "a new long password 2026"}
@@ -47,6 +47,22 @@ def test_a_password_reset_is_sent_by_email_and_works(client, owner):
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("a new long password 2026")
+
+
+def test_the_reset_mail_links_to_the_site_address_and_is_marked_automatic(client, owner, smtp_server, settings):
+    """Like every e-mail of the app: links at SITE_URL (not at whatever Host the request named), a strict parser
+    finds no defect, and out-of-office replies are not sent back."""
+    settings.SITE_URL = "https://commitments.intranet.example"
+    settings.ALLOWED_HOSTS = ["commitments.intranet.example", "other.example"]
+    client.post(reverse("password_reset"), {"email": owner.email}, HTTP_HOST="other.example")
+    [message] = smtp_server.messages
+    assert all(part.defects == [] for part in message.walk())
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Auto-Response-Suppress"] == "All"
+    text = message.get_body(("plain",)).get_content()
+    assert re.search(r"^https://commitments\.intranet\.example/accounts/reset/\S+/\r?$", text, re.MULTILINE)
+    assert "other.example" not in text
+    assert all(len(line) <= 78 or "http" in line for line in text.splitlines())
 
 
 def test_a_password_change_needs_the_old_password(login, owner):

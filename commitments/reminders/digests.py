@@ -13,7 +13,6 @@ commitment with REMINDER_EMAIL_DETAIL=references, are named by their reference a
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from email.header import Header
 from email.mime.text import MIMEText
 from urllib.parse import urlsplit
 
@@ -31,6 +30,7 @@ from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from config.display import person
+from config.mail import AutomaticMessage
 from meetings.calendar import meeting_ics
 from meetings.dates import spell_date
 from meetings.models import Meeting, is_member
@@ -385,19 +385,6 @@ def digest_message_id(token: uuid.UUID, recipient_id: int) -> str:
     return f"{before}{recipient_id}{after}"
 
 
-class DigestMessage(EmailMultiAlternatives):
-    """A digest as strict mail tools read it: the subject encoded to fold after its first words (not right
-    after "Subject:", which a strict parser reads as a leading space), and marked as sent by a machine, so
-    that out-of-office replies are not sent back (RFC 3834)."""
-
-    def message(self, *args, **kwargs):
-        message = super().message(*args, **kwargs)
-        message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"
-        return message
-
-
 def calendar_part(filename: str, ics: bytes) -> MIMEText:
     """An .ics attachment as calendar clients expect it: text/calendar; method=PUBLISH (RFC 6047)."""
     part = MIMEText(ics.decode(), "calendar", "utf-8")
@@ -426,7 +413,7 @@ def build_digest(
         "site_url": settings.SITE_URL,
     }
     subject, text, html = render_email("digest", context)
-    message = DigestMessage(subject, text, to=[recipient.email])
+    message = AutomaticMessage(subject, text, to=[recipient.email])
     message.attach_alternative(html, "text/html")
     message.extra_headers["Message-ID"] = message_id
     if unsubscribe_links:

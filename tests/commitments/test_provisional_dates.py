@@ -248,3 +248,23 @@ def test_calendar_files_read_back_with_another_parser(login, client, member, ten
     moved = events[meeting_uid(tenth)]
     assert (moved.dtstart.value, moved.sequence.value) == (datetime.date(2027, 1, 19), "1")
     assert moved.last_modified.value is not None
+
+
+def test_calendar_uids_stay_when_the_site_address_changes(client, meeting, owner, tenth, settings):
+    """A calendar client that imported the feed updates its events after the site moves, instead of adding twins."""
+    import vobject
+
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=datetime.date(2027, 2, 1))
+    feed = CalendarFeed.objects.create(user=owner)
+
+    def events() -> dict[str, str]:
+        calendar = vobject.readOne(client.get(feed.secret_path()).content.decode())
+        return {event.uid.value: event.url.value for event in calendar.vevent_list}
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    before = events()
+    settings.SITE_URL = "https://commitments.intranet.example"
+    after = events()
+    assert len(before) == 3 and set(before) == set(after)  # the two meetings and the follow-up date
+    assert all(uid.endswith("@commitments-tracker.local") for uid in after)  # CALENDAR_UID_DOMAIN
+    assert all(url.startswith("https://commitments.intranet.example/") for url in after.values())
