@@ -25,3 +25,15 @@ def format_date_range(start: datetime.date | None, end: datetime.date | None = N
     if start.year == end.year:
         return f"{date_format(start, 'j F')}–{spell_date(end)}"
     return f"{spell_date(start)}–{spell_date(end)}"
+
+
+def days_from(today: datetime.date, day: datetime.date) -> str:
+    """How far a day is: "today", "tomorrow", "in 23 days" or "3 days ago"."""
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days > 1:
+        return f"in {days} days"
+    return f"{-days} days ago"

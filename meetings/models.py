@@ -13,7 +13,7 @@ from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from meetings.dates import format_date_range, spell_date
+from meetings.dates import days_from, format_date_range, spell_date
 from meetings.fields import LeadDaysField
 
 DEFAULT_LEAD_DAYS = [30, 14, 7, 1]
@@ -400,14 +400,7 @@ class Meeting(models.Model):
         """ "in 23 days", "tomorrow", "today", "provisional: 12–13 January 2027" or "date to be agreed"."""
         if self.status == self.Status.PLANNED or self.start_date is None:
             return self.dates_display
-        days = (self.start_date - today).days
-        if days == 0:
-            return "today"
-        if days == 1:
-            return "tomorrow"
-        if days > 1:
-            return f"in {days} days"
-        return f"{-days} days ago"
+        return days_from(today, self.start_date)
 
     @property
     def summary(self) -> str:

@@ -32,7 +32,7 @@ from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from config.display import person
 from config.mail import AutomaticMessage
 from meetings.calendar import meeting_ics
-from meetings.dates import spell_date
+from meetings.dates import days_from, spell_date
 from meetings.models import Meeting, is_member
 
 Reason = Reminder.Reason
@@ -140,12 +140,6 @@ class Line(TemplateFields):
         self.tags.append((row.reason, tag_text(row, today)))
 
 
-def in_days(day: datetime.date, today: datetime.date) -> str:
-    """ "today", "tomorrow", "in 7 days"."""
-    days = (day - today).days
-    return "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
-
-
 def short_date(day: datetime.date, today: datetime.date) -> str:
     """ "2 Mar", with the year when it is not this year's: "19 Nov 2026"."""
     return date_format(day, "j M" if day.year == today.year else "j M Y")
@@ -155,7 +149,7 @@ def tag_text(row: Reminder, today: datetime.date) -> str:
     if row.reason == Reason.OVERDUE:
         return f"overdue since {short_date(row.anchor_date, today)}"
     if row.reason == Reason.DUE_SOON:
-        return f"due {in_days(row.anchor_date, today)}"
+        return f"due {days_from(today, max(row.anchor_date, today))}"
     if row.reason == Reason.ASSIGNED:
         return "new: assigned to you"
     return f"before the {row.meeting.title}"
@@ -307,7 +301,8 @@ class Digest(TemplateFields):
                     return str(group), counted(len(same), "overdue commitment")
                 if reason == Reason.DUE_SOON:
                     n = sum(row.anchor_date == first.anchor_date for row in same)
-                    return str(group), f"{counted(n, 'commitment')} due {in_days(first.anchor_date, today)}"
+                    when = days_from(today, max(first.anchor_date, today))
+                    return str(group), f"{counted(n, 'commitment')} due {when}"
                 return str(group), f"{counted(len(same), 'commitment')} assigned to you"
         if self.sections:
             meeting = self.sections[0].meeting
