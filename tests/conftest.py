@@ -126,7 +126,8 @@ def commitment(meeting, owner):
 
 @pytest.fixture
 def smtp_server(settings):
-    """A real SMTP server the app sends to, for the length of a test."""
+    """A real SMTP server the app sends to, for the length of a test. Every message it accepts must parse under
+    email.policy.strict with no defect in any part."""
     server = SMTPServer().start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
@@ -135,6 +136,7 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 10
     yield server
     server.stop()
+    assert server.handler.defects == []
 
 
 @pytest.fixture

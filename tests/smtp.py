@@ -17,6 +17,7 @@ def free_port() -> int:
 class RecordingHandler:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.defects: list[str] = []  # what the strict parser found wrong in any part of any message
         self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
         self.delay = 0.0  # seconds to wait before answering DATA, to catch a worker mid-batch
         self.lock = threading.Lock()
@@ -35,7 +36,13 @@ class RecordingHandler:
         with self.lock:
             reply = self.replies.pop(0) if self.replies else "250 OK"
             if reply.startswith("250"):
-                self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.strict))
+                message = email.message_from_bytes(envelope.content, policy=email.policy.strict)
+                self.messages.append(message)
+                self.defects += [
+                    f"{message['To']}, {part.get_content_type()}: {defect!r}"
+                    for part in message.walk()
+                    for defect in part.defects
+                ]
         return reply
 
 

@@ -464,6 +464,7 @@ def test_a_coordinator_cannot_remove_themselves_from_the_groups_page(client, gro
         "partner_countries": [country.code for country in group.partner_countries],
         "description": group.description,
         "reminder_lead_days": ", ".join(map(str, group.reminder_lead_days)),
+        "brief_days_before": group.brief_days_before,
         "is_active": "on",
         "memberships-TOTAL_FORMS": len(rows),
         "memberships-INITIAL_FORMS": len(rows),

@@ -108,6 +108,7 @@ def smtp_live():
     server = SMTPServer().start()
     yield server
     server.stop()
+    assert server.handler.defects == []
 
 
 @pytest.fixture

@@ -64,6 +64,25 @@ def test_lead_days_are_validated_on_the_model(db):
     assert "reminder_lead_days" in excinfo.value.message_dict
 
 
+@pytest.mark.parametrize(("days", "valid"), [(0, True), (3, True), (90, True), (91, False), (-1, False)])
+def test_the_days_before_a_session_when_the_brief_is_prepared(db, days, valid):
+    group = WorkingGroupFactory.build(brief_days_before=days)
+    if valid:
+        group.full_clean()
+    else:
+        with pytest.raises(ValidationError) as excinfo:
+            group.full_clean()
+        assert "brief_days_before" in excinfo.value.message_dict
+
+
+def test_owners_are_asked_for_updates_by_the_day_the_brief_is_prepared(group):
+    meeting = MeetingFactory(group=group, status="scheduled", start_date=datetime.date(2027, 3, 12), end_date=None)
+    assert meeting.updates_due == datetime.date(2027, 3, 9)
+    group.brief_days_before = 0
+    assert meeting.updates_due == datetime.date(2027, 3, 12)
+    assert MeetingFactory(group=group, status="planned", start_date=None, end_date=None).updates_due is None
+
+
 def test_a_user_joins_a_group_once(group):
     user = UserFactory()
     MembershipFactory(group=group, user=user)
