@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from config.display import person
+from config.display import person, plain_line
 from meetings.dates import spell_date
 from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, WorkingGroup, valid_choice
 
@@ -301,7 +301,7 @@ class Commitment(models.Model):
         """How the commitment is named outside the app: its reference alone when restricted or asked."""
         if self.restricted:
             return f"Commitment {self.reference} (restricted)"
-        return self.title if titles else f"Commitment {self.reference}"
+        return plain_line(self.title) if titles else f"Commitment {self.reference}"
 
     @staticmethod
     def check_grantees(meeting: Meeting, users) -> None:

@@ -1,14 +1,27 @@
 """How values read on a page and in an e-mail: a person's name; a recorded value, one rule for the admin's history
 pages and a commitment's change log."""
 
+import re
+
 from simple_history.models import DeletedObject
+
+# What would make a name or title read as something else outside its own line: control characters (line breaks
+# among them), line and paragraph separators, and the direction embeddings, overrides and isolates that reverse
+# the text after them ("\u202egnp.exe" reads "exe.png"). Joiners, which Indian scripts need, are not among them.
+MISLEADING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_line(text) -> str:
+    """Text as one plain line, to quote a name or a title in an e-mail subject or body, a calendar or a heading:
+    line breaks become spaces, direction controls and other control characters go, runs of spaces become one."""
+    return " ".join(MISLEADING.sub(" ", str(text)).split())
 
 
 def person(user, nobody: str = "—") -> str:
-    """A user's full name, or their username; `nobody` when there is no user."""
+    """A user's full name, or their username, on one plain line; `nobody` when there is no user."""
     if user is None:
         return nobody
-    return user.get_full_name() or user.get_username()
+    return plain_line(user.get_full_name() or user.get_username())
 
 
 def in_words(field, value):

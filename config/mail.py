@@ -6,15 +6,27 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 
+# Headers of addresses that may run past 78 characters: kept on their line rather than folded right after the
+# colon (a line may hold 998 characters, RFC 5322 2.1.1).
+UNFOLDED = ("Message-ID", "List-Unsubscribe")
+
+
+class UnfoldedHeader(Header):
+    def encode(self, splitchars=";, \t", maxlinelen=None, linesep="\n"):
+        return super().encode(splitchars, 0, linesep)  # 0: no folding
+
 
 class AutomaticMessage(EmailMultiAlternatives):
-    """A message as strict mail tools read it: the subject encoded to fold after its first words (not right after
-    "Subject:", which a strict parser reads as a leading space), and marked as sent by a machine, so that
-    out-of-office replies are not sent back (RFC 3834)."""
+    """A message as strict mail tools read it: no header folded right after its colon (which a strict parser reads
+    as a leading space; an address too long for one line stays whole, as RFC 5322 allows up to 998 characters),
+    and marked as sent by a machine, so that out-of-office replies are not sent back (RFC 3834)."""
 
     def message(self, *args, **kwargs):
         message = super().message(*args, **kwargs)
         message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        for name in UNFOLDED:
+            if name in message:
+                message.replace_header(name, UnfoldedHeader(str(message[name]), header_name=name))
         message["Auto-Submitted"] = "auto-generated"
         message["X-Auto-Response-Suppress"] = "All"
         return message

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from config.display import plain_line
 from meetings.models import Meeting
 
 PRODUCT_ID = "-//Commitments tracker//EN"
@@ -33,11 +34,12 @@ def meeting_event(meeting: Meeting) -> Event | None:
     event.add("sequence", meeting.calendar_sequence)
     event.add("last-modified", meeting.updated_at)
     provisional = " (provisional dates)" if meeting.is_provisional else ""
-    event.add("summary", f"{meeting.title} of the {meeting.group.name}{provisional}")
+    event.add("summary", plain_line(f"{meeting.title} of the {meeting.group.name}{provisional}"))
     event.add("dtstart", meeting.start_date)
     # DTEND of an all-day event is exclusive: the day after the last day.
     event.add("dtend", (meeting.end_date or meeting.start_date) + datetime.timedelta(days=1))
-    event.add("location", ", ".join(part for part in [meeting.venue, meeting.city, meeting.host_country.name] if part))
+    parts = [plain_line(part) for part in (meeting.venue, meeting.city, meeting.host_country.name)]
+    event.add("location", ", ".join(part for part in parts if part))
     event.add("status", EVENT_STATUS.get(meeting.status, "CONFIRMED"))
     event.add("url", settings.SITE_URL + meeting.get_absolute_url())
     return event
@@ -48,7 +50,7 @@ def calendar(events, name: str) -> bytes:
     cal.add("prodid", PRODUCT_ID)
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", plain_line(name))
     for event in events:
         if event is not None:
             cal.add_component(event)

@@ -13,6 +13,7 @@ from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from config.display import plain_line
 from meetings.dates import days_from, format_date_range, spell_date
 from meetings.fields import LeadDaysField
 
@@ -133,7 +134,7 @@ class WorkingGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.short_name or self.name
+        return plain_line(self.short_name or self.name)
 
     def clean(self) -> None:
         if self.home_country and self.home_country in self.partner_countries:
@@ -366,7 +367,7 @@ class Meeting(models.Model):
     @property
     def place(self) -> str:
         """The city, or the host country while the city is not known."""
-        return self.city or self.host_country.name
+        return plain_line(self.city) or self.host_country.name
 
     @property
     def updates_due(self) -> datetime.date | None:

@@ -17,6 +17,7 @@ def free_port() -> int:
 class RecordingHandler:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # the same messages as sent
         self.defects: list[str] = []  # what the strict parser found wrong in any part of any message
         self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
         self.delay = 0.0  # seconds to wait before answering DATA, to catch a worker mid-batch
@@ -38,6 +39,7 @@ class RecordingHandler:
             if reply.startswith("250"):
                 message = email.message_from_bytes(envelope.content, policy=email.policy.strict)
                 self.messages.append(message)
+                self.raw.append(envelope.content)
                 self.defects += [
                     f"{message['To']}, {part.get_content_type()}: {defect!r}"
                     for part in message.walk()
@@ -55,6 +57,10 @@ class SMTPServer:
     @property
     def messages(self):
         return self.handler.messages
+
+    @property
+    def raw(self):
+        return self.handler.raw
 
     @property
     def url(self) -> str:

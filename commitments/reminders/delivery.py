@@ -55,8 +55,9 @@ def retry_reminders(queryset) -> int:
 
 
 def due(now: datetime.datetime) -> Q:
-    """Pending rows whose day has come (from the send hour; at once for the notices of owner changes, once their
-    recipient has had no new one for the quiet period), and not backing off."""
+    """Pending rows whose day has come (from the send hour; at once for the notices of owner changes) and not
+    backing off, of recipients who had no new notice in the quiet period: someone being handed commitments one
+    after another gets one message once it stops, with each commitment once and all its reasons."""
     local = timezone.localtime(now)
     last_day = local.date() if local.hour >= settings.REMINDER_SEND_HOUR else local.date() - datetime.timedelta(1)
     recent_notice = Reminder.objects.filter(
@@ -65,11 +66,14 @@ def due(now: datetime.datetime) -> Q:
         state=State.PENDING,
         created_at__gt=now - datetime.timedelta(seconds=settings.REMINDER_QUIET_PERIOD),
     )
-    notice_due = Q(reason__in=Reason.immediate(), planned_for__lte=local.date()) & ~Exists(recent_notice)
     return (
         Q(state=State.PENDING)
-        & (notice_due | Q(reason__in=Reason.scheduled(), planned_for__lte=last_day))
+        & (
+            Q(reason__in=Reason.immediate(), planned_for__lte=local.date())
+            | Q(reason__in=Reason.scheduled(), planned_for__lte=last_day)
+        )
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        & ~Exists(recent_notice)
     )
 
 
@@ -220,7 +224,13 @@ def _send_digest(recipient, rows, latest, today, token, now, connection, report:
             token, [recipient.pk], state=State.FAILED, last_error="the recipient has no e-mail address"
         )
         return False
-    message = build_digest(recipient, rows, latest, today, digest_message_id(token, recipient.pk))
+    try:
+        message = build_digest(recipient, rows, latest, today, digest_message_id(token, recipient.pk))
+    except Exception as error:  # a fault of this one digest: failed for good (the admin may retry it), batch goes on
+        logger.exception("Reminder digest to %s could not be written", recipient.email)
+        report.errors.append(f"{recipient.email}: {describe(error)}")
+        report.failed += _record(token, [recipient.pk], state=State.FAILED, last_error=describe(error))
+        return False
     try:
         # Opened by the first digest of the batch and kept: a refused connection is then a failure
         # of that digest (retried with backoff), not of the sweep.
@@ -233,8 +243,12 @@ def _send_digest(recipient, rows, latest, today, token, now, connection, report:
     return True
 
 
+def describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
 def _record_failure(token, recipient, rows, error: Exception, now, report: SendReport) -> None:
-    text = f"{type(error).__name__}: {error}"[:1000]
+    text = describe(error)
     attempts = max(row.attempts for row in rows)
     report.errors.append(f"{recipient.email}: {text}")
     if is_permanent(error) or attempts >= settings.REMINDER_MAX_ATTEMPTS:

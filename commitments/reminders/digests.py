@@ -29,7 +29,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
-from config.display import person
+from config.display import person, plain_line
 from config.mail import AutomaticMessage
 from meetings.calendar import meeting_ics
 from meetings.dates import days_from, spell_date
@@ -49,7 +49,7 @@ def render_plain(template_name: str, context: dict) -> str:
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
     """Subject, plain text and HTML from the template triplet reminders/<name>-subject.txt, -body.txt, -body.html."""
-    subject = " ".join(render_plain(f"reminders/{name}-subject.txt", context).split())
+    subject = plain_line(render_plain(f"reminders/{name}-subject.txt", context))
     text = render_plain(f"reminders/{name}-body.txt", context)
     html = render_to_string(f"reminders/{name}-body.html", {**context, "subject": subject})
     return subject, text, html
@@ -130,7 +130,7 @@ class Line(TemplateFields):
             url=url,
             progress_url=url + "#journal",
             last_update_date=spell_date(timezone.localdate(last_update.created_at)) if last_update else "",
-            last_update_text=Truncator(last_update.text).words(40) if details else "",
+            last_update_text=plain_line(Truncator(last_update.text).words(40)) if details else "",
         )
 
     def tag(self, row: Reminder, today: datetime.date) -> None:
@@ -225,8 +225,7 @@ def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -
     updates_due = meeting.updates_due
     return {
         "brief_url": absolute(reverse("meetings:brief", args=[meeting.pk])),
-        "updates_by": spell_date(updates_due) if updates_due else "",
-        "updates_by_passed": bool(updates_due and updates_due < today),
+        "updates_by": spell_date(updates_due) if updates_due > today else "",  # empty: today
         "by_status": [(label, by_status.get(value, 0)) for value, label in Commitment.Status.choices],
         "by_category": [(c.name, by_category[c.pk]) for c in Category.objects.all() if c.pk in by_category],
         "overdue": list(open_ones.overdue(today)),
@@ -277,6 +276,12 @@ class Digest(TemplateFields):
             lines=own,
             handed_over=sorted(handed_over.values(), key=by_follow_up_date),
         )
+
+    def sessions_counted_down(self) -> list[Meeting]:
+        """The sessions the digest counts down to, for owners or coordinators: their calendar files go with it."""
+        meetings = [lead.meeting for lead in self.sessions]
+        meetings += [s.meeting for s in self.sections if s.reason == Reason.SESSION_SUMMARY]
+        return list({meeting.pk: meeting for meeting in meetings}.values())
 
     def headline(self, today: datetime.date) -> tuple[str, str]:
         """The group and the most important news, counting only the commitments it speaks of:
@@ -414,6 +419,6 @@ def build_digest(
     if unsubscribe_links:
         message.extra_headers["List-Unsubscribe"] = ", ".join(f"<{url}>" for url in unsubscribe_links.values())
         message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    for lead in digest.sessions:
-        message.attach(calendar_part(lead.calendar_file, meeting_ics(lead.meeting)))
+    for meeting in digest.sessions_counted_down():
+        message.attach(calendar_part(calendar_file(meeting), meeting_ics(meeting)))
     return message

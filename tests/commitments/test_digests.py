@@ -302,3 +302,114 @@ def test_the_text_part_fits_a_plain_text_reader(owners_week, owner, smtp_server)
     too_long = [line for line in text.splitlines() if len(line) > 78 and "http" not in line]
     assert too_long == []
     assert prose(long_title) in prose(text)
+
+
+# --- What outside eyes found ---------------------------------------------------------------------------------
+
+
+def test_a_new_owners_other_reminders_wait_for_the_pause_too(owners_week, meeting, owner, coordinator, smtp_server):
+    """On a reminder day the sweep plans the new owner's session reminder for the commitment at once: it waits with
+    the notice, and both arrive in one message."""
+    sweep()  # the morning's digests
+    with at(NOW - datetime.timedelta(days=30)):
+        handed = CommitmentFactory(meeting=meeting, owner=coordinator, title="Counter financing", follow_up_date=None)
+    later = NOW + datetime.timedelta(hours=1)
+    with at(later):
+        give(handed, owner, by=coordinator)
+    plan()  # the hourly sweep
+    sweep(later + datetime.timedelta(minutes=5))
+    assert len([m for m in smtp_server.messages if m["To"] == owner.email]) == 1  # only the morning's
+    sweep(later + QUIET)
+    to_owner = [message for message in smtp_server.messages if message["To"] == owner.email]
+    assert len(to_owner) == 2
+    assert rows(plain(to_owner[1])) == {"Counter financing": ["new: assigned to you", "before the 10th meeting"]}
+
+
+def test_one_digest_that_cannot_be_written_stops_no_other(owners_week, owner, coordinator, smtp_server, monkeypatch):
+    real = delivery.build_digest
+
+    def build_digest(recipient, *args, **kwargs):
+        if recipient == owner:
+            raise ValueError("cannot be written")
+        return real(recipient, *args, **kwargs)
+
+    monkeypatch.setattr(delivery, "build_digest", build_digest)
+    report = sweep()
+    assert [message["To"] for message in smtp_server.messages] == [coordinator.email]
+    assert not Reminder.objects.filter(state=Reminder.State.SENDING).exists()
+    failed = Reminder.objects.filter(recipient=owner, state=Reminder.State.FAILED)
+    assert failed.exists() and "ValueError: cannot be written" in failed.first().last_error
+    assert report.failed == failed.count()
+
+
+def test_line_breaks_and_direction_marks_in_names_reach_no_message(owners_week, group, owner, smtp_server):
+    group.name = "India–Uzbekistan Joint Working Group\non Counter Terrorism"
+    group.short_name = "JWG-CT \u202eTC"
+    group.save()
+    owner.first_name, owner.last_name = "Arjun\r\nOpen: http://evil.example/", "Mehta"
+    owner.save()
+    undated = owners_week[2]
+    undated.title = "Joint research\nOpen: http://evil.example/ \u202egnp.exe"
+    undated.save_versioned(undated.version)
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert message["Subject"] == "[JWG-CT TC] 10th meeting in 7 days: 3 of your commitments"
+    text = plain(message)
+    assert not [line for line in text.splitlines() if line.startswith("Open: http://evil")]
+    assert "Dear Arjun Open: http://evil.example/ Mehta," in prose(text)
+    assert "* Joint research Open: http://evil.example/ gnp.exe" in prose(text)
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            assert "\u202e" not in part.get_content()
+    [calendar] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert "X-WR-CALNAME:10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism" in (
+        calendar.get_content().replace("\r\n ", "")
+    )
+
+
+def test_no_header_is_folded_right_after_its_colon(owners_week, owner, smtp_server, settings):
+    settings.SITE_URL = "https://commitments.intranet.ministry.example.gov.in"
+    sweep()
+    raw = smtp_server.raw[[m["To"] for m in smtp_server.messages].index(owner.email)]
+    headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in headers  # the headers of the message itself
+    empty = [line for line in headers if line[:1] not in b" \t" and line.rstrip().endswith(b":")]
+    assert empty == []
+
+
+def test_owners_and_coordinators_are_told_the_same_update_by_day(
+    tenth, meeting, owner, coordinator, group, smtp_server
+):
+    """The brief prepared 20 days ahead of a session 7 days away: everyone is asked for today."""
+    group.brief_days_before = 20
+    group.save()
+    CommitmentFactory(meeting=meeting, owner=owner, title="Joint training", follow_up_date=None)
+    Reminder.objects.all().delete()
+    plan()
+    sweep()
+    to_owner = prose(plain(digest_to(smtp_server, owner)))
+    assert "Please post an update on your commitment below today: the brief for the meeting is being prepared." in (
+        to_owner
+    )
+    summary = prose(plain(digest_to(smtp_server, coordinator)))
+    assert "Owners are asked to post their updates today." in summary
+    assert "were asked" not in summary
+
+
+def test_the_coordinators_summary_carries_the_sessions_calendar_file(owners_week, coordinator, smtp_server):
+    sweep()
+    message = digest_to(smtp_server, coordinator)
+    assert [part.get_filename() for part in message.iter_attachments()] == ["meeting-10.ics"]
+
+
+def test_send_reminders_says_why_reminders_were_withdrawn(commitment, member, coordinator, smtp_server):
+    Reminder.objects.all().delete()
+    with at(NOW - QUIET * 2):
+        give(commitment, member, by=coordinator)
+        commitment.change_status(Commitment.Status.DONE, user=coordinator)
+    out = io.StringIO()
+    with at(NOW):
+        call_command("send_reminders", stdout=out)
+    assert "2 withdrawn (the recipient left the group, or the commitment was closed or changed owner)" in (
+        out.getvalue()
+    )

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         self.say(
             f"Sent {sent.digests} digest(s) with {sent.sent} reminder(s); {sent.retrying} to retry, "
             f"{sent.failed} failed; {sent.recovered} recovered from a stopped worker; "
-            f"{sent.withdrawn} withdrawn from people no longer in the group."
+            f"{sent.withdrawn} withdrawn (the recipient left the group, or the commitment was closed or changed owner)."
         )
         for error in sent.errors:
             self.stderr.write(self.style.WARNING(f"  {error}"))
