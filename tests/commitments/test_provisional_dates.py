@@ -268,3 +268,19 @@ def test_calendar_uids_stay_when_the_site_address_changes(client, meeting, owner
     assert len(before) == 3 and set(before) == set(after)  # the two meetings and the follow-up date
     assert all(uid.endswith("@commitments-tracker.local") for uid in after)  # CALENDAR_UID_DOMAIN
     assert all(url.startswith("https://commitments.intranet.example/") for url in after.values())
+
+
+def test_calendars_of_names_with_line_breaks_still_open(login, client, group, member, tenth):
+    """A line break in a group's or a person's name (the admin panel takes one) is written as a space."""
+    group.name = "India–Uzbekistan Joint Working Group\r\non Counter Terrorism"
+    group.save()
+    member.first_name = "Rohan\nSharma"
+    member.save()
+    meeting_file = login(member).get(reverse("meetings:calendar", args=[tenth.pk]))
+    assert meeting_file.status_code == 200
+    feed = CalendarFeed.objects.create(user=member)
+    answer = client.get(feed.secret_path())
+    assert answer.status_code == 200
+    unfolded = answer.content.decode().replace("\r\n ", "")
+    assert "X-WR-CALNAME:Commitments — Rohan Sharma" in unfolded
+    assert "of the India–Uzbekistan Joint Working Group on Counter Terrorism" in unfolded
