@@ -15,9 +15,10 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    def __init__(self):
+    def __init__(self, keep_raw: bool):
         self.messages: list[email.message.EmailMessage] = []
-        self.raw: list[bytes] = []  # the same messages as sent
+        self.keep_raw = keep_raw
+        self.raw: list[bytes] = []  # the same messages as sent, when kept
         self.defects: list[str] = []  # what the strict parser found wrong in any part of any message
         self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
         self.delay = 0.0  # seconds to wait before answering DATA, to catch a worker mid-batch
@@ -39,7 +40,8 @@ class RecordingHandler:
             if reply.startswith("250"):
                 message = email.message_from_bytes(envelope.content, policy=email.policy.strict)
                 self.messages.append(message)
-                self.raw.append(envelope.content)
+                if self.keep_raw:
+                    self.raw.append(envelope.content)
                 self.defects += [
                     f"{message['To']}, {part.get_content_type()}: {defect!r}"
                     for part in message.walk()
@@ -49,8 +51,9 @@ class RecordingHandler:
 
 
 class SMTPServer:
-    def __init__(self):
-        self.handler = RecordingHandler()
+    def __init__(self, keep_raw: bool = True):
+        """keep_raw=False keeps only the parsed messages (the benchmark, whose memory includes this server's)."""
+        self.handler = RecordingHandler(keep_raw)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
