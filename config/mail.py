@@ -1,7 +1,10 @@
 """What every e-mail of the app shares: headers that strict mail tools accept, marked as sent by a machine."""
 
 from email.header import Header
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMultiAlternatives
 from django.template import loader
@@ -22,6 +25,8 @@ class AutomaticMessage(EmailMultiAlternatives):
     and marked as sent by a machine, so that out-of-office replies are not sent back (RFC 3834)."""
 
     def message(self, *args, **kwargs):
+        if "Message-ID" not in self.extra_headers:  # the site's name, not the sending machine's
+            self.extra_headers["Message-ID"] = make_msgid(domain=urlsplit(settings.SITE_URL).hostname)
         message = super().message(*args, **kwargs)
         message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
         for name in UNFOLDED:

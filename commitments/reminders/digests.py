@@ -179,6 +179,7 @@ class Section(TemplateFields):
     heading: str
     meeting: Meeting
     summary: dict
+    calendar_file: str = ""  # named here when no session lead of the digest names it
 
 
 def session_heading(meeting: Meeting, today: datetime.date) -> str:
@@ -235,7 +236,7 @@ def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -
         "no_update": list(no_news.distinct()),
         "open_count": open_ones.count(),
         "moved": [
-            (move, move.text if shows_details(move.commitment) else "")
+            (move, plain_line(move.text) if shows_details(move.commitment) else "")
             for move in moves.select_related("commitment", "author").order_by("created_at", "pk")
         ],
     }
@@ -270,8 +271,12 @@ class Digest(TemplateFields):
             elif (row.reason, row.meeting_id) not in sections:
                 sections[row.reason, row.meeting_id] = group_section(row, today)
         own = sorted(lines.values(), key=by_follow_up_date)
+        leads = session_leads(own, today)
+        for section in sections.values():
+            if section.reason == Reason.SESSION_SUMMARY and section.meeting not in [lead.meeting for lead in leads]:
+                section.calendar_file = calendar_file(section.meeting)
         return cls(
-            sessions=session_leads(own, today),
+            sessions=leads,
             sections=sorted(sections.values(), key=lambda s: (s.reason != Reason.SESSION_SUMMARY, s.heading)),
             lines=own,
             handed_over=sorted(handed_over.values(), key=by_follow_up_date),
@@ -285,14 +290,12 @@ class Digest(TemplateFields):
 
     def headline(self, today: datetime.date) -> tuple[str, str]:
         """The group and the most important news, counting only the commitments it speaks of:
-        ("India–Uzbekistan JWG-CT", "10th meeting in 7 days: summary and 5 of your commitments")."""
+        ("India–Uzbekistan JWG-CT", "10th meeting in 7 days: summary and 5 of your commitments"). A session
+        leads: the first the message opens with (the recipient's own), else the first summary's."""
         summaries = {s.meeting.pk: s for s in self.sections if s.reason == Reason.SESSION_SUMMARY}
         leads = {lead.meeting.pk: lead for lead in self.sessions}
         if summaries or leads:
-            meeting = min(
-                [s.meeting for s in summaries.values()] + [lead.meeting for lead in leads.values()],
-                key=lambda meeting: meeting.start_date,
-            )
+            meeting = self.sessions[0].meeting if self.sessions else next(iter(summaries.values())).meeting
             news = ["summary"] if meeting.pk in summaries else []
             if meeting.pk in leads:
                 news.append(f"{leads[meeting.pk].count} of your commitments")

@@ -27,6 +27,9 @@ from meetings.models import Meeting, Membership, WorkingGroup, is_member
 
 Reason = Reminder.Reason
 
+NO_LONGER_CALLED_FOR = (
+    "no longer called for (a date moved, the commitment was closed or changed owner, or the recipient left the group)"
+)
 DUE_SOON_LEADS = (7, 1)
 OVERDUE_EVERY = 7
 BATCH = 2000
@@ -222,7 +225,7 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
 class PlanReport:
     current: int = 0  # reminders due today or earlier and not superseded
     stale: int = 0  # reminders the rules skip: a later one of the same series is due
-    superseded: int = 0  # pending reminders no longer called for (date moved, commitment closed, …)
+    superseded: int = 0  # pending reminders NO_LONGER_CALLED_FOR
 
 
 def _row(planned: Planned) -> Reminder:
@@ -270,9 +273,7 @@ def skip_superseded(current_keys: set[tuple]) -> int:
         with transaction.atomic():
             skipped += Reminder.objects.filter(
                 pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING
-            ).update(
-                state=Reminder.State.SKIPPED, last_error="superseded: no longer due (date moved, commitment closed, …)"
-            )
+            ).update(state=Reminder.State.SKIPPED, last_error=f"superseded: {NO_LONGER_CALLED_FOR}")
     return skipped
 
 

@@ -9,6 +9,7 @@ import re
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment, Reminder
@@ -410,6 +411,83 @@ def test_send_reminders_says_why_reminders_were_withdrawn(commitment, member, co
     out = io.StringIO()
     with at(NOW):
         call_command("send_reminders", stdout=out)
-    assert "2 withdrawn (the recipient left the group, or the commitment was closed or changed owner)" in (
-        out.getvalue()
+    assert (
+        "2 withdrawn since planning (the commitment was closed or changed owner, or the recipient left the group)"
+        in (out.getvalue())
     )
+
+
+def test_reminders_of_someone_who_left_say_why_they_were_not_sent(owners_week, owner, group, smtp_server):
+    group.memberships.get(user=owner).delete()
+    out = io.StringIO()
+    with at(NOW):
+        call_command("send_reminders", stdout=out)
+    assert "5 no longer called for (a date moved, the commitment was closed or changed owner, or the recipient " in (
+        prose(out.getvalue())
+    )
+    left = (
+        Reminder.objects.filter(recipient=owner)
+        .exclude(state=Reminder.State.SENT)
+        .exclude(last_error__startswith="stale")
+    )
+    assert set(left.values_list("last_error", flat=True)) == {
+        "superseded: no longer called for (a date moved, the commitment was closed or changed owner, or the recipient "
+        "left the group)",  # planned reminders, found by the planning
+        "withdrawn: the recipient is no longer a member of the working group",  # the notice, found by the sender
+    }
+
+
+FAKE = "Open: http://evil.example/login"
+
+
+def test_text_a_user_typed_never_starts_a_line_like_the_messages_own_links(owners_week, tenth, owner, smtp_server):
+    """Wrapping may break a long title, city or reason anywhere: what it carries over is indented past the
+    messages' own "  Open: …" lines, so that it cannot pass for one. The reason of a date move is one line."""
+    tenth.city = "Hyderabad House, New Delhi. " + FAKE
+    tenth.save()
+    with at(NOW - datetime.timedelta(days=30)):
+        for n in range(1, 70, 6):
+            CommitmentFactory(meeting=tenth.group.meetings.get(number=9), owner=owner, title="x" * n + " " + FAKE)
+    Reminder.objects.filter(reason=R.ASSIGNED).delete()
+    soon = owners_week[1]
+    soon.follow_up_date = TODAY + datetime.timedelta(days=10)
+    soon.save_versioned(soon.version)
+    soon.record_date_move(
+        author=owner, moved_from=TODAY + datetime.timedelta(days=7), reason="Waiting.\r\n" + FAKE + " \u202egnp.exe"
+    )
+    plan()
+    sweep()
+    for message in smtp_server.messages:
+        text = plain(message)
+        assert not re.search(r"^ {0,3}Open: http://evil", text, re.MULTILINE), text
+        assert "\u202e" not in text and "\u202e" not in html(message)
+    summary = prose(plain(digest_to(smtp_server, tenth.group.coordinators.first())))
+    assert f"(Waiting. {FAKE} gnp.exe)" in summary
+
+
+def test_the_subject_follows_the_session_the_message_leads_with(owners_week, tenth, owner, other_group, smtp_server):
+    """An owner of the JWG-CT who coordinates another group whose session falls on the same day."""
+    from meetings.models import Membership
+    from tests.factories import MeetingFactory, MembershipFactory
+
+    MembershipFactory(group=other_group, user=owner, role=Membership.Role.COORDINATOR)
+    other = MeetingFactory(
+        group=other_group, number=2, host_country="IN", city="Delhi", status="scheduled", start_date=D, end_date=None
+    )
+    plan()
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 10th meeting in 7 days: 3 of your commitments"
+    text = prose(plain(message))
+    assert text.index("The 10th meeting of the India–Uzbekistan JWG-CT") < text.index(
+        f"stands before the {other.title}"
+    )
+    assert "The calendar file meeting-2.ics is attached." in text
+    assert sorted(part.get_filename() for part in message.iter_attachments()) == ["meeting-10.ics", "meeting-2.ics"]
+
+
+def test_every_automatic_message_names_the_site_in_its_message_id(client, owner, smtp_server, settings):
+    settings.SITE_URL = "https://commitments.intranet.example"
+    client.post(reverse("password_reset"), {"email": owner.email})
+    [message] = smtp_server.messages
+    assert message["Message-ID"].endswith("@commitments.intranet.example>")

@@ -27,13 +27,14 @@ class Command(BaseCommand):
         planned = planning.plan(today)
         self.say(
             f"Planned as of {today}: {planned.current} due, {planned.stale} stale (skipped), "
-            f"{planned.superseded} no longer due (skipped)."
+            f"{planned.superseded} {planning.NO_LONGER_CALLED_FOR} (skipped)."
         )
         sent = delivery.send_due(now)
         self.say(
             f"Sent {sent.digests} digest(s) with {sent.sent} reminder(s); {sent.retrying} to retry, "
             f"{sent.failed} failed; {sent.recovered} recovered from a stopped worker; "
-            f"{sent.withdrawn} withdrawn (the recipient left the group, or the commitment was closed or changed owner)."
+            f"{sent.withdrawn} withdrawn since planning (the commitment was closed or changed owner, or the recipient "
+            "left the group)."
         )
         for error in sent.errors:
             self.stderr.write(self.style.WARNING(f"  {error}"))
