@@ -187,6 +187,13 @@ def session_heading(meeting: Meeting, today: datetime.date) -> str:
     return f"the {meeting.title} — {meeting.place}, {meeting.dates_display}, {meeting.countdown(today)}"
 
 
+def updates_by(meeting: Meeting, today: datetime.date) -> str:
+    """The day owners are asked to post their updates by, spelled; empty once it has come (they are asked for
+    today), the same for owners and coordinators."""
+    due = meeting.updates_due
+    return spell_date(due) if due and due > today else ""
+
+
 def calendar_file(meeting: Meeting) -> str:
     return f"meeting-{meeting.number}.ics"
 
@@ -223,10 +230,9 @@ def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -
     moves = ProgressUpdate.objects.filter(commitment__in=commitments, moved_from__isnull=False)
     if previous_summary or since:
         moves = moves.filter(created_at__gte=previous_summary or _start_of(since))
-    updates_due = meeting.updates_due
     return {
         "brief_url": absolute(reverse("meetings:brief", args=[meeting.pk])),
-        "updates_by": spell_date(updates_due) if updates_due > today else "",  # empty: today
+        "updates_by": updates_by(meeting, today),
         "by_status": [(label, by_status.get(value, 0)) for value, label in Commitment.Status.choices],
         "by_category": [(c.name, by_category[c.pk]) for c in Category.objects.all() if c.pk in by_category],
         "overdue": list(open_ones.overdue(today)),
@@ -343,7 +349,6 @@ def session_leads(lines: list[Line], today: datetime.date) -> list[SessionLead]:
             counts[row.meeting_id] = counts.get(row.meeting_id, 0) + 1
     leads = []
     for meeting in sorted(meetings.values(), key=lambda meeting: meeting.start_date):
-        updates_due = meeting.updates_due
         leads.append(
             SessionLead(
                 meeting=meeting,
@@ -352,7 +357,7 @@ def session_leads(lines: list[Line], today: datetime.date) -> list[SessionLead]:
                     f"{meeting.countdown(today)}."
                 ),
                 count=counts[meeting.pk],
-                updates_by=spell_date(updates_due) if updates_due > today else "",
+                updates_by=updates_by(meeting, today),
                 calendar_file=calendar_file(meeting),
             )
         )
