@@ -15,10 +15,10 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    def __init__(self, keep_raw: bool):
-        self.messages: list[email.message.EmailMessage] = []
-        self.keep_raw = keep_raw
-        self.raw: list[bytes] = []  # the same messages as sent, when kept
+    def __init__(self, parse: bool):
+        self.parse = parse
+        self.messages: list[email.message.EmailMessage] = []  # as email.policy.strict reads them, when parsed
+        self.raw: list[bytes] = []  # as sent
         self.defects: list[str] = []  # what the strict parser found wrong in any part of any message
         self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
         self.delay = 0.0  # seconds to wait before answering DATA, to catch a worker mid-batch
@@ -38,10 +38,11 @@ class RecordingHandler:
         with self.lock:
             reply = self.replies.pop(0) if self.replies else "250 OK"
             if reply.startswith("250"):
+                self.raw.append(envelope.content)
+                if not self.parse:
+                    return reply
                 message = email.message_from_bytes(envelope.content, policy=email.policy.strict)
                 self.messages.append(message)
-                if self.keep_raw:
-                    self.raw.append(envelope.content)
                 self.defects += [
                     f"{message['To']}, {part.get_content_type()}: {defect!r}"
                     for part in message.walk()
@@ -51,9 +52,9 @@ class RecordingHandler:
 
 
 class SMTPServer:
-    def __init__(self, keep_raw: bool = True):
-        """keep_raw=False keeps only the parsed messages (the benchmark, whose memory includes this server's)."""
-        self.handler = RecordingHandler(keep_raw)
+    def __init__(self, parse: bool = True):
+        """parse=False keeps the messages as sent only (the benchmark, whose peak memory includes this server's)."""
+        self.handler = RecordingHandler(parse)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
