@@ -245,7 +245,7 @@ def sweep(out) -> None:
     due = Reminder.objects.filter(state=Reminder.State.PENDING).count()
     digests = Reminder.objects.filter(state=Reminder.State.PENDING).values("recipient").distinct().count()
 
-    server = SMTPServer(parse=False).start()
+    server = SMTPServer(keep_parsed=False).start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", server.port, False
     send_queries = QueryCounter()

@@ -15,9 +15,9 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    def __init__(self, parse: bool):
-        self.parse = parse
-        self.messages: list[email.message.EmailMessage] = []  # as email.policy.strict reads them, when parsed
+    def __init__(self, keep_parsed: bool):
+        self.keep_parsed = keep_parsed
+        self.messages: list[email.message.EmailMessage] = []  # as email.policy.strict reads them, when kept
         self.raw: list[bytes] = []  # as sent
         self.defects: list[str] = []  # what the strict parser found wrong in any part of any message
         self.replies: list[str] = []  # scripted answers to DATA, used up in order; then "250 OK"
@@ -39,10 +39,9 @@ class RecordingHandler:
             reply = self.replies.pop(0) if self.replies else "250 OK"
             if reply.startswith("250"):
                 self.raw.append(envelope.content)
-                if not self.parse:
-                    return reply
                 message = email.message_from_bytes(envelope.content, policy=email.policy.strict)
-                self.messages.append(message)
+                if self.keep_parsed:
+                    self.messages.append(message)
                 self.defects += [
                     f"{message['To']}, {part.get_content_type()}: {defect!r}"
                     for part in message.walk()
@@ -52,9 +51,10 @@ class RecordingHandler:
 
 
 class SMTPServer:
-    def __init__(self, parse: bool = True):
-        """parse=False keeps the messages as sent only (the benchmark, whose peak memory includes this server's)."""
-        self.handler = RecordingHandler(parse)
+    def __init__(self, keep_parsed: bool = True):
+        """keep_parsed=False keeps the messages as sent only, after checking them (the benchmark, whose peak memory
+        includes this server's)."""
+        self.handler = RecordingHandler(keep_parsed)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

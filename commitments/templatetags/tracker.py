@@ -55,8 +55,8 @@ def wrap(text: str, indent: int = 0) -> str:
     part of e-mails: mail readers show it as it is). Addresses and other long words are not broken."""
     return "\n".join(
         textwrap.fill(line, 76, subsequent_indent=" " * int(indent), break_long_words=False, break_on_hyphens=False)
-        if line.strip()
-        else line
+        if len(line) > 76  # most lines fit: a digest of thousands of lines need not measure each word of them
+        else line.rstrip()
         for line in str(text).split("\n")
     )
 
