@@ -133,6 +133,11 @@ class Line(TemplateFields):
             last_update_text=plain_line(Truncator(last_update.text).words(40)) if details else "",
         )
 
+    @property
+    def overdue_untagged(self) -> bool:
+        """Overdue, though not in the digest for that: the follow-up date says so instead of a tag."""
+        return self.overdue and Reason.OVERDUE not in self.reasons
+
     def tag(self, row: Reminder, today: datetime.date) -> None:
         if row.reason in self.reasons:
             return

@@ -7,13 +7,18 @@ from commitments.models import Commitment
 from meetings.models import Meeting
 
 
-def test_a_refused_save_does_not_put_back_a_colleagues_change(log_in, live_server):
+def in_two_tabs(log_in, live_server, path: str):
+    """The coordinator with a form open in two tabs, B opened first: (tab A, tab B)."""
     page = log_in("coordinator")
-    commitment = Commitment.objects.get(title__startswith="Exchange best practices")
-    edit = f"{live_server.url}/commitments/{commitment.pk}/edit/"
     tab_b = page.context.new_page()
-    tab_b.goto(edit)
-    page.goto(edit)  # tab A
+    tab_b.goto(live_server.url + path)
+    page.goto(live_server.url + path)
+    return page, tab_b
+
+
+def test_a_refused_save_does_not_put_back_a_colleagues_change(log_in, live_server):
+    commitment = Commitment.objects.get(title__startswith="Exchange best practices")
+    page, tab_b = in_two_tabs(log_in, live_server, f"/commitments/{commitment.pk}/edit/")
 
     page.get_by_label("Owner").select_option(label="Priya Nair")
     page.get_by_role("button", name="Save").click()
@@ -125,12 +130,8 @@ def test_a_coordinator_enters_commitments_in_a_row(log_in, live_server):
 
 
 def test_a_meeting_saved_in_another_tab_is_not_overwritten(log_in, live_server):
-    page = log_in("coordinator")
     tenth = Meeting.objects.get(number=10, group__slug="india-uzbekistan-jwg-ct")
-    edit = f"{live_server.url}/meetings/{tenth.pk}/edit/"
-    tab_b = page.context.new_page()
-    tab_b.goto(edit)
-    page.goto(edit)  # tab A
+    page, tab_b = in_two_tabs(log_in, live_server, f"/meetings/{tenth.pk}/edit/")
     page.get_by_label("Status").select_option(label="Scheduled")
     page.get_by_label("Start date").fill("2027-01-19")
     page.get_by_label("End date").fill("2027-01-20")
@@ -148,12 +149,8 @@ def test_a_meeting_saved_in_another_tab_is_not_overwritten(log_in, live_server):
 
 
 def test_a_meeting_field_both_changed_is_chosen_not_overwritten(log_in, live_server):
-    page = log_in("coordinator")
     ninth = Meeting.objects.get(number=9, group__slug="india-uzbekistan-jwg-ct")
-    edit = f"{live_server.url}/meetings/{ninth.pk}/edit/"
-    tab_b = page.context.new_page()
-    tab_b.goto(edit)
-    page.goto(edit)
+    page, tab_b = in_two_tabs(log_in, live_server, f"/meetings/{ninth.pk}/edit/")
     page.get_by_label("Venue").fill("Venue A")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("9th meeting saved.")

@@ -127,15 +127,28 @@ def test_the_update_by_date_is_the_groups_setting(owners_week, owner, group, smt
     assert "by 7 March 2027" in prose(plain(digest_to(smtp_server, owner)))
 
 
-def test_when_the_brief_is_being_prepared_owners_are_asked_for_an_update_today(tenth, meeting, owner, smtp_server):
+@pytest.mark.parametrize(
+    ("brief_days_before", "days_ahead"),
+    [(3, 1), (20, 7)],  # the day before the session; the brief prepared 20 days ahead of a session 7 days away
+)
+def test_once_the_brief_is_being_prepared_everyone_is_asked_for_today(
+    tenth, meeting, owner, coordinator, group, smtp_server, brief_days_before, days_ahead
+):
+    group.brief_days_before = brief_days_before
+    group.save()
     CommitmentFactory(meeting=meeting, owner=owner, title="Joint training", follow_up_date=None)
     Reminder.objects.all().delete()
-    day_before = D - datetime.timedelta(days=1)
-    plan(day_before)
-    sweep(NOW + (day_before - TODAY))
-    text = prose(plain(digest_to(smtp_server, owner)))
-    assert "Please post an update on your commitment below today" in text
-    assert "by 9 March" not in text
+    day = D - datetime.timedelta(days=days_ahead)
+    plan(day)
+    sweep(NOW + (day - TODAY))
+    to_owner = prose(plain(digest_to(smtp_server, owner)))
+    assert "Please post an update on your commitment below today: the brief for the meeting is being prepared." in (
+        to_owner
+    )
+    assert "by 9 March" not in to_owner
+    summary = prose(plain(digest_to(smtp_server, coordinator)))  # the coordinators are told the same
+    assert "Owners are asked to post their updates today." in summary
+    assert "were asked" not in summary
 
 
 # --- Honest subjects ---------------------------------------------------------------------------------------------
@@ -378,25 +391,6 @@ def test_no_header_is_folded_right_after_its_colon(owners_week, owner, smtp_serv
     assert empty == []
 
 
-def test_owners_and_coordinators_are_told_the_same_update_by_day(
-    tenth, meeting, owner, coordinator, group, smtp_server
-):
-    """The brief prepared 20 days ahead of a session 7 days away: everyone is asked for today."""
-    group.brief_days_before = 20
-    group.save()
-    CommitmentFactory(meeting=meeting, owner=owner, title="Joint training", follow_up_date=None)
-    Reminder.objects.all().delete()
-    plan()
-    sweep()
-    to_owner = prose(plain(digest_to(smtp_server, owner)))
-    assert "Please post an update on your commitment below today: the brief for the meeting is being prepared." in (
-        to_owner
-    )
-    summary = prose(plain(digest_to(smtp_server, coordinator)))
-    assert "Owners are asked to post their updates today." in summary
-    assert "were asked" not in summary
-
-
 def test_the_coordinators_summary_carries_the_sessions_calendar_file(owners_week, coordinator, smtp_server):
     sweep()
     message = digest_to(smtp_server, coordinator)
@@ -491,3 +485,16 @@ def test_every_automatic_message_names_the_site_in_its_message_id(client, owner,
     client.post(reverse("password_reset"), {"email": owner.email})
     [message] = smtp_server.messages
     assert message["Message-ID"].endswith("@commitments.intranet.example>")
+
+
+def test_an_overdue_commitment_without_its_tag_says_so_by_its_date(owners_week, owner, smtp_server):
+    """Overdue reminders turned off: the commitment comes for the session, and its date says it is overdue."""
+    from commitments.models import NotificationPreference
+
+    NotificationPreference.objects.create(user=owner, overdue=False)
+    Reminder.objects.filter(reason=R.OVERDUE).delete()
+    sweep()
+    text = plain(digest_to(smtp_server, owner))
+    assert rows(text)["Share intelligence"] == ["new: assigned to you", "before the 10th meeting"]
+    assert "Follow-up date: 2 March 2027 (overdue)." in text
+    assert "(overdue)" in html(digest_to(smtp_server, owner))

@@ -443,3 +443,7 @@ def test_every_digest_meets_the_mail_standards(due_today, smtp_server, owner):
     assert calendar.get_param("method") == "PUBLISH"
     assert calendar.get_filename() == "meeting-10.ics"
     assert "METHOD:PUBLISH" in calendar.get_content()
+    import vobject  # a reader other than the library that wrote it
+
+    event = vobject.readOne(calendar.get_content()).vevent
+    assert (event.dtstart.value, event.summary.value) == (D, "10th meeting of the " + owner.working_groups.get().name)

@@ -385,12 +385,17 @@ def test_a_field_both_changed_is_shown_side_by_side_for_the_user_to_choose(login
     assert commitment.lead_agency == "Intelligence Bureau"
 
 
-def test_choosing_ones_own_value_overwrites_the_colleagues(login, commitment, coordinator, owner):
+def both_moved_the_date(login, commitment, coordinator, owner):
+    """The coordinator's save of 1 February, refused: the owner saved 20 January meanwhile. The client, the form."""
     tab_b = commitment_form_data(commitment, follow_up_date="2027-02-01")
     commitment.follow_up_date = datetime.date(2027, 1, 20)
     commitment.save_versioned(commitment.version, user=owner)
     client = login(coordinator)
-    form = client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b).context["form"]
+    return client, client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b).context["form"]
+
+
+def test_choosing_ones_own_value_overwrites_the_colleagues(login, commitment, coordinator, owner):
+    client, form = both_moved_the_date(login, commitment, coordinator, owner)
     chosen = {**form.data.dict(), "keep_follow_up_date": "mine"}
     assert client.post(reverse("commitments:edit", args=[commitment.pk]), chosen).status_code == 302
     commitment.refresh_from_db()
@@ -413,17 +418,7 @@ def test_a_coordinator_records_a_new_commitment(login, meeting, coordinator, own
     url = reverse("commitments:create") + f"?meeting={meeting.pk}"
     assert login(coordinator).get(url).context["form"].initial["meeting"] == str(meeting.pk)
     response = login(coordinator).post(
-        reverse("commitments:create"),
-        {
-            "meeting": meeting.pk,
-            "title": "Joint research on radicalization",
-            "category": 3,
-            "owner": owner.pk,
-            "responsible_side": "joint",
-            "status": "open",
-            "priority": 2,
-            "follow_up_date": "2027-02-01",
-        },
+        reverse("commitments:create"), new_commitment_data(meeting, owner, follow_up_date="2027-02-01")
     )
     commitment = Commitment.objects.get(title="Joint research on radicalization")
     assert response.url == commitment.get_absolute_url()
@@ -544,11 +539,7 @@ def test_the_next_commitment_of_a_row_starts_at_its_title(login, meeting, coordi
 
 
 def test_keeping_a_colleagues_value_and_nothing_else_saves_nothing(login, commitment, coordinator, owner):
-    tab_b = commitment_form_data(commitment, follow_up_date="2027-02-01")
-    commitment.follow_up_date = datetime.date(2027, 1, 20)
-    commitment.save_versioned(commitment.version, user=owner)
-    client = login(coordinator)
-    form = client.post(reverse("commitments:edit", args=[commitment.pk]), tab_b).context["form"]
+    client, form = both_moved_the_date(login, commitment, coordinator, owner)
     chosen = {**form.data.dict(), "keep_follow_up_date": "theirs"}
     assert client.post(reverse("commitments:edit", args=[commitment.pk]), chosen).status_code == 302
     commitment.refresh_from_db()

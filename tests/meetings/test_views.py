@@ -307,10 +307,10 @@ def test_the_co_chairs_of_the_previous_session_are_copied_on_request(login, coor
     assert copied.extra_forms[0].initial["title"] == "JS (CT)"
 
 
-def test_a_meeting_saved_by_a_colleague_meanwhile_is_merged_not_overwritten(login, coordinator, group, meetings):
-    tenth = meetings["tenth"]
-    delegate = ParticipantFactory(meeting=tenth, name="Vinay Kumar", title="Director", country="IN", order=1)
-    row = {
+def delegate_row(meeting) -> dict:
+    """A delegate of the meeting, and the row its page posts for them."""
+    delegate = ParticipantFactory(meeting=meeting, name="Vinay Kumar", title="Director", country="IN", order=1)
+    return {
         "id": delegate.pk,
         "name": "Vinay Kumar",
         "title": "Director",
@@ -318,6 +318,11 @@ def test_a_meeting_saved_by_a_colleague_meanwhile_is_merged_not_overwritten(logi
         "role": "delegate",
         "order": 1,
     }
+
+
+def test_a_meeting_saved_by_a_colleague_meanwhile_is_merged_not_overwritten(login, coordinator, group, meetings):
+    tenth = meetings["tenth"]
+    row = delegate_row(tenth)
     tab_b = meeting_data(tenth, venue="Hyderabad House", **rows("participants", [row], 1, [row]))
     colleague = member_of(group, "colleague", "coordinator")
     colleague.first_name, colleague.last_name = "Meera", "Krishnan"
@@ -354,15 +359,7 @@ def test_a_meeting_saved_by_a_colleague_meanwhile_is_merged_not_overwritten(logi
 
 def test_row_changes_refused_for_a_colleagues_save_are_listed(login, coordinator, group, meetings):
     tenth = meetings["tenth"]
-    delegate = ParticipantFactory(meeting=tenth, name="Vinay Kumar", title="Director", country="IN", order=1)
-    row = {
-        "id": delegate.pk,
-        "name": "Vinay Kumar",
-        "country": "IN",
-        "role": "delegate",
-        "order": 1,
-        "title": "Director",
-    }
+    row = delegate_row(tenth)
     tab_b = meeting_data(tenth, **rows("participants", [{**row, "title": "Additional Secretary"}], 1, [row]))
     colleague = member_of(group, "colleague", "coordinator")
     tab_a = meeting_data(tenth, **rows("participants", [{**row, "DELETE": "on"}], 1, [row]))
