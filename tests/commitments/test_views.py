@@ -547,33 +547,32 @@ def test_keeping_a_colleagues_value_and_nothing_else_saves_nothing(login, commit
 
 
 def test_the_api_saves_a_name_as_it_is_used_in_the_group(client, meeting, commitment, coordinator):
-    from tests.factories import api_token
 
     CommitmentFactory(meeting=meeting, lead_agency="Ministry of Home Affairs")
     CommitmentFactory(meeting=meeting, lead_agency="Ministry of Home Affairs")
     CommitmentFactory(meeting=meeting, lead_agency="ministry of home affairs")  # a variant already in
-    response = client.patch(
-        reverse("api:commitment-detail", args=[commitment.pk]),
-        {"lead_agency": "MINISTRY OF HOME  AFFAIRS", "version": 1},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {api_token(coordinator)}",
-    )
+    response = api_patch(client, commitment, coordinator, {"lead_agency": "MINISTRY OF HOME  AFFAIRS", "version": 1})
     assert response.status_code == 200
     commitment.refresh_from_db()
     assert commitment.lead_agency == "Ministry of Home Affairs"
 
 
-def test_an_api_edit_that_only_adds_spaces_records_no_version(client, commitment, coordinator):
+def api_patch(client, commitment, user, data: dict):
     from tests.factories import api_token
+
+    return client.patch(
+        reverse("api:commitment-detail", args=[commitment.pk]),
+        data,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {api_token(user)}",
+    )
+
+
+def test_an_api_edit_that_only_adds_spaces_records_no_version(client, commitment, coordinator):
 
     commitment.lead_agency = "Intelligence Bureau"
     commitment.save_versioned(1)
-    response = client.patch(
-        reverse("api:commitment-detail", args=[commitment.pk]),
-        {"lead_agency": "Intelligence Bureau  ", "version": 2},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {api_token(coordinator)}",
-    )
+    response = api_patch(client, commitment, coordinator, {"lead_agency": "Intelligence Bureau  ", "version": 2})
     assert response.status_code == 200
     commitment.refresh_from_db()
     assert commitment.version == 2
