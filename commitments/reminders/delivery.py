@@ -10,7 +10,8 @@ between the SMTP server accepting the digest and the database recording its batc
   each with its Message-ID; a failed digest's rows are recorded when it fails (pending with a
   backoff after a transient SMTP failure, failed after a permanent one).
 - Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
-  died; the next sweep puts them back to pending.
+  died; the next sweep puts them back to pending. A claim is dated when it is made, not when its
+  sweep began, so the timeout bounds one batch's sending, not a whole sweep's.
 - Withdraw: pending reminders that are no longer right (the recipient left the group, the commitment was
   closed or changed owner) are skipped before sending.
 """
@@ -194,7 +195,7 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
     token = uuid.uuid4()
     with transaction.atomic():
         claimed = Reminder.objects.filter(due(now), recipient_id__in=recipient_ids).update(
-            state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+            state=State.SENDING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     if not claimed:
         return
@@ -210,14 +211,14 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
     sent = []
     try:
         for recipient, recipient_rows in by_recipient.items():
-            if _send_digest(recipient, recipient_rows, latest, today, token, now, connection, report):
+            if _send_digest(recipient, recipient_rows, latest, today, token, connection, report):
                 sent.append(recipient.pk)
     finally:
         report.digests += len(sent)
         report.sent += _record_sent(token, sent)
 
 
-def _send_digest(recipient, rows, latest, today, token, now, connection, report: SendReport) -> bool:
+def _send_digest(recipient, rows, latest, today, token, connection, report: SendReport) -> bool:
     """Send one digest: whether the server accepted it. A failure is recorded at once."""
     if not recipient.email:
         report.failed += _record(
@@ -238,7 +239,7 @@ def _send_digest(recipient, rows, latest, today, token, now, connection, report:
         connection.send_messages([message])
     except Exception as error:
         connection.close()  # a half-done SMTP session is not reused; the next digest reconnects
-        _record_failure(token, recipient, rows, error, now, report)
+        _record_failure(token, recipient, rows, error, report)
         return False
     return True
 
@@ -247,7 +248,7 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:1000]
 
 
-def _record_failure(token, recipient, rows, error: Exception, now, report: SendReport) -> None:
+def _record_failure(token, recipient, rows, error: Exception, report: SendReport) -> None:
     text = describe(error)
     attempts = max(row.attempts for row in rows)
     report.errors.append(f"{recipient.email}: {text}")
@@ -263,7 +264,7 @@ def _record_failure(token, recipient, rows, error: Exception, now, report: SendR
         state=State.PENDING,
         claim_token=None,
         last_error=text,
-        next_attempt_at=now + datetime.timedelta(seconds=delay),
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
     )
 
 

@@ -447,3 +447,30 @@ def test_every_digest_meets_the_mail_standards(due_today, smtp_server, owner):
 
     event = vobject.readOne(calendar.get_content()).vevent
     assert (event.dtstart.value, event.summary.value) == (D, "10th meeting of the " + owner.working_groups.get().name)
+
+
+def test_a_sweep_that_outlasts_the_claim_timeout_keeps_the_claims_it_makes_late(
+    due_today, smtp_server, settings, monkeypatch
+):
+    """A claim is dated when it is made, not when the sweep began: a second worker starting while the first is
+    still sending (its first batch was slow) takes back none of the first worker's fresh claims."""
+    later = time_machine.travel(NOW + datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 1), tick=False)
+    built = []
+    build_digest = delivery.build_digest
+
+    def slowly(*args):
+        built.append(args[0])
+        if len(built) == 1:
+            later.start()  # the first batch took longer than the claim timeout
+        elif len(built) == 2:
+            delivery.send_due(timezone.now(), batch_size=1)  # another worker's sweep, mid-way through the second batch
+        return build_digest(*args)
+
+    monkeypatch.setattr(delivery, "build_digest", slowly)
+    try:
+        report = delivery.send_due(NOW, batch_size=1)
+    finally:
+        later.stop()
+    assert report.recovered == 0
+    assert sorted(by_recipient(smtp_server)) == sorted(message["To"] for message in smtp_server.messages)  # once each
+    assert len(smtp_server.messages) == 3

@@ -24,6 +24,8 @@ def received(smtp) -> Counter:
 def report(name: str, expected: set, got: Counter) -> None:
     duplicates = sum(count - 1 for count in got.values() if count > 1)
     print(f"\n{name}: digests expected {len(expected)}, received {sum(got.values())}, duplicates {duplicates}")
+    for email in sorted(address for address, count in got.items() if count > 1):  # what the outbox says of them
+        print(email, list(Reminder.objects.filter(recipient__email=email).values_list("state", "last_error")))
 
 
 def test_one_digest_per_owner_and_a_second_sweep_sends_nothing(session_in_a_week, workers, smtp_live):
