@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean chromium bench
+.PHONY: run test lint format migrate clean chromium pango libreoffice bench
 
 # The virtual environment is rebuilt when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -36,12 +36,38 @@ chromium:
 	    exit 1; \
 	  fi; }
 
+# The PDF brief is laid out by WeasyPrint, which needs Pango (Debian's libpango-1.0-0, libpangoft2-1.0-0) and
+# fonts; they come from apt, never from the internet at run time.
+pango:
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Pango and fonts for the PDF brief"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "The PDF brief needs Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core'."; \
+	    exit 1; \
+	  fi; }
+
+# The tests open the Word and Excel files in LibreOffice, a reader other than the library that writes them.
+OFFICE_PROGRAM := /usr/lib/libreoffice/program
+libreoffice:
+	@test -e $(OFFICE_PROGRAM)/libswdlo.so -a -e $(OFFICE_PROGRAM)/libscdlo.so || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing LibreOffice (writer, calc) for the document tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null; \
+	  else \
+	    echo "The document tests need LibreOffice: run 'sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui'."; \
+	    exit 1; \
+	  fi; }
+
 # A local development configuration, written once; edit it or replace it with real environment variables.
 .env:
 	@echo "Writing .env for local development (DEBUG on, a random SECRET_KEY)."
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(SYSTEM_PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 
-migrate: $(VENV)/.runtime node_modules/.installed .env
+migrate: $(VENV)/.runtime node_modules/.installed .env pango
 	$(PYTHON) manage.py migrate --noinput
 
 # Links in e-mails, calendars and exports point at the address served, unless SITE_URL is set in the environment.
@@ -54,7 +80,7 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
-test: $(VENV)/.dev node_modules/.installed chromium
+test: $(VENV)/.dev node_modules/.installed chromium pango libreoffice
 	$(VENV)/bin/pytest
 
 # Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.

@@ -4,7 +4,8 @@
 
 SQLite (var/bench.sqlite3) by default; PostgreSQL when DATABASE_URL is set, in a database of its
 own (tracker_bench, created beside the one named). DEBUG is off. Each page figure is the median
-of REPEATS requests after WARM_UP, in this one process, through the whole middleware stack.
+of REPEATS requests after WARM_UP, in this one process, through the whole middleware stack; each
+download's, of DOWNLOAD_REPEATS after one.
 """
 
 import email
@@ -23,6 +24,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 WARM_UP, REPEATS = 3, 15
+DOWNLOAD_REPEATS = 3
 
 
 def configure() -> str:
@@ -107,16 +109,16 @@ def analyze() -> None:
 # --- Pages ---------------------------------------------------------------------------------------
 
 
-def measure(client, url: str) -> tuple[float, int]:
+def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS) -> tuple[float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(WARM_UP):
+    for _ in range(warm_up):
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
     timings = []
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
@@ -148,6 +150,7 @@ def pages() -> tuple[float, dict]:
         "API commitment list (50)": "/api/v1/commitments/?page_size=50",
         "API commitment detail": f"/api/v1/commitments/{detail.pk}/",
     }
+
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()
         client.force_login(user)
@@ -158,6 +161,36 @@ def pages() -> tuple[float, dict]:
             results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
             log(f"{name}: {ms:.1f} ms, {queries} queries")
     return round(floor_ms, 3), results
+
+
+def downloads(floor_ms: float) -> dict:
+    """The files, after the sweep: a forked sweep process would count the memory of laying out PDFs as its own."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from bench import data
+    from commitments.models import Commitment
+    from meetings.models import Meeting
+
+    user = get_user_model().objects.get(username=data.USERNAME)
+    brief = Meeting.objects.get(group__slug="jwg-0", number=data.MEETINGS_PER_GROUP + 1)
+    visible = Commitment.objects.visible_to(user).count()
+    urls = {  # files take seconds, not milliseconds: fewer repeats
+        "brief as Word (500 commitments)": f"/meetings/{brief.pk}/brief.docx",
+        "brief as PDF (500 commitments)": f"/meetings/{brief.pk}/brief.pdf",
+        "brief as CSV (500 commitments)": f"/meetings/{brief.pk}/brief.csv",
+        f"export as XLSX ({visible:,} commitments)": "/commitments/export.xlsx",
+        f"export as CSV ({visible:,} commitments)": "/commitments/export.csv",
+    }
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        client = Client()
+        client.force_login(user)
+        results = {}
+        for name, url in urls.items():
+            ms, queries = measure(client, url, warm_up=1, repeats=DOWNLOAD_REPEATS)
+            results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
+            log(f"{name}: {ms:.1f} ms, {queries} queries")
+    return results
 
 
 # --- The reminder sweep --------------------------------------------------------------------------------
@@ -356,13 +389,14 @@ def main() -> None:
     prepare_database()
     if part == "pages":
         floor_ms, results = pages()
-        print(page_table(database, floor_ms, results))
+        print(page_table(database, floor_ms, results | downloads(floor_ms)))
         return
     if part == "sweep":
         print(sweep_table(run_sweep()))
         return
     floor_ms, results = pages()
     swept = run_sweep()
+    results |= downloads(floor_ms)
     print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(swept))
     keys = ("plan_s", "plan_floor_s", "plan_write_floor_s", "send_s", "send_floor_s", "queries", "peak_mb")
     output = {

@@ -2,13 +2,11 @@
 
 A brief covers the commitments of the working group that were agreed at the previous
 meeting or were still open when it began, grouped by category. It is built as plain data
-(strings, numbers, lists) so that the page, the Word and CSV downloads and a frozen snapshot
+(strings, numbers, lists) so that the page, the Word, PDF and CSV downloads and a frozen snapshot
 all show exactly the same thing.
 """
 
-import csv
 import datetime
-import io
 from collections import Counter
 
 from django.conf import settings
@@ -16,13 +14,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.exports import safe
+from commitments.exports import csv_file
 from commitments.models import Category, Commitment, ProgressUpdate
 from commitments.permissions import could_read_then
 from config.display import person
 from meetings.dates import spell_date
 from meetings.models import Meeting
 
+# What a brief that includes restricted commitments says at the head and foot of each page.
+RESTRICTED_MARKING = "CONTAINS RESTRICTED COMMITMENTS"
+# The CSV's columns; dates as ISO dates (2026-11-19), which every spreadsheet reads as dates.
 CSV_COLUMNS = [
     ("category", "Category"),
     ("title", "Commitment"),
@@ -31,9 +32,9 @@ CSV_COLUMNS = [
     ("partner_counterpart", "Partner counterpart"),
     ("paragraph", "Agreed record"),
     ("status_label", "Status"),
-    ("follow_up", "Follow-up date"),
+    ("follow_up_iso", "Follow-up date"),
     ("latest_update", "Latest update"),
-    ("latest_update_date", "Update date"),
+    ("latest_update_iso", "Update date"),
     ("latest_update_source", "Source"),
     ("changes_text", "Since the previous meeting"),
     ("reference", "Reference"),
@@ -192,6 +193,7 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
     if not is_open and commitment.closed_at and (since is None or commitment.closed_at >= since):
         changes.append("closed")
     overdue = is_open and commitment.follow_up_date is not None and commitment.follow_up_date < today
+    updated_on = timezone.localtime(update.created_at).date() if update else None
     if overdue:
         changes.append("overdue")
     if is_open and (update is None or (since and update.created_at < since)):
@@ -210,9 +212,11 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
         "status": status,
         "status_label": Commitment.Status(status).label,
         "follow_up": _date(commitment.follow_up_date),
+        "follow_up_iso": commitment.follow_up_date.isoformat() if commitment.follow_up_date else "",
         "overdue": overdue,
         "latest_update": update.text if update else "",
-        "latest_update_date": _date(timezone.localtime(update.created_at).date()) if update else "",
+        "latest_update_date": _date(updated_on) if update else "",
+        "latest_update_iso": updated_on.isoformat() if update else "",
         "latest_update_source": update.source if update else "",
         "changes": changes,
         "changes_text": "; ".join(changes),
@@ -228,16 +232,30 @@ def brief_lines(brief: dict):
                 "category": section["category"],
                 "restricted_label": "yes" if line.get("restricted") else "",
                 "url": settings.SITE_URL + reverse("commitments:detail", args=[line["id"]]),
+                # Briefs frozen before lines kept ISO dates have them in words only.
+                "follow_up_iso": line.get("follow_up_iso", _iso(line["follow_up"])),
+                "latest_update_iso": line.get("latest_update_iso", _iso(line["latest_update_date"])),
             }
 
 
+def _iso(spelled: str) -> str:
+    return datetime.datetime.strptime(spelled, "%d %B %Y").date().isoformat() if spelled else ""
+
+
 def brief_csv(brief: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in CSV_COLUMNS])
-    for line in brief_lines(brief):
-        writer.writerow([safe(line.get(key, "")) for key, _ in CSV_COLUMNS])
-    return out.getvalue()
+    lines = ([line.get(key, "") for key, _ in CSV_COLUMNS] for line in brief_lines(brief))
+    return csv_file([label for _, label in CSV_COLUMNS], lines)
+
+
+def brief_title(brief: dict) -> str:
+    return f"Brief for the {brief['meeting']['title']} of the {brief['meeting']['group']}"
+
+
+def marking(brief: dict) -> str:
+    """The protective marking of a brief as its reader has it: the installation's (BRIEF_MARKING), and a marking
+    of its own when it includes restricted commitments."""
+    restricted = any(line.get("restricted") for line in brief_lines(brief))
+    return " · ".join(filter(None, [settings.BRIEF_MARKING, RESTRICTED_MARKING if restricted else ""]))
 
 
 # What a reader compares between a frozen brief and the live one.
@@ -283,60 +301,3 @@ def where_and_when(meeting: dict) -> str:
     venue = f", {meeting['venue']}" if meeting["venue"] else ""
     status = f" · {meeting['status']}" if meeting["status"] else ""
     return f"Hosted by {meeting['host']}{place}{venue} — {meeting['dates']}{status}"
-
-
-def brief_docx(brief: dict) -> bytes:
-    """The brief as a Word document, with the page's headings and content."""
-    from docx import Document
-    from docx.shared import Pt
-
-    meeting = brief["meeting"]
-    document = Document()
-    document.styles["Normal"].font.size = Pt(10)
-    document.add_heading(f"Brief for the {meeting['title']} of the {meeting['group']}", level=0)
-    document.add_paragraph(f"{where_and_when(meeting)}. Position as of {brief['as_of']}.")
-    if brief["previous"]:
-        previous = brief["previous"]
-        document.add_paragraph(
-            f"Covers the commitments agreed at the {previous['title']} ({previous['place']}, {previous['dates']}) "
-            "and those still open when it began."
-        )
-    document.add_heading("Totals", level=1)
-    document.add_paragraph(
-        f"{brief['total']} commitments. By status: "
-        + ", ".join(f"{label} {count}" for label, count in brief["by_status"])
-        + ". By category: "
-        + ", ".join(f"{name} {count}" for name, count in brief["by_category"])
-        + "."
-    )
-    for section in brief["sections"]:
-        document.add_heading(section["category"], level=1)
-        table = document.add_table(rows=1, cols=5)
-        table.style = "Table Grid"
-        for cell, text in zip(
-            table.rows[0].cells,
-            ["Commitment", "Owner and lead agency", "Status", "Latest update", "Since the previous meeting"],
-            strict=True,
-        ):
-            cell.text = text
-        for line in section["lines"]:
-            cells = table.add_row().cells
-            cells[0].text = (
-                ("[Restricted] " if line.get("restricted") else "")
-                + line["title"]
-                + (f" ({line['paragraph']})" if line["paragraph"] else "")
-            )
-            cells[1].text = "\n".join(
-                filter(None, [line["owner"] or "No owner", line["lead_agency"], line["partner_counterpart"]])
-            )
-            cells[2].text = line["status_label"] + (f", follow-up {line['follow_up']}" if line["follow_up"] else "")
-            cells[3].text = (
-                f"{line['latest_update_date']}: {line['latest_update']}"
-                + (f" (source: {line['latest_update_source']})" if line["latest_update_source"] else "")
-                if line["latest_update"]
-                else "None"
-            )
-            cells[4].text = line["changes_text"] or "—"
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()

@@ -1,46 +1,64 @@
-"""A filtered commitment list as CSV or XLSX: the same rows the list page shows the user."""
+"""A filtered commitment list as CSV or XLSX: the same rows the list page shows the user, the same columns in both.
+
+Values are typed (dates as dates) until the last step: the CSV writes ISO dates after a UTF-8 byte-order mark
+(so that Excel reads "India–Uzbekistan" right), the XLSX typed cells with formats.
+"""
 
 import csv
+import datetime
 import io
 import re
 
 from django.utils import timezone
 
+from commitments.models import ProgressUpdate
 from config.display import person
 
+# (heading, width in characters at most): a column is as wide as its longest value, within this, and its heading.
 COLUMNS = [
-    "Reference",
-    "Commitment",
-    "Working group",
-    "Agreed at",
-    "Category",
-    "Owner",
-    "Responsible side",
-    "Lead agency",
-    "Partner counterpart",
-    "Agreed record",
-    "Follow-up date",
-    "Status",
-    "Priority",
-    "Overdue",
-    "Restricted",
-    "Link",
+    ("Reference", 14),
+    ("Commitment", 60),
+    ("Description", 60),
+    ("Working group", 30),
+    ("Agreed at", 20),
+    ("Category", 30),
+    ("Owner", 25),
+    ("Responsible side", 18),
+    ("Lead agency", 40),
+    ("Partner counterpart", 40),
+    ("Agreed record", 20),
+    ("Follow-up date", 14),
+    ("Status", 12),
+    ("Priority", 10),
+    ("Overdue", 9),
+    ("Restricted", 11),
+    ("Latest update", 60),
+    ("Latest update date", 14),
+    ("Link", 50),
 ]
+HEADINGS = [heading for heading, _ in COLUMNS]
+LINK = HEADINGS.index("Link")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"  # how Excel knows a CSV file is UTF-8
+DATE_FORMAT = "yyyy-mm-dd"
 
 
 def safe(value) -> str:
-    """Text a spreadsheet will not run as a formula."""
+    """Text a spreadsheet opening a CSV file will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def rows(commitments, site_url: str):
+    """Each commitment as a row of typed values: str, or datetime.date for the dates."""
     today = timezone.localdate()
+    latest = ProgressUpdate.objects.latest_per_commitment(commitments.values("pk"))
     for c in commitments:
+        update = latest.get(c.pk)
         yield [
             c.reference,
             c.title,
+            c.description,
             c.meeting.group.short_name,
             c.meeting.title,
             c.category.name,
@@ -49,35 +67,79 @@ def rows(commitments, site_url: str):
             c.lead_agency,
             c.partner_counterpart,
             c.record_paragraph,
-            c.follow_up_date.isoformat() if c.follow_up_date else "",
+            c.follow_up_date,
             c.get_status_display(),
             c.get_priority_display(),
             "yes" if c.is_overdue(today) else "",
             "yes" if c.restricted else "",
+            update.text if update else "",
+            timezone.localtime(update.created_at).date() if update else None,
             site_url + c.get_absolute_url(),
         ]
 
 
-def export_csv(commitments, site_url: str) -> str:
+def as_text(value) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return safe(value)
+
+
+def csv_file(headings: list[str], values) -> str:
+    """A CSV file for Excel users: a byte-order mark (UTF-8), ISO dates, no value a spreadsheet would run."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in rows(commitments, site_url):
-        writer.writerow([safe(value) for value in row])
-    return out.getvalue()
+    writer.writerow(headings)
+    for row in values:
+        writer.writerow([as_text(value) for value in row])
+    return BOM + out.getvalue()
+
+
+def export_csv(commitments, site_url: str) -> str:
+    return csv_file(HEADINGS, rows(commitments, site_url))
 
 
 def export_xlsx(commitments, site_url: str) -> bytes:
+    """A sheet a person can work with at once: bold, frozen header row with a filter, columns wide enough,
+    dates as dates, each commitment's link a hyperlink. Text is always a text cell: text that starts with
+    "=" is not a formula, and shows as typed. Written row by row (openpyxl's write-only mode): the widths
+    are measured first, as a sheet's columns come before its rows."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
+    values = list(rows(commitments, site_url))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Commitments")
-    sheet.append(COLUMNS)
-    for row in rows(commitments, site_url):
-        sheet.append([safe(value) if isinstance(value, str) else value for value in row])
+    for column, (heading, most) in enumerate(COLUMNS):
+        longest = max([len(heading), *(_width(row[column]) for row in values)])
+        sheet.column_dimensions[get_column_letter(column + 1)].width = min(longest, max(most, len(heading))) + 2
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(values) + 1}"
+    sheet.append([_cell(sheet, heading, font=Font(bold=True)) for heading in HEADINGS])
+    for row in values:
+        cells = [_cell(sheet, value) for value in row]
+        cells[LINK].hyperlink, cells[LINK].style = row[LINK], "Hyperlink"
+        sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _width(value) -> int:
+    return len(DATE_FORMAT) if isinstance(value, datetime.date) else len(value or "")
+
+
+def _cell(sheet, value, **style):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value if value != "" else None)
+    if isinstance(value, datetime.date):
+        cell.number_format = DATE_FORMAT
+    elif value:
+        cell.data_type = "s"  # never a formula
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
 def filename(query, extension: str) -> str:

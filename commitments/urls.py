@@ -19,7 +19,7 @@ meeting_urlpatterns = [
     path("<int:pk>/", views.MeetingDetailView.as_view(), name="detail"),
     path("<int:pk>/brief/", views.BriefView.as_view(), name="brief"),
     re_path(
-        r"^(?P<pk>[0-9]+)/brief\.(?P<extension>docx|csv)$", views.BriefDownloadView.as_view(), name="brief-download"
+        r"^(?P<pk>[0-9]+)/brief\.(?P<extension>docx|pdf|csv)$", views.BriefDownloadView.as_view(), name="brief-download"
     ),
     path("<int:pk>/brief/freeze/", views.BriefFreezeView.as_view(), name="brief-freeze"),
 ]

@@ -18,8 +18,9 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from knox.models import AuthToken
 
 from commitments import exports, permissions
-from commitments.brief import brief_csv, brief_docx, build_brief, compare, for_reader, where_and_when
+from commitments.brief import brief_csv, build_brief, compare, for_reader, marking, where_and_when
 from commitments.charts import bars, category_status_chart
+from commitments.documents import Paper, brief_docx, brief_pdf
 from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
 from commitments.forms import (
@@ -383,6 +384,7 @@ class BriefView(BriefMixin, View):
                 "meeting": self.meeting,
                 "brief": brief,
                 "where_and_when": where_and_when(brief["meeting"]),
+                "marking": marking(brief),
                 "chart": bars(
                     [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
                 ),
@@ -396,13 +398,16 @@ class BriefView(BriefMixin, View):
 
 
 class BriefDownloadView(BriefMixin, View):
-    """The brief as .docx or .csv, named after the meeting."""
+    """The brief as .docx, .pdf or .csv, named after the meeting."""
 
     def get(self, request, pk: int, extension: str):
         brief = self.get_brief(request, pk)
         name = f"brief-{self.meeting.group.slug}-{self.meeting.number}{'-frozen' if self.snapshot else ''}"
+        paper = Paper.of(brief, request.user, self.snapshot)
         if extension == "docx":
-            content, content_type = brief_docx(brief), DOCX
+            content, content_type = brief_docx(brief, paper), DOCX
+        elif extension == "pdf":
+            content, content_type = brief_pdf(brief, paper), "application/pdf"
         else:
             content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)

@@ -270,6 +270,12 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The right-hand side of calendar UIDs: set once per installation; a new SITE_URL changes no event's UID.
 CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="commitments-tracker.local")
 
+# --- Documents -------------------------------------------------------------------
+
+# The protective marking printed at the head and foot of every page of a downloaded brief (Word, PDF), e.g.
+# "RESTRICTED". A brief that includes restricted commitments is marked as such even when this is empty.
+BRIEF_MARKING = env.str("BRIEF_MARKING", default="").strip()
+
 # --- Working groups --------------------------------------------------------------
 
 # Our side of every working group: the default home country of a new group.

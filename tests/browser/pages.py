@@ -6,7 +6,7 @@ client as the persona, and an address is left out only by one of these rules:
 
 - it is under /admin/ (the admin panel, checked on its own) or /api/ (the API and its docs viewer);
 - it answers GET with 405: an action that takes POST only (logging out, freezing a brief, posting progress);
-- its answer is not an HTML page: a download or a feed (.ics, .csv, .xlsx, .docx);
+- its answer is not an HTML page: a download or a feed (.ics, .csv, .xlsx, .docx, .pdf);
 - it sends this persona to a page of another name (every page but a few, for a visitor not logged in;
   the two-factor code page when no code is due), which is in the set under its own name;
 - it refuses this persona (403) as an earlier address did: the refusal page is checked once per persona.

@@ -1,44 +1,25 @@
 """The pre-session brief, its downloads and freezing; exports of the list; calendar feeds."""
 
-import csv
 import datetime
 import io
 import re
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 from docx import Document
 from icalendar import Calendar
-from openpyxl import load_workbook
 
 from commitments.brief import brief_lines, build_brief
 from commitments.feeds import follow_up_uid
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment
 from meetings.calendar import meeting_uid
 from meetings.models import Meeting
+from tests.commitments.conftest import DEMO_DAY as TODAY
 from tests.factories import CommitmentFactory, MeetingFactory
+from tests.readers import csv_rows, xlsx_rows
 
-TODAY = datetime.date(2026, 11, 28)
-
-
-@pytest.fixture
-def demo(db):
-    with time_machine.travel(datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.UTC), tick=False):
-        call_command("seed_demo", password="demo-password-for-tests", stdout=io.StringIO())
-    users = {
-        u.username: u
-        for u in __import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model().objects.all()
-    }
-    tenth = Meeting.objects.get(group__slug="india-uzbekistan-jwg-ct", number=10)
-    return users, tenth
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.UTC), tick=True):
-        yield
+pytestmark = pytest.mark.usefixtures("on_the_demo_day")
 
 
 def lines_by_title(brief) -> dict:
@@ -130,7 +111,7 @@ def test_the_csv_links_to_each_commitment_at_the_sites_address(demo, client, set
     client.post(reverse("meetings:brief-freeze", args=[tenth.pk]))
     settings.SITE_URL = "https://commitments.intranet.example"  # moved after the freeze: links follow
     response = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"]))
-    links = [r["Link"] for r in csv.DictReader(io.StringIO(response.content.decode()))]
+    links = [r["Link"] for r in csv_rows(response.content)]
     assert links
     assert all(link.startswith("https://commitments.intranet.example/commitments/") for link in links)
 
@@ -149,7 +130,7 @@ def test_the_word_document_has_the_same_content(demo, client):
         *(s["category"] for s in brief["sections"]),
     ]
     rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows[1:]]
-    assert [row[0].split(" (para")[0] for row in rows] == [line["title"] for line in brief_lines(brief)]
+    assert [row[0].split("\n")[0] for row in rows] == [line["title"] for line in brief_lines(brief)]
     assert [row[4] for row in rows] == [line["changes_text"] or "—" for line in brief_lines(brief)]
 
 
@@ -157,7 +138,7 @@ def test_the_csv_has_the_same_content(demo, client):
     users, tenth = demo
     client.force_login(users["member"])
     response = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response.content)
     brief = build_brief(tenth, TODAY)
     assert [(r["Category"], r["Commitment"], r["Status"], r["Since the previous meeting"]) for r in rows] == [
         (line["category"], line["title"], line["status_label"], line["changes_text"]) for line in brief_lines(brief)
@@ -207,7 +188,7 @@ def test_the_export_follows_the_filter_and_names_it(demo, client):
     assert response["Content-Disposition"] == (
         'attachment; filename="commitments_overdue-true_owner-mine_2026-11-28.csv"'
     )
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response.content)
     assert {r["Commitment"] for r in rows} == {
         "Share intelligence on terrorist groups and their movements",
         "Cooperate on countering terror financing through new technologies",
@@ -218,8 +199,8 @@ def test_the_export_follows_the_filter_and_names_it(demo, client):
 def test_the_excel_export_has_the_same_rows(demo, client):
     users, _ = demo
     client.force_login(users["member"])
-    sheet = load_workbook(io.BytesIO(client.get(reverse("commitments:export", args=["xlsx"])).content)).active
-    titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = xlsx_rows(client.get(reverse("commitments:export", args=["xlsx"])).content)
+    titles = [row[1] for row in rows[1:]]
     assert len(titles) == 8
     assert "Exchange information on cyber incidents affecting critical infrastructure" not in titles
 
@@ -228,9 +209,9 @@ def test_an_outsiders_export_has_nothing_of_our_group(demo, client):
     users, tenth = demo
     client.force_login(users["outsider"])
     url = reverse("commitments:export", args=["csv"])
-    rows = list(csv.DictReader(io.StringIO(client.get(url + "?q=intelligence").content.decode())))
+    rows = csv_rows(client.get(url + "?q=intelligence").content)
     assert rows == []
-    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+    rows = csv_rows(client.get(url).content)
     assert {r["Working group"] for r in rows} == {"India–Japan JWG-Cyber (demo)"}
     assert client.get(url + f"?group={tenth.group_id}").status_code == 400  # not a group they may choose
 

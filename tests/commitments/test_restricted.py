@@ -20,6 +20,7 @@ from commitments.models import BriefSnapshot, CalendarFeed, Commitment, Reminder
 from commitments.reminders import delivery, planning
 from tests.commitments.conftest import NOW, TODAY
 from tests.factories import CommitmentFactory, commitment_form_data
+from tests.readers import pdf_pages, pdf_reader
 
 SENTINEL = "Zq7Sentinel"  # in every text field of the restricted commitment and its journal
 
@@ -55,8 +56,10 @@ def secret(meeting, owner, granted, coordinator, tenth):
 
 
 def readable(response) -> str:
-    """The text of a response: zipped Office documents (.docx, .xlsx) unpacked."""
+    """The text of a response: zipped Office documents (.docx, .xlsx) unpacked, a PDF's pages and properties."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:5] == b"%PDF-":
+        return " ".join(pdf_pages(content)) + " " + " ".join(map(str, pdf_reader(content).metadata.values()))
     if content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
@@ -81,6 +84,8 @@ def pages(user, meeting, tenth, secret) -> list[str]:
         reverse("meetings:brief", args=[tenth.pk]),
         reverse("meetings:brief", args=[tenth.pk]) + "?live=1",
         reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "pdf"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "pdf"]) + "?live=1",
         reverse("meetings:brief-download", args=[tenth.pk, "csv"]),
         reverse("meetings:brief-download", args=[tenth.pk, "csv"]) + "?live=1",
         feed,
@@ -120,6 +125,7 @@ def test_those_with_access_read_it_everywhere(request, persona, meeting, tenth, 
         reverse("meetings:detail", args=[meeting.pk]),
         reverse("meetings:brief", args=[tenth.pk]),
         reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "pdf"]),
         f"/api/v1/commitments/{secret.pk}/",
         f"/api/v1/commitments/{secret.pk}/progress-updates/",
     ]:
@@ -355,13 +361,14 @@ def test_a_frozen_brief_keeps_what_it_said_while_restricted_from_those_who_could
     urls = [
         reverse("meetings:brief", args=[tenth.pk]),
         reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
+        reverse("meetings:brief-download", args=[tenth.pk, "pdf"]),
         reverse("meetings:brief-download", args=[tenth.pk, "csv"]),
     ]
     client = login(member)
     assert all(SENTINEL not in readable(client.get(url)) for url in urls)
     assert "Exchange of watch lists" in readable(client.get(urls[0] + "?live=1"))
     for reader in (owner, granted, coordinator):
-        assert SENTINEL in readable(login(reader).get(urls[2])), reader
+        assert SENTINEL in readable(login(reader).get(urls[3])), reader
 
 
 def test_the_frozen_brief_lists_a_changed_title_and_lifted_restriction_among_the_changes(

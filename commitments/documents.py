@@ -1,0 +1,251 @@
+"""The brief on paper: a Word document (python-docx) and a PDF (WeasyPrint, from the brief's print layout).
+
+Both are A4, with the same running head, protective marking, "Page X of Y", title, author and creation time
+(`Paper`), and one table per category whose header row repeats on every page and whose rows never split.
+"""
+
+import datetime
+import io
+from dataclasses import dataclass
+from functools import cache
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from commitments.brief import brief_title, marking, where_and_when
+from config.display import person
+from meetings.dates import spell_date
+
+COLUMNS = ["Commitment", "Owner / Lead agency / Counterpart", "Status", "Latest update", "Since the previous meeting"]
+COLUMN_WIDTHS_MM = [48, 42, 23, 37, 24]  # 174 mm: A4 less the margins
+MARGINS_MM = (20, 18, 20, 18)  # top, right, bottom, left
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What a copy of a brief says besides its lines: its title, running head and marking, whether it is a
+    frozen version, and who downloaded it when (the document's author and creation time)."""
+
+    title: str
+    running_head: str
+    marking: str
+    frozen: str
+    author: str
+    created: datetime.datetime
+
+    @classmethod
+    def of(cls, brief: dict, reader, snapshot=None) -> "Paper":
+        meeting = brief["meeting"]
+        frozen = ""
+        if snapshot:
+            day = spell_date(timezone.localdate(snapshot.frozen_at))
+            frozen = f"Frozen on {day} by {person(snapshot.frozen_by)}"
+        return cls(
+            title=brief_title(brief),
+            running_head=f"{meeting['group']} · {meeting['title']} · Brief — position as of {brief['as_of']}",
+            marking=marking(brief),
+            frozen=frozen,
+            author=person(reader),
+            created=timezone.now(),
+        )
+
+
+def owner_lines(line: dict) -> list[tuple[str, str]]:
+    """The labelled "who" of a line, as both documents print it."""
+    return [
+        ("Owner", line["owner"] or "No owner"),
+        ("Lead agency", line["lead_agency"] or "—"),
+        ("Counterpart", line["partner_counterpart"] or "—"),
+    ]
+
+
+# --- Word ------------------------------------------------------------------------------------------------
+
+
+def brief_docx(brief: dict, paper: Paper) -> bytes:
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    _set_language(document, "en-GB")
+    document.styles["Normal"].font.size = Pt(10)
+    document.styles["Title"].font.size = Pt(18)
+    properties = document.core_properties
+    properties.title, properties.subject = paper.title, "Pre-session brief"
+    properties.author = properties.last_modified_by = paper.author
+    properties.created = properties.modified = paper.created
+    properties.revision = 1
+    properties.keywords, properties.comments, properties.category = "", paper.frozen, paper.marking
+
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    top, right, bottom, left = (Mm(margin) for margin in MARGINS_MM)
+    section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = top, right, bottom, left
+    section.header_distance = section.footer_distance = Mm(8)
+
+    header = section.header.paragraphs[0]
+    if paper.marking:
+        _marking(header, paper.marking)
+        header = section.header.add_paragraph()
+    header.add_run(paper.running_head).font.size = Pt(8)
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text in ["Page ", "PAGE", " of ", "NUMPAGES"]:
+        if text.isupper():
+            _field(footer, text)
+        else:
+            footer.add_run(text).font.size = Pt(8)
+    if paper.marking:
+        _marking(section.footer.add_paragraph(), paper.marking)
+
+    meeting = brief["meeting"]
+    document.add_heading(paper.title, level=0)
+    document.add_paragraph(f"{where_and_when(meeting)}. Position as of {brief['as_of']}.")
+    if paper.frozen:
+        document.add_paragraph().add_run(f"{paper.frozen}.").bold = True
+    if brief["previous"]:
+        previous = brief["previous"]
+        document.add_paragraph(
+            f"Covers the commitments agreed at the {previous['title']} ({previous['place']}, {previous['dates']}) "
+            "and those still open when it began."
+        )
+    document.add_heading("Totals", level=1)
+    document.add_paragraph(
+        f"{brief['total']} commitments. By status: "
+        + ", ".join(f"{label} {count}" for label, count in brief["by_status"])
+        + ". By category: "
+        + ", ".join(f"{name} {count}" for name, count in brief["by_category"])
+        + "."
+    )
+    for section_ in brief["sections"]:
+        document.add_heading(section_["category"], level=1)
+        _table(document, section_["lines"])
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _table(document, lines: list[dict]) -> None:
+    from docx.shared import Mm, Pt
+
+    table = document.add_table(rows=1, cols=len(COLUMNS))
+    table.style = "Table Grid"
+    table.autofit = False
+    _row_properties(table.rows[0], "w:tblHeader", "w:cantSplit")
+    for cell, text in zip(table.rows[0].cells, COLUMNS, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(text).bold = True
+        _shade(cell, "D9E2F3")
+    for line in lines:
+        row = table.add_row()
+        _row_properties(row, "w:cantSplit")
+        title, who, status, update, changes = row.cells
+        title.text = ("[Restricted] " if line.get("restricted") else "") + line["title"]
+        if line["paragraph"]:
+            title.add_paragraph().add_run(line["paragraph"]).font.size = Pt(8)
+        who.text = ""
+        for n, (label, value) in enumerate(owner_lines(line)):
+            paragraph = who.paragraphs[0] if n == 0 else who.add_paragraph()
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(value)
+        status.text = line["status_label"]
+        if line["follow_up"]:
+            status.add_paragraph(f"Follow-up {line['follow_up']}")
+        update.text = f"{line['latest_update_date']}: {line['latest_update']}" if line["latest_update"] else "None"
+        if line["latest_update"] and line["latest_update_source"]:
+            update.add_paragraph().add_run(f"Source: {line['latest_update_source']}").font.size = Pt(8)
+        changes.text = line["changes_text"] or "—"
+    for row in table.rows:
+        for cell, width in zip(row.cells, COLUMN_WIDTHS_MM, strict=True):
+            cell.width = Mm(width)
+
+
+def _marking(paragraph, text: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run(text).bold = True
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A field Word and LibreOffice fill in as they lay out the pages (PAGE, NUMPAGES)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run, text = OxmlElement("w:r"), OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _row_properties(row, *names: str) -> None:
+    """w:tblHeader: the row repeats at the top of each page; w:cantSplit: the row is never split by a page."""
+    from docx.oxml import OxmlElement
+
+    properties = row._tr.get_or_add_trPr()
+    for name in names:
+        properties.append(OxmlElement(name))
+
+
+def _shade(cell, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _set_language(document, language: str) -> None:
+    """The language every run is spelled in by default (Word's spelling check: British English)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run_defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    tag = OxmlElement("w:lang")
+    tag.set(qn("w:val"), language)
+    for old in run_defaults.findall(qn("w:lang")):
+        run_defaults.remove(old)
+    run_defaults.append(tag)
+
+
+# --- PDF -------------------------------------------------------------------------------------------------
+
+
+def brief_pdf(brief: dict, paper: Paper) -> bytes:
+    """The brief's print layout (templates/commitments/brief_print.html) laid out by WeasyPrint. It fetches
+    nothing: its stylesheet is inlined, and any other address is refused."""
+    from weasyprint import HTML
+
+    sections = [
+        {**section, "lines": [{**line, "who": owner_lines(line)} for line in section["lines"]]}
+        for section in brief["sections"]
+    ]
+    context = {"brief": brief, "sections": sections, "paper": paper, "where_and_when": where_and_when(brief["meeting"])}
+    html = render_to_string("commitments/brief_print.html", {**context, "css": print_css()})
+    return HTML(string=html, url_fetcher=_nothing_fetched()).write_pdf()
+
+
+@cache
+def print_css() -> str:
+    with open(finders.find("css/brief-print.css"), encoding="utf-8") as stylesheet:
+        return stylesheet.read()
+
+
+def _nothing_fetched():
+    from weasyprint.urls import URLFetcher
+
+    class NothingFetched(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"the brief's print layout fetches nothing: {url}")
+
+    return NothingFetched()
