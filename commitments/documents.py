@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.brief import brief_title, marking, where_and_when
-from config.display import person
+from config.display import person, xml_text
 from meetings.dates import spell_date
 
 COLUMNS = ["Commitment", "Owner / Lead agency / Counterpart", "Status", "Latest update", "Since the previous meeting"]
@@ -36,6 +36,7 @@ class Paper:
 
     @classmethod
     def of(cls, brief: dict, reader, snapshot=None) -> "Paper":
+        brief = printable(brief)
         meeting = brief["meeting"]
         frozen = ""
         if snapshot:
@@ -49,6 +50,17 @@ class Paper:
             author=person(reader),
             created=timezone.now(),
         )
+
+
+def printable(value):
+    """The brief with its text as a document can hold it (`xml_text`): what was typed or pasted may not be."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
 
 
 def owner_lines(line: dict) -> list[tuple[str, str]]:
@@ -69,6 +81,7 @@ def brief_docx(brief: dict, paper: Paper) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
+    brief = printable(brief)
     document = Document()
     _set_language(document, "en-GB")
     document.styles["Normal"].font.size = Pt(10)
@@ -222,17 +235,22 @@ def _set_language(document, language: str) -> None:
 
 
 def brief_pdf(brief: dict, paper: Paper) -> bytes:
-    """The brief's print layout (templates/commitments/brief_print.html) laid out by WeasyPrint. It fetches
-    nothing: its stylesheet is inlined, and any other address is refused."""
+    """The brief's print layout laid out by WeasyPrint. It fetches nothing: its stylesheet is inlined, and any
+    other address is refused."""
     from weasyprint import HTML
 
+    return HTML(string=print_layout(brief, paper), url_fetcher=_nothing_fetched()).write_pdf()
+
+
+def print_layout(brief: dict, paper: Paper) -> str:
+    """The brief as one HTML document for A4 (templates/commitments/brief_print.html)."""
+    brief = printable(brief)
     sections = [
         {**section, "lines": [{**line, "who": owner_lines(line)} for line in section["lines"]]}
         for section in brief["sections"]
     ]
     context = {"brief": brief, "sections": sections, "paper": paper, "where_and_when": where_and_when(brief["meeting"])}
-    html = render_to_string("commitments/brief_print.html", {**context, "css": print_css()})
-    return HTML(string=html, url_fetcher=_nothing_fetched()).write_pdf()
+    return render_to_string("commitments/brief_print.html", {**context, "css": print_css()})
 
 
 @cache

@@ -12,7 +12,7 @@ import re
 from django.utils import timezone
 
 from commitments.models import ProgressUpdate
-from config.display import person
+from config.display import person, xml_text
 
 # (heading, width in characters at most): a column is as wide as its longest value, within this, and its heading.
 COLUMNS = [
@@ -132,7 +132,9 @@ def _width(value) -> int:
 def _cell(sheet, value, **style):
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=value if value != "" else None)
+    if isinstance(value, str):
+        value = xml_text(value) or None
+    cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, datetime.date):
         cell.number_format = DATE_FORMAT
     elif value:

@@ -17,6 +17,17 @@ def plain_line(text) -> str:
     return " ".join(MISLEADING.sub(" ", str(text)).split())
 
 
+# What no XML document may hold (XML 1.0): the control characters other than tab, line feed and carriage return.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+PASTED_BREAKS = re.compile("[\x0b\x0c]")  # Word's line and page breaks, as they come with pasted text
+
+
+def xml_text(text: str) -> str:
+    """Text as a Word document, a spreadsheet or a PDF can hold it: pasted line and page breaks as line breaks,
+    other control characters left out. Stored text may hold them (forms take what is pasted)."""
+    return NOT_IN_XML.sub("", PASTED_BREAKS.sub("\n", text))
+
+
 def person(user, nobody: str = "—") -> str:
     """A user's full name, or their username, on one plain line; `nobody` when there is no user."""
     if user is None:

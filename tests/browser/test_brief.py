@@ -1,4 +1,4 @@
-"""A coordinator opens the brief of the 10th meeting, freezes it and downloads it as a Word document."""
+"""A coordinator opens the brief of the 10th meeting, freezes it and downloads it as a Word document and a PDF."""
 
 import io
 
@@ -6,6 +6,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from meetings.models import Meeting
+from tests.readers import pdf_pages
 
 
 def test_a_coordinator_opens_freezes_and_downloads_the_brief(log_in, live_server, screenshot):
@@ -28,8 +29,16 @@ def test_a_coordinator_opens_freezes_and_downloads_the_brief(log_in, live_server
     document = Document(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
     assert document.paragraphs[0].text.startswith("Brief for the 10th meeting")
     assert "Share intelligence on terrorist groups and their movements" in [
-        row.cells[0].text.split(" (para")[0] for table in document.tables for row in table.rows
+        row.cells[0].text.split("\n")[0] for table in document.tables for row in table.rows
     ]
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename == "brief-india-uzbekistan-jwg-ct-10-frozen.pdf"
+    pages = pdf_pages(open(download.path(), "rb").read())  # noqa: SIM115
+    assert "Frozen on" in pages[0] and "by Meera Krishnan" in pages[0]
+    assert "Share intelligence on terrorist groups and their movements" in " ".join(pages)
 
     page.emulate_media(media="print")
     expect(page.get_by_role("button", name="Freeze this brief")).to_be_hidden()

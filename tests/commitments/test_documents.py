@@ -15,8 +15,10 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from commitments.brief import RESTRICTED_MARKING, brief_lines, build_brief
+from commitments.documents import Paper, print_layout
 from commitments.exports import HEADINGS
 from commitments.models import BriefSnapshot, Commitment
+from tests.browser.checkers import nu_errors
 from tests.commitments.conftest import DEMO_DAY
 from tests.factories import CommitmentFactory
 from tests.office import CSV_AS_SHOWN, convert
@@ -361,3 +363,39 @@ def test_text_that_looks_like_a_formula_is_a_plain_text_cell_in_the_xlsx(meeting
         row["Commitment"] for row in csv_rows(client.get(reverse("commitments:export", args=["csv"])).content)
     }
     assert csv_titles == {"'" + title for title in titles}  # a CSV has no types: the quote keeps it from running
+
+
+# --- Text as typed or pasted -------------------------------------------------------------------------
+
+
+def test_text_pasted_with_control_characters_downloads_in_every_format(demo, client):
+    """A title pasted from Word carries its line break as a vertical tab (U+000B), which no XML document may
+    hold: the files show it as a line break and drop other control characters, instead of failing."""
+    users, tenth = demo
+    ninth = tenth.group.meetings.get(number=9)
+    CommitmentFactory(
+        meeting=ninth, owner=users["owner"], title="Joint patrols\x0bin the border areas\x01", description="a\x0cb"
+    )
+    client.force_login(users["member"])
+    cells = [row.cells[0].text for table in word(download(client, tenth, "docx").content).tables for row in table.rows]
+    assert "Joint patrols\nin the border areas" in cells
+    assert "Joint patrols in the border areas" in " ".join(pdf_pages(download(client, tenth, "pdf").content))
+    assert "Joint patrols\x0bin the border areas\x01" in {
+        row["Commitment"] for row in csv_rows(download(client, tenth, "csv").content)
+    }
+    export = client.get(reverse("commitments:export", args=["xlsx"]))
+    assert export.status_code == 200
+    by_title = {row[HEADINGS.index("Commitment")]: row for row in xlsx_rows(export.content)}
+    assert by_title["Joint patrols\nin the border areas"][HEADINGS.index("Description")] == "a\nb"
+
+
+def test_the_print_layout_is_valid_html(demo, tmp_path, settings):
+    """Its HTML by the Nu checker; its stylesheet is WeasyPrint's to judge (no warning: the PDF test above), as
+    the checker's CSS validator knows nothing of running headers and footers (CSS Paged Media)."""
+    settings.BRIEF_MARKING = "RESTRICTED"
+    users, tenth = demo
+    brief = build_brief(tenth, DEMO_DAY)
+    layout = tmp_path / "brief-print.html"
+    html = print_layout(brief, Paper.of(brief, users["member"]))
+    layout.write_text(re.sub(r"<style>.*?</style>", "<style></style>", html, flags=re.DOTALL))
+    assert nu_errors({layout: "the brief's print layout"}) == []
