@@ -96,7 +96,8 @@ class RefuseUnknownFieldsMixin:
 
 
 class TrackedModelSerializer(RefuseUnknownFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):
-    """Saves with the acting user in the audit history (token requests carry no user for the middleware)."""
+    # Saves with the acting user in the audit history (token requests carry no user for the middleware).
+    # Not a docstring: the schema would publish it as the description of every serializer built on this one.
 
     def create(self, validated_data):
         related = self.pop_many_to_many(validated_data)
@@ -137,15 +138,18 @@ ERROR_RESPONSES = {
     "403": "Your role does not allow this, or a CSRF token is missing.",
     "404": "Not found, not in your working groups, or a page past the last.",
 }
+BODY_ERRORS = {"415": "The body is not JSON: send Content-Type: application/json."}
 
 
 def document_errors(result, generator, request, public):
-    """drf-spectacular post-processing hook: every operation documents the errors it can answer."""
+    """drf-spectacular post-processing hook: every operation documents the errors it can answer; those with a
+    body, also 415 for a body that is not JSON."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for code, description in ERROR_RESPONSES.items():
+            errors = ERROR_RESPONSES | (BODY_ERRORS if "requestBody" in operation else {})
+            for code, description in errors.items():
                 responses.setdefault(
                     code,
                     {

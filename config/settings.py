@@ -295,11 +295,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "config.api.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: a form or multipart body is answered 415. (Form encoding cannot say null or an empty list, so a
+    # client writing through it could not clear a date or revoke the last grant.)
+    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # API tokens (django-rest-knox): created on the settings page, shown once, stored as a hash, each with an
@@ -313,7 +311,10 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Commitments tracker API",
     "DESCRIPTION": "Working groups, meetings, commitments and progress updates, as the web UI shows them.",
-    "VERSION": "1",
+    # The API's version: the major number is the one in the path (/api/v1/); the minor one grows with each
+    # backward-compatible addition (docs/api.md, "Versions").
+    "VERSION": "1.1",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # operations named and tagged by resource: commitments_list
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",  # served by the app itself: no CDN
@@ -328,6 +329,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
         "MeetingStatusEnum": "meetings.models.MeetingStatus",
+        "RoleEnum": "meetings.permissions.GROUP_ROLES",
+        "ParticipantRoleEnum": "meetings.models.ParticipantRole",
     },
 }
 

@@ -28,12 +28,18 @@ def group_roles(user) -> dict[int, str]:
     return user._group_roles
 
 
+SUPERUSER = "superuser"  # the place of a superuser in a group they are not a member of
+GROUP_ROLES = [*Membership.Role.choices, (SUPERUSER, "Superuser")]  # (value, label): the API's RoleEnum
+
+
+def role_in(user, group_id: int) -> str:
+    """The user's place in a group, as the API says it: "coordinator", "member", "superuser", or "" for none."""
+    return group_roles(user).get(group_id) or (SUPERUSER if user.is_superuser else "")
+
+
 def role_label(user, group_id: int) -> str:
     """How a page names the user's place in a group: "Coordinator", "Member", "Superuser"."""
-    role = group_roles(user).get(group_id)
-    if role:
-        return Membership.Role(role).label
-    return "Superuser" if user.is_superuser else ""
+    return dict(GROUP_ROLES).get(role_in(user, group_id), "")
 
 
 def coordinated_groups(user):

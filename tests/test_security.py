@@ -364,7 +364,10 @@ def test_an_htmx_post_after_the_session_ended_sends_the_whole_page_to_the_login(
     assert not commitment.progress_updates.exists()
 
 
-def test_an_api_field_over_the_limit_is_answered_in_json(client, coordinator, commitment, settings):
+def test_an_api_form_body_even_with_a_field_over_the_limit_is_refused_as_not_json(
+    client, coordinator, commitment, settings
+):
+    """The API reads JSON only: a multipart body is answered 415, in JSON, before any field of it is read."""
     client.force_login(coordinator)
     body = (
         b'--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
@@ -374,8 +377,10 @@ def test_an_api_field_over_the_limit_is_answered_in_json(client, coordinator, co
     response = client.generic(
         "PATCH", f"/api/v1/commitments/{commitment.pk}/", body, content_type="multipart/form-data; boundary=xyz"
     )
-    assert response.status_code == 413
+    assert response.status_code == 415
     assert response["Content-Type"] == "application/json"
+    commitment.refresh_from_db()
+    assert commitment.title != "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
 
 
 # --- Found by a third outside test ---------------------------------------------------------------------

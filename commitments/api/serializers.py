@@ -1,15 +1,18 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commitments.models import NAMED_FIELDS, Category, Commitment, ProgressUpdate, as_used
 from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from config.display import person
-from meetings.permissions import group_roles, manageable_meetings
+from meetings.permissions import GROUP_ROLES, group_roles, manageable_meetings
 
 
 class CategorySerializer(serializers.ModelSerializer):
+    """A category of commitments (information sharing, training, …), in the order the brief follows."""
+
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description", "order"]
@@ -17,6 +20,9 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class CommitmentSerializer(TrackedModelSerializer):
+    """A commitment agreed at a meeting: what, who, by when, and where it stands. Its `version` grows with each
+    save; edits send the version they are based on (If-Match or `version`)."""
+
     meeting_label = serializers.CharField(source="meeting.__str__", read_only=True)
     working_group = serializers.IntegerField(source="meeting.group_id", read_only=True)
     working_group_label = serializers.CharField(source="meeting.group.short_name", read_only=True)
@@ -118,6 +124,8 @@ class CommitmentSerializer(TrackedModelSerializer):
 
 
 class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    """An entry of a commitment's progress journal; one that sets `new_status` changes the commitment's status."""
+
     author_label = serializers.SerializerMethodField()
 
     class Meta:
@@ -141,8 +149,10 @@ class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerial
 
 
 class MeSerializer(serializers.ModelSerializer):
+    """You: your account, your place in each of your working groups, and your open commitments."""
+
     name = serializers.SerializerMethodField()
-    roles = serializers.SerializerMethodField(help_text="{working group id: role}")
+    roles = serializers.SerializerMethodField(help_text='{working group id: your role}, e.g. {"3": "coordinator"}.')
     commitments = serializers.SerializerMethodField(help_text="Your open commitments.")
 
     class Meta:
@@ -153,9 +163,11 @@ class MeSerializer(serializers.ModelSerializer):
     def get_name(self, user) -> str:
         return person(user, nobody="")
 
+    @extend_schema_field(serializers.DictField(child=serializers.ChoiceField(choices=GROUP_ROLES)))
     def get_roles(self, user) -> dict[str, str]:
         return {str(group_id): role for group_id, role in group_roles(user).items()}
 
+    @extend_schema_field(CommitmentSerializer(many=True))
     def get_commitments(self, user) -> list[dict]:
         mine = (
             Commitment.objects.visible_to(user)
@@ -168,8 +180,12 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class DetailSerializer(serializers.Serializer):
+    """What went wrong, in a sentence."""
+
     detail = serializers.CharField()
 
 
-class StaleSerializer(DetailSerializer):
+class StaleVersionSerializer(DetailSerializer):
+    """Someone saved the commitment since the version you edited: its current state, to apply your change to."""
+
     current = CommitmentSerializer()

@@ -1,5 +1,5 @@
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -14,9 +14,9 @@ from commitments.api.serializers import (
     DetailSerializer,
     MeSerializer,
     ProgressUpdateSerializer,
-    StaleSerializer,
+    StaleVersionSerializer,
 )
-from commitments.filters import CommitmentFilterSet
+from commitments.filters import MINE, NO_OWNER, CommitmentFilterSet
 from commitments.models import Category, Commitment, StaleVersionError
 from config.api import LogHiddenMixin
 from config.merging import current_value, key
@@ -25,10 +25,24 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     location=OpenApiParameter.HEADER,
     required=False,
-    description='The ETag of the version your edit is based on, e.g. "3" (or send "version" in the body).',
+    description='The ETag of the version your edit is based on, e.g. "3" (or send "version" in the body). '
+    "Without either, the edit is refused with 428; with a stale one, with 412.",
 )
-ERRORS = {  # 400, 401, 403 and 404 are documented for every operation by config.api.document_errors
-    412: OpenApiResponse(StaleSerializer, description="Stale version: the current state is returned."),
+ETAG = OpenApiParameter(
+    "ETag",
+    location=OpenApiParameter.HEADER,
+    response=[200, 412],
+    required=True,
+    description='The commitment\'s version, e.g. "3": send it back as If-Match with your edit.',
+)
+OWNER = OpenApiParameter(
+    "owner",
+    str,
+    pattern=f"^({MINE}|{NO_OWNER}|[0-9]+)$",
+    description=f'Whose commitments: "{MINE}" (yours), "{NO_OWNER}" (without an owner) or a user\'s id.',
+)
+VERSION_ERRORS = {  # 400, 401, 403 and 404 are documented for every operation by config.api.document_errors
+    412: OpenApiResponse(StaleVersionSerializer, description="Stale version: the current state is returned."),
     428: OpenApiResponse(DetailSerializer, description="Send If-Match or version."),
 }
 
@@ -41,6 +55,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
+@extend_schema_view(list=extend_schema(parameters=[OWNER]))
 class CommitmentViewSet(
     LogHiddenMixin,
     mixins.ListModelMixin,
@@ -63,11 +78,12 @@ class CommitmentViewSet(
             .prefetch_related("access_granted_to")
         )
 
+    @extend_schema(parameters=[ETAG])
     def retrieve(self, request, *args, **kwargs):
         commitment = self.get_object()
         return self.with_etag(Response(self.get_serializer(commitment).data), commitment)
 
-    @extend_schema(parameters=[IF_MATCH], responses={200: CommitmentSerializer, **ERRORS})
+    @extend_schema(parameters=[IF_MATCH, ETAG], responses={200: CommitmentSerializer, **VERSION_ERRORS})
     def update(self, request, *args, **kwargs):
         commitment = self.get_object()
         if not isinstance(request.data, dict):
@@ -97,14 +113,12 @@ class CommitmentViewSet(
             return self.stale(commitment)
         return self.with_etag(Response(serializer.data), serializer.instance)
 
-    @extend_schema(parameters=[IF_MATCH], responses={200: CommitmentSerializer, **ERRORS})
+    @extend_schema(parameters=[IF_MATCH, ETAG], responses={200: CommitmentSerializer, **VERSION_ERRORS})
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
     @extend_schema(methods=["GET"], responses={200: ProgressUpdateSerializer(many=True)})
-    @extend_schema(
-        methods=["POST"], request=ProgressUpdateSerializer, responses={201: ProgressUpdateSerializer, **ERRORS}
-    )
+    @extend_schema(methods=["POST"], request=ProgressUpdateSerializer, responses={201: ProgressUpdateSerializer})
     @action(
         detail=True,
         methods=["get", "post"],

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import TrackedModelSerializer
@@ -7,9 +8,12 @@ from meetings.models import AgendaTopic, Meeting, Participant, WorkingGroup
 
 
 class WorkingGroupSerializer(serializers.ModelSerializer):
+    """A working group you belong to, with your place in it."""
+
     home_country = serializers.CharField(source="home_country.code", read_only=True)
     partner_countries = serializers.SerializerMethodField()
-    role = serializers.SerializerMethodField(help_text="Your place in the group: Coordinator, Member or Superuser.")
+    role = serializers.SerializerMethodField(help_text="Your place in the group: coordinator, member or superuser.")
+    role_label = serializers.SerializerMethodField(help_text="Your place in the group, as the pages name it.")
 
     class Meta:
         model = WorkingGroup
@@ -25,17 +29,24 @@ class WorkingGroupSerializer(serializers.ModelSerializer):
             "brief_days_before",
             "is_active",
             "role",
+            "role_label",
         ]
         read_only_fields = fields
 
     def get_partner_countries(self, group) -> list[str]:
         return [country.code for country in group.partner_countries]
 
+    @extend_schema_field(serializers.ChoiceField(choices=permissions.GROUP_ROLES))
     def get_role(self, group) -> str:
+        return permissions.role_in(self.context["request"].user, group.pk)
+
+    def get_role_label(self, group) -> str:
         return permissions.role_label(self.context["request"].user, group.pk)
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
+    """Someone who took part in a meeting."""
+
     country = serializers.CharField(source="country.code", read_only=True)
 
     class Meta:
@@ -45,6 +56,8 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
 
 class AgendaTopicSerializer(serializers.ModelSerializer):
+    """A topic on a meeting's agenda, in order."""
+
     class Meta:
         model = AgendaTopic
         fields = ["id", "order", "title", "notes"]
@@ -52,6 +65,8 @@ class AgendaTopicSerializer(serializers.ModelSerializer):
 
 
 class MeetingSerializer(TrackedModelSerializer):
+    """A meeting (session) of a working group, with its participants and agenda."""
+
     group_label = serializers.CharField(source="group.short_name", read_only=True)
     title = serializers.CharField(read_only=True)
     dates_display = serializers.CharField(read_only=True)

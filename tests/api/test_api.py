@@ -398,3 +398,66 @@ def test_unknown_fields_are_refused_by_every_write(api, commitment, meeting, coo
     assert patch.status_code == 400 and patch.json() == {"bogus": ["Unknown field."]}
     meeting.refresh_from_db()
     assert meeting.city != "Samarkand"
+
+
+# --- JSON only ----------------------------------------------------------------------------------------
+
+
+def write_operations(api) -> list[tuple[str, str]]:
+    """(method, path template) of every operation with a request body, from the published schema."""
+    schema = api.get("/api/schema/?format=json").json()
+    return [
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    ]
+
+
+def test_the_schema_declares_json_bodies_only_and_415_for_others(api, coordinator):
+    api.force_authenticate(coordinator)
+    schema = api.get("/api/schema/?format=json").json()
+    operations = write_operations(api)
+    assert len(operations) >= 7
+    for method, path in operations:
+        operation = schema["paths"][path][method]
+        assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
+        assert "415" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz", "text/plain"]
+)
+def test_every_write_refuses_a_body_that_is_not_json_and_saves_nothing(
+    api, commitment, coordinator, content_type, meeting
+):
+    """Form encoding cannot say null or an empty list: a client writing through it would believe it cleared a
+    date or revoked a grant while nothing changed. So every write takes JSON only."""
+    api.force_authenticate(coordinator)
+    ids = {"commitments": commitment.pk, "meetings": meeting.pk}
+    bodies = {
+        "application/x-www-form-urlencoded": b"title=Changed&access_granted_to=",
+        "multipart/form-data; boundary=xyz": b'--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+        b"Changed\r\n--xyz--\r\n",
+        "text/plain": b"title=Changed",
+    }
+    before = (Commitment.objects.count(), Commitment.history.count(), meeting.history.count())
+    for method, path in write_operations(api):
+        url = path.replace("{id}", str(ids[path.split("/")[3]]))
+        response = api.generic(method.upper(), url, bodies[content_type], content_type=content_type)
+        assert response.status_code == 415, (method, url, response.status_code)
+        assert response["Content-Type"] == "application/json"
+    assert (Commitment.objects.count(), Commitment.history.count(), meeting.history.count()) == before
+
+
+def test_one_spelling_of_roles(api, group, coordinator, member, superuser):
+    for user, role, label in [
+        (coordinator, "coordinator", "Coordinator"),
+        (member, "member", "Member"),
+        (superuser, "superuser", "Superuser"),
+    ]:
+        api.force_authenticate(user)
+        [working_group] = [g for g in api.get("/api/v1/working-groups/").json()["results"] if g["id"] == group.pk]
+        assert (working_group["role"], working_group["role_label"]) == (role, label)
+        if role != "superuser":
+            assert api.get("/api/v1/me/").json()["roles"] == {str(group.pk): role}

@@ -1,6 +1,7 @@
 """Property-based tests of every API operation against its OpenAPI schema, in-process, as a coordinator.
 
-Valid data: no server error, every status code documented, every response body matching its schema.
+Valid data: no server error, every status code and content type documented, every response body and header
+matching its schema (a commitment's ETag among them).
 Invalid data (schemathesis's negative mode: wrong types, out-of-range values, missing or extra
 fields): no server error, refused with a 4xx, and nothing saved by a refused request.
 """
@@ -19,7 +20,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -29,7 +32,13 @@ from meetings.models import AgendaTopic, Meeting, Membership, Participant, Worki
 from tests.factories import api_token
 
 CHECKS = {
-    GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, response_schema_conformance],
+    GenerationMode.POSITIVE: [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        response_headers_conformance,  # the ETag of a commitment read, edited or found stale
+    ],
     GenerationMode.NEGATIVE: [not_a_server_error, negative_data_rejection],
 }
 

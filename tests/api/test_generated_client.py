@@ -1,0 +1,182 @@
+"""A client generated from the published schema (/api/schema/) by openapi-python-client, as an integrator would:
+every module of it imports, and it runs a real workflow against a live server as an owner and as a coordinator.
+Any drift between the schema and the API fails here: the client parses each answer by the status code and the
+type the schema documents, and raises on any status the schema does not document."""
+
+import importlib
+import io
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from commitments.models import Commitment
+from tests.factories import CommitmentFactory, api_token
+
+PACKAGE = "tracker_client"
+
+
+@pytest.fixture
+def generated(live_server, transactional_db, tmp_path, settings):
+    """The client package, generated from the schema the live server publishes, importable."""
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("seed_demo", password="demo-password-for-tests", stdout=io.StringIO())
+    token = api_token(get_user_model().objects.get(username="member"))
+    schema = requests.get(f"{live_server.url}/api/schema/?format=json", headers=auth(token), timeout=30)
+    assert schema.status_code == 200, schema.text
+    (tmp_path / "schema.json").write_bytes(schema.content)
+    (tmp_path / "config.yaml").write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
+    generator = Path(sys.executable).with_name("openapi-python-client")
+    result = subprocess.run(  # the pinned generator, on the schema just fetched
+        [generator, "generate", "--path", "schema.json", "--config", "config.yaml", "--meta", "none"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    sys.path.insert(0, str(tmp_path))
+    yield importlib.import_module(PACKAGE)
+    sys.path.remove(str(tmp_path))
+    for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
+        del sys.modules[name]
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Token {token}"}
+
+
+def test_every_module_of_the_generated_client_imports(generated):
+    modules = [module.name for module in pkgutil.walk_packages(generated.__path__, f"{PACKAGE}.")]
+    failures = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # every failure is listed, not the first
+            failures.append(f"{name}: {type(error).__name__}: {error}")
+    print(f"generated client: {len(modules)} modules, {len(failures)} that do not import")
+    assert len(modules) > 30
+    assert failures == []
+
+
+def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated, live_server):
+    api = importlib.import_module(f"{PACKAGE}.api.commitments")
+    models = importlib.import_module(f"{PACKAGE}.models")
+    client_module = importlib.import_module(f"{PACKAGE}.client")
+    for name in ["commitments_list", "commitments_retrieve", "commitments_partial_update"]:
+        importlib.import_module(f"{api.__name__}.{name}")
+    importlib.import_module(f"{api.__name__}.commitments_progress_updates_create")
+    me_api = importlib.import_module(f"{PACKAGE}.api.me.me_retrieve")
+    listing, reading = api.commitments_list, api.commitments_retrieve
+    patching, posting = api.commitments_partial_update, api.commitments_progress_updates_create
+    users = {user.username: user for user in get_user_model().objects.all()}
+
+    def client_of(username: str):
+        return client_module.AuthenticatedClient(
+            base_url=live_server.url, token=api_token(users[username]), prefix="Token", raise_on_unexpected_status=True
+        )
+
+    owner = client_of("owner")
+    # My open commitments, from the list and from /me/ (typed items).
+    mine = listing.sync(
+        client=owner, owner="mine", status=[models.CommitmentStatusEnum.OPEN, models.CommitmentStatusEnum.IN_PROGRESS]
+    )
+    assert mine.count >= 2
+    assert {commitment.owner_label for commitment in mine.results} == {"Arjun Mehta"}
+    overdue = listing.sync(client=owner, owner="mine", overdue=True)
+    assert 0 < overdue.count < mine.count
+    me = me_api.sync(client=owner)
+    assert {c.id for c in me.commitments} == {c.id for c in mine.results}
+    assert isinstance(me.commitments[0], models.Commitment)
+    assert set(me.roles.additional_properties.values()) == {models.RoleEnum.MEMBER}
+
+    # Read one and its ETag; change its status with If-Match.
+    target = next(c for c in mine.results if c.follow_up_date)
+    read = reading.sync_detailed(client=owner, id=target.id)
+    assert read.status_code == 200
+    etag = read.headers["ETag"]
+    assert etag == f'"{read.parsed.version}"'
+    changed = patching.sync_detailed(
+        client=owner,
+        id=target.id,
+        body=models.PatchedCommitmentRequest(status=models.CommitmentStatusEnum.IN_PROGRESS),
+        if_match=etag,
+    )
+    assert changed.status_code == 200
+    assert changed.parsed.status == models.CommitmentStatusEnum.IN_PROGRESS
+    etag = changed.headers["ETag"]
+
+    # Clear its follow-up date (null), saying why.
+    cleared = patching.sync_detailed(
+        client=owner,
+        id=target.id,
+        body=models.PatchedCommitmentRequest(follow_up_date=None, follow_up_reason="New dates await the partner."),
+        if_match=etag,
+    )
+    assert cleared.status_code == 200, cleared.content
+    assert cleared.parsed.follow_up_date is None
+    assert Commitment.objects.get(pk=target.id).follow_up_date is None
+    etag = cleared.headers["ETag"]
+
+    # Post a progress update that changes the status.
+    posted = posting.sync_detailed(
+        client=owner,
+        id=target.id,
+        body=models.ProgressUpdateRequest(text="Exchange completed.", new_status=models.CommitmentStatusEnum.DONE),
+    )
+    assert posted.status_code == 201
+    assert isinstance(posted.parsed, models.ProgressUpdate)
+    assert Commitment.objects.get(pk=target.id).status == Commitment.Status.DONE
+
+    # A stale If-Match: 412 with the current state, read as the documented type; none at all: 428.
+    stale = patching.sync_detailed(
+        client=owner,
+        id=target.id,
+        body=models.PatchedCommitmentRequest(status=models.CommitmentStatusEnum.OPEN),
+        if_match=etag,
+    )
+    assert stale.status_code == 412
+    assert isinstance(stale.parsed, models.StaleVersion)
+    assert stale.parsed.current.status == models.CommitmentStatusEnum.DONE
+    assert stale.headers["ETag"] == f'"{stale.parsed.current.version}"'
+    missing = patching.sync_detailed(
+        client=owner, id=target.id, body=models.PatchedCommitmentRequest(status=models.CommitmentStatusEnum.OPEN)
+    )
+    assert missing.status_code == 428
+    assert isinstance(missing.parsed, models.Detail)
+
+    # An owner may not edit the title: 403.
+    current = reading.sync_detailed(client=owner, id=target.id)
+    refused = patching.sync_detailed(
+        client=owner,
+        id=target.id,
+        body=models.PatchedCommitmentRequest(title="A title of my own"),
+        if_match=current.headers["ETag"],
+    )
+    assert refused.status_code == 403
+    assert Commitment.objects.get(pk=target.id).title != "A title of my own"
+
+    # A coordinator revokes the grants of a restricted commitment with [].
+    restricted = CommitmentFactory(
+        meeting=Commitment.objects.get(pk=target.id).meeting, owner=users["owner"], restricted=True
+    )
+    restricted.access_granted_to.add(users["member"])
+    coordinator = client_of("coordinator")
+    read = reading.sync_detailed(client=coordinator, id=restricted.pk)
+    assert read.parsed.access_granted_to == [users["member"].pk]
+    revoked = patching.sync_detailed(
+        client=coordinator,
+        id=restricted.pk,
+        body=models.PatchedCommitmentRequest(access_granted_to=[]),
+        if_match=read.headers["ETag"],
+    )
+    assert revoked.status_code == 200
+    assert revoked.parsed.access_granted_to == []
+    assert not restricted.access_granted_to.exists()
