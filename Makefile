@@ -37,15 +37,17 @@ chromium:
 	  fi; }
 
 # The PDF brief is laid out by WeasyPrint, which needs Pango (Debian's libpango-1.0-0, libpangoft2-1.0-0) and
-# fonts; they come from apt, never from the internet at run time.
+# fonts: DejaVu for Latin and Cyrillic, Noto for the Indian scripts (Hindi names must print). They come from apt,
+# never from the internet at run time.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core
 pango:
-	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || { \
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && fc-list :lang=hi | grep -q . || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Pango and fonts for the PDF brief"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(PDF_PACKAGES) >/dev/null; \
 	  else \
-	    echo "The PDF brief needs Pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core'."; \
+	    echo "The PDF brief needs Pango and fonts: run 'sudo apt-get install $(PDF_PACKAGES)'."; \
 	    exit 1; \
 	  fi; }
 

@@ -181,6 +181,22 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
     return {**brief, **_totals([section for section in sections if section["lines"]])}
 
 
+def restricted_as_now(brief: dict) -> dict:
+    """The brief with each line restricted if its commitment was when the brief was made or is now. A frozen
+    brief recorded a commitment restricted since as open; its copies, for those who may still read it, are
+    need-to-know all the same, and say so (the line's tag, the marking). Comparisons read the brief as
+    recorded."""
+    ids = [line["id"] for section in brief["sections"] for line in section["lines"] if not line.get("restricted")]
+    now = set(Commitment.objects.filter(pk__in=ids, restricted=True).values_list("pk", flat=True))
+    if not now:
+        return brief
+    sections = [
+        {**section, "lines": [{**line, "restricted": True} if line["id"] in now else line for line in section["lines"]]}
+        for section in brief["sections"]
+    ]
+    return {**brief, "sections": sections}
+
+
 def _line(commitment, status, update, previous, status_then, since, today) -> dict:
     is_open = status in Commitment.Status.open_values()
     changes = []

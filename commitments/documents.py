@@ -14,12 +14,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.brief import brief_title, marking, where_and_when
-from config.display import person, xml_text
+from config.display import file_text, person
 from meetings.dates import spell_date
 
 COLUMNS = ["Commitment", "Owner / Lead agency / Counterpart", "Status", "Latest update", "Since the previous meeting"]
 COLUMN_WIDTHS_MM = [48, 42, 23, 37, 24]  # 174 mm: A4 less the margins
 MARGINS_MM = (20, 18, 20, 18)  # top, right, bottom, left
+FOOTER_POINTS = 8
+NO_UPDATE = "No update yet"
+APPLICATION_PROPERTIES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>Commitments tracker</Application></Properties>"
+)
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,9 @@ class Paper:
 
 
 def printable(value):
-    """The brief with its text as a document can hold it (`xml_text`): what was typed or pasted may not be."""
+    """The brief with its text as a document can hold it (`file_text`): what was typed or pasted may not be."""
     if isinstance(value, str):
-        return xml_text(value)
+        return file_text(value)
     if isinstance(value, dict):
         return {key: printable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -83,6 +90,7 @@ def brief_docx(brief: dict, paper: Paper) -> bytes:
 
     brief = printable(brief)
     document = Document()
+    _describe_as_ours(document)
     _set_language(document, "en-GB")
     document.styles["Normal"].font.size = Pt(10)
     document.styles["Title"].font.size = Pt(18)
@@ -112,7 +120,7 @@ def brief_docx(brief: dict, paper: Paper) -> bytes:
         if text.isupper():
             _field(footer, text)
         else:
-            footer.add_run(text).font.size = Pt(8)
+            footer.add_run(text).font.size = Pt(FOOTER_POINTS)
     if paper.marking:
         _marking(section.footer.add_paragraph(), paper.marking)
 
@@ -149,6 +157,8 @@ def _table(document, lines: list[dict]) -> None:
     table = document.add_table(rows=1, cols=len(COLUMNS))
     table.style = "Table Grid"
     table.autofit = False
+    for column, width in zip(table.columns, COLUMN_WIDTHS_MM, strict=True):
+        column.width = Mm(width)  # the table's grid, which readers lay out by
     _row_properties(table.rows[0], "w:tblHeader", "w:cantSplit")
     for cell, text in zip(table.rows[0].cells, COLUMNS, strict=True):
         cell.text = ""
@@ -169,7 +179,7 @@ def _table(document, lines: list[dict]) -> None:
         status.text = line["status_label"]
         if line["follow_up"]:
             status.add_paragraph(f"Follow-up {line['follow_up']}")
-        update.text = f"{line['latest_update_date']}: {line['latest_update']}" if line["latest_update"] else "None"
+        update.text = f"{line['latest_update_date']}: {line['latest_update']}" if line["latest_update"] else NO_UPDATE
         if line["latest_update"] and line["latest_update_source"]:
             update.add_paragraph().add_run(f"Source: {line['latest_update_source']}").font.size = Pt(8)
         changes.text = line["changes_text"] or "—"
@@ -192,11 +202,26 @@ def _field(paragraph, instruction: str) -> None:
 
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), instruction)
-    run, text = OxmlElement("w:r"), OxmlElement("w:t")
+    run, properties, size, text = OxmlElement("w:r"), OxmlElement("w:rPr"), OxmlElement("w:sz"), OxmlElement("w:t")
+    size.set(qn("w:val"), str(FOOTER_POINTS * 2))  # in half points, as the text around it
+    properties.append(size)
     text.text = "1"
-    run.append(text)
+    run.extend([properties, text])
     field.append(run)
     paragraph._p.append(field)
+
+
+def _describe_as_ours(document) -> None:
+    """The file's application properties say what made it; the template's (an application, a template, page and
+    word counts of an empty document, a blank thumbnail) would say what did not."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    package = document.part.package
+    for relationship in list(package.rels.values()):
+        if relationship.reltype == RELATIONSHIP_TYPE.THUMBNAIL:
+            package.rels.pop(relationship.rId)
+        elif relationship.reltype == RELATIONSHIP_TYPE.EXTENDED_PROPERTIES:
+            relationship.target_part._blob = APPLICATION_PROPERTIES
 
 
 def _row_properties(row, *names: str) -> None:
@@ -249,7 +274,13 @@ def print_layout(brief: dict, paper: Paper) -> str:
         {**section, "lines": [{**line, "who": owner_lines(line)} for line in section["lines"]]}
         for section in brief["sections"]
     ]
-    context = {"brief": brief, "sections": sections, "paper": paper, "where_and_when": where_and_when(brief["meeting"])}
+    context = {
+        "brief": brief,
+        "sections": sections,
+        "paper": paper,
+        "where_and_when": where_and_when(brief["meeting"]),
+        "no_update": NO_UPDATE,
+    }
     return render_to_string("commitments/brief_print.html", {**context, "css": print_css()})
 
 

@@ -12,7 +12,7 @@ import re
 from django.utils import timezone
 
 from commitments.models import ProgressUpdate
-from config.display import person, xml_text
+from config.display import file_text, person
 
 # (heading, width in characters at most): a column is as wide as its longest value, within this, and its heading.
 COLUMNS = [
@@ -41,6 +41,7 @@ LINK = HEADINGS.index("Link")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # how Excel knows a CSV file is UTF-8
 DATE_FORMAT = "yyyy-mm-dd"
+LONG_TEXT = 40  # columns this wide at most wrap their text, each line a line of the cell
 
 
 def safe(value) -> str:
@@ -81,7 +82,7 @@ def rows(commitments, site_url: str):
 def as_text(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return safe(value)
+    return safe(file_text(value) if isinstance(value, str) else value)
 
 
 def csv_file(headings: list[str], values) -> str:
@@ -98,18 +99,21 @@ def export_csv(commitments, site_url: str) -> str:
     return csv_file(HEADINGS, rows(commitments, site_url))
 
 
-def export_xlsx(commitments, site_url: str) -> bytes:
-    """A sheet a person can work with at once: bold, frozen header row with a filter, columns wide enough,
-    dates as dates, each commitment's link a hyperlink. Text is always a text cell: text that starts with
-    "=" is not a formula, and shows as typed. Written row by row (openpyxl's write-only mode): the widths
-    are measured first, as a sheet's columns come before its rows."""
+def export_xlsx(commitments, site_url: str, author: str) -> bytes:
+    """A sheet a person can work with at once: bold, frozen header row with a filter, columns wide enough (the
+    long ones wrapping their text), dates as dates, each commitment's link a hyperlink. Text is always a text
+    cell: text that starts with "=" is not a formula, and shows as typed. Written row by row (openpyxl's
+    write-only mode): the widths are measured first, as a sheet's columns come before its rows."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     values = list(rows(commitments, site_url))
     workbook = Workbook(write_only=True)
+    workbook.properties.title, workbook.properties.creator = "Commitments", author
     sheet = workbook.create_sheet("Commitments")
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    long_text = {column for column, (_, most) in enumerate(COLUMNS) if most >= LONG_TEXT and column != LINK}
     for column, (heading, most) in enumerate(COLUMNS):
         longest = max([len(heading), *(_width(row[column]) for row in values)])
         sheet.column_dimensions[get_column_letter(column + 1)].width = min(longest, max(most, len(heading))) + 2
@@ -117,7 +121,9 @@ def export_xlsx(commitments, site_url: str) -> bytes:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(values) + 1}"
     sheet.append([_cell(sheet, heading, font=Font(bold=True)) for heading in HEADINGS])
     for row in values:
-        cells = [_cell(sheet, value) for value in row]
+        cells = [
+            _cell(sheet, value, **({"alignment": wrapped} if n in long_text else {})) for n, value in enumerate(row)
+        ]
         cells[LINK].hyperlink, cells[LINK].style = row[LINK], "Hyperlink"
         sheet.append(cells)
     out = io.BytesIO()
@@ -133,14 +139,15 @@ def _cell(sheet, value, **style):
     from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, str):
-        value = xml_text(value) or None
+        value = file_text(value) or None
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, datetime.date):
         cell.number_format = DATE_FORMAT
     elif value:
         cell.data_type = "s"  # never a formula
     for name, setting in style.items():
-        setattr(cell, name, setting)
+        if setting is not None:
+            setattr(cell, name, setting)
     return cell
 
 

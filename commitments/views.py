@@ -18,7 +18,15 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from knox.models import AuthToken
 
 from commitments import exports, permissions
-from commitments.brief import brief_csv, build_brief, compare, for_reader, marking, where_and_when
+from commitments.brief import (
+    brief_csv,
+    build_brief,
+    compare,
+    for_reader,
+    marking,
+    restricted_as_now,
+    where_and_when,
+)
 from commitments.charts import bars, category_status_chart
 from commitments.documents import Paper, brief_docx, brief_pdf
 from commitments.feeds import user_feed
@@ -41,6 +49,7 @@ from commitments.models import (
 )
 from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
+from config.display import person
 from config.security import security_event
 from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin
 from meetings import views as meeting_views
@@ -273,7 +282,7 @@ class CommitmentExportView(View):
         if not filterset.is_valid():
             return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
         if extension == "xlsx":
-            content, content_type = exports.export_xlsx(commitments, settings.SITE_URL), XLSX
+            content, content_type = exports.export_xlsx(commitments, settings.SITE_URL, person(request.user)), XLSX
         else:
             content, content_type = exports.export_csv(commitments, settings.SITE_URL), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
@@ -369,7 +378,7 @@ class BriefMixin:
         self.latest_snapshot = latest
         self.snapshot = None if request.GET.get("live") else latest
         self.live = for_reader(build_brief(self.meeting), request.user, self.meeting.group_id)
-        return self.frozen if self.snapshot else self.live
+        return restricted_as_now(self.frozen if self.snapshot else self.live)
 
 
 class BriefView(BriefMixin, View):

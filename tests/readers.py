@@ -28,7 +28,7 @@ def xlsx_rows(content: bytes) -> list[list]:
 
 def xlsx_sheet(content: bytes) -> dict:
     """What the first sheet's XML says of its layout: column widths, the frozen pane, the filter, formulas,
-    the rows with bold cells and the hyperlinks (cell → address)."""
+    the columns with wrapped cells (0 for A), the rows with bold cells and the hyperlinks (cell → address)."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         # The app's own output, read in a test: not untrusted.
         sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))  # noqa: S314
@@ -41,6 +41,14 @@ def xlsx_sheet(content: bytes) -> dict:
         font = fonts[int(formats[int(cell.get("s", 0))].get("fontId", 0))]
         return font.find("m:b", SHEET) is not None
 
+    def wrapped(cell) -> bool:
+        alignment = formats[int(cell.get("s", 0))].find("m:alignment", SHEET)
+        return alignment is not None and alignment.get("wrapText") in ("1", "true")
+
+    def column(cell) -> int:
+        letters = re.sub(r"[0-9]+", "", cell.get("r"))
+        return sum((ord(c) - 64) * 26**n for n, c in enumerate(reversed(letters))) - 1
+
     targets = {rel.get("Id"): rel.get("Target") for rel in relationships}
     pane = sheet.find("m:sheetViews/m:sheetView/m:pane", SHEET)
     autofilter = sheet.find("m:autoFilter", SHEET)
@@ -49,6 +57,7 @@ def xlsx_sheet(content: bytes) -> dict:
         "pane": dict(pane.attrib) if pane is not None else None,
         "autofilter": autofilter.get("ref") if autofilter is not None else None,
         "formulas": [f.text for f in sheet.iterfind(".//m:f", SHEET)],
+        "wrapped_columns": sorted({column(c) for c in sheet.iterfind(".//m:c", SHEET) if wrapped(c)}),
         "bold_rows": sorted(
             {int(re.sub(r"[A-Z]+", "", c.get("r"))) for c in sheet.iterfind(".//m:c", SHEET) if bold(c)}
         ),

@@ -8,6 +8,7 @@ import datetime
 import io
 import logging
 import re
+import zipfile
 
 import pytest
 from django.urls import get_resolver, reverse
@@ -15,7 +16,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from commitments.brief import RESTRICTED_MARKING, brief_lines, build_brief
-from commitments.documents import Paper, print_layout
+from commitments.documents import COLUMN_WIDTHS_MM, Paper, print_layout
 from commitments.exports import HEADINGS
 from commitments.models import BriefSnapshot, Commitment
 from tests.browser.checkers import nu_errors
@@ -370,7 +371,8 @@ def test_text_that_looks_like_a_formula_is_a_plain_text_cell_in_the_xlsx(meeting
 
 def test_text_pasted_with_control_characters_downloads_in_every_format(demo, client):
     """A title pasted from Word carries its line break as a vertical tab (U+000B), which no XML document may
-    hold: the files show it as a line break and drop other control characters, instead of failing."""
+    hold: the files show it as a line break and drop other control characters, instead of failing. A direction
+    override ("\u202egnp.exe" reading "exe.png") and a line separator are left out too."""
     users, tenth = demo
     ninth = tenth.group.meetings.get(number=9)
     CommitmentFactory(
@@ -380,13 +382,29 @@ def test_text_pasted_with_control_characters_downloads_in_every_format(demo, cli
     cells = [row.cells[0].text for table in word(download(client, tenth, "docx").content).tables for row in table.rows]
     assert "Joint patrols\nin the border areas" in cells
     assert "Joint patrols in the border areas" in " ".join(pdf_pages(download(client, tenth, "pdf").content))
-    assert "Joint patrols\x0bin the border areas\x01" in {
+    assert "Joint patrols\nin the border areas" in {
         row["Commitment"] for row in csv_rows(download(client, tenth, "csv").content)
-    }
+    }  # the same rule in a CSV file: a spreadsheet shows a line break, a terminal no escape sequence
     export = client.get(reverse("commitments:export", args=["xlsx"]))
     assert export.status_code == 200
     by_title = {row[HEADINGS.index("Commitment")]: row for row in xlsx_rows(export.content)}
     assert by_title["Joint patrols\nin the border areas"][HEADINGS.index("Description")] == "a\nb"
+    assert b"\x1b" not in client.get(reverse("commitments:export", args=["csv"])).content
+
+
+def test_a_direction_override_does_not_turn_text_around_in_any_file(demo, client):
+    users, tenth = demo
+    ninth = tenth.group.meetings.get(number=9)
+    CommitmentFactory(meeting=ninth, owner=users["owner"], title="Report \u202egnp.exe", lead_agency="A\u2028B")
+    client.force_login(users["member"])
+    cells = [row.cells[0].text for table in word(download(client, tenth, "docx").content).tables for row in table.rows]
+    assert "Report gnp.exe" in cells
+    assert "Report gnp.exe" in " ".join(pdf_pages(download(client, tenth, "pdf").content))
+    assert "Report gnp.exe" in {row["Commitment"] for row in csv_rows(download(client, tenth, "csv").content)}
+    rows = xlsx_rows(client.get(reverse("commitments:export", args=["xlsx"])).content)
+    assert ["Report gnp.exe", "A\nB"] in [
+        [row[HEADINGS.index("Commitment")], row[HEADINGS.index("Lead agency")]] for row in rows
+    ]
 
 
 def test_the_print_layout_is_valid_html(demo, tmp_path, settings):
@@ -399,3 +417,91 @@ def test_the_print_layout_is_valid_html(demo, tmp_path, settings):
     html = print_layout(brief, Paper.of(brief, users["member"]))
     layout.write_text(re.sub(r"<style>.*?</style>", "<style></style>", html, flags=re.DOTALL))
     assert nu_errors({layout: "the brief's print layout"}) == []
+
+
+# --- As an outside reader found them ---------------------------------------------------------------------
+
+
+def test_a_commitment_restricted_after_the_freeze_marks_the_frozen_copies_of_those_who_may_read_it(demo, client):
+    """The frozen brief recorded the commitment open; restricted since, it is need-to-know now: the copies of its
+    owner (who may still read it) are marked and tag it, on the page and in every file."""
+    users, tenth = demo
+    client.force_login(users["coordinator"])
+    client.post(reverse("meetings:brief-freeze", args=[tenth.pk]))
+    training = Commitment.objects.get(title__startswith="Organise joint training")
+    training.restricted = True
+    training.save_versioned(training.version, user=users["coordinator"])
+    client.force_login(users["owner2"])  # its owner
+    [section] = word(download(client, tenth, "docx").content).sections
+    assert paragraphs(section.header)[0] == RESTRICTED_MARKING
+    assert all(RESTRICTED_MARKING in page for page in pdf_pages(download(client, tenth, "pdf").content))
+    assert f"[Restricted] {training.title}" in " ".join(pdf_pages(download(client, tenth, "pdf").content))
+    rows = {row["Commitment"]: row for row in csv_rows(download(client, tenth, "csv").content)}
+    assert rows[training.title]["Restricted"] == "yes"
+    assert RESTRICTED_MARKING in client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
+    differences = client.get(reverse("meetings:brief", args=[tenth.pk])).context["differences"]
+    assert any(d["title"] == training.title for d in differences)  # and the page still lists the change
+
+
+def test_hindi_prints_in_the_pdf_with_a_font_that_has_it(demo, client):
+    users, tenth = demo
+    ninth = tenth.group.meetings.get(number=9)
+    CommitmentFactory(meeting=ninth, owner=users["owner"], title="Training", lead_agency="गृह मंत्रालय (आंतरिक सुरक्षा)")
+    client.force_login(users["member"])
+    reader = pdf_reader(download(client, tenth, "pdf").content)
+    fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert any("Devanagari" in font for font in fonts), fonts
+
+
+def test_the_word_tables_keep_their_column_widths_and_the_footer_one_size(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    document = word(download(client, tenth, "docx").content)
+    for table in document.tables:
+        grid = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert [round(width / 56.7) for width in grid] == COLUMN_WIDTHS_MM  # twips to millimetres
+    [footer] = document.sections[0].footer.paragraphs
+    sizes = {size.get(qn("w:val")) for size in footer._p.iter(qn("w:sz"))}
+    runs = len(footer._p.findall(f".//{qn('w:r')}"))
+    assert sizes == {"16"} and len(list(footer._p.iter(qn("w:sz")))) == runs  # every run 8 pt, the numbers too
+
+
+def test_the_word_and_xlsx_files_say_nothing_untrue_about_themselves(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    with zipfile.ZipFile(io.BytesIO(download(client, tenth, "docx").content)) as archive:
+        names = archive.namelist()
+        application = archive.read("docProps/app.xml").decode()
+    assert not [name for name in names if "thumbnail" in name]
+    assert "Microsoft" not in application and "Normal.dotm" not in application
+    with zipfile.ZipFile(io.BytesIO(client.get(reverse("commitments:export", args=["xlsx"])).content)) as archive:
+        core = archive.read("docProps/core.xml").decode()
+    assert re.search(r"<dc:creator[^>]*>Rohan Das</dc:creator>", core), core
+    assert re.search(r"<dc:title[^>]*>Commitments</dc:title>", core), core
+
+
+def test_long_and_multi_line_text_wraps_in_the_xlsx(meeting, owner, client):
+    CommitmentFactory(meeting=meeting, owner=owner, title="First line\nsecond line", description="x " * 200)
+    client.force_login(owner)
+    content = client.get(reverse("commitments:export", args=["xlsx"])).content
+    wrapped = xlsx_sheet(content)["wrapped_columns"]
+    assert {"Commitment", "Description", "Latest update"} <= {HEADINGS[column] for column in wrapped}
+
+
+def test_a_line_without_an_update_says_so_in_words(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    text = " ".join(pdf_pages(download(client, tenth, "pdf").content))
+    cells = [row.cells[3].text for table in word(download(client, tenth, "docx").content).tables for row in table.rows]
+    assert "None" not in cells and " None " not in text
+    assert "No update yet" in cells and "No update yet" in text
+
+
+def test_the_pdf_running_head_keeps_clear_of_the_page_and_a_continued_table_names_its_category(demo, client):
+    users, tenth = demo
+    more_lines(tenth, users["owner"])
+    client.force_login(users["member"])
+    pages = pdf_pages(download(client, tenth, "pdf").content)
+    assert len(pages) >= 3
+    unnamed = [page[:80] for page in pages[1:] if page.startswith("Commitment Owner / Lead agency")]
+    assert unnamed == []  # every page that goes on with a table names its category first
