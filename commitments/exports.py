@@ -7,9 +7,10 @@ Values are typed (dates as dates) until the last step: the CSV writes ISO dates 
 import csv
 import datetime
 import io
-import re
 
+from django.db.models import Model
 from django.utils import timezone
+from django.utils.text import slugify
 
 from commitments.models import ProgressUpdate
 from config.display import file_text, person
@@ -151,14 +152,25 @@ def _cell(sheet, value, **style):
     return cell
 
 
-def filename(query, extension: str) -> str:
-    """ "commitments_owner-mine_overdue-true_2026-11-28.csv": the filter, echoed."""
+def filename(filterset, extension: str) -> str:
+    """ "commitments_category-information-sharing_owner-mine_2026-11-28.csv": the filter, echoed in words (a
+    category, meeting or group by its name, an owner by theirs), in any script."""
     parts = ["commitments"]
+    query = filterset.data
     for key in sorted(query):
-        if key == "page":
+        if key == "page" or key not in filterset.filters:
             continue
         for value in query.getlist(key):
             if value:
-                parts.append(re.sub(r"[^A-Za-z0-9]+", "-", f"{key}-{value}").strip("-")[:40])
+                parts.append(slugify(f"{key}-{_in_words(filterset, key, value)}", allow_unicode=True)[:40].strip("-"))
     parts.append(timezone.localdate().isoformat())
     return "_".join(parts) + "." + extension
+
+
+def _in_words(filterset, key: str, value: str) -> str:
+    named = filterset.form.cleaned_data.get(key)
+    if isinstance(named, Model):
+        return str(named)
+    if key == "owner" and value.isdigit():  # "mine" and "none" say themselves
+        return dict(filterset.filters[key].extra["choices"]).get(value, value)
+    return value

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
@@ -286,7 +287,7 @@ class CommitmentExportView(View):
         else:
             content, content_type = exports.export_csv(commitments, settings.SITE_URL), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename(request.GET, extension)}"'
+        response["Content-Disposition"] = content_disposition_header(True, exports.filename(filterset, extension))
         security_event(request, "export", rows=commitments.count())
         return response
 

@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils.http import content_disposition_header
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -505,3 +506,18 @@ def test_the_pdf_running_head_keeps_clear_of_the_page_and_a_continued_table_name
     assert len(pages) >= 3
     unnamed = [page[:80] for page in pages[1:] if page.startswith("Commitment Owner / Lead agency")]
     assert unnamed == []  # every page that goes on with a table names its category first
+
+
+def test_the_export_file_name_says_the_filter_in_words(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    category = Commitment.objects.get(title__startswith="Share intelligence").category
+    response = client.get(
+        reverse("commitments:export", args=["xlsx"]) + f"?q=Узбекистан&category={category.pk}&owner=mine"
+    )
+    assert response["Content-Disposition"] == content_disposition_header(
+        True, "commitments_category-information-sharing_owner-mine_q-узбекистан_2026-11-28.xlsx"
+    )
+    owner = users["owner"]
+    response = client.get(reverse("commitments:export", args=["csv"]) + f"?owner={owner.pk}")
+    assert response["Content-Disposition"] == 'attachment; filename="commitments_owner-arjun-mehta_2026-11-28.csv"'
