@@ -509,7 +509,7 @@ def test_the_pdf_running_head_keeps_clear_of_the_page_and_a_continued_table_name
 
 
 def test_the_export_file_name_says_the_filter_in_words(demo, client):
-    users, tenth = demo
+    users, _ = demo
     client.force_login(users["member"])
     category = Commitment.objects.get(title__startswith="Share intelligence").category
     response = client.get(
