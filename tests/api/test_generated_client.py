@@ -83,6 +83,12 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
             base_url=live_server.url, token=api_token(users[username]), prefix="Token", raise_on_unexpected_status=True
         )
 
+    def patch(client, commitment_id: int, etag=None, **fields):
+        body = models.PatchedCommitmentRequest(**fields)
+        if etag is None:
+            return patching.sync_detailed(client=client, id=commitment_id, body=body)
+        return patching.sync_detailed(client=client, id=commitment_id, body=body, if_match=etag)
+
     owner = client_of("owner")
     # My open commitments, from the list and from /me/ (typed items).
     mine = listing.sync(
@@ -103,23 +109,13 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     assert read.status_code == 200
     etag = read.headers["ETag"]
     assert etag == f'"{read.parsed.version}"'
-    changed = patching.sync_detailed(
-        client=owner,
-        id=target.id,
-        body=models.PatchedCommitmentRequest(status=models.CommitmentStatusEnum.IN_PROGRESS),
-        if_match=etag,
-    )
+    changed = patch(owner, target.id, etag, status=models.CommitmentStatusEnum.IN_PROGRESS)
     assert changed.status_code == 200
     assert changed.parsed.status == models.CommitmentStatusEnum.IN_PROGRESS
     etag = changed.headers["ETag"]
 
     # Clear its follow-up date (null), saying why.
-    cleared = patching.sync_detailed(
-        client=owner,
-        id=target.id,
-        body=models.PatchedCommitmentRequest(follow_up_date=None, follow_up_reason="New dates await the partner."),
-        if_match=etag,
-    )
+    cleared = patch(owner, target.id, etag, follow_up_date=None, follow_up_reason="New dates await the partner.")
     assert cleared.status_code == 200, cleared.content
     assert cleared.parsed.follow_up_date is None
     assert Commitment.objects.get(pk=target.id).follow_up_date is None
@@ -136,30 +132,18 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     assert Commitment.objects.get(pk=target.id).status == Commitment.Status.DONE
 
     # A stale If-Match: 412 with the current state, read as the documented type; none at all: 428.
-    stale = patching.sync_detailed(
-        client=owner,
-        id=target.id,
-        body=models.PatchedCommitmentRequest(status=models.CommitmentStatusEnum.OPEN),
-        if_match=etag,
-    )
+    stale = patch(owner, target.id, etag, status=models.CommitmentStatusEnum.OPEN)
     assert stale.status_code == 412
     assert isinstance(stale.parsed, models.StaleVersion)
     assert stale.parsed.current.status == models.CommitmentStatusEnum.DONE
     assert stale.headers["ETag"] == f'"{stale.parsed.current.version}"'
-    missing = patching.sync_detailed(
-        client=owner, id=target.id, body=models.PatchedCommitmentRequest(status=models.CommitmentStatusEnum.OPEN)
-    )
+    missing = patch(owner, target.id, status=models.CommitmentStatusEnum.OPEN)
     assert missing.status_code == 428
     assert isinstance(missing.parsed, models.Detail)
 
     # An owner may not edit the title: 403.
     current = reading.sync_detailed(client=owner, id=target.id)
-    refused = patching.sync_detailed(
-        client=owner,
-        id=target.id,
-        body=models.PatchedCommitmentRequest(title="A title of my own"),
-        if_match=current.headers["ETag"],
-    )
+    refused = patch(owner, target.id, current.headers["ETag"], title="A title of my own")
     assert refused.status_code == 403
     assert Commitment.objects.get(pk=target.id).title != "A title of my own"
 
@@ -171,12 +155,7 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     coordinator = client_of("coordinator")
     read = reading.sync_detailed(client=coordinator, id=restricted.pk)
     assert read.parsed.access_granted_to == [users["member"].pk]
-    revoked = patching.sync_detailed(
-        client=coordinator,
-        id=restricted.pk,
-        body=models.PatchedCommitmentRequest(access_granted_to=[]),
-        if_match=read.headers["ETag"],
-    )
+    revoked = patch(coordinator, restricted.pk, read.headers["ETag"], access_granted_to=[])
     assert revoked.status_code == 200
     assert revoked.parsed.access_granted_to == []
     assert not restricted.access_granted_to.exists()

@@ -216,7 +216,7 @@ def test_the_pdf_brief_is_a4_with_head_foot_page_numbers_and_every_line(demo, cl
     assert reader.metadata.creation_date.year == 2026
 
 
-def test_a_long_brief_runs_over_pages_with_its_table_header_on_each(demo, client):
+def test_a_long_brief_runs_over_pages_with_its_category_and_table_header_on_each(demo, client):
     users, tenth = demo
     more_lines(tenth, users["owner"])
     client.force_login(users["member"])
@@ -225,6 +225,8 @@ def test_a_long_brief_runs_over_pages_with_its_table_header_on_each(demo, client
     continued = [page for page in pages[1:] if "Training course number" in page]
     assert continued
     assert all("Owner / Lead agency / Counterpart" in page for page in continued)
+    # The text of a page starts with the table it goes on with: its category first, then the header.
+    assert [page[:80] for page in continued if page.startswith("Commitment Owner / Lead agency")] == []
     text = " ".join(pages)
     assert all(f"Training course number {n} " in text for n in range(60))  # no row lost, none cut
 
@@ -496,16 +498,6 @@ def test_a_line_without_an_update_says_so_in_words(demo, client):
     cells = [row.cells[3].text for table in word(download(client, tenth, "docx").content).tables for row in table.rows]
     assert "None" not in cells and " None " not in text
     assert "No update yet" in cells and "No update yet" in text
-
-
-def test_the_pdf_running_head_keeps_clear_of_the_page_and_a_continued_table_names_its_category(demo, client):
-    users, tenth = demo
-    more_lines(tenth, users["owner"])
-    client.force_login(users["member"])
-    pages = pdf_pages(download(client, tenth, "pdf").content)
-    assert len(pages) >= 3
-    unnamed = [page[:80] for page in pages[1:] if page.startswith("Commitment Owner / Lead agency")]
-    assert unnamed == []  # every page that goes on with a table names its category first
 
 
 def test_the_export_file_name_says_the_filter_in_words(demo, client):
