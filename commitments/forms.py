@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
+from commitments import handover
 from commitments.models import NAMED_FIELDS, Commitment, NotificationPreference, ProgressUpdate, as_used
 from config.display import person
 from config.merging import MergingFormMixin
@@ -222,3 +223,27 @@ class ApiTokenForm(forms.Form):
         days = sorted({d for d in TOKEN_LIFETIMES if d <= longest} | {longest})
         self.fields["days"].choices = [(d, f"{d} days") for d in days]
         self.fields["days"].initial = 90 if 90 in days else days[-1]
+
+
+class HandoverForm(forms.Form):
+    """Whose open commitments go to whom, in which of the groups the user coordinates."""
+
+    group = forms.ModelChoiceField(queryset=None, label="Working group", empty_label=None)
+    officer = forms.ModelChoiceField(queryset=None, label="Officer handing over")
+    successor = forms.ModelChoiceField(queryset=None, label="Successor")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = coordinated_groups(user)
+        self.fields["group"].queryset = groups
+        self.fields["officer"].queryset = handover.officers(groups)
+        self.fields["successor"].queryset = handover.successors(groups)
+        for name in ("officer", "successor"):
+            self.fields[name].label_from_instance = person
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(name) for name in ("group", "officer", "successor")):
+            for field, errors in handover.refusals(data["group"], data["officer"], data["successor"]).items():
+                self.add_error(field, errors)
+        return data

@@ -407,8 +407,8 @@ class Commitment(models.Model):
 class ProgressUpdateQuerySet(AuditedQuerySet):
     def progress(self) -> "ProgressUpdateQuerySet":
         """Entries that report progress: not an owner's move of the follow-up date (which says why, not what
-        was done)."""
-        return self.filter(moved_from__isnull=True)
+        was done), nor a handover to a successor."""
+        return self.filter(moved_from__isnull=True, handed_over_to__isnull=True)
 
     def latest_per_commitment(self, commitment_ids, before: datetime.datetime | None = None) -> dict:
         """{commitment id: its newest progress (before a moment)}, ranked in the database: only the newest come back.
@@ -454,6 +454,25 @@ class ProgressUpdate(models.Model):
     # An owner's move of the follow-up date, with its reason as the text (the coordinators' summary lists them).
     moved_from = models.DateField("follow-up date moved from", null=True, blank=True, editable=False)
     moved_to = models.DateField("follow-up date moved to", null=True, blank=True, editable=False)
+    # A handover of the commitment from one officer to their successor (commitments/handover.py).
+    handed_over_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="handed over from",
+    )
+    handed_over_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="handed over to",
+    )
 
     history = HistoricalRecords()
     objects = ProgressUpdateQuerySet.as_manager()
@@ -476,6 +495,12 @@ class ProgressUpdate(models.Model):
                 condition=Q(moved_from__isnull=True, moved_to__isnull=True) | Q(moved_from__isnull=False),
                 name="progressupdate_move_has_its_old_date",
                 violation_error_message="A move of the follow-up date records the date it moved from.",
+            ),
+            models.CheckConstraint(
+                condition=Q(handed_over_from__isnull=True, handed_over_to__isnull=True)
+                | Q(handed_over_from__isnull=False, handed_over_to__isnull=False),
+                name="progressupdate_handover_has_both_officers",
+                violation_error_message="A handover records who handed over and to whom.",
             ),
         ]
         indexes = [

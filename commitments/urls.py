@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.CommitmentDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CommitmentUpdateView.as_view(), name="edit"),
     path("<int:pk>/progress/", views.ProgressCreateView.as_view(), name="progress"),
+    path("handover/", views.HandoverView.as_view(), name="handover"),
 ]
 
 # Under /meetings/, in the namespace `meetings:` beside meetings/urls.py (see config/urls.py).

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from knox.models import AuthToken
 
-from commitments import exports, permissions
+from commitments import exports, handover, permissions
 from commitments.brief import (
     brief_csv,
     build_brief,
@@ -35,6 +36,7 @@ from commitments.filters import CommitmentFilterSet
 from commitments.forms import (
     ApiTokenForm,
     CommitmentForm,
+    HandoverForm,
     NotificationPreferenceForm,
     OwnerCommitmentForm,
     ProgressUpdateForm,
@@ -55,7 +57,7 @@ from config.security import security_event
 from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin
 from meetings import views as meeting_views
 from meetings.models import WorkingGroup
-from meetings.permissions import can_manage_group, is_coordinator, role_label
+from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
 from meetings.views import get_meeting
 
 LIST_RELATED = ("meeting__group", "category", "owner")
@@ -433,3 +435,60 @@ class BriefFreezeView(View):
         BriefSnapshot.objects.create(meeting=meeting, data=build_brief(meeting), frozen_by=request.user)
         messages.success(request, "Brief frozen: this version is now what is shown and downloaded.")
         return redirect("meetings:brief", pk=meeting.pk)
+
+
+# --- Handing an officer's commitments to a successor --------------------------------------------------------
+
+
+class HandoverView(View):
+    """Pick the group, the officer and the successor; see the officer's open commitments, all ticked; confirm.
+    Two steps, so that a coordinator sees what moves before it moves."""
+
+    template_name = "commitments/handover.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        check(is_coordinator(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        chosen = HandoverForm(request.GET, user=request.user) if "officer" in request.GET else None
+        form = chosen or HandoverForm(user=request.user, initial=self.initial(request))
+        return self.render(request, form, status=INVALID_FORM_STATUS if chosen and not chosen.is_valid() else 200)
+
+    def post(self, request):
+        form = HandoverForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return self.render(request, form, status=INVALID_FORM_STATUS)
+        officer, successor = form.cleaned_data["officer"], form.cleaned_data["successor"]
+        try:
+            moved = handover.hand_over(**form.cleaned_data, commitment_ids=self.ticked(request), actor=request.user)
+        except ValidationError as error:  # the form checked the officers: what is left is the commitments ticked
+            return self.render(request, form, status=INVALID_FORM_STATUS, refused=error.messages)
+        security_event(request, "handover", officer=officer.pk, successor=successor.pk, commitments=len(moved))
+        messages.success(
+            request,
+            f"{len(moved)} commitment{'s' if len(moved) != 1 else ''} handed over from {person(officer)} to "
+            f"{person(successor)}. Each of them will get one e-mail about it.",
+        )
+        return redirect(reverse("commitments:list") + f"?owner={successor.pk}")
+
+    @staticmethod
+    def ticked(request) -> list[int]:
+        return [int(value) for value in request.POST.getlist("commitments") if value.isdigit()]
+
+    @staticmethod
+    def initial(request) -> dict:
+        """From the admin's user page (?officer=) or a group's page (?group=)."""
+        groups = coordinated_groups(request.user)
+        initial = {name: request.GET[name] for name in ("group", "officer") if request.GET.get(name, "").isdigit()}
+        if "group" not in initial and groups.count() == 1:
+            initial["group"] = groups.get().pk
+        return initial
+
+    def render(self, request, form, status: int = 200, refused=()):
+        chosen = form.is_bound and form.is_valid()
+        commitments = (
+            handover.open_commitments(form.cleaned_data["officer"], form.cleaned_data["group"]) if chosen else None
+        )
+        context = {"form": form, "chosen": chosen, "commitments": commitments, "refused": refused}
+        return render(request, self.template_name, context, status=status)

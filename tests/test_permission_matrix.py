@@ -60,6 +60,8 @@ MATRIX = {
     ("commitments:list", "get"): {"anonymous": LOGIN, "*": 200},
     ("commitments:export", "get"): {"anonymous": LOGIN, "*": 200},
     ("commitments:create", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
+    ("commitments:handover", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
+    ("commitments:handover", "post"): {"anonymous": LOGIN, "coordinator": 422, OTHER: 422, "superuser": 422, "*": 403},
     # The restricted commitment: hidden from the member who was not granted access.
     ("commitments:detail", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "*": 200},
     ("commitments:edit", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 200},
@@ -380,7 +382,11 @@ def url_for(case: Case, world) -> str:
         return CalendarFeed.objects.get(user=commitment.owner).secret_path()
     if name.startswith("meetings:") and name not in ("meetings:list", "meetings:create"):
         return reverse(name, args=[meeting.pk])
-    if name.startswith("commitments:") and name not in ("commitments:list", "commitments:create"):
+    if name.startswith("commitments:") and name not in (
+        "commitments:list",
+        "commitments:create",
+        "commitments:handover",
+    ):
         return reverse(name, args=[commitment.pk])
     if name == "notifications-unsubscribe":
         return reverse(name, args=[unsubscribe_token(commitment.owner_id, "overdue")])

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from commitments.models import Commitment
+from tests.browser import checkers
 
 
 def test_an_owner_finds_an_overdue_commitment_and_closes_it_without_a_reload(log_in, live_server, screenshot):
@@ -80,3 +81,26 @@ def test_a_coordinator_edits_a_commitment(log_in, live_server, screenshot):
     commitment.refresh_from_db()
     assert commitment.owner.username == "owner2"
     assert commitment.version == 2
+
+
+def test_a_coordinator_hands_an_officers_commitments_to_a_successor(log_in, live_server, screenshot):
+    page = log_in("coordinator")
+    page.get_by_role("link", name="Commitments", exact=True).click()
+    page.get_by_role("link", name="Hand over commitments").click()
+    page.get_by_label("Officer handing over").select_option(label="Arjun Mehta")
+    page.get_by_label("Successor").select_option(label="Priya Nair")
+    page.get_by_role("button", name="Show the open commitments").click()
+
+    boxes = page.get_by_role("checkbox")
+    expect(boxes).to_have_count(Commitment.objects.open().filter(owner__username="owner").count())
+    for box in boxes.all():
+        expect(box).to_be_checked()
+    assert checkers.axe_violations(page) == []
+    screenshot("handover")
+    kept = page.get_by_role("checkbox", name=re.compile("Launch joint research"))
+    kept.uncheck()
+    page.get_by_role("button", name="Hand the ticked commitments over to Priya Nair").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("handed over from Arjun Mehta to Priya Nair")
+    assert Commitment.objects.get(title__startswith="Launch joint research").owner.username == "owner"
+    assert not Commitment.objects.open().filter(owner__username="owner").exclude(title__startswith="Launch").exists()

@@ -1,0 +1,87 @@
+"""Handing an officer's open commitments to a successor in one step, as when an officer is posted out.
+
+The page (HandoverView), the admin (a link from the user's page and from a membership being removed) and the
+API (POST /api/v1/handovers/) all come here, so the rules are the same everywhere: both officers are members
+of the group; the commitments are the officer's, open, of that group. Each commitment is saved with its history
+record (by whoever hands over) and a journal line; the owner-change notices batch as any do (reminders
+.signals), so the successor and the officer each get one e-mail for the whole handover.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from commitments.models import Commitment, ProgressUpdate
+from config.display import person
+from meetings.models import WorkingGroup
+
+
+def officers(groups):
+    """Who may hand over commitments in these groups: their members, by name (an officer already posted out and
+    deactivated among them)."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__group__in=groups)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def successors(groups):
+    """Who may take commitments over: the groups' active members."""
+    return officers(groups).filter(is_active=True)
+
+
+def open_commitments(officer, group: WorkingGroup):
+    """The officer's open commitments in the group, soonest follow-up first."""
+    return (
+        Commitment.objects.of_group(group)
+        .open()
+        .filter(owner=officer)
+        .select_related("meeting", "category")
+        .order_by("follow_up_date", "pk")
+    )
+
+
+def journal_text(officer, successor) -> str:
+    return f"Handed over from {person(officer)} to {person(successor)}."
+
+
+def refusals(group: WorkingGroup, officer, successor) -> dict[str, list[str]]:
+    """Why these two cannot hand over and take over in this group, by field; empty when they can."""
+    errors = {}
+    if not officers([group]).filter(pk=officer.pk).exists():
+        errors["officer"] = [f"{person(officer)} is not a member of the {group.short_name}."]
+    if not successors([group]).filter(pk=successor.pk).exists():
+        errors["successor"] = [f"{person(successor)} is not an active member of the {group.short_name}."]
+    elif successor.pk == officer.pk:
+        errors["successor"] = ["Choose someone other than the officer handing over."]
+    return errors
+
+
+def hand_over(*, group: WorkingGroup, officer, successor, commitment_ids, actor) -> list[Commitment]:
+    """Move these commitments from `officer` to `successor`, all or none; the commitments moved."""
+    errors = refusals(group, officer, successor)
+    ids = set(commitment_ids)
+    if not ids:
+        errors["commitments"] = ["Choose at least one commitment to hand over."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        commitments = list(open_commitments(officer, group).filter(pk__in=ids).select_for_update(of=("self",)))
+        if len(commitments) != len(ids):
+            only = f"Only open commitments of {person(officer)} in the {group.short_name} are handed over."
+            raise ValidationError({"commitments": [only]})
+        for commitment in commitments:
+            commitment.owner = successor
+            commitment.save_versioned(commitment.version, user=actor)
+            update = ProgressUpdate(
+                commitment=commitment,
+                author=actor,
+                text=journal_text(officer, successor),
+                handed_over_from=officer,
+                handed_over_to=successor,
+            )
+            update._history_user = actor
+            update.save()
+    return commitments

@@ -1,0 +1,129 @@
+"""Handing an officer's open commitments to a successor in one step: the page, its rules, the journal and
+history, and the e-mails (one to each of the two, at a real SMTP server)."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import Commitment, ProgressUpdate, Reminder
+from commitments.reminders import delivery
+from tests.commitments.conftest import NOW
+from tests.factories import CommitmentFactory
+
+QUIET = datetime.timedelta(minutes=10)  # REMINDER_QUIET_PERIOD_SECONDS by default
+URL = reverse("commitments:handover")
+
+
+@pytest.fixture(autouse=True)
+def _at_half_past_nine():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def officers_commitments(meeting, owner):
+    """Three open commitments of `owner` (one restricted) and one of theirs already done."""
+    open_ones = [
+        CommitmentFactory(meeting=meeting, owner=owner, title=f"Open commitment {n}", restricted=n == 2)
+        for n in range(3)
+    ]
+    CommitmentFactory(meeting=meeting, owner=owner, title="Done already", status=Commitment.Status.DONE)
+    Reminder.objects.all().delete()  # the assignment notices of the set-up: long announced
+    return open_ones
+
+
+def choose(group, officer, successor) -> dict:
+    return {"group": group.pk, "officer": officer.pk, "successor": successor.pk}
+
+
+def test_the_coordinator_sees_the_officers_open_commitments_all_ticked(
+    login, group, coordinator, owner, owner2, officers_commitments
+):
+    response = login(coordinator).get(URL, choose(group, owner, owner2))
+    assert response.status_code == 200
+    assert list(response.context["commitments"]) == officers_commitments
+    content = response.content.decode()
+    assert content.count('name="commitments"') == 3 and content.count(" checked>") == 3
+    assert "Done already" not in content
+
+
+def test_handing_over_moves_them_in_one_step_with_history_journal_and_one_email_each(
+    login, group, coordinator, owner, owner2, officers_commitments, smtp_server
+):
+    ticked = officers_commitments[:2]
+    response = login(coordinator).post(URL, {**choose(group, owner, owner2), "commitments": [c.pk for c in ticked]})
+    assert response.status_code == 302
+    assert response.url == reverse("commitments:list") + f"?owner={owner2.pk}"
+    for commitment in ticked:
+        commitment.refresh_from_db()
+        assert commitment.owner == owner2
+        assert commitment.history.first().history_user == coordinator
+        entry = ProgressUpdate.objects.get(commitment=commitment)
+        assert (entry.text, entry.author) == (
+            f"Handed over from {owner.get_full_name()} to {owner2.get_full_name()}.",
+            coordinator,
+        )
+        assert (entry.handed_over_from, entry.handed_over_to) == (owner, owner2)
+    assert Commitment.objects.get(pk=officers_commitments[2].pk).owner == owner  # not ticked: stays
+    assert not ProgressUpdate.objects.progress().exists()  # a handover is not progress: the brief still asks for it
+
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        delivery.send_due(timezone.now())
+    received = sorted(message["To"] for message in smtp_server.messages)
+    assert received == sorted([owner.email, owner2.email])  # one each, not one per commitment
+    by_person = {message["To"]: message.get_body(("plain",)).get_content() for message in smtp_server.messages}
+    assert all(c.title in by_person[owner2.email] for c in ticked)
+    assert all(c.title in by_person[owner.email] for c in ticked)
+    assert "handed over" in smtp_server.messages[0]["Subject"] + smtp_server.messages[1]["Subject"]
+
+
+@pytest.mark.parametrize("who", ["owner", "member", "outsider"])
+def test_only_coordinators_hand_over(login, request, group, owner, owner2, officers_commitments, who):
+    client = login(request.getfixturevalue(who))
+    assert client.get(URL).status_code == 403
+    response = client.post(URL, {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk]})
+    assert response.status_code == 403
+    assert Commitment.objects.filter(owner=owner2).count() == 0
+
+
+def test_a_coordinator_of_another_group_cannot_hand_over_ours(
+    login, group, other_coordinator, owner, owner2, officers_commitments
+):
+    response = login(other_coordinator).post(
+        URL, {**choose(group, owner, owner2), "commitments": [c.pk for c in officers_commitments]}
+    )
+    assert response.status_code == 422
+    assert Commitment.objects.filter(owner=owner2).count() == 0
+
+
+def test_refusals_save_nothing(login, group, coordinator, owner, owner2, outsider, officers_commitments, meeting):
+    client = login(coordinator)
+    someone_elses = CommitmentFactory(meeting=meeting, owner=owner2)
+    cases = [
+        ({**choose(group, owner, owner), "commitments": [officers_commitments[0].pk]}, "someone other than"),
+        ({**choose(group, owner, outsider), "commitments": [officers_commitments[0].pk]}, "Select a valid choice"),
+        ({**choose(group, owner, owner2)}, "at least one"),
+        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, someone_elses.pk]}, "Only open"),
+    ]
+    owner2.is_active = True
+    for data, message in cases:
+        response = client.post(URL, data)
+        assert response.status_code == 422, data
+        assert message in response.content.decode(), (data, message)
+    assert Commitment.objects.filter(owner=owner).count() == 4
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_a_deactivated_officer_hands_over_but_cannot_take_over(
+    login, group, coordinator, owner, owner2, officers_commitments
+):
+    owner.is_active = False
+    owner.save()
+    client = login(coordinator)
+    ids = [c.pk for c in officers_commitments]
+    assert client.post(URL, {**choose(group, owner2, owner), "commitments": ids}).status_code == 422
+    assert client.post(URL, {**choose(group, owner, owner2), "commitments": ids}).status_code == 302
+    assert Commitment.objects.filter(owner=owner2).count() == 3
