@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils.html import format_html
 from knox.models import AuthToken
 
@@ -17,8 +19,15 @@ from commitments.reminders.delivery import retry_reminders
 from commitments.reminders.tasks import send_reminders
 from config.admin import ChoiceFilter
 from config.display import person
-from meetings.admin import GROUP_FILTER, AuditedGroupAdmin, GroupScopedInline, MeetingAdmin
-from meetings.models import Meeting
+from meetings.admin import (
+    GROUP_FILTER,
+    AuditedGroupAdmin,
+    GroupScopedInline,
+    MeetingAdmin,
+    MembershipAdmin,
+    StaffUserAdmin,
+)
+from meetings.models import Meeting, Membership
 from meetings.permissions import can_administer, coordinated_groups
 
 
@@ -365,3 +374,58 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Handing an officer's commitments over, offered where an officer is looked at or leaves a group ---------
+
+
+def handover_link(officer, group=None) -> str:
+    query = f"?officer={officer.pk}" + (f"&group={group.pk}" if group else "")
+    return reverse("commitments:handover") + query
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserWithCommitmentsAdmin(StaffUserAdmin):
+    """The user admin of the meetings app, with the user's open commitments and the way to hand them over."""
+
+    readonly_fields = [*StaffUserAdmin.readonly_fields, "open_commitments"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is None else [*fieldsets, ("Commitments", {"fields": ["open_commitments"]})]
+
+    @admin.display(description="open commitments")
+    def open_commitments(self, user) -> str:
+        count = Commitment.objects.open().filter(owner=user).count()
+        if not count:
+            return "None"
+        return format_html('{} — <a href="{}">hand over open commitments</a>', count, handover_link(user))
+
+
+admin.site.unregister(Membership)
+
+
+@admin.register(Membership)
+class MembershipWithCommitmentsAdmin(MembershipAdmin):
+    """The membership admin of the meetings app, warning before an officer with open commitments leaves."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        membership = self.get_object(request, object_id)
+        if request.method == "GET" and membership is not None:
+            count = Commitment.objects.of_group(membership.group).open().filter(owner=membership.user).count()
+            if count:
+                messages.warning(
+                    request,
+                    format_html(
+                        '{} owns {} open commitment{} in the {}: <a href="{}">hand them over</a> before they leave.',
+                        person(membership.user),
+                        count,
+                        "s" if count != 1 else "",
+                        membership.group.short_name,
+                        handover_link(membership.user, membership.group),
+                    ),
+                )
+        return super().delete_view(request, object_id, extra_context)

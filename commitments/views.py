@@ -451,7 +451,7 @@ class HandoverView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        chosen = HandoverForm(request.GET, user=request.user) if "officer" in request.GET else None
+        chosen = HandoverForm(request.GET, user=request.user) if "successor" in request.GET else None
         form = chosen or HandoverForm(user=request.user, initial=self.initial(request))
         return self.render(request, form, status=INVALID_FORM_STATUS if chosen and not chosen.is_valid() else 200)
 

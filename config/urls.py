@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from commitments import urls as commitment_urls
-from commitments.api.views import CategoryViewSet, CommitmentViewSet, MeView
+from commitments.api.views import CategoryViewSet, CommitmentViewSet, HandoverView, MeView
 from commitments.views import (
     ApiTokenView,
     CalendarFeedRevokeView,
@@ -29,7 +29,11 @@ def api_urls() -> list:
     router.register("meetings", MeetingViewSet, basename="meeting")
     router.register("categories", CategoryViewSet, basename="category")
     router.register("commitments", CommitmentViewSet, basename="commitment")
-    patterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+    patterns = [
+        path("me/", MeView.as_view(), name="me"),
+        path("handovers/", HandoverView.as_view(), name="handovers"),
+        *router.urls,
+    ]
     for pattern in patterns:
         # The API authenticates by token or session itself and answers 401/403 rather than redirecting.
         pattern.callback.login_required = False

@@ -106,6 +106,7 @@ MATRIX = {
     },
     ("api:meeting-detail", "put"): {"anonymous": 401, "outsider": 404, "coordinator": 400, "superuser": 400, "*": 403},
     ("api:commitment-list", "get"): {"anonymous": 401, "*": 200},
+    ("api:handovers", "post"): {"anonymous": 401, "coordinator": 400, OTHER: 400, "superuser": 400, "*": 403},
     ("api:commitment-list", "post"): {"anonymous": 401, "coordinator": 400, OTHER: 400, "superuser": 400, "*": 403},
     ("api:commitment-detail", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
     # Without If-Match or version: 428 for whoever may edit.

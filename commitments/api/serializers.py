@@ -3,11 +3,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commitments import handover
 from commitments.models import NAMED_FIELDS, Category, Commitment, ProgressUpdate, as_used
 from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from config.display import person
-from meetings.permissions import GROUP_ROLES, group_roles, manageable_meetings
+from meetings.models import WorkingGroup
+from meetings.permissions import GROUP_ROLES, coordinated_groups, group_roles, manageable_meetings
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -189,3 +191,34 @@ class StaleVersionSerializer(DetailSerializer):
     """Someone saved the commitment since the version you edited: its current state, to apply your change to."""
 
     current = CommitmentSerializer()
+
+
+class HandoverSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    """An officer's open commitments in one of your groups, handed to a successor in one step (as on the
+    handover page): each saved with its history and a journal line; each of the two gets one e-mail."""
+
+    group = serializers.PrimaryKeyRelatedField(queryset=WorkingGroup.objects.none())
+    officer = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
+    successor = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
+    commitments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        min_length=1,
+        help_text="Which of the officer's open commitments in the group: all of them if left out. "
+        "In the answer: those handed over.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            groups = coordinated_groups(request.user)
+            self.fields["group"].queryset = groups
+            self.fields["officer"].queryset = handover.officers(groups)
+            self.fields["successor"].queryset = handover.successors(groups)
+
+    def validate(self, attrs):
+        refused = handover.refusals(attrs["group"], attrs["officer"], attrs["successor"])
+        if refused:
+            raise serializers.ValidationError(refused)
+        return attrs

@@ -1,17 +1,19 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.generics import RetrieveAPIView
+from rest_framework.generics import GenericAPIView, RetrieveAPIView
 from rest_framework.response import Response
 
-from commitments import permissions
+from commitments import handover, permissions
 from commitments.api.permissions import CommitmentPermission
 from commitments.api.serializers import (
     CategorySerializer,
     CommitmentSerializer,
     DetailSerializer,
+    HandoverSerializer,
     MeSerializer,
     ProgressUpdateSerializer,
     StaleVersionSerializer,
@@ -20,6 +22,8 @@ from commitments.filters import MINE, NO_OWNER, CommitmentFilterSet
 from commitments.models import Category, Commitment, StaleVersionError
 from config.api import LogHiddenMixin
 from config.merging import current_value, key
+from config.security import security_event
+from meetings.permissions import is_coordinator
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -206,3 +210,32 @@ class MeView(RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class HandoverView(GenericAPIView):
+    """Hand an officer's open commitments to a successor (coordinators of the group)."""
+
+    serializer_class = HandoverSerializer
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if not is_coordinator(request.user):
+            self.permission_denied(request, message="Only coordinators hand commitments over.")
+
+    @extend_schema(responses={201: HandoverSerializer})
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {**serializer.validated_data}
+        ids = data.pop("commitments", None) or handover.open_commitments(data["officer"], data["group"]).values_list(
+            "pk", flat=True
+        )
+        try:
+            moved = handover.hand_over(**data, commitment_ids=ids, actor=request.user)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        security_event(
+            request, "handover", officer=data["officer"].pk, successor=data["successor"].pk, commitments=len(moved)
+        )
+        answer = {**serializer.data, "commitments": sorted(commitment.pk for commitment in moved)}
+        return Response(answer, status=status.HTTP_201_CREATED)

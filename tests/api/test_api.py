@@ -434,7 +434,7 @@ def test_every_write_refuses_a_body_that_is_not_json_and_saves_nothing(
     """Form encoding cannot say null or an empty list: a client writing through it would believe it cleared a
     date or revoked a grant while nothing changed. So every write takes JSON only."""
     api.force_authenticate(coordinator)
-    ids = {"commitments": commitment.pk, "meetings": meeting.pk}
+    ids = {"commitments": commitment.pk, "meetings": meeting.pk, "handovers": None}
     bodies = {
         "application/x-www-form-urlencoded": b"title=Changed&access_granted_to=",
         "multipart/form-data; boundary=xyz": b'--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\n'

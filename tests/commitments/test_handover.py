@@ -127,3 +127,54 @@ def test_a_deactivated_officer_hands_over_but_cannot_take_over(
     assert client.post(URL, {**choose(group, owner2, owner), "commitments": ids}).status_code == 422
     assert client.post(URL, {**choose(group, owner, owner2), "commitments": ids}).status_code == 302
     assert Commitment.objects.filter(owner=owner2).count() == 3
+
+
+# --- The same through the API ------------------------------------------------------------------------------
+
+
+API = "/api/v1/handovers/"
+
+
+def test_the_api_hands_over_with_the_same_rules(
+    group, coordinator, owner, owner2, officers_commitments, other_coordinator
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(owner)
+    assert api.post(API, choose(group, owner, owner2), format="json").status_code == 403
+    api.force_authenticate(other_coordinator)
+    assert api.post(API, choose(group, owner, owner2), format="json").status_code == 400  # not their group
+    api.force_authenticate(coordinator)
+    refused = api.post(API, choose(group, owner, owner), format="json")
+    assert refused.status_code == 400 and "successor" in refused.json()
+    one = api.post(API, {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk]}, format="json")
+    assert one.status_code == 201
+    assert one.json() == {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk]}
+    rest = api.post(API, choose(group, owner, owner2), format="json")  # all the officer's open ones
+    assert rest.status_code == 201
+    assert rest.json()["commitments"] == sorted(c.pk for c in officers_commitments[1:])
+    assert Commitment.objects.open().filter(owner=owner).count() == 0
+    assert ProgressUpdate.objects.filter(handed_over_to=owner2).count() == 3
+    none_left = api.post(API, choose(group, owner, owner2), format="json")
+    assert none_left.status_code == 400 and "commitments" in none_left.json()
+
+
+# --- Offered in the admin ---------------------------------------------------------------------------------
+
+
+def test_the_admin_offers_the_handover_on_the_users_page_and_before_removing_a_member(
+    login, group, coordinator, superuser, owner, officers_commitments
+):
+    page = login(superuser).get(reverse("admin:auth_user_change", args=[owner.pk])).content.decode()
+    assert f'3 — <a href="{URL}?officer={owner.pk}">hand over open commitments</a>' in page
+    offered = login(coordinator).get(f"{URL}?officer={owner.pk}")  # the link opens the page with the officer chosen
+    assert offered.status_code == 200
+    assert offered.context["form"].initial == {"officer": str(owner.pk), "group": group.pk}
+    membership = group.memberships.get(user=owner)
+    response = login(coordinator).get(reverse("admin:meetings_membership_delete", args=[membership.pk]), follow=True)
+    assert response.status_code == 200
+    warning = (
+        f'owns 3 open commitments in the {group.short_name}: <a href="{URL}?officer={owner.pk}&amp;group={group.pk}">'
+    )
+    assert warning in response.content.decode()
