@@ -122,8 +122,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
         model = Commitment
         fields = []
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        if data is not None and len(data.getlist("ordering")) > 1:  # ?ordering=status&ordering=-title
+            data = data.copy()
+            data.setlist("ordering", [",".join(data.getlist("ordering"))])
+        super().__init__(data, *args, request=request, **kwargs)
         user = request.user
         groups = WorkingGroup.objects.visible_to(user)
         self.filters["group"].queryset = groups

@@ -3,15 +3,27 @@ the apps' API modules build on it, and config/urls.py assembles the router."""
 
 from collections.abc import Mapping
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
 
 from config.access import log_if_hidden
 
 API_PREFIX = "/api/"
+NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
+
+
+@login_not_required
+def api_not_found(request, rest: str = "") -> JsonResponse:
+    """An address under /api/ that names nothing (`/api/v1/commitments/0.5/`, a path without its final slash):
+    the API's own 404, in JSON, whoever asks."""
+    detail = "Not found: no such address in the API (its addresses end with a slash)."
+    return JsonResponse({"detail": detail}, status=404)
 
 
 def is_api_request(request) -> bool:
@@ -20,13 +32,29 @@ def is_api_request(request) -> bool:
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, answering JSON nested too deeply for Python's parser with 400 instead of 500."""
+    """DRF's JSON parser, answering JSON nested too deeply for Python's parser with 400 instead of 500, and
+    reading UTF-8 whatever charset the Content-Type names (JSON is UTF-8: RFC 8259)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            return super().parse(stream, media_type, {**(parser_context or {}), "encoding": "utf-8"})
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing a query parameter that filters nothing (400): with a typo such as
+    `?stauts=open`, a list would otherwise answer every row as if it were filtered."""
+
+    OTHER_PARAMETERS = {"page", "page_size", "format"}
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        known = set(filterset_class.base_filters) if filterset_class else set()
+        unknown = sorted(set(request.query_params) - known - self.OTHER_PARAMETERS)
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        return super().filter_queryset(request, queryset, view)
 
 
 class Pagination(PageNumberPagination):
@@ -73,8 +101,12 @@ class ModelCleanMixin:
                 setattr(instance, name, value)
         try:
             instance.full_clean(exclude=self.clean_exclude())
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
+        except DjangoValidationError as error:  # the model's own "__all__", as DRF names what is no one field's
+            errors = {
+                NON_FIELD_ERRORS if name == "__all__" else name: messages
+                for name, messages in error.message_dict.items()
+            }
+            raise serializers.ValidationError(errors) from None
         return attrs
 
     def clean_exclude(self) -> list[str]:
@@ -85,13 +117,18 @@ class ModelCleanMixin:
 
 class RefuseUnknownFieldsMixin:
     """A field the serializer does not have is refused (400), not ignored: a client with a typo in a field
-    name learns it at once instead of believing its change was made."""
+    name learns it at once instead of believing its change was made. So is a read-only field, unless it says
+    what is there already (an object sent back as it was read, with one field changed)."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
-            unknown = sorted(name for name in data if name not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            errors = {name: ["Unknown field."] for name in data if name not in self.fields}
+            current = self.to_representation(self.instance) if self.instance is not None else {}
+            for name, value in data.items():
+                if name in self.fields and self.fields[name].read_only and current.get(name, object()) != value:
+                    errors[name] = ["This field is read-only."]
+            if errors:
+                raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
 
 
@@ -133,12 +170,17 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
 }
 ERROR_RESPONSES = {
-    "400": "Invalid input or filter: the errors by field.",
+    "400": "Invalid input, filter or query parameter: the errors by field.",
     "401": "No valid credentials (session or token).",
     "403": "Your role does not allow this, or a CSRF token is missing.",
     "404": "Not found, not in your working groups, or a page past the last.",
+    "406": "The Accept header asks for something other than JSON.",
 }
-BODY_ERRORS = {"415": "The body is not JSON: send Content-Type: application/json."}
+BODY_ERRORS = {
+    "411": "A body sent in chunks: send it with a Content-Length.",
+    "413": "The body is larger than the app accepts (2.5 MB).",
+    "415": "The body is not JSON: send Content-Type: application/json.",
+}
 
 
 def document_errors(result, generator, request, public):
@@ -168,4 +210,18 @@ def document_empty_parameters(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     parameter["allowEmptyValue"] = True
+    return result
+
+
+def document_closed_objects(result, generator, request, public):
+    """drf-spectacular post-processing hook: a request body with a field the API does not know is refused, so
+    request objects say `additionalProperties: false`; every field of an answer is always there, so answer
+    objects list them all as required."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if schema.get("type") != "object" or "properties" not in schema:
+            continue
+        if name.endswith("Request"):
+            schema["additionalProperties"] = False
+        else:
+            schema["required"] = sorted(schema["properties"])
     return result

@@ -15,6 +15,7 @@ from commitments.views import (
     UnsubscribeView,
 )
 from config import two_factor, views
+from config.api import api_not_found
 from meetings import urls as meeting_urls
 from meetings.api.views import MeetingViewSet, WorkingGroupViewSet
 
@@ -67,5 +68,7 @@ urlpatterns = [
     # People read the docs in a browser: send them to the login page rather than answer 401.
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    # Any other address under /api/: a JSON 404, never Django's page, nor a redirect that would drop a body.
+    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api-not-found"),
     path("admin/", admin.site.urls),
 ]

@@ -88,6 +88,7 @@ MATRIX = {
     # --- API: 401 rather than a redirect ---------------------------------------------------------
     ("api-schema", "get"): {"anonymous": 401, "*": 200},
     ("api-docs", "get"): {"anonymous": LOGIN, "*": 200},  # read in a browser
+    ("api-not-found", "get"): {"*": 404},  # any other address under /api/, for everyone
     ("api:api-root", "get"): {"anonymous": 401, "*": 200},
     ("api:me", "get"): {"anonymous": 401, "*": 200},
     ("api:working-group-list", "get"): {"anonymous": 401, "*": 200},
@@ -111,7 +112,8 @@ MATRIX = {
     ("api:commitment-detail", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
     # Without If-Match or version: 428 for whoever may edit.
     ("api:commitment-detail", "patch"): {"anonymous": 401, "outsider": 404, "member": 404, "granted": 403, "*": 428},
-    ("api:commitment-detail", "put"): {"anonymous": 401, "outsider": 404, "member": 404, "granted": 403, "*": 428},
+    # An empty PUT lacks the required fields: refused as bad input (400) before the missing version (428).
+    ("api:commitment-detail", "put"): {"anonymous": 401, "outsider": 404, "member": 404, "granted": 403, "*": 400},
     ("api:commitment-progress-updates", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
     ("api:commitment-progress-updates", "post"): {
         "anonymous": 401,
@@ -379,6 +381,8 @@ def url_for(case: Case, world) -> str:
         return reverse(name, args=[meeting.pk, "docx"])
     if name == "commitments:export":
         return reverse(name, args=["xlsx"])
+    if name == "api-not-found":
+        return "/api/v1/no-such-thing/"
     if name == "calendar-feed":
         return CalendarFeed.objects.get(user=commitment.owner).secret_path()
     if name.startswith("meetings:") and name not in ("meetings:list", "meetings:create"):

@@ -8,8 +8,8 @@ from commitments.models import NAMED_FIELDS, Category, Commitment, ProgressUpdat
 from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from config.display import person
-from meetings.models import WorkingGroup
-from meetings.permissions import GROUP_ROLES, coordinated_groups, group_roles, manageable_meetings
+from meetings.models import Meeting, WorkingGroup
+from meetings.permissions import GROUP_ROLES, coordinated_groups, manageable_meetings, role_in
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -81,7 +81,10 @@ class CommitmentSerializer(TrackedModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["meeting"].queryset = manageable_meetings(request.user)
+            meetings = manageable_meetings(request.user)
+            if isinstance(self.instance, Commitment):  # sent back unchanged by an owner, who manages none
+                meetings = meetings | Meeting.objects.filter(pk=self.instance.meeting_id)
+            self.fields["meeting"].queryset = meetings
             self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
             self.fields["access_granted_to"].child_relation.queryset = get_user_model().objects.filter(is_active=True)
 
@@ -99,7 +102,10 @@ class CommitmentSerializer(TrackedModelSerializer):
                 attrs[name] = as_used(attrs[name], used)
         attrs = super().validate(attrs)
         self.moved_from = None
-        if saved_follow_up is not None and "follow_up_date" in attrs and attrs["follow_up_date"] != saved_follow_up:
+        moves = "follow_up_date" in attrs and attrs["follow_up_date"] != saved_follow_up
+        if self.follow_up_reason and not moves:
+            raise serializers.ValidationError({"follow_up_reason": ["Give a reason only with a new follow-up date."]})
+        if saved_follow_up is not None and moves:
             self.moved_from = saved_follow_up
             owner_only = editable_fields(self.context["request"].user, self.instance) is not None
             if owner_only and not self.follow_up_reason:
@@ -167,7 +173,8 @@ class MeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField(child=serializers.ChoiceField(choices=GROUP_ROLES)))
     def get_roles(self, user) -> dict[str, str]:
-        return {str(group_id): role for group_id, role in group_roles(user).items()}
+        groups = WorkingGroup.objects.visible_to(user).values_list("pk", flat=True)
+        return {str(group_id): role_in(user, group_id) for group_id in groups}
 
     @extend_schema_field(CommitmentSerializer(many=True))
     def get_commitments(self, user) -> list[dict]:

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -45,6 +47,13 @@ OWNER = OpenApiParameter(
     pattern=f"^({MINE}|{NO_OWNER}|[0-9]+)$",
     description=f'Whose commitments: "{MINE}" (yours), "{NO_OWNER}" (without an owner) or a user\'s id.',
 )
+ETAG_CREATED = OpenApiParameter(
+    "ETag",
+    location=OpenApiParameter.HEADER,
+    response=[201],
+    required=True,
+    description='The new commitment\'s version, "1": send it back as If-Match with your first edit.',
+)
 VERSION_ERRORS = {  # 400, 401, 403 and 404 are documented for every operation by config.api.document_errors
     412: OpenApiResponse(StaleVersionSerializer, description="Stale version: the current state is returned."),
     428: OpenApiResponse(DetailSerializer, description="Send If-Match or version."),
@@ -82,6 +91,12 @@ class CommitmentViewSet(
             .prefetch_related("access_granted_to")
         )
 
+    @extend_schema(parameters=[ETAG_CREATED])
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
     @extend_schema(parameters=[ETAG])
     def retrieve(self, request, *args, **kwargs):
         commitment = self.get_object()
@@ -92,16 +107,16 @@ class CommitmentViewSet(
         commitment = self.get_object()
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Send a JSON object of the fields to change."]})
-        expected = self.expected_version(request)
+        expected = self.expected_version(request, commitment.version)
+        changed = self.check_fields(request, commitment)
+        saved = {name: key(current_value(commitment, name)) for name in changed}
+        serializer = self.get_serializer(commitment, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)  # invalid data is refused as such, stale or not
         if expected is None:
             return Response(
                 {"detail": 'Say which version you edited: send If-Match: "<version>" or a "version" field.'},
                 status=status.HTTP_428_PRECONDITION_REQUIRED,
             )
-        changed = self.check_fields(request, commitment)
-        saved = {name: key(current_value(commitment, name)) for name in changed}
-        serializer = self.get_serializer(commitment, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)  # invalid data is refused as such, stale or not
         # What differs once cleaned (spaces trimmed, a name saved as used): sent as it was, it changes nothing.
         changed = [name for name in changed if key(serializer.validated_data.get(name, saved[name])) != saved[name]]
         if expected != commitment.version:
@@ -152,19 +167,24 @@ class CommitmentViewSet(
     # --- helpers -------------------------------------------------------------------------------
 
     @staticmethod
-    def expected_version(request) -> int | None:
-        """The version an edit is based on: If-Match (an unknown ETag is stale) or a valid "version" field."""
-        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    def expected_version(request, current: int) -> int | None:
+        """The version an edit is based on: If-Match (strong comparison: a weak or unknown ETag is stale; of a
+        list, the current version if it is among them) or a valid "version" field; both must agree."""
+        header = request.headers.get("If-Match", "").strip()
+        value = request.data.get("version")
+        if value not in (None, "") and (isinstance(value, bool) or not str(value).isdigit() or int(value) < 1):
+            raise ValidationError({"version": ["A whole number from 1: the version your edit is based on."]})
+        version = int(value) if value not in (None, "") else None
         if header == "*":  # "whatever version there is": a blind overwrite, which this API does not do
             return None
-        if header:
-            return int(header) if header.isdigit() else -1  # no version has this ETag: answered as stale
-        value = request.data.get("version")
-        if value in (None, ""):
-            return None
-        if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
-            raise ValidationError({"version": ["A whole number from 1: the version your edit is based on."]})
-        return int(value)
+        if not header:
+            return version
+        tags = [tag.strip() for tag in header.split(",")]
+        named = {int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]+"', tag)}  # W/"3" is never a match
+        expected = current if current in named else -1  # no version has these ETags: answered as stale
+        if version is not None and version not in named:
+            raise ValidationError({"version": ["It says another version than If-Match: send one or the other."]})
+        return expected
 
     def check_fields(self, request, commitment) -> list[str]:
         """The fields the request changes; refused, rather than ignored, where the user may not change them

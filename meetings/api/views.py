@@ -1,5 +1,7 @@
 from django.db.models import Prefetch
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
 
 from config.api import LogHiddenMixin
 from meetings import permissions
@@ -7,6 +9,14 @@ from meetings.api.permissions import MeetingPermission
 from meetings.api.serializers import MeetingSerializer, WorkingGroupSerializer
 from meetings.filters import MeetingFilterSet
 from meetings.models import AgendaTopic, Meeting, Participant, WorkingGroup
+
+NO_VERSION = "Meetings carry no version: send the edit without If-Match (or with If-Match: *)."
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Meetings carry no version and no ETag: an If-Match other than * is not met (412).",
+)
 
 
 class WorkingGroupViewSet(LogHiddenMixin, viewsets.ReadOnlyModelViewSet):
@@ -32,6 +42,22 @@ class MeetingViewSet(
     serializer_class = MeetingSerializer
     permission_classes = [MeetingPermission]
     filterset_class = MeetingFilterSet
+
+    @extend_schema(
+        parameters=[IF_MATCH], responses={200: MeetingSerializer, 412: OpenApiResponse(description=NO_VERSION)}
+    )
+    def update(self, request, *args, **kwargs):
+        """Meetings carry no version: an If-Match naming one is not met (RFC 9110), rather than ignored."""
+        self.get_object()  # a meeting that is not there (or not yours) is a 404 first
+        if request.headers.get("If-Match", "*").strip() != "*":
+            return Response({"detail": NO_VERSION}, status=status.HTTP_412_PRECONDITION_FAILED)
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[IF_MATCH], responses={200: MeetingSerializer, 412: OpenApiResponse(description=NO_VERSION)}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
 
     def get_queryset(self):
         return (

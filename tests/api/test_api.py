@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments.models import Commitment
-from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, api_token
+from tests.factories import CommitmentFactory, MeetingFactory, ParticipantFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
 
 # Who may call what: tests/test_permission_matrix.py, with the rest of the URLconf.
@@ -461,3 +461,146 @@ def test_one_spelling_of_roles(api, group, coordinator, member, superuser):
         assert (working_group["role"], working_group["role_label"]) == (role, label)
         if role != "superuser":
             assert api.get("/api/v1/me/").json()["roles"] == {str(group.pk): role}
+
+
+# --- As an outside integrator found it --------------------------------------------------------------------
+
+
+def test_read_only_fields_are_refused_in_every_write_unless_they_say_what_is_there(
+    api, commitment, coordinator, meeting
+):
+    api.force_authenticate(coordinator)
+    created = api.post(
+        "/api/v1/commitments/",
+        {"meeting": meeting.pk, "title": "New one", "category": commitment.category_id, "reference": "C-99"},
+    )
+    assert created.status_code == 400 and created.json() == {"reference": ["This field is read-only."]}
+    posted = api.post(f"/api/v1/commitments/{commitment.pk}/progress-updates/", {"text": "x", "author": 99})
+    assert posted.status_code == 400 and "author" in posted.json()
+    ParticipantFactory(meeting=meeting)
+    url = f"/api/v1/meetings/{meeting.pk}/"
+    for body in [{"participants": []}, {"agenda_topics": None}, {"title": "X"}, {"id": 99}]:
+        response = api.patch(url, body)
+        assert response.status_code == 400, (body, response.status_code)
+        assert list(response.json()) == list(body)
+    current = api.get(url).json()
+    assert api.put(url, current).status_code == 200  # sent back as read: nothing refused, nothing changed
+
+
+def test_a_reason_without_a_new_date_is_refused(api, commitment, owner):
+    api.force_authenticate(owner)
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    response = api.patch(url, {"status": "in_progress", "follow_up_reason": "Because."}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 400 and "follow_up_reason" in response.json()
+
+
+def test_if_match_and_version_that_disagree_are_refused(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    response = api.patch(url, {"lead_agency": "NIA", "version": 7}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 400 and "version" in response.json()
+
+
+@pytest.mark.parametrize(("if_match", "status"), [('W/"1"', 412), ('"7", "1"', 200), ('"7", W/"1"', 412)])
+def test_if_match_compares_strongly_and_takes_a_list(api, commitment, coordinator, if_match, status):
+    api.force_authenticate(coordinator)
+    response = api.patch(f"/api/v1/commitments/{commitment.pk}/", {"lead_agency": "NIA"}, HTTP_IF_MATCH=if_match)
+    assert response.status_code == status
+
+
+def test_bad_input_is_refused_as_such_before_the_missing_version(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    response = api.patch(f"/api/v1/commitments/{commitment.pk}/", {"status": "bogus"})
+    assert response.status_code == 400 and "status" in response.json()
+
+
+def test_a_new_commitment_comes_with_its_etag(api, commitment, coordinator, meeting):
+    api.force_authenticate(coordinator)
+    created = api.post(
+        "/api/v1/commitments/", {"meeting": meeting.pk, "title": "New one", "category": commitment.category_id}
+    )
+    assert created.status_code == 201
+    assert created["ETag"] == '"1"'
+
+
+def test_an_owner_puts_back_the_commitment_as_read(api, commitment, owner):
+    api.force_authenticate(owner)
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    read = api.get(url)
+    body = {name: value for name, value in read.json().items() if name not in ("follow_up_reason",)}
+    response = api.put(url, {**body, "status": "in_progress"}, HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 200, response.json()
+
+
+def test_a_superuser_has_a_role_in_every_group_in_me_too(api, superuser, group, other_group):
+    api.force_authenticate(superuser)
+    assert api.get("/api/v1/me/").json()["roles"] == {str(group.pk): "superuser", str(other_group.pk): "superuser"}
+
+
+def test_unknown_query_parameters_are_refused_and_repeated_orderings_applied(api, owner, meeting):
+    CommitmentFactory(meeting=meeting, owner=owner, title="B", status="open")
+    CommitmentFactory(meeting=meeting, owner=owner, title="A", status="open")
+    CommitmentFactory(meeting=meeting, owner=owner, title="C", status="done")
+    api.force_authenticate(owner)
+    refused = api.get("/api/v1/commitments/?stauts=open")
+    assert refused.status_code == 400 and refused.json() == {"stauts": ["Unknown query parameter."]}
+    repeated = api.get("/api/v1/commitments/?ordering=-status&ordering=title").json()["results"]
+    joined = api.get("/api/v1/commitments/?ordering=-status,title").json()["results"]
+    assert [r["title"] for r in repeated] == [r["title"] for r in joined] == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/commitments/0.5/"),
+        ("get", "/api/v1/commitments//"),
+        ("patch", "/api/v1/commitments/1"),
+        ("post", "/api/v1/nothing/"),
+    ],
+)
+def test_an_api_address_that_does_not_exist_is_a_json_404(api, commitment, coordinator, method, path):
+    api.force_authenticate(coordinator)
+    response = getattr(api, method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_json_is_read_as_utf8_whatever_charset_it_is_labelled_with(api, commitment, coordinator):
+    api.force_authenticate(coordinator)
+    body = '{"lead_agency": "Agencé"}'.encode()
+    response = api.generic(
+        "PATCH",
+        f"/api/v1/commitments/{commitment.pk}/",
+        body,
+        content_type="application/json; charset=latin-1",
+        HTTP_IF_MATCH='"1"',
+    )
+    assert response.status_code == 200
+    commitment.refresh_from_db()
+    assert commitment.lead_agency == "Agencé"
+
+
+def test_the_schema_documents_the_answers_of_the_transport_too(api, coordinator):
+    api.force_authenticate(coordinator)
+    schema = api.get("/api/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert "406" in operation["responses"], (method, path)
+            if "requestBody" in operation:
+                assert {"411", "413", "415"} <= set(operation["responses"]), (method, path)
+    create = schema["paths"]["/api/v1/commitments/"]["post"]["responses"]["201"]
+    assert "ETag" in create["headers"]
+    for name, component in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            assert component.get("additionalProperties") is False, name
+
+
+def test_a_meeting_edit_naming_a_version_is_not_met_rather_than_ignored(api, meeting, coordinator):
+    api.force_authenticate(coordinator)
+    url = f"/api/v1/meetings/{meeting.pk}/"
+    refused = api.patch(url, {"city": "Mumbai"}, HTTP_IF_MATCH='"1"')
+    assert refused.status_code == 412
+    meeting.refresh_from_db()
+    assert meeting.city != "Mumbai"
+    assert api.patch(url, {"city": "Mumbai"}, HTTP_IF_MATCH="*").status_code == 200
+    assert api.patch(url, {"city": "Pune"}).status_code == 200
