@@ -276,6 +276,10 @@ CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="commitments-tracke
 # "RESTRICTED". A brief that includes restricted commitments is marked as such even when this is empty.
 BRIEF_MARKING = env.str("BRIEF_MARKING", default="").strip()
 
+# Dates typed with slashes in imported spreadsheets (01/10/2025) are day first, the Indian convention; set this to
+# read them month first.
+IMPORT_DATES_MONTH_FIRST = env.bool("IMPORT_DATES_MONTH_FIRST", default=False)
+
 # --- Working groups --------------------------------------------------------------
 
 # Our side of every working group: the default home country of a new group.
