@@ -474,7 +474,8 @@ class HandoverView(View):
 
     @staticmethod
     def ticked(request) -> list[int]:
-        return [int(value) for value in request.POST.getlist("commitments") if value.isdigit()]
+        """The ids ticked; a value that is no id names no commitment of the officer's, and refuses the handover."""
+        return [int(value) if value.isdigit() else 0 for value in request.POST.getlist("commitments")]
 
     @staticmethod
     def initial(request) -> dict:

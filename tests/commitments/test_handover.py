@@ -107,6 +107,7 @@ def test_refusals_save_nothing(login, group, coordinator, owner, owner2, outside
         ({**choose(group, owner, outsider), "commitments": [officers_commitments[0].pk]}, "Select a valid choice"),
         ({**choose(group, owner, owner2)}, "at least one"),
         ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, someone_elses.pk]}, "Only open"),
+        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, "x"]}, "Only open"),
     ]
     owner2.is_active = True
     for data, message in cases:
