@@ -144,23 +144,29 @@ def brief_docx(brief: dict, paper: Paper) -> bytes:
         + "."
     )
     for section_ in brief["sections"]:
-        document.add_heading(section_["category"], level=1)
-        _table(document, section_["lines"])
+        _table(document, section_["category"], section_["lines"])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _table(document, lines: list[dict]) -> None:
+def _table(document, category: str, lines: list[dict]) -> None:
+    """A category's table. Its first two rows, the category (a heading, in the navigation pane) and the column
+    headings, repeat at the top of every page it runs over."""
     from docx.shared import Mm, Pt
 
-    table = document.add_table(rows=1, cols=len(COLUMNS))
+    table = document.add_table(rows=2, cols=len(COLUMNS))
     table.style = "Table Grid"
     table.autofit = False
     for column, width in zip(table.columns, COLUMN_WIDTHS_MM, strict=True):
         column.width = Mm(width)  # the table's grid, which readers lay out by
-    _row_properties(table.rows[0], "w:tblHeader", "w:cantSplit")
-    for cell, text in zip(table.rows[0].cells, COLUMNS, strict=True):
+    named, headings = table.rows
+    for row in (named, headings):
+        _row_properties(row, "w:tblHeader", "w:cantSplit")
+    title = named.cells[0].merge(named.cells[-1])
+    title.paragraphs[0].style = document.styles["Heading 1"]
+    title.paragraphs[0].add_run(category)
+    for cell, text in zip(headings.cells, COLUMNS, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(text).bold = True
         _shade(cell, "D9E2F3")

@@ -83,14 +83,17 @@ def test_the_word_brief_is_a4_with_running_head_page_numbers_and_properties(demo
     assert language.get(qn("w:val")) == "en-GB"
 
 
-def test_each_category_is_a_table_whose_header_repeats_and_whose_rows_do_not_split(demo, client):
+def test_each_category_is_a_table_whose_name_and_header_repeat_and_whose_rows_do_not_split(demo, client):
     users, tenth = demo
     client.force_login(users["member"])
     document = word(download(client, tenth, "docx").content)
     brief = build_brief(tenth, DEMO_DAY)
     assert len(document.tables) == len(brief["sections"])
-    for table in document.tables:
-        header = table.rows[0]
+    for table, section in zip(document.tables, brief["sections"], strict=True):
+        named, header = table.rows[:2]
+        assert named.cells[0].text == section["category"]  # one cell across the table, a heading
+        assert named.cells[0].paragraphs[0].style.name == "Heading 1"
+        assert named._tr.trPr.find(qn("w:tblHeader")) is not None
         assert [cell.text for cell in header.cells] == [
             "Commitment",
             "Owner / Lead agency / Counterpart",
@@ -100,7 +103,7 @@ def test_each_category_is_a_table_whose_header_repeats_and_whose_rows_do_not_spl
         ]
         assert header._tr.trPr.find(qn("w:tblHeader")) is not None
         assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
-    cells = {row.cells[0].text.split("\n")[0]: row.cells for table in document.tables for row in table.rows[1:]}
+    cells = {row.cells[0].text.split("\n")[0]: row.cells for table in document.tables for row in table.rows[2:]}
     intelligence = cells["Share intelligence on terrorist groups and their movements"]
     assert intelligence[1].text.split("\n") == [
         "Owner: Arjun Mehta",
@@ -174,6 +177,8 @@ def test_the_word_brief_laid_out_by_libreoffice_is_a4_numbered_and_repeats_its_t
         assert page.endswith(f"Page {number} of {len(pages)} RESTRICTED"), page[-200:]
     continued = [page for page in pages[1:] if "Training course number" in page]
     assert continued and all("Owner / Lead agency / Counterpart" in page for page in continued)
+    category = Commitment.objects.get(title="Training course number 0").category.name
+    assert all(f"{RUNNING_HEAD} {category} Commitment Owner" in page for page in continued)  # named on each page
     text = " ".join(pages)
     assert all(f"Training course number {n} " in text for n in range(60))
 
