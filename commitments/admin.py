@@ -26,8 +26,9 @@ from meetings.admin import (
     MeetingAdmin,
     MembershipAdmin,
     StaffUserAdmin,
+    WorkingGroupAdmin,
 )
-from meetings.models import Meeting, Membership
+from meetings.models import Meeting, Membership, WorkingGroup
 from meetings.permissions import can_administer, coordinated_groups
 
 
@@ -410,22 +411,52 @@ admin.site.unregister(Membership)
 
 @admin.register(Membership)
 class MembershipWithCommitmentsAdmin(MembershipAdmin):
-    """The membership admin of the meetings app, warning before an officer with open commitments leaves."""
+    """The membership admin of the meetings app, warning when an officer with open commitments leaves a group:
+    before, on the page that asks to confirm; after, when they were removed among others or from the group's
+    page. The handover takes the commitments of someone no longer in the group too."""
 
     def delete_view(self, request, object_id, extra_context=None):
         membership = self.get_object(request, object_id)
         if request.method == "GET" and membership is not None:
-            count = Commitment.objects.of_group(membership.group).open().filter(owner=membership.user).count()
-            if count:
-                messages.warning(
-                    request,
-                    format_html(
-                        '{} owns {} open commitment{} in the {}: <a href="{}">hand them over</a> before they leave.',
-                        person(membership.user),
-                        count,
-                        "s" if count != 1 else "",
-                        membership.group.short_name,
-                        handover_link(membership.user, membership.group),
-                    ),
-                )
+            warn_of_open_commitments(request, [membership], "before they leave")
         return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset):
+        leaving = list(queryset.select_related("user", "group"))
+        super().delete_queryset(request, queryset)
+        warn_of_open_commitments(request, [m for m in leaving if not Membership.objects.filter(pk=m.pk).exists()])
+
+
+def warn_of_open_commitments(request, memberships, when: str = "now that they have left") -> None:
+    """A warning, with the way to hand them over, for each of these members who owns open commitments in the
+    group they leave (or left)."""
+    for membership in memberships:
+        count = Commitment.objects.of_group(membership.group).open().filter(owner=membership.user).count()
+        if count:
+            messages.warning(
+                request,
+                format_html(
+                    '{} owns {} open commitment{} in the {}: <a href="{}">hand {} over</a> {}.',
+                    person(membership.user),
+                    count,
+                    "s" if count != 1 else "",
+                    membership.group.short_name,
+                    handover_link(membership.user, membership.group),
+                    "them" if count != 1 else "it",
+                    when,
+                ),
+            )
+
+
+admin.site.unregister(WorkingGroup)
+
+
+@admin.register(WorkingGroup)
+class WorkingGroupWithCommitmentsAdmin(WorkingGroupAdmin):
+    """The working group admin of the meetings app, warning when a member with open commitments is removed from
+    the group's page."""
+
+    def save_formset(self, request, form, formset, change):
+        leaving = [f.instance for f in formset.deleted_forms if isinstance(f.instance, Membership) and f.instance.pk]
+        super().save_formset(request, form, formset, change)
+        warn_of_open_commitments(request, leaving)

@@ -7,10 +7,11 @@ Values are typed (dates as dates) until the last step: the CSV writes ISO dates 
 import csv
 import datetime
 import io
+import unicodedata
+from urllib.parse import quote
 
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.text import slugify
 
 from commitments.models import ProgressUpdate
 from config.display import file_text, person
@@ -162,9 +163,36 @@ def filename(filterset, extension: str) -> str:
             continue
         for value in query.getlist(key):
             if value:
-                parts.append(slugify(f"{key}-{_in_words(filterset, key, value)}", allow_unicode=True)[:40].strip("-"))
+                parts.append(slug(f"{key}-{_in_words(filterset, key, value)}"))
     parts.append(timezone.localdate().isoformat())
     return "_".join(parts) + "." + extension
+
+
+def slug(text: str, most: int = 60) -> str:
+    """Letters (with their vowel signs and accents: "गृह", "café") and digits, in lower case, joined by "-";
+    cut after a whole word."""
+    words = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text.casefold()).split()
+    kept = []
+    for word in words:
+        if kept and len("-".join([*kept, word])) > most:
+            break
+        kept.append(word)
+    return "-".join(kept)[:most]
+
+
+def _ascii(part: str) -> str:
+    """ "q-गृह-मंत्रालय" → "q": the ASCII words of a part of a name."""
+    return "-".join(word for word in part.encode("ascii", "ignore").decode().split("-") if word)
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for a file of this name: the name as it is (RFC 6266's filename*), and beside it for
+    older clients the name with what is not ASCII left out."""
+    if name.isascii():
+        return f'attachment; filename="{name}"'
+    stem, _, extension = name.rpartition(".")
+    ascii_stem = "_".join(filter(None, (_ascii(part) for part in stem.split("_"))))
+    return f"attachment; filename=\"{ascii_stem}.{extension}\"; filename*=utf-8''{quote(name)}"
 
 
 def _in_words(filterset, key: str, value: str) -> str:

@@ -10,18 +10,22 @@ record (by whoever hands over) and a journal line; the owner-change notices batc
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from commitments.models import Commitment, ProgressUpdate
 from config.display import person
 from meetings.models import WorkingGroup
 
+LARGEST_ID = 2**63 - 1  # a database's largest id: past it, a value names no commitment
+
 
 def officers(groups):
-    """Who may hand over commitments in these groups: their members, by name (an officer already posted out and
-    deactivated among them)."""
+    """Who may hand over commitments in these groups, by name: their members (an officer already deactivated
+    among them), and whoever still owns open commitments there after leaving the group."""
+    still_owning = Commitment.objects.filter(meeting__group__in=groups).open().values("owner")
     return (
         get_user_model()
-        .objects.filter(memberships__group__in=groups)
+        .objects.filter(Q(memberships__group__in=groups) | Q(pk__in=still_owning))
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -51,7 +55,9 @@ def refusals(group: WorkingGroup, officer, successor) -> dict[str, list[str]]:
     """Why these two cannot hand over and take over in this group, by field; empty when they can."""
     errors = {}
     if not officers([group]).filter(pk=officer.pk).exists():
-        errors["officer"] = [f"{person(officer)} is not a member of the {group.short_name}."]
+        errors["officer"] = [
+            f"{person(officer)} is neither a member of the {group.short_name} nor owns anything there."
+        ]
     if not successors([group]).filter(pk=successor.pk).exists():
         errors["successor"] = [f"{person(successor)} is not an active member of the {group.short_name}."]
     elif successor.pk == officer.pk:
@@ -68,10 +74,10 @@ def hand_over(*, group: WorkingGroup, officer, successor, commitment_ids, actor)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        commitments = list(open_commitments(officer, group).filter(pk__in=ids).select_for_update(of=("self",)))
+        possible = [i for i in ids if 0 < i <= LARGEST_ID]
+        commitments = list(open_commitments(officer, group).filter(pk__in=possible).select_for_update(of=("self",)))
         if len(commitments) != len(ids):
-            only = f"Only open commitments of {person(officer)} in the {group.short_name} are handed over."
-            raise ValidationError({"commitments": [only]})
+            raise ValidationError({"commitments": not_handed_over(ids - {c.pk for c in commitments}, officer, group)})
         for commitment in commitments:
             commitment.owner = successor
             commitment.save_versioned(commitment.version, user=actor)
@@ -85,3 +91,18 @@ def hand_over(*, group: WorkingGroup, officer, successor, commitment_ids, actor)
             update._history_user = actor
             update.save()
     return commitments
+
+
+def not_handed_over(ids, officer, group: WorkingGroup) -> list[str]:
+    """Why each of these commitments cannot be handed over: "C-12 is closed", "C-7 is not Arjun Mehta's"."""
+    found = Commitment.objects.select_related("meeting").in_bulk([i for i in ids if 0 < i <= LARGEST_ID])
+    reasons = []
+    for commitment_id in sorted(ids):
+        commitment = found.get(commitment_id)
+        if commitment is None or commitment.meeting.group_id != group.pk:
+            reasons.append(f"{commitment_id} is no commitment of the {group.short_name}.")
+        elif commitment.owner_id != officer.pk:
+            reasons.append(f"{commitment.reference} is not {person(officer)}'s.")
+        else:
+            reasons.append(f"{commitment.reference} is closed.")
+    return reasons

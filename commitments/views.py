@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
@@ -88,7 +87,7 @@ class DashboardView(TemplateView):
                 :DASHBOARD_MINE
             ],
             my_open_count=mine.count(),
-            latest_updates=ProgressUpdate.objects.filter(commitment__in=visible)
+            latest_updates=ProgressUpdate.objects.filter(commitment__in=visible, handed_over_to=None)
             .select_related("author", "commitment")
             .order_by("-created_at", "-pk")[:10],
             **kwargs,
@@ -289,7 +288,7 @@ class CommitmentExportView(View):
         else:
             content, content_type = exports.export_csv(commitments, settings.SITE_URL), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, exports.filename(filterset, extension))
+        response["Content-Disposition"] = exports.attachment(exports.filename(filterset, extension))
         security_event(request, "export", rows=commitments.count())
         return response
 
@@ -423,7 +422,7 @@ class BriefDownloadView(BriefMixin, View):
         else:
             content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+        response["Content-Disposition"] = exports.attachment(f"{name}.{extension}")
         security_event(request, "brief download", meeting=self.meeting.pk, commitments=brief["total"])
         return response
 
@@ -478,12 +477,20 @@ class HandoverView(View):
         return [int(value) if value.isdigit() else 0 for value in request.POST.getlist("commitments")]
 
     @staticmethod
+    def officers_group(request, officer_id: str):
+        """The group of the coordinator's where the officer owns open commitments, or else belongs."""
+        groups = coordinated_groups(request.user)
+        owning = groups.filter(meetings__commitments__owner=officer_id, meetings__commitments__closed_at=None)
+        return owning.first() or groups.filter(memberships__user=officer_id).first() or groups.first()
+
+    @staticmethod
     def initial(request) -> dict:
         """From the admin's user page (?officer=) or a group's page (?group=)."""
-        groups = coordinated_groups(request.user)
         initial = {name: request.GET[name] for name in ("group", "officer") if request.GET.get(name, "").isdigit()}
-        if "group" not in initial and groups.count() == 1:
-            initial["group"] = groups.get().pk
+        if "group" not in initial:
+            group = HandoverView.officers_group(request, initial.get("officer", 0))
+            if group is not None:
+                initial["group"] = group.pk
         return initial
 
     def render(self, request, form, status: int = 200, refused=()):
@@ -491,5 +498,6 @@ class HandoverView(View):
         commitments = (
             handover.open_commitments(form.cleaned_data["officer"], form.cleaned_data["group"]) if chosen else None
         )
-        context = {"form": form, "chosen": chosen, "commitments": commitments, "refused": refused}
+        ticked = set(self.ticked(request)) if request.method == "POST" else None  # None: all, as first shown
+        context = {"form": form, "chosen": chosen, "commitments": commitments, "refused": refused, "ticked": ticked}
         return render(request, self.template_name, context, status=status)

@@ -20,17 +20,15 @@ def plain_line(text) -> str:
 # What no XML document may hold (XML 1.0): the control characters other than tab, line feed and carriage return.
 NOT_IN_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
 DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"  # embeddings, overrides, isolates: "\u202egnp.exe" reads "exe.png"
-LINE_BREAKS = re.compile(
-    "[\x0b\x0c\u2028\u2029]"
-)  # Word's line and page breaks, Unicode's line and paragraph separators
+# A Windows line end, an old Mac's, Word's line and page breaks, Unicode's line and paragraph separators.
+LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\u2028\u2029]")
 LEFT_OUT_OF_FILES = re.compile(f"[{NOT_IN_XML}{DIRECTION_CONTROLS}]")
 
 
 def file_text(text: str) -> str:
-    """Text as a downloaded file carries it (Word, PDF, XLSX, CSV): pasted line and page breaks and Unicode's
-    separators as line breaks; control characters, which XML cannot hold and a terminal would obey, and
-    direction overrides, which turn text around, left out. Stored text may hold them: forms take what is
-    pasted."""
+    """Text as a downloaded file carries it (Word, PDF, XLSX, CSV): every kind of line end as a line break;
+    control characters, which XML cannot hold and a terminal would obey, and direction overrides, which turn
+    text around, left out. Stored text may hold them: forms take what is pasted."""
     return LEFT_OUT_OF_FILES.sub("", LINE_BREAKS.sub("\n", text))
 
 

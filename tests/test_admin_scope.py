@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from commitments.models import CalendarFeed, Commitment, ProgressUpdate, Reminder
 from meetings.models import Meeting, Membership, WorkingGroup
-from tests.factories import CommitmentFactory, MeetingFactory, commitment_form_data
+from tests.factories import CommitmentFactory, MeetingFactory, commitment_form_data, group_page_data
 
 SENTINEL = "Qx9Ours"
 MISSING = 987654321  # no object has this id
@@ -455,29 +455,7 @@ def test_saving_a_meeting_unchanged_records_no_change(client, meeting, coordinat
 
 def test_a_coordinator_cannot_remove_themselves_from_the_groups_page(client, group, coordinator, member):
     """The same rule on the group's page, where memberships are rows."""
-    rows = list(group.memberships.order_by("pk"))
-    data = {
-        "name": group.name,
-        "short_name": group.short_name,
-        "slug": group.slug,
-        "home_country": group.home_country.code,
-        "partner_countries": [country.code for country in group.partner_countries],
-        "description": group.description,
-        "reminder_lead_days": ", ".join(map(str, group.reminder_lead_days)),
-        "brief_days_before": group.brief_days_before,
-        "is_active": "on",
-        "memberships-TOTAL_FORMS": len(rows),
-        "memberships-INITIAL_FORMS": len(rows),
-    }
-    for index, row in enumerate(rows):
-        data |= {
-            f"memberships-{index}-id": row.pk,
-            f"memberships-{index}-group": group.pk,
-            f"memberships-{index}-user": row.user_id,
-            f"memberships-{index}-role": row.role,
-        }
-        if row.user == coordinator:
-            data[f"memberships-{index}-DELETE"] = "on"
+    data = group_page_data(group, removing=[coordinator])
     client.force_login(coordinator)
     response = client.post(admin_url(WorkingGroup, "change", group.pk), data)
     assert response.status_code == 200

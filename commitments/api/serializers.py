@@ -149,8 +149,18 @@ class ProgressUpdateSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerial
             "source",
             "moved_from",
             "moved_to",
+            "handed_over_from",
+            "handed_over_to",
         ]
-        read_only_fields = ["commitment", "author", "created_at", "moved_from", "moved_to"]
+        read_only_fields = [
+            "commitment",
+            "author",
+            "created_at",
+            "moved_from",
+            "moved_to",
+            "handed_over_from",
+            "handed_over_to",
+        ]
 
     def get_author_label(self, update) -> str:
         return person(update.author, nobody="")
@@ -208,7 +218,7 @@ class HandoverSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     officer = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
     successor = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
     commitments = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=handover.LARGEST_ID),
         required=False,
         min_length=1,
         help_text="Which of the officer's open commitments in the group: all of them if left out. "

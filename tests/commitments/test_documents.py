@@ -9,10 +9,10 @@ import io
 import logging
 import re
 import zipfile
+from urllib.parse import quote
 
 import pytest
 from django.urls import get_resolver, reverse
-from django.utils.http import content_disposition_header
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -512,9 +512,35 @@ def test_the_export_file_name_says_the_filter_in_words(demo, client):
     response = client.get(
         reverse("commitments:export", args=["xlsx"]) + f"?q=Узбекистан&category={category.pk}&owner=mine"
     )
-    assert response["Content-Disposition"] == content_disposition_header(
-        True, "commitments_category-information-sharing_owner-mine_q-узбекистан_2026-11-28.xlsx"
+    name = "commitments_category-information-sharing_owner-mine_q-узбекистан_2026-11-28.xlsx"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="commitments_category-information-sharing_owner-mine_q_2026-11-28.xlsx"; '
+        f"filename*=utf-8''{quote(name)}"
     )
     owner = users["owner"]
     response = client.get(reverse("commitments:export", args=["csv"]) + f"?owner={owner.pk}")
     assert response["Content-Disposition"] == 'attachment; filename="commitments_owner-arjun-mehta_2026-11-28.csv"'
+
+
+def test_line_breaks_typed_in_an_update_are_kept_in_the_pdf_and_on_the_page(demo, client):
+    users, tenth = demo
+    research = Commitment.objects.get(title__startswith="Launch joint research")
+    research.post_progress(author=users["owner"], text="Alpha\r\nBeta")
+    client.force_login(users["member"])
+    raw = "\n".join(page.extract_text() for page in pdf_reader(download(client, tenth, "pdf").content).pages)
+    assert "Alpha\nBeta" in raw and "Alpha Beta" not in raw
+    page = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
+    assert "Alpha<br>Beta" in page
+    cells = [row.cells[3].text for table in word(download(client, tenth, "docx").content).tables for row in table.rows]
+    assert any(cell.endswith("Alpha\nBeta") for cell in cells)  # a CRLF is one line break, not two
+
+
+def test_the_export_file_name_keeps_every_script_whole_and_offers_an_ascii_name_beside(demo, client):
+    users, tenth = demo
+    client.force_login(users["member"])
+    response = client.get(reverse("commitments:export", args=["csv"]) + f"?group={tenth.group_id}&q=गृह मंत्रालय")
+    name = "commitments_group-india-uzbekistan-jwg-ct_q-गृह-मंत्रालय_2026-11-28.csv"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="commitments_group-india-uzbekistan-jwg-ct_q_2026-11-28.csv"; '
+        f"filename*=utf-8''{quote(name)}"
+    )

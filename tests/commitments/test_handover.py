@@ -11,7 +11,7 @@ from django.utils import timezone
 from commitments.models import Commitment, ProgressUpdate, Reminder
 from commitments.reminders import delivery
 from tests.commitments.conftest import NOW
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, group_page_data
 
 QUIET = datetime.timedelta(minutes=10)  # REMINDER_QUIET_PERIOD_SECONDS by default
 URL = reverse("commitments:handover")
@@ -106,8 +106,11 @@ def test_refusals_save_nothing(login, group, coordinator, owner, owner2, outside
         ({**choose(group, owner, owner), "commitments": [officers_commitments[0].pk]}, "someone other than"),
         ({**choose(group, owner, outsider), "commitments": [officers_commitments[0].pk]}, "Select a valid choice"),
         ({**choose(group, owner, owner2)}, "at least one"),
-        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, someone_elses.pk]}, "Only open"),
-        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, "x"]}, "Only open"),
+        (
+            {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, someone_elses.pk]},
+            f"{someone_elses.reference} is not",
+        ),
+        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, "x"]}, "is no commitment of"),
     ]
     owner2.is_active = True
     for data, message in cases:
@@ -179,3 +182,99 @@ def test_the_admin_offers_the_handover_on_the_users_page_and_before_removing_a_m
         f'owns 3 open commitments in the {group.short_name}: <a href="{URL}?officer={owner.pk}&amp;group={group.pk}">'
     )
     assert warning in response.content.decode()
+
+
+# --- As an outside tester found it -----------------------------------------------------------------------
+
+
+def test_the_commitments_of_someone_removed_from_the_group_can_still_be_handed_over(
+    login, group, coordinator, owner, owner2, officers_commitments
+):
+    group.memberships.filter(user=owner).delete()  # removed, their commitments still theirs
+    client = login(coordinator)
+    shown = client.get(URL, choose(group, owner, owner2))
+    assert shown.status_code == 200 and list(shown.context["commitments"]) == officers_commitments
+    ids = [c.pk for c in officers_commitments]
+    assert client.post(URL, {**choose(group, owner, owner2), "commitments": ids}).status_code == 302
+    assert Commitment.objects.filter(owner=owner2).count() == 3
+
+
+def test_a_refusal_keeps_the_ticks_and_names_each_commitment_and_why(
+    login, group, coordinator, owner, owner2, officers_commitments, meeting
+):
+    first, second, third = officers_commitments
+    third.change_status(Commitment.Status.DONE, user=coordinator)  # closed meanwhile by someone else
+    someone_elses = CommitmentFactory(meeting=meeting, owner=owner2)
+    response = login(coordinator).post(
+        URL, {**choose(group, owner, owner2), "commitments": [first.pk, third.pk, someone_elses.pk]}
+    )
+    assert response.status_code == 422
+    content = response.content.decode()
+    assert f"{third.reference} is closed" in content
+    assert f"{someone_elses.reference} is not {owner.get_full_name()}" in content
+    assert f'value="{first.pk}" id="commitment-{first.pk}" checked' in content
+    assert f'value="{second.pk}" id="commitment-{second.pk}">' in content  # left unticked, still unticked
+    assert Commitment.objects.filter(owner=owner2).count() == 1  # only someone_elses: nothing moved
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-7", "abc", "9223372036854775808"])
+def test_an_id_that_is_no_commitment_refuses_the_handover_without_a_crash(
+    login, group, coordinator, owner, owner2, officers_commitments, value
+):
+    response = login(coordinator).post(
+        URL, {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, value]}
+    )
+    assert response.status_code == 422
+    assert Commitment.objects.filter(owner=owner2).count() == 0
+
+
+def test_the_api_refuses_an_id_too_large_for_any_commitment(group, coordinator, owner, owner2, officers_commitments):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    response = api.post(API, {**choose(group, owner, owner2), "commitments": [2**63]}, format="json")
+    assert response.status_code == 400 and "commitments" in response.json()
+
+
+def test_the_admins_link_opens_the_handover_in_the_officers_group(
+    login, superuser, group, other_group, owner, officers_commitments
+):
+    response = login(superuser).get(f"{URL}?officer={owner.pk}")
+    assert response.context["form"].initial["group"] == group.pk
+
+
+def test_a_handover_is_no_progress_on_the_dashboard_and_says_so_in_the_api(
+    login, group, coordinator, owner, owner2, officers_commitments
+):
+    client = login(coordinator)
+    client.post(URL, {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk]})
+    dashboard = client.get(reverse("dashboard"))
+    assert "Handed over from" not in dashboard.content.decode()
+    entries = client.get(f"/api/v1/commitments/{officers_commitments[0].pk}/progress-updates/").json()
+    assert (entries[0]["handed_over_from"], entries[0]["handed_over_to"]) == (owner.pk, owner2.pk)
+
+
+def test_removing_an_officer_among_others_or_from_the_groups_page_warns_after(
+    login, group, coordinator, owner, owner2, officers_commitments
+):
+    client = login(coordinator)
+    membership = group.memberships.get(user=owner)
+    response = client.post(
+        reverse("admin:meetings_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": [membership.pk], "post": "yes"},
+        follow=True,
+    )
+    assert (
+        f'owns 3 open commitments in the {group.short_name}: <a href="{URL}?officer={owner.pk}&amp;group={group.pk}">'
+        in (response.content.decode())
+    )
+    assert not group.memberships.filter(user=owner).exists()
+    CommitmentFactory(meeting=officers_commitments[0].meeting, owner=owner2)
+    response = client.post(
+        reverse("admin:meetings_workinggroup_change", args=[group.pk]),
+        group_page_data(group, removing=[owner2]),
+        follow=True,
+    )
+    assert "owns 1 open commitment in the" in response.content.decode()
+    assert "hand it over</a> now that they have left" in response.content.decode()
