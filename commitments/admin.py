@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from knox.models import AuthToken
 
+from commitments import handover
 from commitments.forms import CommitmentRowForm, VersionedCommitmentForm
 from commitments.models import (
     BriefSnapshot,
@@ -431,7 +432,7 @@ def warn_of_open_commitments(request, memberships, when: str = "now that they ha
     """A warning, with the way to hand them over, for each of these members who owns open commitments in the
     group they leave (or left)."""
     for membership in memberships:
-        count = Commitment.objects.of_group(membership.group).open().filter(owner=membership.user).count()
+        count = handover.open_commitments(membership.user, membership.group).count()
         if count:
             messages.warning(
                 request,

@@ -21,6 +21,9 @@ from config.display import person
 from meetings.dates import spell_date
 from meetings.models import Meeting
 
+# What a line without an update, and a brief without lines, say on the page and in the files.
+NO_UPDATE = "No update yet"
+NOTHING_TO_REPORT = "No commitments to report."
 # What a brief that includes restricted commitments says at the head and foot of each page.
 RESTRICTED_MARKING = "CONTAINS RESTRICTED COMMITMENTS"
 # The CSV's columns; dates as ISO dates (2026-11-19), which every spreadsheet reads as dates.

@@ -13,15 +13,14 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from commitments.brief import brief_title, marking, where_and_when
-from config.display import file_text, person
+from commitments.brief import NO_UPDATE, NOTHING_TO_REPORT, brief_title, marking, where_and_when
+from config.display import counted, file_text, person
 from meetings.dates import spell_date
 
 COLUMNS = ["Commitment", "Owner / Lead agency / Counterpart", "Status", "Latest update", "Since the previous meeting"]
 COLUMN_WIDTHS_MM = [48, 42, 23, 37, 24]  # 174 mm: A4 less the margins
 MARGINS_MM = (20, 18, 20, 18)  # top, right, bottom, left
 FOOTER_POINTS = 8
-NO_UPDATE = "No update yet"
 APPLICATION_PROPERTIES = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
@@ -31,29 +30,43 @@ APPLICATION_PROPERTIES = (
 
 @dataclass(frozen=True)
 class Paper:
-    """What a copy of a brief says besides its lines: its title, running head and marking, whether it is a
-    frozen version, and who downloaded it when (the document's author and creation time)."""
+    """A copy of a brief as both documents print it: its lines with their text as a file can hold it, and what
+    it says besides them (title, running head, marking, opening sentences, totals), whether it is a frozen
+    version, and who downloaded it when (the document's author and creation time)."""
 
+    brief: dict
     title: str
     running_head: str
     marking: str
+    opening: tuple[str, ...]
     frozen: str
+    totals: str
     author: str
     created: datetime.datetime
 
     @classmethod
     def of(cls, brief: dict, reader, snapshot=None) -> "Paper":
         brief = printable(brief)
-        meeting = brief["meeting"]
+        meeting, previous = brief["meeting"], brief["previous"]
+        opening = [f"{where_and_when(meeting)}. Position as of {brief['as_of']}."]
+        if previous:
+            opening.append(
+                f"Covers the commitments agreed at the {previous['title']} ({previous['place']}, "
+                f"{previous['dates']}) and those still open when it began."
+            )
         frozen = ""
         if snapshot:
-            day = spell_date(timezone.localdate(snapshot.frozen_at))
-            frozen = f"Frozen on {day} by {person(snapshot.frozen_by)}"
+            frozen = f"Frozen on {spell_date(timezone.localdate(snapshot.frozen_at))} by {person(snapshot.frozen_by)}."
+        by_status = ", ".join(f"{label} {count}" for label, count in brief["by_status"])
+        by_category = ", ".join(f"{name} {count}" for name, count in brief["by_category"]) or "none"
         return cls(
+            brief=brief,
             title=brief_title(brief),
             running_head=f"{meeting['group']} · {meeting['title']} · Brief — position as of {brief['as_of']}",
             marking=marking(brief),
+            opening=tuple(opening),
             frozen=frozen,
+            totals=f"{counted(brief['total'], 'commitment')}. By status: {by_status}. By category: {by_category}.",
             author=person(reader),
             created=timezone.now(),
         )
@@ -82,13 +95,12 @@ def owner_lines(line: dict) -> list[tuple[str, str]]:
 # --- Word ------------------------------------------------------------------------------------------------
 
 
-def brief_docx(brief: dict, paper: Paper) -> bytes:
+def brief_docx(paper: Paper) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
-    brief = printable(brief)
     document = Document()
     _describe_as_ours(document)
     _set_language(document, "en-GB")
@@ -124,27 +136,18 @@ def brief_docx(brief: dict, paper: Paper) -> bytes:
     if paper.marking:
         _marking(section.footer.add_paragraph(), paper.marking)
 
-    meeting = brief["meeting"]
     document.add_heading(paper.title, level=0)
-    document.add_paragraph(f"{where_and_when(meeting)}. Position as of {brief['as_of']}.")
+    document.add_paragraph(paper.opening[0])
     if paper.frozen:
-        document.add_paragraph().add_run(f"{paper.frozen}.").bold = True
-    if brief["previous"]:
-        previous = brief["previous"]
-        document.add_paragraph(
-            f"Covers the commitments agreed at the {previous['title']} ({previous['place']}, {previous['dates']}) "
-            "and those still open when it began."
-        )
+        document.add_paragraph().add_run(paper.frozen).bold = True
+    for sentence in paper.opening[1:]:
+        document.add_paragraph(sentence)
     document.add_heading("Totals", level=1)
-    document.add_paragraph(
-        f"{brief['total']} commitments. By status: "
-        + ", ".join(f"{label} {count}" for label, count in brief["by_status"])
-        + ". By category: "
-        + ", ".join(f"{name} {count}" for name, count in brief["by_category"])
-        + "."
-    )
-    for section_ in brief["sections"]:
+    document.add_paragraph(paper.totals)
+    for section_ in paper.brief["sections"]:
         _table(document, section_["category"], section_["lines"])
+    if not paper.brief["sections"]:
+        document.add_paragraph(NOTHING_TO_REPORT)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -265,28 +268,21 @@ def _set_language(document, language: str) -> None:
 # --- PDF -------------------------------------------------------------------------------------------------
 
 
-def brief_pdf(brief: dict, paper: Paper) -> bytes:
+def brief_pdf(paper: Paper) -> bytes:
     """The brief's print layout laid out by WeasyPrint. It fetches nothing: its stylesheet is inlined, and any
     other address is refused."""
     from weasyprint import HTML
 
-    return HTML(string=print_layout(brief, paper), url_fetcher=_nothing_fetched()).write_pdf()
+    return HTML(string=print_layout(paper), url_fetcher=_nothing_fetched()).write_pdf()
 
 
-def print_layout(brief: dict, paper: Paper) -> str:
+def print_layout(paper: Paper) -> str:
     """The brief as one HTML document for A4 (templates/commitments/brief_print.html)."""
-    brief = printable(brief)
     sections = [
         {**section, "lines": [{**line, "who": owner_lines(line)} for line in section["lines"]]}
-        for section in brief["sections"]
+        for section in paper.brief["sections"]
     ]
-    context = {
-        "brief": brief,
-        "sections": sections,
-        "paper": paper,
-        "where_and_when": where_and_when(brief["meeting"]),
-        "no_update": NO_UPDATE,
-    }
+    context = {"paper": paper, "sections": sections, "no_update": NO_UPDATE, "nothing": NOTHING_TO_REPORT}
     return render_to_string("commitments/brief_print.html", {**context, "css": print_css()})
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from commitments.models import Commitment, ProgressUpdate
 from config.display import person
 from meetings.models import WorkingGroup
+from meetings.permissions import active_members, coordinated_groups
 
 LARGEST_ID = 2**63 - 1  # a database's largest id: past it, a value names no commitment
 
@@ -32,8 +33,16 @@ def officers(groups):
 
 
 def successors(groups):
-    """Who may take commitments over: the groups' active members."""
-    return officers(groups).filter(is_active=True)
+    """Who may take commitments over: the groups' active members, by name."""
+    return active_members(groups).order_by("first_name", "last_name", "username")
+
+
+def officers_group(coordinator, officer_id) -> WorkingGroup | None:
+    """Of the groups a coordinator manages, the one where the officer owns open commitments, or else belongs:
+    the group a handover of theirs is offered in."""
+    groups = coordinated_groups(coordinator)
+    owning = groups.filter(meetings__commitments__in=Commitment.objects.open().filter(owner=officer_id))
+    return owning.first() or groups.filter(memberships__user=officer_id).first() or groups.first()
 
 
 def open_commitments(officer, group: WorkingGroup):
@@ -65,9 +74,12 @@ def refusals(group: WorkingGroup, officer, successor) -> dict[str, list[str]]:
     return errors
 
 
-def hand_over(*, group: WorkingGroup, officer, successor, commitment_ids, actor) -> list[Commitment]:
-    """Move these commitments from `officer` to `successor`, all or none; the commitments moved."""
+def hand_over(*, group: WorkingGroup, officer, successor, actor, commitment_ids=None) -> list[Commitment]:
+    """Move these commitments (all the officer's open ones in the group, if None) from `officer` to
+    `successor`, all or none; the commitments moved."""
     errors = refusals(group, officer, successor)
+    if commitment_ids is None:
+        commitment_ids = open_commitments(officer, group).values_list("pk", flat=True)
     ids = set(commitment_ids)
     if not ids:
         errors["commitments"] = ["Choose at least one commitment to hand over."]

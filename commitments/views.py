@@ -20,6 +20,8 @@ from knox.models import AuthToken
 
 from commitments import exports, handover, permissions
 from commitments.brief import (
+    NO_UPDATE,
+    NOTHING_TO_REPORT,
     brief_csv,
     build_brief,
     compare,
@@ -56,7 +58,7 @@ from config.security import security_event
 from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin
 from meetings import views as meeting_views
 from meetings.models import WorkingGroup
-from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
+from meetings.permissions import can_manage_group, is_coordinator, role_label
 from meetings.views import get_meeting
 
 LIST_RELATED = ("meeting__group", "category", "owner")
@@ -396,6 +398,8 @@ class BriefView(BriefMixin, View):
                 "brief": brief,
                 "where_and_when": where_and_when(brief["meeting"]),
                 "marking": marking(brief),
+                "no_update": NO_UPDATE,
+                "nothing_to_report": NOTHING_TO_REPORT,
                 "chart": bars(
                     [(s["category"], Counter(line["status"] for line in s["lines"])) for s in brief["sections"]]
                 ),
@@ -416,9 +420,9 @@ class BriefDownloadView(BriefMixin, View):
         name = f"brief-{self.meeting.group.slug}-{self.meeting.number}{'-frozen' if self.snapshot else ''}"
         paper = Paper.of(brief, request.user, self.snapshot)
         if extension == "docx":
-            content, content_type = brief_docx(brief, paper), DOCX
+            content, content_type = brief_docx(paper), DOCX
         elif extension == "pdf":
-            content, content_type = brief_pdf(brief, paper), "application/pdf"
+            content, content_type = brief_pdf(paper), "application/pdf"
         else:
             content, content_type = brief_csv(brief), "text/csv; charset=utf-8"
         response = HttpResponse(content, content_type=content_type)
@@ -459,6 +463,10 @@ class HandoverView(View):
         if not form.is_valid():
             return self.render(request, form, status=INVALID_FORM_STATUS)
         officer, successor = form.cleaned_data["officer"], form.cleaned_data["successor"]
+        ticked = request.POST.getlist("commitments")
+        malformed = [f"“{value}” names no commitment." for value in ticked if not value.isdigit()]
+        if malformed:
+            return self.render(request, form, status=INVALID_FORM_STATUS, refused=malformed)
         try:
             moved = handover.hand_over(**form.cleaned_data, commitment_ids=self.ticked(request), actor=request.user)
         except ValidationError as error:  # the form checked the officers: what is left is the commitments ticked
@@ -473,22 +481,15 @@ class HandoverView(View):
 
     @staticmethod
     def ticked(request) -> list[int]:
-        """The ids ticked; a value that is no id names no commitment of the officer's, and refuses the handover."""
-        return [int(value) if value.isdigit() else 0 for value in request.POST.getlist("commitments")]
-
-    @staticmethod
-    def officers_group(request, officer_id: str):
-        """The group of the coordinator's where the officer owns open commitments, or else belongs."""
-        groups = coordinated_groups(request.user)
-        owning = groups.filter(meetings__commitments__owner=officer_id, meetings__commitments__closed_at=None)
-        return owning.first() or groups.filter(memberships__user=officer_id).first() or groups.first()
+        """The ids ticked (post() refuses a value that is no id)."""
+        return [int(value) for value in request.POST.getlist("commitments") if value.isdigit()]
 
     @staticmethod
     def initial(request) -> dict:
         """From the admin's user page (?officer=) or a group's page (?group=)."""
         initial = {name: request.GET[name] for name in ("group", "officer") if request.GET.get(name, "").isdigit()}
         if "group" not in initial:
-            group = HandoverView.officers_group(request, initial.get("officer", 0))
+            group = handover.officers_group(request.user, initial.get("officer", 0))
             if group is not None:
                 initial["group"] = group.pk
         return initial

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
@@ -18,10 +19,11 @@ API_PREFIX = "/api/"
 NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 
 
+@csrf_exempt  # it changes nothing: a write to no address is a 404, for a token client as for a session
 @login_not_required
 def api_not_found(request, rest: str = "") -> JsonResponse:
     """An address under /api/ that names nothing (`/api/v1/commitments/0.5/`, a path without its final slash):
-    the API's own 404, in JSON, whoever asks."""
+    the API's own 404, in JSON, whoever asks, whatever the method."""
     detail = "Not found: no such address in the API (its addresses end with a slash)."
     return JsonResponse({"detail": detail}, status=404)
 

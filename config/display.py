@@ -3,6 +3,7 @@ pages and a commitment's change log."""
 
 import re
 
+from django.template.defaultfilters import pluralize
 from simple_history.models import DeletedObject
 
 # What would make a name or title read as something else outside its own line: control characters (line breaks
@@ -30,6 +31,11 @@ def file_text(text: str) -> str:
     control characters, which XML cannot hold and a terminal would obey, and direction overrides, which turn
     text around, left out. Stored text may hold them: forms take what is pasted."""
     return LEFT_OUT_OF_FILES.sub("", LINE_BREAKS.sub("\n", text))
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 commitment", "5 commitments"."""
+    return f"{n} {noun}{pluralize(n)}"
 
 
 def person(user, nobody: str = "—") -> str:

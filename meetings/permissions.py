@@ -76,9 +76,14 @@ def may_change_membership(user, membership: Membership) -> bool:
 
 
 def people_to_pick(user):
-    """The people a coordinator picks as a commitment's owner or grantee: the active members of the groups
-    they coordinate (all active members of every group, for a superuser)."""
-    members = Membership.objects.filter(group__in=coordinated_groups(user)).values("user_id")
+    """The people a coordinator picks as a commitment's owner or grantee (or a successor in a handover): the
+    active members of the groups they coordinate (all active members of every group, for a superuser)."""
+    return active_members(coordinated_groups(user))
+
+
+def active_members(groups):
+    """The active members of these groups."""
+    members = Membership.objects.filter(group__in=groups).values("user_id")
     return get_user_model().objects.filter(pk__in=members, is_active=True)
 
 

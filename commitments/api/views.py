@@ -247,9 +247,7 @@ class HandoverView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {**serializer.validated_data}
-        ids = data.pop("commitments", None) or handover.open_commitments(data["officer"], data["group"]).values_list(
-            "pk", flat=True
-        )
+        ids = data.pop("commitments", None)  # None: all the officer's open commitments
         try:
             moved = handover.hand_over(**data, commitment_ids=ids, actor=request.user)
         except DjangoValidationError as error:

@@ -21,7 +21,6 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, OuterRef
 from django.template import Context
-from django.template.defaultfilters import pluralize
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
-from config.display import person, plain_line
+from config.display import counted, person, plain_line
 from config.mail import AutomaticMessage
 from meetings.calendar import meeting_ics
 from meetings.dates import days_from, spell_date
@@ -158,11 +157,6 @@ def tag_text(row: Reminder, today: datetime.date) -> str:
     if row.reason == Reason.ASSIGNED:
         return "new: assigned to you"
     return f"before the {row.meeting.title}"
-
-
-def counted(n: int, noun: str) -> str:
-    """ "1 commitment", "5 commitments"."""
-    return f"{n} {noun}{pluralize(n)}"
 
 
 @dataclass

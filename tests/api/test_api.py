@@ -604,3 +604,12 @@ def test_a_meeting_edit_naming_a_version_is_not_met_rather_than_ignored(api, mee
     assert meeting.city != "Mumbai"
     assert api.patch(url, {"city": "Mumbai"}, HTTP_IF_MATCH="*").status_code == 200
     assert api.patch(url, {"city": "Pune"}).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "put", "delete"])
+def test_a_write_to_an_api_address_that_does_not_exist_is_a_json_404_for_a_token_too(commitment, coordinator, method):
+    api = APIClient(enforce_csrf_checks=True)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(coordinator)}")
+    response = getattr(api, method)(f"/api/v1/commitments/{commitment.pk}", {}, format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"

@@ -159,3 +159,12 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     assert revoked.status_code == 200
     assert revoked.parsed.access_granted_to == []
     assert not restricted.access_granted_to.exists()
+    # The coordinator hands owner2's open commitments to the owner, in one step; a second time there are none.
+    handovers = importlib.import_module(f"{PACKAGE}.api.handovers.handovers_create")
+    group = Commitment.objects.get(pk=target.id).meeting.group
+    body = models.HandoverRequest(group=group.pk, officer=users["owner2"].pk, successor=users["owner"].pk)
+    moved = handovers.sync_detailed(client=coordinator, body=body)
+    assert moved.status_code == 201 and isinstance(moved.parsed, models.Handover)
+    assert moved.parsed.commitments and not Commitment.objects.open().filter(owner=users["owner2"]).exists()
+    again = handovers.sync_detailed(client=coordinator, body=body)
+    assert again.status_code == 400 and isinstance(again.parsed, models.Error)

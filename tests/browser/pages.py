@@ -31,18 +31,29 @@ from django.utils.http import urlsafe_base64_encode
 from commitments.models import CalendarFeed, Commitment, Reminder
 from commitments.reminders.digests import unsubscribe_token
 from config.views import INVALID_FORM_STATUS
-from meetings.models import Meeting
+from meetings.models import Meeting, WorkingGroup
 
 GROUP = "india-uzbekistan-jwg-ct"
 # Left out by where they live: the admin panel is a job of its own; the API answers JSON and its docs viewer
 # is the schema viewer's page, not ours.
 AREAS_LEFT_OUT = {"admin/": "the admin panel", "api/": "the API"}
+
+
+def officer_chosen() -> str:
+    """The handover page with Arjun Mehta's open commitments listed, ticked, to hand to Priya Nair."""
+    users = {user.username: user.pk for user in get_user_model().objects.filter(username__in=["owner", "owner2"])}
+    group = WorkingGroup.objects.get(slug=GROUP).pk
+    return f"?group={group}&officer={users['owner']}&successor={users['owner2']}"
+
+
 # States of a page that its query string reaches, beside the page as it opens: the live brief beside the frozen
-# one (see freeze_a_brief), a list whose filter refuses a value and shows why.
+# one (see freeze_a_brief), a list whose filter refuses a value and shows why, the handover's commitments
+# listed (a query made from the demo data when the survey runs).
 VARIANTS = {
     "meetings:brief": {"live": "?live=1"},
     "meetings:list": {"filter refused": "?year=1"},
     "commitments:list": {"filter refused": "?follow_up_after=2026-02-31&follow_up_before=soon"},
+    "commitments:handover": {"officer chosen": officer_chosen},
 }
 # The personas: None is a visitor who is not logged in (the login page and the password-reset pages).
 PERSONAS = ("coordinator", "owner", None)
@@ -174,6 +185,7 @@ def survey(persona: str | None) -> Survey:
         if response.status_code == 200:
             forms.append((name, path, landed))  # a password-reset link moves on to an address of its own
         for state, query in VARIANTS.get(name, {}).items():
+            query = query() if callable(query) else query
             variant = client.get(path + query)
             assert variant.status_code == 200 and is_html(variant), f"{name}{query}: {variant.status_code}"
             pages.append(Page(f"{name}, {state}", path + query, html=variant.text))

@@ -22,7 +22,7 @@ from commitments.exports import HEADINGS
 from commitments.models import BriefSnapshot, Commitment
 from tests.browser.checkers import nu_errors
 from tests.commitments.conftest import DEMO_DAY
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, MeetingFactory
 from tests.office import CSV_AS_SHOWN, convert
 from tests.readers import csv_rows, pdf_pages, pdf_reader, xlsx_rows, xlsx_sheet
 
@@ -422,7 +422,7 @@ def test_the_print_layout_is_valid_html(demo, tmp_path, settings):
     users, tenth = demo
     brief = build_brief(tenth, DEMO_DAY)
     layout = tmp_path / "brief-print.html"
-    html = print_layout(brief, Paper.of(brief, users["member"]))
+    html = print_layout(Paper.of(brief, users["member"]))
     layout.write_text(re.sub(r"<style>.*?</style>", "<style></style>", html, flags=re.DOTALL))
     assert nu_errors({layout: "the brief's print layout"}) == []
 
@@ -544,3 +544,25 @@ def test_the_export_file_name_keeps_every_script_whole_and_offers_an_ascii_name_
         'attachment; filename="commitments_group-india-uzbekistan-jwg-ct_q_2026-11-28.csv"; '
         f"filename*=utf-8''{quote(name)}"
     )
+
+
+def test_a_brief_with_nothing_to_report_says_so_in_every_file(group, coordinator, client):
+    """A first meeting: nothing agreed before it."""
+    first = MeetingFactory(group=group, number=1, status="planned", start_date=None, end_date=None)
+    client.force_login(coordinator)
+    pages = pdf_pages(download(client, first, "pdf").content)
+    assert len(pages) == 1 and "No commitments to report." in pages[0] and "Page 1 of 1" in pages[0]
+    document = word(download(client, first, "docx").content)
+    assert document.tables == [] and paragraphs(document)[-1] == "No commitments to report."
+    assert csv_rows(download(client, first, "csv").content) == []
+
+
+def test_a_brief_of_one_commitment_counts_it_as_one_and_the_page_says_there_is_no_update(group, coordinator, client):
+    first = MeetingFactory(group=group, number=1, start_date=datetime.date(2026, 1, 5), end_date=None, status="held")
+    second = MeetingFactory(group=group, number=2, status="planned", start_date=None, end_date=None)
+    CommitmentFactory(meeting=first, owner=coordinator, title="The only one")
+    client.force_login(coordinator)
+    assert "1 commitment. By status" in " ".join(paragraphs(word(download(client, second, "docx").content)))
+    assert "1 commitment. By status" in pdf_pages(download(client, second, "pdf").content)[0]
+    page = client.get(reverse("meetings:brief", args=[second.pk])).content.decode()
+    assert ">No update yet<" in page and ">None<" not in page

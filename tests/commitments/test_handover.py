@@ -110,7 +110,7 @@ def test_refusals_save_nothing(login, group, coordinator, owner, owner2, outside
             {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, someone_elses.pk]},
             f"{someone_elses.reference} is not",
         ),
-        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, "x"]}, "is no commitment of"),
+        ({**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, "x"]}, "“x” names no commitment"),
     ]
     owner2.is_active = True
     for data, message in cases:
@@ -278,3 +278,12 @@ def test_removing_an_officer_among_others_or_from_the_groups_page_warns_after(
     )
     assert "owns 1 open commitment in the" in response.content.decode()
     assert "hand it over</a> now that they have left" in response.content.decode()
+
+
+def test_a_malformed_id_is_named_as_sent(login, group, coordinator, owner, owner2, officers_commitments):
+    response = login(coordinator).post(
+        URL, {**choose(group, owner, owner2), "commitments": [officers_commitments[0].pk, "abc"]}
+    )
+    assert response.status_code == 422
+    assert "“abc” names no commitment." in response.content.decode()
+    assert Commitment.objects.filter(owner=owner2).count() == 0
