@@ -39,7 +39,6 @@ COLUMNS = [
     ("Link", 50),
 ]
 HEADINGS = [heading for heading, _ in COLUMNS]
-LINK = HEADINGS.index("Link")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # how Excel knows a CSV file is UTF-8
 DATE_FORMAT = "yyyy-mm-dd"
@@ -81,6 +80,39 @@ def rows(commitments, site_url: str):
         ]
 
 
+MEETING_COLUMNS = [
+    ("Working group", 30),
+    ("Meeting", 14),
+    ("Host country", 20),
+    ("City", 20),
+    ("Venue", 30),
+    ("Start date", 12),
+    ("End date", 12),
+    ("Status", 28),
+    ("Agreed record", 30),
+    ("Outcome summary", 60),
+    ("Link", 50),
+]
+
+
+def meeting_rows(meetings, site_url: str):
+    """Each meeting as a row of typed values, in the columns an import of meetings reads back."""
+    for meeting in meetings:
+        yield [
+            meeting.group.short_name,
+            meeting.title,
+            meeting.host_country.name,
+            meeting.city,
+            meeting.venue,
+            meeting.start_date,
+            meeting.end_date,
+            meeting.get_status_display(),
+            meeting.record_reference,
+            meeting.outcome_summary,
+            site_url + meeting.get_absolute_url(),
+        ]
+
+
 def as_text(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -102,31 +134,37 @@ def export_csv(commitments, site_url: str) -> str:
 
 
 def export_xlsx(commitments, site_url: str, author: str) -> bytes:
+    return xlsx_file(COLUMNS, list(rows(commitments, site_url)), "Commitments", author)
+
+
+def xlsx_file(columns: list[tuple[str, int]], values: list[list], title: str, author: str) -> bytes:
     """A sheet a person can work with at once: bold, frozen header row with a filter, columns wide enough (the
-    long ones wrapping their text), dates as dates, each commitment's link a hyperlink. Text is always a text
+    long ones wrapping their text), dates as dates, a "Link" column's links hyperlinks. Text is always a text
     cell: text that starts with "=" is not a formula, and shows as typed. Written row by row (openpyxl's
     write-only mode): the widths are measured first, as a sheet's columns come before its rows."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    values = list(rows(commitments, site_url))
+    headings = [heading for heading, _ in columns]
+    link = headings.index("Link") if "Link" in headings else None
     workbook = Workbook(write_only=True)
-    workbook.properties.title, workbook.properties.creator = "Commitments", author
-    sheet = workbook.create_sheet("Commitments")
+    workbook.properties.title, workbook.properties.creator = title, author
+    sheet = workbook.create_sheet(title)
     wrapped = Alignment(wrap_text=True, vertical="top")
-    long_text = {column for column, (_, most) in enumerate(COLUMNS) if most >= LONG_TEXT and column != LINK}
-    for column, (heading, most) in enumerate(COLUMNS):
+    long_text = {column for column, (_, most) in enumerate(columns) if most >= LONG_TEXT and column != link}
+    for column, (heading, most) in enumerate(columns):
         longest = max([len(heading), *(_width(row[column]) for row in values)])
         sheet.column_dimensions[get_column_letter(column + 1)].width = min(longest, max(most, len(heading))) + 2
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(values) + 1}"
-    sheet.append([_cell(sheet, heading, font=Font(bold=True)) for heading in HEADINGS])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(values) + 1}"
+    sheet.append([_cell(sheet, heading, font=Font(bold=True)) for heading in headings])
     for row in values:
         cells = [
             _cell(sheet, value, **({"alignment": wrapped} if n in long_text else {})) for n, value in enumerate(row)
         ]
-        cells[LINK].hyperlink, cells[LINK].style = row[LINK], "Hyperlink"
+        if link is not None and row[link]:
+            cells[link].hyperlink, cells[link].style = row[link], "Hyperlink"
         sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
@@ -134,7 +172,7 @@ def export_xlsx(commitments, site_url: str, author: str) -> bytes:
 
 
 def _width(value) -> int:
-    return len(DATE_FORMAT) if isinstance(value, datetime.date) else len(value or "")
+    return len(DATE_FORMAT) if isinstance(value, datetime.date) else len("" if value is None else str(value))
 
 
 def _cell(sheet, value, **style):

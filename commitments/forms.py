@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
 from commitments import handover
-from commitments.models import NAMED_FIELDS, Commitment, NotificationPreference, ProgressUpdate, as_used
+from commitments.models import NAMED_FIELDS, Commitment, ImportKind, NotificationPreference, ProgressUpdate, as_used
 from config.display import person
 from config.merging import MergingFormMixin
 from meetings.permissions import coordinated_groups, manageable_meetings, people_to_pick
@@ -247,3 +247,24 @@ class HandoverForm(forms.Form):
             for field, errors in handover.refusals(data["group"], data["officer"], data["successor"]).items():
                 self.add_error(field, errors)
         return data
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="The file holds", choices=ImportKind.choices, widget=forms.RadioSelect, initial=ImportKind.COMMITMENTS
+    )
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="CSV (UTF-8 or Windows-1252) or Excel workbook (.xlsx): a heading row, then one row for each "
+        "meeting or commitment.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {settings.IMPORT_MAX_BYTES // 1_000_000} MB, the most one import takes: "
+                "split it."
+            )
+        return upload

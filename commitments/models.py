@@ -687,3 +687,31 @@ class CalendarFeed(models.Model):
         """Give the feed a new address; the old one answers 404 from now on."""
         self.token = new_feed_token()
         self.save(update_fields=["token", "created_at"])
+
+
+class ImportKind(models.TextChoices):
+    MEETINGS = "meetings", "Meetings"
+    COMMITMENTS = "commitments", "Commitments"
+
+
+class ImportFile(models.Model):
+    """A spreadsheet uploaded for import, kept from its preview to its confirmation (commitments/importing/): the
+    import reads these very bytes, checked by their SHA-256, and deletes them once done."""
+
+    Kind = ImportKind
+
+    kind = models.CharField("what it holds", max_length=20, choices=Kind.choices)
+    name = models.CharField("file name", max_length=255)
+    data = models.BinaryField("content")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="uploaded by"
+    )
+    uploaded_at = models.DateTimeField("uploaded", default=timezone.now)
+
+    class Meta:
+        verbose_name = "import file"
+        constraints = [valid_choice("kind", ImportKind, "import_file_kind_valid", "Unknown kind of import.")]
+
+    def __str__(self) -> str:
+        return self.name

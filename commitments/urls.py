@@ -12,11 +12,19 @@ urlpatterns = [
     path("<int:pk>/edit/", views.CommitmentUpdateView.as_view(), name="edit"),
     path("<int:pk>/progress/", views.ProgressCreateView.as_view(), name="progress"),
     path("handover/", views.HandoverView.as_view(), name="handover"),
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("import/<int:pk>/", views.ImportPreviewView.as_view(), name="import-preview"),
+    re_path(
+        r"^import/sample-(?P<kind>meetings|commitments)\.(?P<extension>csv|xlsx)$",
+        views.ImportSampleView.as_view(),
+        name="import-sample",
+    ),
 ]
 
 # Under /meetings/, in the namespace `meetings:` beside meetings/urls.py (see config/urls.py).
 meeting_urlpatterns = [
     path("", views.MeetingListView.as_view(), name="list"),
+    re_path(r"^export\.(?P<extension>csv|xlsx)$", views.MeetingExportView.as_view(), name="export"),
     path("<int:pk>/", views.MeetingDetailView.as_view(), name="detail"),
     path("<int:pk>/brief/", views.BriefView.as_view(), name="brief"),
     re_path(

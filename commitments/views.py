@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from knox.models import AuthToken
 
-from commitments import exports, handover, permissions
+from commitments import exports, handover, importing, permissions
 from commitments.brief import (
     NO_UPDATE,
     NOTHING_TO_REPORT,
@@ -38,6 +39,7 @@ from commitments.forms import (
     ApiTokenForm,
     CommitmentForm,
     HandoverForm,
+    ImportForm,
     NotificationPreferenceForm,
     OwnerCommitmentForm,
     ProgressUpdateForm,
@@ -48,6 +50,7 @@ from commitments.models import (
     CalendarFeed,
     Category,
     Commitment,
+    ImportFile,
     NotificationPreference,
     ProgressUpdate,
 )
@@ -502,3 +505,107 @@ class HandoverView(View):
         ticked = set(self.ticked(request)) if request.method == "POST" else None  # None: all, as first shown
         context = {"form": form, "chosen": chosen, "commitments": commitments, "refused": refused, "ticked": ticked}
         return render(request, self.template_name, context, status=status)
+
+
+# --- Importing meetings and commitments from spreadsheets --------------------------------------------------
+
+
+class ImportView(View):
+    """Upload a spreadsheet of meetings or commitments; its preview follows (ImportPreviewView)."""
+
+    template_name = "commitments/import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        check(is_coordinator(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        kind = request.GET.get("kind")
+        form = ImportForm(initial={"kind": kind} if kind in ImportFile.Kind.values else None)
+        return self.render(request, form)
+
+    def post(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(request, form, status=INVALID_FORM_STATUS)
+        file = form.cleaned_data["file"]
+        upload = importing.upload(file.read(), file.name, form.cleaned_data["kind"], request.user)
+        return redirect("commitments:import-preview", pk=upload.pk)
+
+    def render(self, request, form, status: int = 200):
+        context = {
+            "form": form,
+            "month_first": settings.IMPORT_DATES_MONTH_FIRST,
+            "max_rows": f"{settings.IMPORT_MAX_ROWS:,}",
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+class ImportPreviewView(View):
+    """What importing the file would do, row by row; importing it, exactly as previewed."""
+
+    template_name = "commitments/import_preview.html"
+    rows_per_page = 200
+
+    def dispatch(self, request, *args, **kwargs):
+        check(is_coordinator(request.user))
+        self.upload = get_object_or_404(ImportFile, pk=kwargs["pk"], uploaded_by=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk: int):
+        return self.render(request, importing.preview(self.upload, request.user))
+
+    def post(self, request, pk: int):
+        kind = self.upload.get_kind_display().lower()
+        try:
+            counts = importing.run(self.upload, request.user, request.POST.get("digest", ""))
+        except ValidationError as error:
+            preview = importing.preview(self.upload, request.user)
+            return self.render(request, preview, refused=error.messages, status=INVALID_FORM_STATUS)
+        security_event(request, "import", kind=self.upload.kind, rows=sum(counts.values()))
+        messages.success(request, f"Imported {importing.said(counts, kind[:-1])}.")
+        return redirect("meetings:list" if self.upload.kind == ImportFile.Kind.MEETINGS else "commitments:list")
+
+    def render(self, request, preview, refused=(), status: int = 200):
+        state = request.GET.get("state", "")
+        rows = [row for row in preview.rows if row.state == state] if state in importing.STATES else preview.rows
+        page = Paginator(rows, self.rows_per_page).get_page(request.GET.get("page"))
+        tabs = [(name, preview.counts[name]) for name in importing.STATES]
+        context = {"preview": preview, "page_obj": page, "state": state, "tabs": tabs, "refused": refused}
+        return render(request, self.template_name, context, status=status)
+
+
+class ImportSampleView(View):
+    """A file to start from: the heading row and two example rows, in the user's own working group."""
+
+    def get(self, request, kind: str, extension: str):
+        check(is_coordinator(request.user))
+        columns, rows = importing.sample(kind, request.user)
+        name = f"sample-{kind}.{extension}"
+        if extension == "xlsx":
+            content = exports.xlsx_file(columns, rows, kind.capitalize(), person(request.user))
+            response = HttpResponse(content, content_type=XLSX)
+        else:
+            content = exports.csv_file([heading for heading, _ in columns], rows)
+            response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = exports.attachment(name)
+        return response
+
+
+class MeetingExportView(View):
+    """The filtered meeting list as CSV or XLSX, in the columns an import of meetings reads back."""
+
+    def get(self, request, extension: str):
+        filterset, meetings = meeting_views.filtered_meetings(request)
+        if not filterset.is_valid():
+            return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
+        values = list(exports.meeting_rows(meetings, settings.SITE_URL))
+        if extension == "xlsx":
+            content = exports.xlsx_file(exports.MEETING_COLUMNS, values, "Meetings", person(request.user))
+            response = HttpResponse(content, content_type=XLSX)
+        else:
+            headings = [heading for heading, _ in exports.MEETING_COLUMNS]
+            response = HttpResponse(exports.csv_file(headings, values), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = exports.attachment(f"meetings_{timezone.localdate().isoformat()}.{extension}")
+        security_event(request, "export", rows=len(values))
+        return response

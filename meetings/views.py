@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -15,6 +16,13 @@ from meetings.models import Meeting
 from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
 
 
+def filtered_meetings(request) -> tuple[MeetingFilterSet, QuerySet]:
+    """The meetings of the user's groups, as the list's filter chooses them (none for an invalid filter)."""
+    base = Meeting.objects.visible_to(request.user).select_related("group").order_by("group__name", "-number")
+    filterset = MeetingFilterSet(request.GET, queryset=base, request=request)
+    return filterset, filterset.qs if filterset.is_valid() else base.none()
+
+
 class MeetingListView(ListView):
     """The meetings of the user's groups, filtered (the commitments app adds its column: commitments/views.py)."""
 
@@ -22,9 +30,8 @@ class MeetingListView(ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        base = Meeting.objects.visible_to(self.request.user).select_related("group").order_by("group__name", "-number")
-        self.filterset = MeetingFilterSet(self.request.GET, queryset=base, request=self.request)
-        return self.filterset.qs if self.filterset.is_valid() else base.none()
+        self.filterset, meetings = filtered_meetings(self.request)
+        return meetings
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filter=self.filterset, can_create=is_coordinator(self.request.user), **kwargs)

@@ -13,7 +13,8 @@ CSV_AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true"
 def convert(content: bytes, suffix: str, to: str) -> bytes:
     """`content` (a .docx, .xlsx, …) converted by LibreOffice to `to` ("pdf", or a filter like CSV_AS_SHOWN)."""
     with tempfile.TemporaryDirectory() as work:
-        source = Path(work) / f"document.{suffix}"
+        source = Path(work) / "in" / f"document.{suffix}"  # apart from the result, which may have its suffix
+        source.parent.mkdir()
         source.write_bytes(content)
         subprocess.run(
             [
@@ -31,5 +32,5 @@ def convert(content: bytes, suffix: str, to: str) -> bytes:
             capture_output=True,
             timeout=120,
         )
-        [result] = [path for path in Path(work).iterdir() if path.is_file() and path != source]
+        [result] = [path for path in Path(work).iterdir() if path.is_file()]
         return result.read_bytes()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from commitments import importing
+from commitments.importing import values as importing
 from commitments.models import Commitment
 
 OCTOBER_FIRST = datetime.date(2025, 10, 1)

@@ -1,0 +1,183 @@
+"""Importing the meetings and commitments kept in spreadsheets until now: upload, preview, import.
+
+The upload is kept (ImportFile) and both steps read those bytes through the same rules (tables.py): the preview
+shows what each row would do, and the import does it only if the whole file is valid and if it still does
+exactly what was previewed. A preview's digest names what it showed; the import recomputes the preview and
+refuses when the digest differs (someone changed a commitment meanwhile), so that nothing is imported that the
+coordinator has not seen. All of it in one transaction: nothing is half-saved.
+"""
+
+import dataclasses
+import datetime
+import hashlib
+from collections import Counter
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.importing.files import FileRefused, cell_text, read
+from commitments.importing.tables import CHANGED, NEW, REFUSED, TABLES, UNCHANGED, Column, Row, Table, name_key
+from commitments.models import ImportFile, StaleVersionError
+from config.display import counted
+
+STATES = (REFUSED, CHANGED, NEW, UNCHANGED)  # in the order the preview lists them
+REASON_MOST = 100  # the length of a history record's change reason
+KEPT_FOR = datetime.timedelta(days=1)  # an upload not imported within a day is deleted
+
+
+@dataclasses.dataclass
+class Preview:
+    """What importing a file would do, row by row, and why not if it cannot be imported."""
+
+    upload: ImportFile
+    table: Table | None = None  # the rules it was read by, which save the rows
+    problems: list[str] = dataclasses.field(default_factory=list)  # about the file as a whole
+    columns: list[str] = dataclasses.field(default_factory=list)  # the headings read, as the file has them
+    unknown: list[str] = dataclasses.field(default_factory=list)  # headings this app does not know: not read
+    computed: list[str] = dataclasses.field(default_factory=list)  # headings of what exports compute: not read
+    rows: list[Row] = dataclasses.field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(row.state for row in self.rows)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems and not self.counts[REFUSED]
+
+    @property
+    def digest(self) -> str:
+        """What the preview showed, as a fingerprint: the file's and each row's."""
+        shown = repr((self.upload.sha256, self.columns, [row.summary for row in self.rows]))
+        return hashlib.sha256(shown.encode()).hexdigest()
+
+
+def upload(data: bytes, name: str, kind: str, user) -> ImportFile:
+    """Keep a file for its preview; uploads left unimported for a day go."""
+    ImportFile.objects.filter(uploaded_at__lt=timezone.now() - KEPT_FOR).delete()
+    return ImportFile.objects.create(
+        kind=kind, name=name[:255], data=data, sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user
+    )
+
+
+def preview(upload: ImportFile, user) -> Preview:
+    """What importing the file would do, for this user (rows of groups they do not coordinate are refused)."""
+    result = Preview(upload)
+    data = bytes(upload.data)
+    if hashlib.sha256(data).hexdigest() != upload.sha256:
+        result.problems.append("The file kept since its upload is not the file uploaded: upload it again.")
+        return result
+    try:
+        sheet = read(data, upload.name)
+    except FileRefused as refused:
+        result.problems.append(str(refused))
+        return result
+    table = result.table = TABLES[upload.kind](user)
+    columns = _columns(sheet.headings, table.columns, result)
+    if result.problems:
+        return result
+    for number, cells in sheet.rows:
+        row, read_values = Row(number), {}
+        for index, column in columns.items():
+            if (number, index) in sheet.formulas_without_value:
+                formula = sheet.formulas_without_value[number, index]
+                row.refuse(column.heading, f"{formula} is a formula saved without its value: save the file again.")
+                continue
+            try:
+                read_values[column.key] = column.read(cell_text(cells[index] if index < len(cells) else None))
+            except ValueError as error:
+                row.refuse(column.heading, str(error))
+        table.plan(row, read_values)
+        result.rows.append(row)
+    return result
+
+
+def _columns(headings: list[str], known: list[Column], result: Preview) -> dict[int, Column]:
+    """{position in the file: column} for the columns read; the others and the missing ones noted."""
+    by_name = {name: column for column in known for name in column.names}
+    found: dict[int, Column] = {}
+    for index, heading in enumerate(headings):
+        column = by_name.get(name_key(heading))
+        if column is None:
+            if heading not in (None, ""):
+                result.unknown.append(str(heading))
+        elif column in found.values():
+            result.problems.append(f"Two columns are {column.heading}: keep one.")
+        elif column.key:
+            found[index] = column
+            result.columns.append(str(heading))
+        else:
+            result.computed.append(str(heading))
+    missing = [column.heading for column in known if column.required and column not in found.values()]
+    if missing:
+        result.problems.append(f"The file has no column {' or '.join(missing)}: the import needs it.")
+    return found
+
+
+def run(upload: ImportFile, user, digest: str) -> Counter:
+    """Import the file as previewed (the preview's digest), all or nothing; ValidationError when it is not valid
+    or no longer does what was previewed. The counts of rows by state."""
+    reason = f"Imported from {upload.name}"[:REASON_MOST]
+    stale = ValidationError(
+        "What this file would do has changed since its preview (someone edited the data meanwhile): look at the "
+        "preview again, then import."
+    )
+    with transaction.atomic():
+        result = preview(upload, user)
+        if not result.valid:
+            raise ValidationError("The file cannot be imported as it is: see the rows refused.")
+        if result.digest != digest:
+            raise stale
+        try:
+            for row in result.rows:
+                if row.state in (NEW, CHANGED):
+                    result.table.save(row, user, reason)
+        except StaleVersionError:
+            raise stale from None
+        upload.delete()
+    return result.counts
+
+
+def said(counts: Counter, noun: str) -> str:
+    """ "3 commitments new, 2 changed, 40 unchanged"."""
+    total = sum(counts.values())
+    return f"{counted(total, noun)}: {counts[NEW]} new, {counts[CHANGED]} changed, {counts[UNCHANGED]} unchanged" + (
+        f", {counts[REFUSED]} refused" if counts[REFUSED] else ""
+    )
+
+
+__all__ = ["STATES", "Preview", "preview", "run", "said", "upload"]
+
+
+def sample(kind: str, user) -> tuple[list[tuple[str, int]], list[list]]:
+    """A file to start from: (heading, width) of each column the import reads, and two example rows in the first
+    working group the user coordinates."""
+    from commitments.exports import COLUMNS, MEETING_COLUMNS
+    from commitments.models import Category
+    from meetings.models import Meeting
+    from meetings.permissions import coordinated_groups
+
+    widths = dict(COLUMNS + MEETING_COLUMNS) | {"Access granted to": 40}
+    columns = [(column.heading, widths[column.heading]) for column in TABLES[kind].columns if column.key]
+    group = coordinated_groups(user).order_by("name").first()
+    group_name = group.short_name if group else "JWG-CT"
+    if kind == "meetings":
+        examples = [
+            [group_name, "9th meeting", "Uzbekistan", "Tashkent", "", date(2025, 9, 30), date(2025, 10, 1),
+             "Held", "Record of Discussions", "Agreed on intelligence sharing and joint training."],
+            [group_name, "10th meeting", "India", "New Delhi", "", None, None, "Planned", "", ""],
+        ]  # fmt: skip
+        return columns, examples
+    meeting = Meeting.objects.filter(group=group).order_by("-number").first() if group else None
+    categories = [category.name for category in Category.objects.order_by("order", "name")[:2]] or ["", ""]
+    agreed_at = meeting.title if meeting else "9th meeting"
+    examples = [
+        ["", "Exchange threat assessments every quarter", "", group_name, agreed_at, categories[0], user.email,
+         "Joint", "Ministry of Home Affairs", "", "para 4", date(2026, 3, 31), "Open", "High", "no", ""],
+        ["", "Joint training course for investigators", "", group_name, agreed_at, categories[-1], user.email,
+         "Home side", "National Investigation Agency", "", "para 7", date(2026, 6, 30), "In progress", "Normal",
+         "yes", user.email],
+    ]  # fmt: skip
+    return columns, examples

@@ -1,0 +1,445 @@
+"""Importing meetings and commitments from the spreadsheets in use today, as a coordinator does it: upload the
+file on the import page, read the preview, import. Files are built as people make them (openpyxl, the csv
+module, LibreOffice for a workbook with saved formula values) and read back by the app."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook
+
+from commitments.models import Commitment, ImportFile
+from config.display import person
+from meetings.models import Meeting
+from tests.factories import CommitmentFactory
+from tests.readers import csv_rows, xlsx_rows
+
+pytestmark = pytest.mark.django_db
+
+HEADINGS = ["Commitment", "Working group", "Agreed at", "Category", "Owner", "Follow-up date", "Status"]
+
+
+def csv_bytes(rows, encoding="utf-8", delimiter=",") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def upload(client, data: bytes, name: str = "commitments.csv", kind: str = "commitments"):
+    """Upload on the import page; the preview page it leads to."""
+    response = client.post(reverse("commitments:import"), {"kind": kind, "file": _file(data, name)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client.get(response["Location"])
+
+
+def _file(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def confirm(client, preview):
+    """Import what the preview showed."""
+    return client.post(preview.wsgi_request.path, {"digest": preview.context["preview"].digest})
+
+
+def states(preview) -> list[str]:
+    return [row.state for row in preview.context["preview"].rows]
+
+
+def refusals(preview) -> list[tuple[int, str, str]]:
+    return [
+        (row.number, heading, message) for row in preview.context["preview"].rows for heading, message in row.refusals
+    ]
+
+
+def test_a_file_of_new_commitments_is_previewed_then_imported_with_a_history_naming_the_file(
+    login, coordinator, owner, meeting, group
+):
+    client = login(coordinator)
+    data = csv_bytes(
+        [
+            HEADINGS,
+            ["Exchange threat assessments", group.short_name, "9th meeting", "Information sharing", owner.email,
+             "01/10/2026", "Open"],
+            ["Joint training course", group.short_name, "9", "joint training", "owner", "2026-12-01", "in progress"],
+        ]
+    )  # fmt: skip
+    preview = upload(client, data, "JWG-CT action points.csv")
+    assert preview.status_code == 200
+    assert states(preview) == ["new", "new"]
+    assert Commitment.objects.count() == 0  # nothing saved by the preview
+
+    response = confirm(client, preview)
+    assert response.status_code == 302
+    first, second = Commitment.objects.order_by("pk")
+    assert (first.title, first.meeting, first.owner, first.follow_up_date, first.status) == (
+        "Exchange threat assessments", meeting, owner, datetime.date(2026, 10, 1), "open",
+    )  # fmt: skip
+    assert (second.category.slug, second.status, second.owner) == ("joint-training", "in_progress", owner)
+    record = first.history.get()
+    assert (record.history_user, record.history_change_reason) == (
+        coordinator,
+        "Imported from JWG-CT action points.csv",
+    )
+    assert not ImportFile.objects.exists()  # the upload goes once imported
+
+
+def test_every_value_form_of_real_spreadsheets_is_read(login, coordinator, owner, owner2, meeting, group):
+    """Dates as Excel dates, ISO, day first and spelled; choices by label or value in any case; owners by e-mail,
+    username or name; meetings by number in words; spaces around trimmed; headings in any case and order."""
+    owner2.first_name, owner2.last_name = "Priya", "Nair"
+    owner2.save()
+    rows = [
+        ["  status ", "COMMITMENT", "working group", "agreed at", "category", "owner", "follow-up date", "Priority"],
+        ["DONE", " Share lists of designated persons ", f" {group.short_name} ", "9th meeting", "INFORMATION SHARING",
+         f" {owner.email.upper()} ", datetime.datetime(2026, 12, 15), "high"],
+        ["In progress", "Exchange of experts", group.name, "Meeting 9", "Joint training", "owner2", 46371, "Low"],
+        ["open", "Study of radicalization drivers", group.short_name, 9, "Research", "priya nair", "15 December 2026",
+         "NORMAL"],
+        ["Dropped", "Coordinate at SCO-RATS", group.short_name, "9th", "Multilateral coordination", "", "15/12/2026",
+         ""],
+    ]  # fmt: skip
+    preview = upload(login(coordinator), xlsx_bytes(rows), "action points.xlsx")
+    assert refusals(preview) == []
+    assert states(preview) == ["new"] * 4
+    confirm(login(coordinator), preview)
+    imported = {c.title: c for c in Commitment.objects.all()}
+    assert set(imported) == {
+        "Share lists of designated persons", "Exchange of experts", "Study of radicalization drivers",
+        "Coordinate at SCO-RATS",
+    }  # fmt: skip
+    assert {c.follow_up_date for c in imported.values()} == {datetime.date(2026, 12, 15)}
+    assert [imported[t].status for t in sorted(imported)] == ["dropped", "in_progress", "done", "open"]
+    assert imported["Share lists of designated persons"].owner == owner
+    assert imported["Exchange of experts"].owner == owner2 == imported["Study of radicalization drivers"].owner
+    assert imported["Coordinate at SCO-RATS"].owner is None
+    assert [imported[t].priority for t in sorted(imported)] == [2, 3, 1, 2]
+    assert {c.meeting for c in imported.values()} == {meeting}
+
+
+def test_dates_with_slashes_are_read_month_first_when_the_setting_says_so(login, coordinator, meeting, group, settings):
+    settings.IMPORT_DATES_MONTH_FIRST = True
+    rows = [HEADINGS[:4] + ["Follow-up date"], ["Item", group.short_name, "9", "Research", "12/01/2026"]]
+    confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
+    assert Commitment.objects.get().follow_up_date == datetime.date(2026, 12, 1)
+
+
+def test_an_export_re_imports_unchanged_and_a_second_import_changes_nothing(demo, client, on_the_demo_day):
+    """The round trip: the list's CSV and Excel exports, as downloaded, import as they are; no record is added."""
+    users, _ = demo
+    client.force_login(users["coordinator"])
+    records = Commitment.history.count()
+    for extension in ("csv", "xlsx"):
+        exported = client.get(reverse("commitments:export", args=[extension])).content
+        preview = upload(client, exported, f"export.{extension}")
+        assert refusals(preview) == []
+        assert set(states(preview)) == {"unchanged"}
+        assert len(states(preview)) == len(xlsx_rows(exported)) - 1 if extension == "xlsx" else len(csv_rows(exported))
+        assert len(states(preview)) > 5
+        assert preview.context["preview"].computed == ["Overdue", "Latest update", "Latest update date", "Link"]
+        assert confirm(client, preview).status_code == 302
+    assert Commitment.history.count() == records
+
+
+def test_a_changed_row_shows_what_would_change_and_the_import_changes_exactly_that(
+    login, coordinator, owner, owner2, commitment, group
+):
+    rows = [
+        ["Reference", "Commitment", "Working group", "Agreed at", "Category", "Owner", "Status"],
+        [commitment.reference, commitment.title, group.short_name, "9", "Information sharing", "owner2", "Done"],
+    ]
+    client = login(coordinator)
+    preview = upload(client, csv_bytes(rows))
+    [row] = preview.context["preview"].rows
+    assert row.state == "changed"
+    assert row.changes == [("Owner", person(owner), person(owner2)), ("Status", "Open", "Done")]
+    html = preview.content.decode()
+    assert "<del>Open</del> → <ins>Done</ins>" in html
+    confirm(client, preview)
+    commitment.refresh_from_db()
+    assert (commitment.owner, commitment.status, commitment.version) == (owner2, "done", 2)
+    assert commitment.closed_at is not None
+    last = commitment.history.first()
+    assert (last.history_user, last.history_change_reason) == (coordinator, "Imported from commitments.csv")
+    # The same file again: nothing to do.
+    assert states(upload(client, csv_bytes(rows))) == ["unchanged"]
+
+
+def test_rows_without_a_reference_match_by_meeting_paragraph_and_title(login, coordinator, meeting, group):
+    existing = CommitmentFactory(meeting=meeting, title="Share lists", record_paragraph="para 4")
+    rows = [
+        ["Commitment", "Working group", "Agreed at", "Category", "Agreed record", "Lead agency"],
+        ["share  LISTS", group.short_name, "9", "Information sharing", "Para 4", "Intelligence Bureau"],
+        ["Share lists", group.short_name, "9", "Information sharing", "para 5", ""],
+    ]
+    preview = upload(login(coordinator), csv_bytes(rows))
+    assert states(preview) == ["changed", "new"]
+    assert preview.context["preview"].rows[0].label == existing.reference
+
+
+def test_a_file_with_one_bad_row_saves_nothing_and_says_which_row_and_column(login, coordinator, owner, meeting, group):
+    rows = [
+        HEADINGS,
+        ["Good row", group.short_name, "9", "Research", "owner", "2026-12-01", "Open"],
+        ["Bad owner", group.short_name, "9", "Research", "nobody@example.org", "2026-12-01", "Open"],
+        ["Bad date", group.short_name, "9", "Research", "owner", "31/02/2026", "Open"],
+        ["Bad status", group.short_name, "9", "Research", "", "", "Finished"],
+        ["No meeting", group.short_name, "12", "Research", "", "", ""],
+        ["", group.short_name, "9", "Nonsense", "", "", ""],
+    ]
+    client = login(coordinator)
+    before = (Commitment.objects.count(), Commitment.history.count())
+    preview = upload(client, csv_bytes(rows))
+    assert states(preview) == ["new", "refused", "refused", "refused", "refused", "refused"]
+    found = refusals(preview)
+    assert (3, "Owner") in [(n, h) for n, h, _ in found]
+    assert (4, "Follow-up date", "31/02/2026 is not a date (read as day/month/year).") in found
+    assert (5, "Status") in [(n, h) for n, h, _ in found]
+    assert (6, "Agreed at", f"The {group.short_name} has no 12th meeting: import it first.") in found
+    assert {(7, "Commitment"), (7, "Category")} <= {(n, h) for n, h, _ in found}
+    html = preview.content.decode()
+    assert "No member of the" in html and "Import:" not in html  # no import button
+    response = confirm(client, preview)  # posted anyway
+    assert response.status_code == 422
+    assert (Commitment.objects.count(), Commitment.history.count()) == before
+
+
+def test_a_stale_preview_is_refused_and_imports_nothing(login, coordinator, owner, commitment, group):
+    rows = [
+        ["Reference", "Commitment", "Working group", "Agreed at", "Category", "Status"],
+        [commitment.reference, commitment.title, group.short_name, "9", "Information sharing", "Done"],
+    ]
+    client = login(coordinator)
+    preview = upload(client, csv_bytes(rows))
+    commitment.title = "Retitled by a colleague meanwhile"
+    commitment.save_versioned(commitment.version, user=owner)
+    response = confirm(client, preview)
+    assert response.status_code == 422
+    assert "changed since its preview" in response.content.decode()
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version) == ("open", 2)
+    # A digest that names nothing previewed is as stale.
+    assert client.post(preview.wsgi_request.path, {"digest": "0" * 64}).status_code == 422
+
+
+def test_a_file_changed_after_its_upload_is_refused(login, coordinator, meeting, group):
+    rows = [HEADINGS[:4], ["Item", group.short_name, "9", "Research"]]
+    client = login(coordinator)
+    preview = upload(client, csv_bytes(rows))
+    ImportFile.objects.update(data=csv_bytes([HEADINGS[:4], ["Other item", group.short_name, "9", "Research"]]))
+    response = confirm(client, preview)
+    assert response.status_code == 422
+    assert "not the file uploaded" in response.content.decode()
+    assert not Commitment.objects.exists()
+
+
+def test_a_coordinator_of_another_group_has_rows_for_ours_refused(
+    login, other_coordinator, coordinator, commitment, group
+):
+    rows = [
+        ["Reference", "Commitment", "Working group", "Agreed at", "Category", "Status"],
+        ["", "New item", group.short_name, "9", "Research", "Open"],
+        [commitment.reference, commitment.title, "", "9", "Research", "Done"],
+    ]
+    preview = upload(login(other_coordinator), csv_bytes(rows))
+    assert states(preview) == ["refused", "refused"]
+    messages = [message for _, _, message in refusals(preview)]
+    assert f"{group.short_name} is not a working group you coordinate." in messages
+    assert f"{commitment.reference} is no commitment of the groups you coordinate: leave it empty for a new one." in (
+        messages
+    )
+
+
+def test_members_cannot_import_nor_see_a_coordinators_upload(login, coordinator, member, other_coordinator, group):
+    preview = upload(login(coordinator), csv_bytes([HEADINGS[:4], ["Item", group.short_name, "9", "Research"]]))
+    path = preview.wsgi_request.path
+    assert login(member).get(reverse("commitments:import")).status_code == 403
+    assert login(member).get(path).status_code == 403
+    assert login(other_coordinator).get(path).status_code == 404
+    assert login(other_coordinator).post(path, {"digest": preview.context["preview"].digest}).status_code == 404
+
+
+def test_restricted_rows_import_with_their_grants_and_stay_invisible_to_others(
+    login, coordinator, owner, member, granted, meeting, group
+):
+    rows = [
+        HEADINGS[:5] + ["Restricted", "Access granted to"],
+        ["Source protection arrangement", group.short_name, "9", "Information sharing", "owner", "yes",
+         f"{granted.email}; member"],
+        ["Open item", group.short_name, "9", "Information sharing", "owner", "", ""],
+    ]  # fmt: skip
+    confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
+    restricted = Commitment.objects.get(title="Source protection arrangement")
+    assert restricted.restricted
+    assert set(restricted.access_granted_to.all()) == {granted, member}
+    # Another import takes the member's access away again.
+    rows[1][-1] = granted.email
+    confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
+    assert list(restricted.access_granted_to.all()) == [granted]
+    outsider_view = [c.title for c in Commitment.objects.visible_to(member)]
+    assert outsider_view == ["Open item"]
+    assert login(member).get(restricted.get_absolute_url()).status_code == 404
+    assert login(granted).get(restricted.get_absolute_url()).status_code == 200
+
+
+def test_duplicate_rows_are_refused(login, coordinator, commitment, group):
+    rows = [
+        ["Reference", "Commitment", "Working group", "Agreed at", "Category"],
+        ["", "Same new item", group.short_name, "9", "Research"],
+        ["", "same new item", group.short_name, "9", "Research"],
+        [commitment.reference, commitment.title, group.short_name, "9", "Information sharing"],
+        [f"c{commitment.pk}", commitment.title, group.short_name, "9", "Information sharing"],
+    ]
+    found = refusals(upload(login(coordinator), csv_bytes(rows)))
+    assert (3, "", "This commitment is also row 2: one row for each commitment.") in found
+    assert (5, "", f"{commitment.reference} is also row 4: one row for each commitment.") in found
+
+
+def test_unknown_columns_are_listed_and_missing_ones_refuse_the_file(login, coordinator, meeting, group):
+    client = login(coordinator)
+    preview = upload(client, csv_bytes([HEADINGS[:4] + ["Remarks"], ["Item", group.short_name, "9", "Research", "x"]]))
+    assert preview.context["preview"].unknown == ["Remarks"]
+    assert "Columns not read, as this app does not know them: “Remarks”" in preview.content.decode()
+    assert states(preview) == ["new"]
+    preview = upload(client, csv_bytes([["Commitment", "Category"], ["Item", "Research"]]))
+    assert preview.context["preview"].problems == [
+        "The file has no column Working group or Agreed at: the import needs it."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"%PDF-1.7\n...", "record.pdf", "record.pdf is not a spreadsheet this app reads"),
+        (b" \n\n", "empty.csv", "The file is empty."),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old.xls", "Excel 97-2003 workbook (.xls)"),
+        (b"PK\x03\x04not really a zip", "broken.xlsx", "not an Excel workbook that can be read"),
+        ("Commitment,Working group\n".encode("utf-16"), "utf16.csv", "UTF-16"),
+        ("Commitment\nМинистерство внутренних дел\n".encode("cp1251"), "cyrillic.csv", "another code page"),
+        (b"Commitment,Working group,Agreed at,Category\n", "heading-only.csv", "no rows under it"),
+    ],
+)
+def test_files_that_cannot_be_read_get_a_clear_answer(login, coordinator, data, name, message):
+    preview = upload(login(coordinator), data, name)
+    [problem] = preview.context["preview"].problems
+    assert message in problem
+    assert "cannot be imported" in preview.content.decode()
+
+
+def test_an_empty_upload_is_refused_by_the_form(login, coordinator):
+    response = login(coordinator).post(
+        reverse("commitments:import"), {"kind": "commitments", "file": _file(b"", "a.csv")}
+    )
+    assert response.status_code == 422
+    assert "The submitted file is empty." in response.content.decode()
+    assert not ImportFile.objects.exists()
+
+
+def test_a_file_longer_than_the_limit_is_refused(login, coordinator, group, settings):
+    rows = [HEADINGS[:4]] + [[f"Item {n}", group.short_name, "9", "Research"] for n in range(50_001)]
+    preview = upload(login(coordinator), csv_bytes(rows))
+    assert preview.context["preview"].problems == [
+        "The file has more than 50,000 rows, the most one import takes: split it into several files."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"), [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b"")], ids=["utf8", "bom", "cp1252"]
+)
+def test_csv_in_utf8_with_or_without_bom_and_windows_1252_is_read(login, coordinator, meeting, group, encoding, prefix):
+    title = "Mirzo Ulug‘bek café – “joint” research"  # Windows-1252 has these quotes and dashes
+    rows = [HEADINGS[:4] + ["Lead agency"], [title, group.short_name, "9", "Research", "Ministry of Home Affairs"]]
+    data = prefix + csv_bytes(rows, encoding=encoding)
+    confirm(login(coordinator), upload(login(coordinator), data))
+    assert Commitment.objects.get().title == title
+
+
+def test_semicolon_separated_csv_is_read(login, coordinator, meeting, group):
+    rows = [HEADINGS[:4], ["Item, with a comma", group.short_name, "9", "Research"]]
+    preview = upload(login(coordinator), csv_bytes(rows, delimiter=";"))
+    assert states(preview) == ["new"]
+    assert preview.context["preview"].rows[0].label == "Item, with a comma"
+
+
+def test_formulas_are_read_as_the_values_the_spreadsheet_saved_never_evaluated(login, coordinator, meeting, group):
+    from tests.office import convert
+
+    rows = [
+        HEADINGS[:4] + ["Follow-up date", "Description"],
+        ["Item", group.short_name, "=3*3", "Research", "=DATE(2026,12,15)", '=CONCATENATE("Agreed ","in Tashkent")'],
+    ]
+    written = xlsx_bytes(rows)  # openpyxl saves formulas without values
+    client = login(coordinator)
+    found = refusals(upload(client, written, "formulas.xlsx"))
+    assert (2, "Agreed at", "=3*3 is a formula saved without its value: save the file again.") in found
+    calculated = convert(written, "xlsx", "xlsx")  # as a spreadsheet saves it: formula and value
+    preview = upload(client, calculated, "formulas.xlsx")
+    assert refusals(preview) == []
+    confirm(client, preview)
+    commitment = Commitment.objects.get()
+    assert (commitment.meeting.number, commitment.follow_up_date) == (9, datetime.date(2026, 12, 15))
+    assert commitment.description == "Agreed in Tashkent"
+
+
+def test_text_a_csv_export_protected_from_spreadsheets_reads_back_as_typed(login, coordinator, meeting, group):
+    rows = [HEADINGS[:4], ['\'=HYPERLINK("x")', group.short_name, "9", "Research"]]
+    confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
+    assert Commitment.objects.get().title == '=HYPERLINK("x")'
+
+
+def test_meetings_import_and_their_export_round_trips(login, coordinator, group, meeting):
+    rows = [
+        ["Working group", "Meeting", "Host country", "City", "Start date", "End date", "Status", "Agreed record"],
+        [group.short_name, "9th meeting", "Uzbekistan", "Tashkent", "2025-09-30", "2025-10-01", "Held",
+         "Record of Discussions"],
+        [group.short_name, "10th meeting", "IN", "New Delhi", "", "", "Planned — date to be agreed", ""],
+        [group.short_name, "8", "Japan", "", "", "", "planned", ""],
+        [group.short_name, "7", "India", "", "", "", "Held", ""],
+    ]  # fmt: skip
+    client = login(coordinator)
+    preview = upload(client, csv_bytes(rows), "meetings.csv", kind="meetings")
+    assert states(preview) == ["changed", "new", "refused", "refused"]
+    found = refusals(preview)
+    assert (4, "Host country") in [(n, h) for n, h, _ in found]
+    assert (5, "Start date", "A held meeting needs a start date.") in found
+    rows = rows[:3]
+    preview = upload(client, csv_bytes(rows), "meetings.csv", kind="meetings")
+    confirm(client, preview)
+    tenth = Meeting.objects.get(group=group, number=10)
+    assert (tenth.host_country.code, tenth.city, tenth.status) == ("IN", "New Delhi", "planned")
+    meeting.refresh_from_db()
+    assert meeting.record_reference == "Record of Discussions"
+    assert tenth.history.get().history_change_reason == "Imported from meetings.csv"
+    for extension in ("csv", "xlsx"):
+        exported = client.get(reverse("meetings:export", args=[extension])).content
+        preview = upload(client, exported, f"meetings.{extension}", kind="meetings")
+        assert states(preview) == ["unchanged", "unchanged"], refusals(preview)
+
+
+def test_the_sample_files_import_as_they_are(login, coordinator, meeting, group):
+    client = login(coordinator)
+    for extension in ("csv", "xlsx"):
+        for kind in ("meetings", "commitments"):
+            response = client.get(reverse("commitments:import-sample", args=[kind, extension]))
+            assert response.status_code == 200
+            preview = upload(client, response.content, f"sample.{extension}", kind=kind)
+            assert refusals(preview) == [], (kind, extension)
+            assert len(states(preview)) == 2
+
+
+def test_the_import_page_is_linked_from_both_lists(login, coordinator, member):
+    for name in ("meetings:list", "commitments:list"):
+        assert reverse("commitments:import") in login(coordinator).get(reverse(name)).content.decode()
+        assert reverse("commitments:import") not in login(member).get(reverse(name)).content.decode()
