@@ -8,6 +8,7 @@ of REPEATS requests after WARM_UP, in this one process, through the whole middle
 download's, of DOWNLOAD_REPEATS after one.
 """
 
+import datetime
 import email
 import email.policy
 import json
@@ -191,6 +192,107 @@ def downloads(floor_ms: float) -> dict:
             results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
             log(f"{name}: {ms:.1f} ms, {queries} queries")
     return results
+
+
+# --- Imports -----------------------------------------------------------------------------------------
+
+
+IMPORT_ROWS = 50_000
+
+
+def import_file(extension: str) -> bytes:
+    """A file of IMPORT_ROWS new commitments of the benchmark coordinator's group, as staff would fill one."""
+    import csv
+    import io
+
+    from commitments.models import Category
+    from meetings.models import Membership
+
+    categories = [category.name for category in Category.objects.all()]
+    owners = list(Membership.objects.filter(group__slug="jwg-0").values_list("user__email", flat=True))
+    headings = ["Commitment", "Description", "Working group", "Agreed at", "Category", "Owner", "Lead agency",
+                "Agreed record", "Follow-up date", "Status", "Priority"]  # fmt: skip
+    rows = [
+        [
+            f"Imported commitment {n}",
+            "Exchange of information on terrorist financing networks and their couriers, " * 2,
+            "JWG 0",
+            f"{n % 20 + 1}th meeting",
+            categories[n % len(categories)],
+            owners[n % len(owners)] or "",
+            "Ministry of Home Affairs",
+            f"para {n % 40 + 1}",
+            datetime.date(2027, 1, 1) + datetime.timedelta(days=n % 365),
+            ("Open", "In progress", "Done")[n % 3],
+            ("High", "Normal", "Low")[n % 3],
+        ]
+        for n in range(IMPORT_ROWS)
+    ]
+    if extension == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headings)
+        writer.writerows(
+            [[value.isoformat() if hasattr(value, "isoformat") else value for value in row] for row in rows]
+        )
+        return out.getvalue().encode()
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(headings)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def imports() -> dict:
+    """The preview of a 50,000-row file (CSV and Excel), and its import, undone afterwards."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from bench import data
+    from commitments import importing
+
+    user = get_user_model().objects.get(username=data.USERNAME)
+    results = {}
+    for extension in ("csv", "xlsx"):
+        content = import_file(extension)
+        with transaction.atomic():
+            upload = importing.upload(content, f"bench.{extension}", "commitments", user)
+            started = time.perf_counter()
+            preview = importing.preview(upload, user)
+            digest = preview.digest
+            preview_s = time.perf_counter() - started
+            if not preview.valid or preview.counts["new"] != IMPORT_ROWS:
+                raise SystemExit(f"the benchmark's file did not preview as new: {preview.problems} {preview.counts}")
+            log(f"preview of {IMPORT_ROWS:,} rows ({extension}, {len(content) / 1e6:.1f} MB): {preview_s:.1f} s")
+            result = {"MB": round(len(content) / 1e6, 1), "preview_s": round(preview_s, 1)}
+            if extension == "csv":
+                started = time.perf_counter()
+                importing.run(upload, user, digest)
+                result["import_s"] = round(time.perf_counter() - started, 1)
+                log(f"import of {IMPORT_ROWS:,} rows: {result['import_s']} s")
+            transaction.set_rollback(True)  # the benchmark's data stays as built
+        results[extension] = result
+    return results
+
+
+def import_table(results: dict) -> str:
+    lines = [
+        f"Import of {IMPORT_ROWS:,} new commitments (target: the preview in under 30 s).",
+        "",
+        "| file | MB | preview (s) | rows/s | import (s) | rows/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for extension, r in results.items():
+        imported = f"{r['import_s']} | {IMPORT_ROWS / r['import_s']:,.0f}" if "import_s" in r else "— | —"
+        lines.append(
+            f"| {extension.upper()} | {r['MB']} | {r['preview_s']} | {IMPORT_ROWS / r['preview_s']:,.0f} | {imported} |"
+        )
+    return "\n".join(lines)
 
 
 # --- The reminder sweep --------------------------------------------------------------------------------
@@ -382,8 +484,8 @@ def main() -> None:
     import django
 
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if part not in ("all", "pages", "sweep"):
-        raise SystemExit("usage: python -m bench [pages|sweep]")
+    if part not in ("all", "pages", "sweep", "imports"):
+        raise SystemExit("usage: python -m bench [pages|sweep|imports]")
     django.setup()
     started = time.perf_counter()
     prepare_database()
@@ -394,16 +496,21 @@ def main() -> None:
     if part == "sweep":
         print(sweep_table(run_sweep()))
         return
+    if part == "imports":
+        print(import_table(imports()))
+        return
     floor_ms, results = pages()
     swept = run_sweep()
     results |= downloads(floor_ms)
-    print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(swept))
+    imported = imports()
+    print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(swept) + "\n\n" + import_table(imported))
     keys = ("plan_s", "plan_floor_s", "plan_write_floor_s", "send_s", "send_floor_s", "queries", "peak_mb")
     output = {
         "database": database,
         "floor_ms": floor_ms,
         "pages": results,
         "sweep": {**{key: swept[key] for key in keys}, "detail": swept},
+        "imports": imported,
     }
     (BENCH_DIR / "results.json").write_text(json.dumps(output, indent=2) + "\n")
     log(f"finished in {time.perf_counter() - started:.0f} s; bench/results.json written")

@@ -279,7 +279,7 @@ class Commitment(models.Model):
         # Every edit raises the version, so that an edit based on an older one is refused (API ETags, forms).
         if not self._state.adding and not getattr(self, "_versioned", False):
             raise UnversionedSaveError(f"Save commitment {self.pk} with save_versioned(), which checks its version.")
-        self._sync_closed_at()
+        self.sync_closed_at()
         with transaction.atomic():  # with what post_save receivers record (the owner-change notices)
             super().save(*args, **kwargs)
         self._saved_owner_id = self.owner_id
@@ -329,13 +329,13 @@ class Commitment(models.Model):
         return instance
 
     def clean(self) -> None:
-        self._sync_closed_at()
+        self.sync_closed_at()
         if self.owner_id and self.meeting_id:
             group = self.meeting.group
             if not group.memberships.filter(user_id=self.owner_id).exists():
                 raise ValidationError({"owner": f"The owner must be a member of the {group}."})
 
-    def _sync_closed_at(self) -> None:
+    def sync_closed_at(self) -> None:
         # closed_at follows status in every code path, keeping commitment_closed_at_matches_status.
         if self.status in self.Status.closed_values():
             self.closed_at = self.closed_at or timezone.now()

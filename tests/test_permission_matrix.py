@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from commitments import importing
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, Reminder
 from commitments.reminders.digests import unsubscribe_token
@@ -62,6 +63,31 @@ MATRIX = {
     ("commitments:create", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
     ("commitments:handover", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
     ("commitments:handover", "post"): {"anonymous": LOGIN, "coordinator": 422, OTHER: 422, "superuser": 422, "*": 403},
+    ("commitments:import", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
+    ("commitments:import", "post"): {"anonymous": LOGIN, "coordinator": 422, OTHER: 422, "superuser": 422, "*": 403},
+    ("commitments:import-sample", "get"): {
+        "anonymous": LOGIN,
+        "coordinator": 200,
+        OTHER: 200,
+        "superuser": 200,
+        "*": 403,
+    },
+    # The coordinator's upload: nobody else's, not even a superuser's (an empty post: the digest is missing).
+    ("commitments:import-preview", "get"): {
+        "anonymous": LOGIN,
+        "coordinator": 200,
+        OTHER: 404,
+        "superuser": 404,
+        "*": 403,
+    },
+    ("commitments:import-preview", "post"): {
+        "anonymous": LOGIN,
+        "coordinator": 422,
+        OTHER: 404,
+        "superuser": 404,
+        "*": 403,
+    },
+    ("meetings:export", "get"): {"anonymous": LOGIN, "*": 200},
     # The restricted commitment: hidden from the member who was not granted access.
     ("commitments:detail", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "*": 200},
     ("commitments:edit", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 200},
@@ -320,6 +346,7 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, other_c
     AccessLog.objects.create(username="owner", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="owner", ip_address="10.0.0.1", locked_out=False)
     TOTPDevice.objects.create(user=outsider, name="Authenticator app", confirmed=False)
+    upload = importing.upload(b"Commitment\nItem\n", "items.csv", "commitments", coordinator)
     personas = {
         "outsider": outsider,
         "member": member,
@@ -330,7 +357,14 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, other_c
         "superuser": superuser,
     }
     groups = {"ours": group, "theirs": other_group}
-    return {"meeting": meeting, "commitment": commitment, "group": group, "groups": groups, "personas": personas}
+    return {
+        "meeting": meeting,
+        "commitment": commitment,
+        "group": group,
+        "groups": groups,
+        "personas": personas,
+        "upload": upload,
+    }
 
 
 # How to find a registered model's object of one group; other models: their first row.
@@ -379,8 +413,12 @@ def url_for(case: Case, world) -> str:
         return reverse(name)
     if name == "meetings:brief-download":
         return reverse(name, args=[meeting.pk, "docx"])
-    if name == "commitments:export":
+    if name in ("commitments:export", "meetings:export"):
         return reverse(name, args=["xlsx"])
+    if name == "commitments:import-sample":
+        return reverse(name, args=["commitments", "xlsx"])
+    if name == "commitments:import-preview":
+        return reverse(name, args=[world["upload"].pk])
     if name == "api-not-found":
         return "/api/v1/no-such-thing/"
     if name == "calendar-feed":
@@ -391,6 +429,7 @@ def url_for(case: Case, world) -> str:
         "commitments:list",
         "commitments:create",
         "commitments:handover",
+        "commitments:import",
     ):
         return reverse(name, args=[commitment.pk])
     if name == "notifications-unsubscribe":

@@ -131,9 +131,7 @@ def run(upload: ImportFile, user, digest: str) -> Counter:
         if result.digest != digest:
             raise stale
         try:
-            for row in result.rows:
-                if row.state in (NEW, CHANGED):
-                    result.table.save(row, user, reason)
+            result.table.save([row for row in result.rows if row.state in (NEW, CHANGED)], user, reason)
         except StaleVersionError:
             raise stale from None
         upload.delete()

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from commitments.exports import BOM, FORMULA_START
-from config.display import counted
 
 ZIP = b"PK\x03\x04"  # every XLSX file starts so
 OLD_EXCEL = b"\xd0\xcf\x11\xe0"  # .xls: Excel 97-2003's format

@@ -15,9 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django_countries import countries
+from simple_history.utils import bulk_create_with_history
 
 from commitments.importing import values
 from commitments.models import Category, Commitment
+from commitments.reminders.signals import tell_the_new_owners
 from config.display import file_text, in_words, person
 from meetings.dates import spell_date
 from meetings.models import Meeting, Membership, WorkingGroup
@@ -29,6 +31,7 @@ MEETING_NUMBER = re.compile(
 )
 REFERENCE = re.compile(r"(?:c\s*-?\s*)?(\d{1,18})", re.IGNORECASE)
 SEVERAL = re.compile(r"[;,\n]")
+BATCH = 1000  # rows to a bulk insert
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,10 +207,11 @@ class Table:
             row.state = NEW if obj.pk is None else CHANGED if row.changes else UNCHANGED
         row.target = obj
 
-    def save(self, row: Row, user, reason: str) -> None:
-        obj = row.target
-        obj._history_user, obj._change_reason = user, reason
-        obj.save()
+    def save(self, rows: list[Row], user, reason: str) -> None:
+        """Save the rows' objects, each with its history record by the importing user, naming the file."""
+        for row in rows:
+            row.target._history_user, row.target._change_reason = user, reason
+            row.target.save()
 
 
 def _check_length(row: Row, field, value, heading: str) -> None:
@@ -316,10 +320,13 @@ class CommitmentTable(Table):
         for category in Category.objects.all():
             self.categories[name_key(category.name)] = self.categories[name_key(category.slug)] = category
         self.people = People(groups)
-        meetings = {meeting.pk: meeting for meeting in self.meetings.values()}
+        self.groups_meetings = {meeting.pk: meeting for meeting in self.meetings.values()}
+        categories = {category.pk: category for category in self.categories.values()}
         self.by_pk = {}
-        for commitment in Commitment.objects.filter(meeting__in=meetings.values()).select_related("owner"):
-            commitment.meeting = meetings[commitment.meeting_id]  # names and compares with no query
+        for commitment in Commitment.objects.filter(meeting__in=self.groups_meetings.values()).select_related("owner"):
+            # Named and compared with no query per row.
+            commitment.meeting = self.groups_meetings[commitment.meeting_id]
+            commitment.category = categories[commitment.category_id]
             self.by_pk[commitment.pk] = commitment
         self.by_key: dict[tuple, list[Commitment]] = {}
         for commitment in self.by_pk.values():
@@ -331,13 +338,16 @@ class CommitmentTable(Table):
     def key(meeting_id: int, paragraph: str, title: str) -> tuple:
         return meeting_id, name_key(paragraph), name_key(title)
 
-    def granted(self, commitment: Commitment) -> set[int]:
-        if self._granted is None:  # read once, when the first row sets grants
+    def granted(self, commitment: Commitment) -> list:
+        """The people granted access to a commitment (all read at once, when the first row sets grants)."""
+        if self._granted is None:
             self._granted = {}
-            through = Commitment.access_granted_to.through.objects.filter(commitment_id__in=self.by_pk)
-            for commitment_id, user_id in through.values_list("commitment_id", "user_id"):
-                self._granted.setdefault(commitment_id, set()).add(user_id)
-        return self._granted.get(commitment.pk, set())
+            through = Commitment.access_granted_to.through.objects.filter(
+                commitment__meeting__in=self.groups_meetings.values()
+            )
+            for grant in through.select_related("user"):
+                self._granted.setdefault(grant.commitment_id, []).append(grant.user)
+        return self._granted.get(commitment.pk, [])
 
     def plan(self, row: Row, read: dict) -> None:
         names = {key: read.pop(key, "") for key in ("group", "category", "owner")}
@@ -422,23 +432,32 @@ class CommitmentTable(Table):
                 users.append(self.people.find(name, group))
             except ValueError as error:
                 row.refuse("Access granted to", str(error))
-        before = self.granted(commitment) if commitment.pk else set()
-        if {user.pk for user in users} != before:
+        before = self.granted(commitment) if commitment.pk else []
+        if {user.pk for user in users} != {user.pk for user in before}:
             if commitment.pk:
-                people = get_user_model().objects.in_bulk(before)
-                row.changes.append(("Access granted to", shown(None, list(people.values())), shown(None, users)))
+                row.changes.append(("Access granted to", shown(None, before), shown(None, users)))
             row.grants = users
 
-    def save(self, row: Row, user, reason: str) -> None:
-        commitment = row.target
-        commitment._change_reason = reason
-        if commitment.pk:
-            commitment.save_versioned(row.version, user=user)
-        else:
-            commitment._history_user = user
-            commitment.save()
-        if row.grants is not None:
-            commitment.access_granted_to.set(row.grants)
+    def save(self, rows: list[Row], user, reason: str) -> None:
+        """New commitments in bulk, with their history records (a file of thousands takes seconds, not minutes);
+        changed ones, and new ones with grants (recorded as the commitment's), one by one."""
+        plain = [row.target for row in rows if row.target.pk is None and row.grants is None]
+        for commitment in plain:
+            commitment.sync_closed_at()
+        bulk_create_with_history(plain, Commitment, BATCH, default_user=user, default_change_reason=reason)
+        tell_the_new_owners(plain, user)
+        for row in rows:
+            commitment = row.target
+            if row.target.pk is not None and row.state == NEW and row.grants is None:
+                continue  # saved above
+            commitment._change_reason = reason
+            if commitment.pk:
+                commitment.save_versioned(row.version, user=user)
+            else:
+                commitment._history_user = user
+                commitment.save()
+            if row.grants is not None:
+                commitment.access_granted_to.set(row.grants)
 
 
 UNREAD = object()  # a value a row could not read (refused)

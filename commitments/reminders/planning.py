@@ -280,6 +280,22 @@ def skip_superseded(current_keys: set[tuple]) -> int:
 # --- Events ------------------------------------------------------------------------------------------------
 
 
+def record_new_owners(commitments: list[Commitment], actor_id: int | None) -> bool:
+    """record_owner_change's rule for commitments created together (an import's, saved in bulk): each open one's
+    owner is told of the assignment, unless they made it themselves. New commitments have no notice to cancel."""
+    today = timezone.localdate()
+    planned = [
+        Reminder(
+            recipient_id=c.owner_id, reason=Reason.ASSIGNED, commitment=c, anchor_date=today, lead_days=0,
+            planned_for=today,
+        )
+        for c in commitments
+        if c.is_open and c.owner_id and c.owner_id != actor_id
+    ]  # fmt: skip
+    Reminder.objects.bulk_create(planned, batch_size=1000)
+    return bool(planned)
+
+
 def record_owner_change(commitment: Commitment, previous_owner_id: int | None, actor_id: int | None) -> bool:
     """Plan the notices of an owner change: the assignment to the new owner, the handover to the previous one
     (not to whoever made the change, and none about a closed commitment). A change that undoes one not yet

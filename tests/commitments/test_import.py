@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from commitments.models import Commitment, ImportFile
+from commitments.models import Commitment, ImportFile, Reminder
 from config.display import person
 from meetings.models import Meeting
 from tests.factories import CommitmentFactory
@@ -131,7 +131,7 @@ def test_every_value_form_of_real_spreadsheets_is_read(login, coordinator, owner
 
 def test_dates_with_slashes_are_read_month_first_when_the_setting_says_so(login, coordinator, meeting, group, settings):
     settings.IMPORT_DATES_MONTH_FIRST = True
-    rows = [HEADINGS[:4] + ["Follow-up date"], ["Item", group.short_name, "9", "Research", "12/01/2026"]]
+    rows = [[*HEADINGS[:4], "Follow-up date"], ["Item", group.short_name, "9", "Research", "12/01/2026"]]
     confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
     assert Commitment.objects.get().follow_up_date == datetime.date(2026, 12, 1)
 
@@ -275,7 +275,7 @@ def test_restricted_rows_import_with_their_grants_and_stay_invisible_to_others(
     login, coordinator, owner, member, granted, meeting, group
 ):
     rows = [
-        HEADINGS[:5] + ["Restricted", "Access granted to"],
+        [*HEADINGS[:5], "Restricted", "Access granted to"],
         ["Source protection arrangement", group.short_name, "9", "Information sharing", "owner", "yes",
          f"{granted.email}; member"],
         ["Open item", group.short_name, "9", "Information sharing", "owner", "", ""],
@@ -309,7 +309,7 @@ def test_duplicate_rows_are_refused(login, coordinator, commitment, group):
 
 def test_unknown_columns_are_listed_and_missing_ones_refuse_the_file(login, coordinator, meeting, group):
     client = login(coordinator)
-    preview = upload(client, csv_bytes([HEADINGS[:4] + ["Remarks"], ["Item", group.short_name, "9", "Research", "x"]]))
+    preview = upload(client, csv_bytes([[*HEADINGS[:4], "Remarks"], ["Item", group.short_name, "9", "Research", "x"]]))
     assert preview.context["preview"].unknown == ["Remarks"]
     assert "Columns not read, as this app does not know them: “Remarks”" in preview.content.decode()
     assert states(preview) == ["new"]
@@ -360,7 +360,7 @@ def test_a_file_longer_than_the_limit_is_refused(login, coordinator, group, sett
 )
 def test_csv_in_utf8_with_or_without_bom_and_windows_1252_is_read(login, coordinator, meeting, group, encoding, prefix):
     title = "Mirzo Ulug‘bek café – “joint” research"  # Windows-1252 has these quotes and dashes
-    rows = [HEADINGS[:4] + ["Lead agency"], [title, group.short_name, "9", "Research", "Ministry of Home Affairs"]]
+    rows = [[*HEADINGS[:4], "Lead agency"], [title, group.short_name, "9", "Research", "Ministry of Home Affairs"]]
     data = prefix + csv_bytes(rows, encoding=encoding)
     confirm(login(coordinator), upload(login(coordinator), data))
     assert Commitment.objects.get().title == title
@@ -377,7 +377,7 @@ def test_formulas_are_read_as_the_values_the_spreadsheet_saved_never_evaluated(l
     from tests.office import convert
 
     rows = [
-        HEADINGS[:4] + ["Follow-up date", "Description"],
+        [*HEADINGS[:4], "Follow-up date", "Description"],
         ["Item", group.short_name, "=3*3", "Research", "=DATE(2026,12,15)", '=CONCATENATE("Agreed ","in Tashkent")'],
     ]
     written = xlsx_bytes(rows)  # openpyxl saves formulas without values
@@ -443,3 +443,57 @@ def test_the_import_page_is_linked_from_both_lists(login, coordinator, member):
     for name in ("meetings:list", "commitments:list"):
         assert reverse("commitments:import") in login(coordinator).get(reverse(name)).content.decode()
         assert reverse("commitments:import") not in login(member).get(reverse(name)).content.decode()
+
+
+def test_the_admins_lists_of_meetings_and_commitments_offer_the_import(login, coordinator):
+    client = login(coordinator)
+    for model, kind in (("meetings_meeting", "meetings"), ("commitments_commitment", "commitments")):
+        page = client.get(reverse(f"admin:{model}_changelist")).content.decode()
+        assert f'href="{reverse("commitments:import")}?kind={kind}">Import from a spreadsheet</a>' in page
+
+
+def test_owners_of_imported_open_commitments_are_told_as_for_any_assignment(
+    login, coordinator, owner, owner2, meeting, group
+):
+    """Planned as owner changes are (one digest each, after the quiet period): none for a closed commitment, none
+    to the coordinator who imports their own."""
+    rows = [
+        ["Commitment", "Working group", "Agreed at", "Category", "Owner", "Status"],
+        ["Open one", group.short_name, "9", "Research", "owner", "Open"],
+        ["Second open one", group.short_name, "9", "Research", "owner", "In progress"],
+        ["Done one", group.short_name, "9", "Research", "owner2", "Done"],
+        ["The coordinator's", group.short_name, "9", "Research", "coordinator", "Open"],
+    ]
+    confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
+    planned = Reminder.objects.values_list("recipient__username", "reason", "commitment__title")
+    assert sorted(planned) == [("owner", "assigned", "Open one"), ("owner", "assigned", "Second open one")]
+
+
+def test_the_preview_and_the_import_run_a_constant_number_of_queries_per_kind_of_row(
+    login, coordinator, owner, owner2, granted, meeting, group
+):
+    """Names are looked up in memory: a preview of 30 changed rows runs the queries of one of 3."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def file_of(n: int) -> bytes:
+        commitments = CommitmentFactory.create_batch(n, meeting=meeting, owner=owner, restricted=True)
+        for commitment in commitments:
+            commitment.access_granted_to.add(granted)
+        headings = ["Reference", "Commitment", "Working group", "Agreed at", "Category", "Owner", "Access granted to"]
+        return csv_bytes(
+            [headings]
+            + [[c.reference, c.title, group.short_name, "9", "Research", "owner2", "owner2"] for c in commitments]
+        )
+
+    client = login(coordinator)
+    counts = []
+    for n in (3, 30):
+        response = client.post(
+            reverse("commitments:import"), {"kind": "commitments", "file": _file(file_of(n), "a.csv")}
+        )
+        with CaptureQueriesContext(connection) as queries:
+            preview = client.get(response["Location"])
+        assert states(preview) == ["changed"] * n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
