@@ -259,12 +259,3 @@ class ImportForm(forms.Form):
         "meeting or commitment.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than {settings.IMPORT_MAX_BYTES // 1_000_000} MB, the most one import takes: "
-                "split it."
-            )
-        return upload

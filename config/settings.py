@@ -279,9 +279,8 @@ BRIEF_MARKING = env.str("BRIEF_MARKING", default="").strip()
 # Dates typed with slashes in imported spreadsheets (01/10/2025) are day first, the Indian convention; set this to
 # read them month first.
 IMPORT_DATES_MONTH_FIRST = env.bool("IMPORT_DATES_MONTH_FIRST", default=False)
-# The most one import file may hold: rows under its heading row, and bytes.
+# The most rows (under its heading row) one import file may hold; its size is bounded by UPLOAD_MAX_BYTES.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50_000_000)
 
 # --- Working groups --------------------------------------------------------------
 

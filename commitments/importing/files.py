@@ -38,9 +38,6 @@ def read(data: bytes, name: str) -> Sheet:
     """The sheet in these bytes, from a file of this name; FileRefused if it cannot be read as one."""
     if not data.strip():
         raise FileRefused("The file is empty.")
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        most = settings.IMPORT_MAX_BYTES // 1_000_000
-        raise FileRefused(f"The file is larger than {most} MB, the most one import takes: split it.")
     if data.startswith(ZIP):
         sheet = _workbook(data)
     elif data.startswith(OLD_EXCEL):

@@ -350,6 +350,7 @@ class CommitmentTable(Table):
         return self._granted.get(commitment.pk, [])
 
     def plan(self, row: Row, read: dict) -> None:
+        row.label = read.get("title", "")
         names = {key: read.pop(key, "") for key in ("group", "category", "owner")}
         reference = read.pop("reference", "")
         grants = read.pop("access_granted_to", None)

@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from commitments import importing
 from commitments.models import CalendarFeed, Commitment, Reminder
 from commitments.reminders.digests import unsubscribe_token
 from config.views import INVALID_FORM_STATUS
@@ -48,12 +49,13 @@ def officer_chosen() -> str:
 
 # States of a page that its query string reaches, beside the page as it opens: the live brief beside the frozen
 # one (see freeze_a_brief), a list whose filter refuses a value and shows why, the handover's commitments
-# listed (a query made from the demo data when the survey runs).
+# listed (a query made from the demo data when the survey runs), an import's preview showing its refused rows.
 VARIANTS = {
     "meetings:brief": {"live": "?live=1"},
     "meetings:list": {"filter refused": "?year=1"},
     "commitments:list": {"filter refused": "?follow_up_after=2026-02-31&follow_up_before=soon"},
     "commitments:handover": {"officer chosen": officer_chosen},
+    "commitments:import-preview": {"refused rows": "?state=refused"},
 }
 # The personas: None is a visitor who is not logged in (the login page and the password-reset pages).
 PERSONAS = ("coordinator", "owner", None)
@@ -91,6 +93,21 @@ class DemoData:
         self.reset_user = users.get(username="member")
         self.subscriber = self.user or self.reset_user
 
+    def upload(self):
+        """A file uploaded for import by the persona (by the coordinator, for a visitor), whose preview shows a row
+        of each kind: changed, new, refused, unchanged; and a column it does not know."""
+        uploader = self.user or get_user_model().objects.get(username="coordinator")
+        c = self.commitment
+        rows = [
+            ["Reference", "Commitment", "Working group", "Agreed at", "Category", "Status", "Remarks"],
+            [c.reference, c.title, c.meeting.group.short_name, c.meeting.title, c.category.name, "Done", ""],
+            ["", "Exchange lists of wanted persons", c.meeting.group.short_name, "9", c.category.name, "Open", ""],
+            ["", "A row with a typo", c.meeting.group.short_name, "99", "Nonsense", "Finished", ""],
+            ["", c.title, c.meeting.group.short_name, "9", c.category.name, c.get_status_display(), "as agreed"],
+        ]
+        data = "\n".join(",".join(f'"{cell}"' for cell in row) for row in rows).encode()
+        return importing.upload(data, "action points.csv", "commitments", uploader)
+
     def arguments(self, name: str, parameters: list[str]) -> dict[str, str]:
         values = {}
         for parameter in parameters:
@@ -104,8 +121,12 @@ class DemoData:
         namespace = name.split(":")[0] if ":" in name else ""
         if parameter == "pk" and namespace == "meetings":
             return (self.tenth if name.startswith("meetings:brief") else self.ninth).pk
+        if name == "commitments:import-preview":
+            return self.upload().pk
         if parameter == "pk" and namespace == "commitments":
             return self.commitment.pk
+        if parameter == "kind":
+            return "commitments"
         if parameter == "extension":
             return "csv"  # every download pattern offers it
         if name == "password_reset_confirm" and parameter == "uidb64":

@@ -104,3 +104,48 @@ def test_a_coordinator_hands_an_officers_commitments_to_a_successor(log_in, live
     expect(page.get_by_role("status").first).to_contain_text("handed over from Arjun Mehta to Priya Nair")
     assert Commitment.objects.get(title__startswith="Launch joint research").owner.username == "owner"
     assert not Commitment.objects.open().filter(owner__username="owner").exclude(title__startswith="Launch").exists()
+
+
+def test_a_coordinator_imports_a_spreadsheet_after_reading_its_preview(log_in, live_server, screenshot, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in [
+        ["Commitment", "Working group", "Agreed at", "Category", "Owner", "Follow-up date", "Status", "Remarks"],
+        ["Exchange lists of wanted persons", "India–Uzbekistan JWG-CT", "9th meeting", "Information sharing",
+         "owner", "15/03/2027", "Open", "from the 2025 tracker"],
+        ["Hold a joint seminar on radicalization", "India–Uzbekistan JWG-CT", "9", "Research", "owner2",
+         "1 April 2027", "in progress", ""],
+        ["A row for a meeting never held", "India–Uzbekistan JWG-CT", "42", "Research", "", "", "", ""],
+    ]:  # fmt: skip
+        workbook.active.append(row)
+    path = tmp_path / "JWG-CT action points.xlsx"
+    workbook.save(path)
+
+    page = log_in("coordinator")
+    page.get_by_role("link", name="Meetings", exact=True).click()
+    page.get_by_role("link", name="Import", exact=True).click()
+    expect(page.get_by_label("Meetings")).to_be_checked()  # from the meeting list
+    page.get_by_label("Commitments").check()
+    page.get_by_role("button", name="Spreadsheet").set_input_files(path)
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.get_by_role("heading", name="Preview: JWG-CT action points.xlsx")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Columns not read, as this app does not know them: “Remarks”")
+    refused = page.locator("tbody tr", has_text="Refused")
+    expect(refused).to_contain_text("has no 42nd meeting: import it first")
+    expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
+    assert checkers.axe_violations(page) == []
+    screenshot("import-preview-refused")
+
+    workbook.active.delete_rows(4)
+    workbook.save(path)
+    page.get_by_role("link", name="Upload a corrected file").click()
+    page.get_by_role("button", name="Spreadsheet").set_input_files(path)
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.locator("tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Import: 2 new, 0 changed").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("Imported 2 commitments: 2 new, 0 changed, 0 unchanged")
+    imported = Commitment.objects.get(title="Exchange lists of wanted persons")
+    assert (imported.owner.username, str(imported.follow_up_date)) == ("owner", "2027-03-15")
