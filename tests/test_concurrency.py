@@ -96,3 +96,33 @@ def test_simultaneous_progress_updates_all_land(shared):
     assert rows == THREADS * UPDATES_EACH
     current = Commitment.objects.get(pk=commitment.pk)
     assert current.history.count() == current.version  # every status change recorded, none lost
+
+
+def test_an_import_confirmed_twice_at_once_imports_once(shared, group, coordinator):
+    """A double click on *Import*: of two confirmations of the same preview, one imports and the other is
+    refused, and each row is imported once."""
+    from django.test import Client
+
+    from commitments import importing
+
+    data = "Commitment,Working group,Agreed at,Category\n" + "".join(
+        f"Item {n},{group.short_name},9,Research\n" for n in range(200)
+    )
+
+    @in_own_connection
+    def confirm(path, digest, barrier):
+        client = Client()
+        client.force_login(coordinator)
+        barrier.wait()
+        return client.post(path, {"digest": digest}).status_code
+
+    for _ in range(5):
+        upload = importing.upload(data.encode(), "items.csv", "commitments", coordinator)
+        arguments = (f"/commitments/import/{upload.pk}/", importing.preview(upload, coordinator).digest)
+        barrier = threading.Barrier(2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            both = [pool.submit(confirm, *arguments, barrier) for _ in range(2)]
+            answers = sorted(future.result() for future in both)
+        assert answers[0] == 302 and answers[1] in (404, 422)
+        assert Commitment.objects.filter(title="Item 0").count() == 1
+        Commitment.objects.filter(title__startswith="Item ").delete()

@@ -125,6 +125,9 @@ def run(upload: ImportFile, user, digest: str) -> Counter:
         "preview again, then import."
     )
     with transaction.atomic():
+        # Locked: of two confirmations at once (a double click), the second waits, then finds the file gone.
+        if not ImportFile.objects.select_for_update().filter(pk=upload.pk).exists():
+            raise ValidationError("This file has been imported already.")
         result = preview(upload, user)
         if not result.valid:
             raise ValidationError("The file cannot be imported as it is: see the rows refused.")
