@@ -398,6 +398,7 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {"task": "commitments.reminders.tasks.sweep_reminders", "schedule": crontab(minute=0)},
+    "forget-stale-imports": {"task": "commitments.tasks.forget_stale_imports", "schedule": crontab(minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

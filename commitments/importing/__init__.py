@@ -55,11 +55,16 @@ class Preview:
 
 
 def upload(data: bytes, name: str, kind: str, user) -> ImportFile:
-    """Keep a file for its preview; uploads left unimported for a day go."""
-    ImportFile.objects.filter(uploaded_at__lt=timezone.now() - KEPT_FOR).delete()
+    """Keep a file for its preview (for a day: forget_stale)."""
     return ImportFile.objects.create(
         kind=kind, name=name[:255], data=data, sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user
     )
+
+
+def forget_stale() -> int:
+    """Delete the uploads left unimported for a day; the number deleted."""
+    deleted, _ = ImportFile.objects.filter(uploaded_at__lt=timezone.now() - KEPT_FOR).delete()
+    return deleted
 
 
 def preview(upload: ImportFile, user) -> Preview:

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
+from commitments import importing
 from commitments.models import Commitment, ImportFile, Reminder
 from config.display import person
 from meetings.models import Meeting
@@ -497,3 +498,21 @@ def test_the_preview_and_the_import_run_a_constant_number_of_queries_per_kind_of
         assert states(preview) == ["changed"] * n
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_uploads_left_unimported_for_a_day_are_deleted_hourly(coordinator, settings):
+    """They may hold restricted commitments: the beat schedule runs the task that forgets them."""
+    import time_machine
+
+    from commitments.tasks import forget_stale_imports
+
+    assert settings.CELERY_BEAT_SCHEDULE["forget-stale-imports"]["task"] == forget_stale_imports.name
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)):
+        old = importing.upload(b"Commitment\nItem\n", "old.csv", "commitments", coordinator)
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 8, 0, tzinfo=datetime.UTC)):
+        recent = importing.upload(b"Commitment\nItem\n", "recent.csv", "commitments", coordinator)
+        assert forget_stale_imports() == 0
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 30, tzinfo=datetime.UTC)):
+        assert forget_stale_imports() == 1
+    assert list(ImportFile.objects.all()) == [recent]
+    assert old.name == "old.csv"
