@@ -76,6 +76,7 @@ class ProgressUpdateInline(GroupScopedInline):
 
 @admin.register(Commitment)
 class CommitmentAdmin(AuditedGroupAdmin):
+    change_list_template = "admin/change_list_with_import.html"  # links the import from a spreadsheet
     group_path = "meeting__group"
     member_fields = ["owner", "access_granted_to"]  # chosen among the members of the coordinator's groups
     form = VersionedCommitmentForm

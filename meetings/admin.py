@@ -283,6 +283,7 @@ class AgendaTopicInline(GroupScopedInline):
 
 @admin.register(Meeting)
 class MeetingAdmin(AuditedGroupAdmin):
+    change_list_template = "admin/change_list_with_import.html"  # links the import from a spreadsheet
     list_display = ["__str__", "host_country", "city", "dates", "status"]
     list_select_related = ["group"]
     list_filter = ["status", ("group", GROUP_FILTER), "host_country"]

@@ -164,6 +164,8 @@ class Table:
         self.groups = {}  # name_key: group, by short name and by name, of the groups the user coordinates
         for group in coordinated_groups(user):
             self.groups[name_key(group.short_name)] = self.groups[name_key(group.name)] = group
+        meetings = Meeting.objects.filter(group__in=set(self.groups.values()))
+        self.meetings = {(meeting.group_id, meeting.number): meeting for meeting in meetings}
         self.seen: dict = {}  # what each row is, to refuse a second row for the same meeting or commitment
 
     def group(self, row: Row, name: str) -> WorkingGroup | None:
@@ -251,11 +253,6 @@ class MeetingTable(Table):
         Column("Link"),
     ]
 
-    def __init__(self, user):
-        super().__init__(user)
-        groups = set(self.groups.values())
-        self.meetings = {(m.group_id, m.number): m for m in Meeting.objects.filter(group__in=groups)}
-
     def plan(self, row: Row, read: dict) -> None:
         name, number = read.pop("group", ""), read.pop("number", None)
         group = self.group(row, name) if name else None
@@ -315,7 +312,6 @@ class CommitmentTable(Table):
     def __init__(self, user):
         super().__init__(user)
         groups = set(self.groups.values())
-        self.meetings = {(m.group_id, m.number): m for m in Meeting.objects.filter(group__in=groups)}
         self.categories = {}
         for category in Category.objects.all():
             self.categories[name_key(category.name)] = self.categories[name_key(category.slug)] = category
