@@ -324,15 +324,18 @@ class CommitmentTable(Table):
             commitment.meeting = self.groups_meetings[commitment.meeting_id]
             commitment.category = categories[commitment.category_id]
             self.by_pk[commitment.pk] = commitment
-        self.by_key: dict[tuple, list[Commitment]] = {}
+        self.by_key: dict[tuple, list[Commitment]] = {}  # by meeting, paragraph and title; and by meeting and title
         for commitment in self.by_pk.values():
-            key = self.key(commitment.meeting_id, commitment.record_paragraph, commitment.title)
-            self.by_key.setdefault(key, []).append(commitment)
+            for key in (self.key(commitment.meeting_id, commitment.title, commitment.record_paragraph),
+                        self.key(commitment.meeting_id, commitment.title)):  # fmt: skip
+                self.by_key.setdefault(key, []).append(commitment)
         self._granted = None
 
     @staticmethod
-    def key(meeting_id: int, paragraph: str, title: str) -> tuple:
-        return meeting_id, name_key(paragraph), name_key(title)
+    def key(meeting_id: int, title: str, *paragraph: str) -> tuple:
+        """What matches a row without a reference: its meeting, title and paragraph (its meeting and title in a
+        file without the paragraph column)."""
+        return meeting_id, name_key(title), *map(name_key, paragraph)
 
     def granted(self, commitment: Commitment) -> list:
         """The people granted access to a commitment (all read at once, when the first row sets grants)."""
@@ -347,13 +350,14 @@ class CommitmentTable(Table):
 
     def plan(self, row: Row, read: dict) -> None:
         row.label = read.get("title", "")
-        names = {key: read.pop(key, "") for key in ("group", "category", "owner")}
+        names = {key: read.pop(key) for key in ("group", "category", "owner") if key in read}
         reference = read.pop("reference", "")
         grants = read.pop("access_granted_to", None)
         number = read.pop("meeting", None)
         for heading, key in (("Commitment", "title"), ("Working group", "group"), ("Category", "category")):
-            if not (names.get(key) if key in names else read.get(key)) and heading not in dict(row.refusals):
+            if not (names.get(key) or read.get(key)) and heading not in dict(row.refusals):
                 row.refuse(heading, f"Give the {heading.lower()}.")
+        names = {"group": "", "category": "", **names}
         if number is None and "Agreed at" not in dict(row.refusals):
             row.refuse("Agreed at", "Give the meeting it was agreed at, as in “9th meeting” or 9.")
         group = self.group(row, names["group"]) if names["group"] else None
@@ -398,11 +402,12 @@ class CommitmentTable(Table):
             return commitment
         if meeting is None:
             return None
-        key = self.key(meeting.pk, read.get("record_paragraph", ""), read.get("title", ""))
+        paragraph = [read["record_paragraph"]] if "record_paragraph" in read else []
+        key = self.key(meeting.pk, read.get("title", ""), *paragraph)
         matches = self.by_key.get(key, [])
         if len(matches) > 1:
             references = " and ".join(c.reference for c in matches)
-            row.refuse("", f"This is {references} alike (meeting, paragraph and title): give the Reference column.")
+            row.refuse("", f"Several commitments match this row ({references}): give the Reference to say which.")
             return None
         self.once(row, matches[0].pk if matches else key, matches[0].reference if matches else "This commitment")
         return matches[0] if matches else Commitment()

@@ -516,3 +516,31 @@ def test_uploads_left_unimported_for_a_day_are_deleted_hourly(coordinator, setti
         assert forget_stale_imports() == 1
     assert list(ImportFile.objects.all()) == [recent]
     assert old.name == "old.csv"
+
+
+def test_a_column_left_out_leaves_its_values_as_they_are(login, coordinator, owner, meeting, group):
+    """A file of a few columns changes only those: no Owner column keeps the owners, no Agreed record column
+    matches by meeting and title alone."""
+    existing = CommitmentFactory(meeting=meeting, owner=owner, title="Share lists", record_paragraph="para 4")
+    rows = [["Commitment", "Working group", "Agreed at", "Category", "Status"], ["Share lists", group.short_name, "9",
+            "Information sharing", "In progress"]]  # fmt: skip
+    client = login(coordinator)
+    preview = upload(client, csv_bytes(rows))
+    [row] = preview.context["preview"].rows
+    assert (row.label, row.state, row.changes) == (existing.reference, "changed", [("Status", "Open", "In progress")])
+    confirm(client, preview)
+    existing.refresh_from_db()
+    assert (existing.owner, existing.status, existing.record_paragraph) == (owner, "in_progress", "para 4")
+
+
+def test_a_row_that_matches_several_commitments_asks_for_the_reference(login, coordinator, meeting, group):
+    first = CommitmentFactory(meeting=meeting, title="Share lists", record_paragraph="para 4")
+    second = CommitmentFactory(meeting=meeting, title="Share lists", record_paragraph="para 9")
+    rows = [
+        ["Commitment", "Working group", "Agreed at", "Category"],
+        ["Share lists", group.short_name, "9", "Research"],
+    ]
+    assert refusals(upload(login(coordinator), csv_bytes(rows))) == [
+        (2, "", f"Several commitments match this row ({first.reference} and {second.reference}): give the Reference "
+         "to say which.")
+    ]  # fmt: skip
