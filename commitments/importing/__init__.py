@@ -11,7 +11,6 @@ import dataclasses
 import datetime
 import hashlib
 from collections import Counter
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -159,7 +158,8 @@ __all__ = ["STATES", "Preview", "preview", "run", "said", "upload"]
 
 def sample(kind: str, user) -> tuple[list[tuple[str, int]], list[list]]:
     """A file to start from: (heading, width) of each column the import reads, and two example rows in the first
-    working group the user coordinates."""
+    working group the user coordinates, which importing adds (new meetings after its last one; commitments of its
+    last meeting, due in three and six months) and changes nothing that exists."""
     from commitments.exports import COLUMNS, MEETING_COLUMNS
     from commitments.models import Category
     from meetings.models import Meeting
@@ -168,22 +168,27 @@ def sample(kind: str, user) -> tuple[list[tuple[str, int]], list[list]]:
     widths = dict(COLUMNS + MEETING_COLUMNS) | {"Access granted to": 40}
     columns = [(column.heading, widths[column.heading]) for column in TABLES[kind].columns if column.key]
     group = coordinated_groups(user).order_by("name").first()
-    group_name = group.short_name if group else "JWG-CT"
+    if group is None:
+        return columns, []
+    last = Meeting.objects.filter(group=group).order_by("-number").first()
+    today = timezone.localdate()
     if kind == "meetings":
+        number = last.number if last else 0
+        partner = group.partner_countries[0].name if group.partner_countries else group.home_country.name
         examples = [
-            [group_name, "9th meeting", "Uzbekistan", "Tashkent", "", date(2025, 9, 30), date(2025, 10, 1),
-             "Held", "Record of Discussions", "Agreed on intelligence sharing and joint training."],
-            [group_name, "10th meeting", "India", "New Delhi", "", None, None, "Planned", "", ""],
+            [group.short_name, Meeting(number=number + 1).title, group.home_country.name, "New Delhi", "",
+             today + datetime.timedelta(days=90), today + datetime.timedelta(days=91), "Scheduled", "", ""],
+            [group.short_name, Meeting(number=number + 2).title, partner, "", "", None, None, "Planned", "", ""],
         ]  # fmt: skip
         return columns, examples
-    meeting = Meeting.objects.filter(group=group).order_by("-number").first() if group else None
     categories = [category.name for category in Category.objects.order_by("order", "name")[:2]] or ["", ""]
-    agreed_at = meeting.title if meeting else "9th meeting"
+    agreed_at = last.title if last else ""
     examples = [
-        ["", "Exchange threat assessments every quarter", "", group_name, agreed_at, categories[0], user.email,
-         "Joint", "Ministry of Home Affairs", "", "para 4", date(2026, 3, 31), "Open", "High", "no", ""],
-        ["", "Joint training course for investigators", "", group_name, agreed_at, categories[-1], user.email,
-         "Home side", "National Investigation Agency", "", "para 7", date(2026, 6, 30), "In progress", "Normal",
-         "yes", user.email],
+        ["", "Exchange threat assessments every quarter", "", group.short_name, agreed_at, categories[0],
+         user.email, "Joint", "Ministry of Home Affairs", "", "para 4", today + datetime.timedelta(days=90),
+         "Open", "High", "no", ""],
+        ["", "Joint training course for investigators", "", group.short_name, agreed_at, categories[-1],
+         user.email, "Home side", "National Investigation Agency", "", "para 7",
+         today + datetime.timedelta(days=180), "In progress", "Normal", "yes", user.email],
     ]  # fmt: skip
     return columns, examples
