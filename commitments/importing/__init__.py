@@ -146,14 +146,11 @@ def run(upload: ImportFile, user, digest: str) -> Counter:
 
 
 def said(counts: Counter, noun: str) -> str:
-    """ "3 commitments new, 2 changed, 40 unchanged"."""
+    """ "45 commitments: 3 new, 2 changed, 40 unchanged"."""
     total = sum(counts.values())
     return f"{counted(total, noun)}: {counts[NEW]} new, {counts[CHANGED]} changed, {counts[UNCHANGED]} unchanged" + (
         f", {counts[REFUSED]} refused" if counts[REFUSED] else ""
     )
-
-
-__all__ = ["STATES", "Preview", "preview", "run", "said", "upload"]
 
 
 def sample(kind: str, user) -> tuple[list[tuple[str, int]], list[list]]:
