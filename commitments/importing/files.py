@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,6 +19,9 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Four or more letters in a row, all of them accented Latin capitals and small letters: what Cyrillic or Greek
 # text saved in its own Windows code page looks like when read as Windows-1252 ("Ìèíèñòåðñòâî").
 OTHER_CODE_PAGE = re.compile(r"[\u00c0-\u00ff]{4,}")
+# What the parts of a workbook may unpack to: a zip of a few megabytes can hold gigabytes of XML. 50,000 rows of
+# eleven columns and 150 characters of description unpack to 41 MB.
+UNPACKED_MOST = 300_000_000
 SAVE_AS = "save it from the spreadsheet as “CSV UTF-8” or as an Excel workbook (.xlsx)"
 
 
@@ -98,12 +102,32 @@ def _add(sheet: Sheet, number: int, cells) -> None:
 
 
 def _workbook(data: bytes) -> Sheet:
+    """The first sheet of a workbook; a file that is not one, or is a crafted one (XML entities, which openpyxl
+    refuses through defusedxml), is refused."""
+    try:
+        return _first_sheet(data)
+    except FileRefused:
+        raise
+    except UNREADABLE as error:
+        raise FileRefused(f"The file is not an Excel workbook that can be read ({error}): {SAVE_AS}.") from None
+
+
+# What reading a damaged or crafted workbook raises: a zip that is not one, a part missing, XML that does not
+# parse (ParseError is a SyntaxError) or that declares entities (defusedxml's errors are ValueErrors).
+UNREADABLE = (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, TypeError, SyntaxError)
+
+
+def _first_sheet(data: bytes) -> Sheet:
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise FileRefused(f"The file is not an Excel workbook that can be read ({error}): {SAVE_AS}.") from None
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(part.file_size for part in archive.infolist()) > UNPACKED_MOST:
+            raise FileRefused(
+                f"The workbook unpacks to more than {UNPACKED_MOST // 1_000_000} MB, more than any spreadsheet of "
+                f"{settings.IMPORT_MAX_ROWS:,} rows: it is refused."
+            )
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     worksheet = workbook.worksheets[0]
     rows = worksheet.iter_rows(values_only=True)
     headings = ["" if cell is None else str(cell) for cell in next(rows, ())]
@@ -118,11 +142,8 @@ def _workbook(data: bytes) -> Sheet:
 
 def _has_formulas(data: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(
-            b"<f>" in archive.read(name) or b"<f " in archive.read(name)
-            for name in archive.namelist()
-            if name.startswith("xl/worksheets/")
-        )
+        parts = (archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/"))
+        return any(b"<f>" in part or b"<f " in part for part in parts)
 
 
 def _find_formulas_without_value(data: bytes, sheet: Sheet) -> None:

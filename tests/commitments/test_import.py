@@ -544,3 +544,60 @@ def test_a_row_that_matches_several_commitments_asks_for_the_reference(login, co
         (2, "", f"Several commitments match this row ({first.reference} and {second.reference}): give the Reference "
          "to say which.")
     ]  # fmt: skip
+
+
+def _with_part(workbook: bytes, name: str, xml: bytes) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, xml if item.filename == name else source.read(item))
+    return out.getvalue()
+
+
+LAUGHS = b'<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>%s</t></is></c></row></sheetData></worksheet>'
+)
+
+
+@pytest.mark.parametrize(
+    ("part", "doctype", "text"),
+    [
+        ("xl/worksheets/sheet1.xml", b'<!ENTITY xxe SYSTEM "file:///etc/passwd">', b"&xxe;"),
+        ("xl/worksheets/sheet1.xml", LAUGHS, b"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"),
+    ],
+    ids=["external entity", "entity expansion"],
+)
+def test_a_workbook_with_xml_entities_is_refused_not_expanded(login, coordinator, part, doctype, text):
+    """A workbook is XML inside a zip: one crafted to read files of the server or to expand to gigabytes gets a
+    refusal, and nothing of what its entities name."""
+    crafted = _with_part(
+        xlsx_bytes([["Commitment"], ["Item"]]),
+        part,
+        b"<?xml version='1.0'?><!DOCTYPE x [" + doctype + b"]>" + SHEET % text,
+    )
+    preview = upload(login(coordinator), crafted, "crafted.xlsx")
+    [problem] = preview.context["preview"].problems
+    assert "not an Excel workbook that can be read" in problem
+    assert "root:" not in preview.content.decode()
+
+
+def test_a_workbook_that_unpacks_to_more_than_the_limit_is_refused_before_it_is_read(login, coordinator):
+    """A zip bomb: a small upload whose parts unpack to hundreds of megabytes."""
+    import zipfile
+
+    out, workbook = io.BytesIO(), io.BytesIO(xlsx_bytes([["Commitment"], ["Item"]]))
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, source.read(item))
+        with target.open("xl/padding.xml", "w") as padding:
+            for _ in range(301):
+                padding.write(b" " * 1_000_000)
+    assert len(out.getvalue()) < 2_000_000
+    preview = upload(login(coordinator), out.getvalue(), "bomb.xlsx")
+    assert preview.context["preview"].problems == [
+        "The workbook unpacks to more than 300 MB, more than any spreadsheet of 50,000 rows: it is refused."
+    ]
