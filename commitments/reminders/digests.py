@@ -251,6 +251,9 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+LISTED_MOST = 50  # commitments listed in one message, of each list; the rest are counted and linked
+
+
 @dataclass
 class Digest(TemplateFields):
     """What one recipient's digest says, before it is written out."""
@@ -286,6 +289,24 @@ class Digest(TemplateFields):
             lines=own,
             handed_over=sorted(handed_over.values(), key=by_follow_up_date),
         )
+
+    @property
+    def listed(self) -> list[Line]:
+        """The recipient's commitments the message lists: the soonest LISTED_MOST (an import or a handover may
+        give someone hundreds at once); the list page has them all."""
+        return self.lines[:LISTED_MOST]
+
+    @property
+    def unlisted(self) -> int:
+        return max(len(self.lines) - LISTED_MOST, 0)
+
+    @property
+    def handed_over_listed(self) -> list[Line]:
+        return self.handed_over[:LISTED_MOST]
+
+    @property
+    def handed_over_unlisted(self) -> int:
+        return max(len(self.handed_over) - LISTED_MOST, 0)
 
     def sessions_counted_down(self) -> list[Meeting]:
         """The sessions the digest counts down to, for owners or coordinators: their calendar files go with it."""
@@ -416,6 +437,7 @@ def build_digest(
         "headline": headline,
         "digest": digest,
         "settings_url": absolute(reverse("notification-settings")),
+        "mine_url": absolute(reverse("commitments:list") + "?owner=mine"),
         "unsubscribe_links": unsubscribe_links,
         "site_url": settings.SITE_URL,
     }

@@ -498,3 +498,26 @@ def test_an_overdue_commitment_without_its_tag_says_so_by_its_date(owners_week, 
     assert rows(text)["Share intelligence"] == ["new: assigned to you", "before the 10th meeting"]
     assert "Follow-up date: 2 March 2027 (overdue)." in text
     assert "(overdue)" in html(digest_to(smtp_server, owner))
+
+
+def test_a_digest_lists_at_most_fifty_commitments_and_links_the_rest(meeting, owner, coordinator, smtp_server):
+    """Hundreds of commitments assigned at once (an import, a handover) make one e-mail of a readable size."""
+    with at(NOW - datetime.timedelta(days=30)):
+        commitments = [
+            CommitmentFactory(meeting=meeting, owner=None, title=f"Commitment {n:03}", follow_up_date=None)
+            for n in range(120)
+        ]
+    with at(NOW - QUIET - datetime.timedelta(minutes=1)):
+        for commitment in commitments:
+            give(commitment, owner, by=coordinator)
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert message["Subject"] == "[India–Uzbekistan JWG-CT] 120 commitments assigned to you"
+    text, page = plain(message), html(message)
+    assert len(rows(text)) == 50
+    assert page.count("Post an update</a>") == 50
+    mine = "/commitments/?owner=mine"
+    for part in (prose(text), page):
+        assert "and 70 more" in part
+        assert mine in part
+    assert len(message.as_bytes()) < 100_000
