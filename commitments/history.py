@@ -33,6 +33,7 @@ class Change:
     kind: str  # "created", "changed", "deleted"
     changes: list[FieldChange] = field(default_factory=list)
     withheld: bool = False  # made while it was restricted, out of the reader's sight then
+    note: str = ""  # why, as recorded with the change: "Imported from JWG-CT tracker.xlsx"
 
 
 WITHHELD = "(restricted at the time)"
@@ -139,6 +140,7 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
                 kind,
                 [] if withheld else changes,
                 withheld,
+                note=(newer.history_change_reason or "") if who else "",
             )
         )
     return log

@@ -696,7 +696,8 @@ class ImportKind(models.TextChoices):
 
 class ImportFile(models.Model):
     """A spreadsheet uploaded for import, kept from its preview to its confirmation (commitments/importing/): the
-    import reads these very bytes, checked by their SHA-256, and deletes them once done."""
+    import reads these very bytes, checked by their SHA-256, and forgets them once done (the record says when, and
+    what it did, until it is deleted with the others a day old)."""
 
     Kind = ImportKind
 
@@ -708,6 +709,8 @@ class ImportFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="uploaded by"
     )
     uploaded_at = models.DateTimeField("uploaded", default=timezone.now)
+    imported_at = models.DateTimeField("imported", null=True, blank=True)
+    outcome = models.CharField("what the import did", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "import file"

@@ -553,18 +553,33 @@ class ImportPreviewView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk: int):
+        if self.upload.imported_at:
+            return self.imported(request)
         return self.render(request, importing.preview(self.upload, request.user))
 
     def post(self, request, pk: int):
-        kind = self.upload.get_kind_display().lower()
+        if self.upload.imported_at:
+            return self.imported(request, status=409)
         try:
             counts = importing.run(self.upload, request.user, request.POST.get("digest", ""))
+        except importing.AlreadyImported:  # by a confirmation a moment before this one
+            self.upload.refresh_from_db()
+            return self.imported(request, status=409)
         except ValidationError as error:
             preview = importing.preview(self.upload, request.user)
             return self.render(request, preview, refused=error.messages, status=INVALID_FORM_STATUS)
         security_event(request, "import", kind=self.upload.kind, rows=sum(counts.values()))
-        messages.success(request, f"Imported {importing.said(counts, kind[:-1])}.")
-        return redirect("meetings:list" if self.upload.kind == ImportFile.Kind.MEETINGS else "commitments:list")
+        messages.success(request, f"Imported {self.upload.outcome}.")
+        return redirect(self.list_url)
+
+    @property
+    def list_url(self) -> str:
+        return reverse("meetings:list" if self.upload.kind == ImportFile.Kind.MEETINGS else "commitments:list")
+
+    def imported(self, request, status: int = 200):
+        """The page of a file already imported (the preview's address, again: back, or a second click)."""
+        context = {"upload": self.upload, "list_url": self.list_url}
+        return render(request, "commitments/import_done.html", context, status=status)
 
     def render(self, request, preview, refused=(), status: int = 200):
         state = request.GET.get("state", "")

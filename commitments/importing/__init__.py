@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from commitments.importing.files import FileRefused, cell_text, read
+from commitments.importing.files import FileRefused, cell_text, is_blank, read
 from commitments.importing.tables import CHANGED, NEW, REFUSED, TABLES, UNCHANGED, Column, Row, Table, name_key
 from commitments.models import ImportFile, StaleVersionError
 from config.display import counted
@@ -60,6 +60,10 @@ def upload(data: bytes, name: str, kind: str, user) -> ImportFile:
     )
 
 
+class AlreadyImported(ValidationError):
+    """The file was imported by an earlier confirmation."""
+
+
 def forget_stale() -> int:
     """Delete the uploads left unimported for a day; the number deleted."""
     deleted, _ = ImportFile.objects.filter(uploaded_at__lt=timezone.now() - KEPT_FOR).delete()
@@ -81,9 +85,19 @@ def preview(upload: ImportFile, user) -> Preview:
     table = result.table = TABLES[upload.kind](user)
     columns = _columns(sheet.headings, table.columns, result)
     if result.problems:
-        return result
+        return _suggest_the_other_kind(sheet.headings, upload.kind, result)
+    named = {i for i, heading in enumerate(sheet.headings) if not is_blank([heading])}
     for number, cells in sheet.rows:
         row, read_values = Row(number), {}
+        unnamed = [i for i, cell in enumerate(cells) if i not in named and not is_blank([cell])]
+        if unnamed:
+            row.refuse(
+                "",
+                f"This row has values beyond the last named column (column {column_letter(unnamed[0])}): "
+                "is a comma unquoted?"
+                if unnamed[0] >= len(sheet.headings)
+                else f"This row has values in column {column_letter(unnamed[0])}, which has no heading.",
+            )
         for index, column in columns.items():
             if (number, index) in sheet.formulas_without_value:
                 formula = sheet.formulas_without_value[number, index]
@@ -120,18 +134,34 @@ def _columns(headings: list[str], known: list[Column], result: Preview) -> dict[
     return found
 
 
+def _suggest_the_other_kind(headings: list[str], kind: str, result: Preview) -> Preview:
+    """A file of meetings uploaded as commitments (or the reverse): the refusal says so."""
+    other = next(name for name in TABLES if name != kind)
+    if not _columns(headings, TABLES[other].columns, Preview(result.upload)):
+        return result
+    result.problems[-1] += f" It looks like a file of {other}: upload it as {other}."
+    return result
+
+
+def column_letter(index: int) -> str:
+    """0 → "A", 26 → "AA": a column as a spreadsheet names it."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
 def run(upload: ImportFile, user, digest: str) -> Counter:
     """Import the file as previewed (the preview's digest), all or nothing; ValidationError when it is not valid
     or no longer does what was previewed. The counts of rows by state."""
     reason = f"Imported from {upload.name}"[:REASON_MOST]
     stale = ValidationError(
-        "What this file would do has changed since its preview (someone edited the data meanwhile): look at the "
-        "preview again, then import."
+        "The import would no longer do what the preview showed (the data it touches has changed since, or the "
+        "form was altered): look at the preview again, then import."
     )
     with transaction.atomic():
-        # Locked: of two confirmations at once (a double click), the second waits, then finds the file gone.
-        if not ImportFile.objects.select_for_update().filter(pk=upload.pk).exists():
-            raise ValidationError("This file has been imported already.")
+        # Locked: of two confirmations at once (a double click), the second waits, then finds it imported.
+        if not ImportFile.objects.select_for_update().filter(pk=upload.pk, imported_at=None).exists():
+            raise AlreadyImported(f"{upload.name} has been imported already.")
         result = preview(upload, user)
         if not result.valid:
             raise ValidationError("The file cannot be imported as it is: see the rows refused.")
@@ -141,7 +171,9 @@ def run(upload: ImportFile, user, digest: str) -> Counter:
             result.table.save([row for row in result.rows if row.state in (NEW, CHANGED)], user, reason)
         except StaleVersionError:
             raise stale from None
-        upload.delete()
+        upload.data, upload.imported_at = b"", timezone.now()
+        upload.outcome = said(result.counts, upload.kind.removesuffix("s"))
+        upload.save(update_fields=["data", "imported_at", "outcome"])
     return result.counts
 
 
@@ -160,7 +192,7 @@ def sample(kind: str, user) -> tuple[list[tuple[str, int]], list[list]]:
     from commitments.exports import COLUMNS, MEETING_COLUMNS
     from commitments.models import Category
     from meetings.models import Meeting
-    from meetings.permissions import coordinated_groups
+    from meetings.permissions import active_members, coordinated_groups
 
     widths = dict(COLUMNS + MEETING_COLUMNS) | {"Access granted to": 40}
     columns = [(column.heading, widths[column.heading]) for column in TABLES[kind].columns if column.key]
@@ -180,12 +212,14 @@ def sample(kind: str, user) -> tuple[list[tuple[str, int]], list[list]]:
         return columns, examples
     categories = [category.name for category in Category.objects.order_by("order", "name")[:2]] or ["", ""]
     agreed_at = last.title if last else ""
+    members = active_members([group]).order_by("pk")
+    owner = (members.filter(pk=user.pk).first() or members.first() or user).email  # a superuser may not be one
     examples = [
         ["", "Exchange threat assessments every quarter", "", group.short_name, agreed_at, categories[0],
-         user.email, "Joint", "Ministry of Home Affairs", "", "para 4", today + datetime.timedelta(days=90),
+         owner, "Joint", "Ministry of Home Affairs", "", "para 4", today + datetime.timedelta(days=90),
          "Open", "High", "no", ""],
         ["", "Joint training course for investigators", "", group.short_name, agreed_at, categories[-1],
-         user.email, "Home side", "National Investigation Agency", "", "para 7",
-         today + datetime.timedelta(days=180), "In progress", "Normal", "yes", user.email],
+         owner, "Home side", "National Investigation Agency", "", "para 7",
+         today + datetime.timedelta(days=180), "In progress", "Normal", "yes", owner],
     ]  # fmt: skip
     return columns, examples

@@ -35,6 +35,7 @@ class Sheet:
 
     headings: list[str]
     rows: list[tuple[int, list]] = field(default_factory=list)
+    name: str = ""  # a workbook's sheet
     formulas_without_value: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column): formula
 
 
@@ -52,6 +53,11 @@ def read(data: bytes, name: str) -> Sheet:
         raise FileRefused(f"{name} is not a spreadsheet this app reads: upload a CSV or an Excel workbook (.xlsx).")
     if not any(sheet.headings):
         raise FileRefused("The file has no heading row: its first row names the columns.")
+    if not sheet.rows and sheet.name:
+        raise FileRefused(
+            f"The first sheet (“{sheet.name}”) has a heading row but no rows under it: the import reads the first "
+            "sheet of a workbook."
+        )
     if not sheet.rows:
         raise FileRefused("The file has a heading row but no rows under it.")
     return sheet
@@ -79,7 +85,8 @@ def _decoded(data: bytes) -> str:
 
 def _csv(text: str) -> Sheet:
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","  # Excel in many European locales
+    # Commas; semicolons, as Excel writes CSV in many European locales; tabs, as a copy from a sheet pastes.
+    delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headings = next(reader, [])
@@ -92,13 +99,18 @@ def _csv(text: str) -> Sheet:
 
 
 def _add(sheet: Sheet, number: int, cells) -> None:
-    if any(cell not in (None, "") for cell in cells):
+    if not is_blank(cells):
         if len(sheet.rows) == settings.IMPORT_MAX_ROWS:
             raise FileRefused(
                 f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows, the most one import takes: "
                 "split it into several files."
             )
         sheet.rows.append((number, list(cells)))
+
+
+def is_blank(cells) -> bool:
+    """Whether a row, or the rest of one, holds nothing but empty cells and spaces."""
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
 def _workbook(data: bytes) -> Sheet:
@@ -131,7 +143,7 @@ def _first_sheet(data: bytes) -> Sheet:
     worksheet = workbook.worksheets[0]
     rows = worksheet.iter_rows(values_only=True)
     headings = ["" if cell is None else str(cell) for cell in next(rows, ())]
-    sheet = Sheet(headings)
+    sheet = Sheet(headings, name=worksheet.title)
     for number, cells in enumerate(rows, start=2):
         _add(sheet, number, cells)
     workbook.close()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils import timezone
 from django_countries import countries
 from simple_history.utils import bulk_create_with_history
 
@@ -49,9 +50,13 @@ class Column:
         return {name_key(self.heading), *map(name_key, self.aliases)}
 
 
+DASHES = re.compile(r"[-_\u2010-\u2015\u2212]")  # hyphens, en and em dashes, minus; and underscores
+
+
 def name_key(text) -> str:
-    """A heading or a name as compared: case, spaces, hyphens and underscores aside ("Follow up date")."""
-    return " ".join(values.text(text).replace("-", " ").replace("_", " ").split()).casefold()
+    """A heading or a name as compared: case, spaces, dashes and underscores aside ("Follow up date",
+    "India-Uzbekistan" for "India–Uzbekistan")."""
+    return " ".join(DASHES.sub(" ", values.text(text)).split()).casefold()
 
 
 def meeting_number(cell) -> int | None:
@@ -83,6 +88,7 @@ class Row:
     label: str = ""
     changes: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # heading, before, after
     refusals: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # heading ("" for the row), why
+    notes: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # heading, what to look at: no refusal
     target: Model | None = None  # the object to save
     version: int | None = None  # a changed commitment's version when previewed
     grants: list | None = None  # a commitment's grantees, when the file sets them
@@ -95,7 +101,7 @@ class Row:
     def summary(self) -> tuple:
         """What the row would do, as the preview shows it: compared between the preview and the import."""
         target = self.target.pk if self.target is not None else None
-        return (self.number, self.state, self.label, target, self.version, self.changes, self.refusals)
+        return (self.number, self.state, self.label, target, self.version, self.changes, self.refusals, self.notes)
 
 
 class People:
@@ -166,6 +172,7 @@ class Table:
             self.groups[name_key(group.short_name)] = self.groups[name_key(group.name)] = group
         meetings = Meeting.objects.filter(group__in=set(self.groups.values()))
         self.meetings = {(meeting.group_id, meeting.number): meeting for meeting in meetings}
+        self.saved_dates = {meeting.pk: (meeting.status, meeting.start_date) for meeting in self.meetings.values()}
         self.seen: dict = {}  # what each row is, to refuse a second row for the same meeting or commitment
 
     def group(self, row: Row, name: str) -> WorkingGroup | None:
@@ -198,6 +205,8 @@ class Table:
             _check_length(row, field, value, self.heading_of(name))
             if obj.pk:
                 row.changes.append((self.heading_of(name), shown(field, before), shown(field, value)))
+            elif value not in ("", None):  # a new object's values, as read: the preview shows them
+                row.changes.append((self.heading_of(name), "", shown(field, value)))
             setattr(obj, name, value)
 
     def heading_of(self, key: str) -> str:
@@ -236,6 +245,9 @@ def _country(cell) -> str:
 
 
 class MeetingTable(Table):
+    """Meetings, by group and number. Their dates follow the form's rules: a held meeting has taken place, a
+    scheduled or planned one is ahead (a past session still "scheduled" is refused: it is Held)."""
+
     model = Meeting
     noun = "meeting"
     columns = [
@@ -258,7 +270,7 @@ class MeetingTable(Table):
         group = self.group(row, name) if name else None
         if not name:
             row.refuse("Working group", "Name the working group.")
-        if number is None:
+        if number is None and "Meeting" not in dict(row.refusals):
             row.refuse("Meeting", "Give the meeting's number, as in “9th meeting” or 9.")
         if group is None or number is None:
             return
@@ -270,12 +282,13 @@ class MeetingTable(Table):
             row.refuse("Host country", "A new meeting needs its host country.")
         self.compare(row, meeting, read)
         if country and country != meeting.host_country.code:
-            if meeting.pk:
-                row.changes.append(("Host country", meeting.host_country.name, countries.name(country)))
+            before = meeting.host_country.name if meeting.pk else ""
+            row.changes.append(("Host country", before, countries.name(country)))
             meeting.host_country = country
         if row.state != REFUSED:
             try:
                 meeting.clean()
+                Meeting.check_dates(meeting.status, meeting.start_date, *self.saved_dates.get(meeting.pk, (None, None)))
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     for message in messages:
@@ -379,7 +392,17 @@ class CommitmentTable(Table):
         owner = self.owner(row, commitment, names["owner"], group) if "owner" in names and group else UNREAD
         if owner is not UNREAD:
             fields["owner"] = owner
+        saved_date = commitment.follow_up_date if commitment.pk else None
+        was_restricted = commitment.pk and commitment.restricted
         self.compare(row, commitment, fields)
+        day = commitment.follow_up_date
+        if commitment.is_open and day and day != saved_date and day < timezone.localdate():
+            row.notes.append(
+                ("Follow-up date", f"{spell_date(day)} has passed: the commitment will be overdue at once.")
+            )
+        if was_restricted and not commitment.restricted:
+            lifted = "Lifting the restriction opens it, its journal included, to the whole group."
+            row.notes.append(("Restricted", lifted))
         if grants is not None and group:
             self.set_grants(row, commitment, grants, group)
         if row.state != REFUSED and not commitment.pk:
@@ -429,15 +452,18 @@ class CommitmentTable(Table):
 
     def set_grants(self, row: Row, commitment: Commitment, names: list[str], group: WorkingGroup) -> None:
         users = []
+        before = self.granted(commitment) if commitment.pk else []
         for name in names:
             try:
-                users.append(self.people.find(name, group))
+                user = self.people.find(name, group)
             except ValueError as error:
                 row.refuse("Access granted to", str(error))
-        before = self.granted(commitment) if commitment.pk else []
+                continue
+            if user not in before and not self.people.is_active_member(user, group):
+                row.refuse("Access granted to", f"{person(user)}'s account is deactivated: choose an active member.")
+            users.append(user)
         if {user.pk for user in users} != {user.pk for user in before}:
-            if commitment.pk:
-                row.changes.append(("Access granted to", shown(None, before), shown(None, users)))
+            row.changes.append(("Access granted to", shown(None, before) if commitment.pk else "", shown(None, users)))
             row.grants = users
 
     def save(self, rows: list[Row], user, reason: str) -> None:

@@ -10,8 +10,10 @@ import re
 from django.conf import settings
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)  # day 0 of Excel's (and LibreOffice's) date serial numbers
-SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-SPELLED_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y")
+SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")  # day and month in either order; the year
+YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")  # 2027/09/01, 2027-9-1
+ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)  # "1st September 2027"
+SPELLED_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%d-%b-%y", "%d-%b-%Y", "%d %b %y")
 
 
 def text(value) -> str:
@@ -24,9 +26,9 @@ def text(value) -> str:
 
 
 def date(value) -> datetime.date | None:
-    """A date as spreadsheets hold it: a date cell, an Excel serial number (45931), ISO (2025-10-01), day first
-    (01/10/2025: the Indian convention; month first with IMPORT_DATES_MONTH_FIRST) or spelled (1 October 2025,
-    1 Oct 2025, October 1, 2025). Empty: None."""
+    """A date as spreadsheets hold it: a date cell, an Excel serial number (45931), year first (2025-10-01,
+    2025/10/1), day first (01/10/2025, 1.10.25: the Indian convention; month first with IMPORT_DATES_MONTH_FIRST)
+    or spelled (1 October 2025, 1st Oct 2025, October 1, 2025, 1-Oct-25). Empty: None."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -42,18 +44,26 @@ def date(value) -> datetime.date | None:
         return datetime.date.fromisoformat(cell)
     except ValueError:
         pass
+    year_first = YEAR_FIRST.fullmatch(cell)
+    if year_first:
+        try:
+            return datetime.date(*(int(part) for part in year_first.groups()))
+        except ValueError:
+            raise ValueError(f"{cell} is not a date (read as year/month/day).") from None
     slashed = SLASHED.fullmatch(cell)
     if slashed:
         first, second, year = (int(part) for part in slashed.groups())
+        year += 2000 if year < 100 else 0  # "01/09/27", as Excel writes a short date
         day, month = (second, first) if settings.IMPORT_DATES_MONTH_FIRST else (first, second)
         try:
             return datetime.date(year, month, day)
         except ValueError:
             order = "month/day/year" if settings.IMPORT_DATES_MONTH_FIRST else "day/month/year"
             raise ValueError(f"{cell} is not a date (read as {order}).") from None
+    spelled_cell = ORDINAL.sub("", cell).replace("Sept ", "Sep ").replace("sept ", "sep ")
     for spelled in SPELLED_FORMATS:
         try:
-            return datetime.datetime.strptime(cell, spelled).date()
+            return datetime.datetime.strptime(spelled_cell, spelled).date()
         except ValueError:
             continue
     raise ValueError(f"{cell} is not a date: write it as 2025-10-01, 01/10/2025 or 1 October 2025.")

@@ -103,10 +103,12 @@ class DemoData:
             [c.reference, c.title, c.meeting.group.short_name, c.meeting.title, c.category.name, "Done", ""],
             ["", "Exchange lists of wanted persons", c.meeting.group.short_name, "9", c.category.name, "Open", ""],
             ["", "A row with a typo", c.meeting.group.short_name, "99", "Nonsense", "Finished", ""],
+            ["", "Still open since 2020", c.meeting.group.short_name, "9", c.category.name, "Open", ""],
             ["", c.title, c.meeting.group.short_name, "9", c.category.name, c.get_status_display(), "as agreed"],
         ]
         data = "\n".join(",".join(f'"{cell}"' for cell in row) for row in rows).encode()
-        return importing.upload(data, "action points.csv", "commitments", uploader)
+        name = "JWG-CT action points as agreed in Tashkent on 1 October 2025, final with the partner side comments.csv"
+        return importing.upload(data, name, "commitments", uploader)
 
     def arguments(self, name: str, parameters: list[str]) -> dict[str, str]:
         values = {}

@@ -94,7 +94,7 @@ def test_a_file_of_new_commitments_is_previewed_then_imported_with_a_history_nam
         coordinator,
         "Imported from JWG-CT action points.csv",
     )
-    assert not ImportFile.objects.exists()  # the upload goes once imported
+    assert bytes(ImportFile.objects.get().data) == b""  # the content is not kept once imported
 
 
 def test_every_value_form_of_real_spreadsheets_is_read(login, coordinator, owner, owner2, meeting, group):
@@ -228,7 +228,7 @@ def test_a_stale_preview_is_refused_and_imports_nothing(login, coordinator, owne
     commitment.save_versioned(commitment.version, user=owner)
     response = confirm(client, preview)
     assert response.status_code == 422
-    assert "changed since its preview" in response.content.decode()
+    assert "no longer do what the preview showed" in response.content.decode()
     commitment.refresh_from_db()
     assert (commitment.status, commitment.version) == ("open", 2)
     # A digest that names nothing previewed is as stale.
@@ -601,3 +601,146 @@ def test_a_workbook_that_unpacks_to_more_than_the_limit_is_refused_before_it_is_
     assert preview.context["preview"].problems == [
         "The workbook unpacks to more than 300 MB, more than any spreadsheet of 50,000 rows: it is refused."
     ]
+
+
+# --- As an outside tester found it ---------------------------------------------------------------------------
+
+
+def test_an_open_commitment_whose_follow_up_date_has_passed_imports_with_a_warning(login, coordinator, meeting, group):
+    """Records of the past load with their dates (a commitment still open since 2020 is overdue, and says so);
+    the preview warns of each, so that a typo (2020 for 2027) is seen before it becomes an overdue reminder."""
+    rows = [
+        [*HEADINGS[:4], "Follow-up date", "Status"],
+        ["Still open", group.short_name, "9", "Research", "2020-05-05", "Open"],
+        ["Done long ago", group.short_name, "9", "Research", "2020-05-05", "Done"],
+    ]
+    preview = upload(login(coordinator), csv_bytes(rows))
+    first, second = preview.context["preview"].rows
+    assert (first.state, first.notes) == (
+        "new",
+        [("Follow-up date", "5 May 2020 has passed: the commitment will be overdue at once.")],
+    )
+    assert (second.state, second.notes) == ("new", [])
+    assert "will be overdue at once" in preview.content.decode()
+
+
+def test_meeting_dates_that_cannot_be_are_refused_as_in_the_form(login, coordinator, group, meeting):
+    rows = [
+        ["Working group", "Meeting", "Host country", "Start date", "Status"],
+        [group.short_name, "13", "India", "2026-01-01", "Scheduled"],
+        [group.short_name, "14", "India", "2028-01-01", "Held"],
+        [group.short_name, "15", "India", "2025-01-01", "Held"],
+    ]
+    found = refusals(upload(login(coordinator), csv_bytes(rows), kind="meetings"))
+    assert [(n, h) for n, h, _ in found] == [(2, "Start date"), (3, "Start date")]
+    assert "for one that took place, choose Held" in found[0][2]
+
+
+def test_access_cannot_be_granted_to_a_deactivated_member(login, coordinator, owner, granted, meeting, group):
+    granted.is_active = False
+    granted.save()
+    rows = [[*HEADINGS[:4], "Restricted", "Access granted to"], ["Item", group.short_name, "9", "Research", "yes",
+            f"owner; {granted.email}"]]  # fmt: skip
+    assert refusals(upload(login(coordinator), csv_bytes(rows))) == [
+        (2, "Access granted to", f"{person(granted)}'s account is deactivated: choose an active member.")
+    ]
+
+
+def test_the_commitments_page_says_which_file_an_imported_change_came_from(login, coordinator, commitment, group):
+    rows = [["Reference", "Commitment", "Working group", "Agreed at", "Category", "Status"],
+            [commitment.reference, commitment.title, group.short_name, "9", "Information sharing", "Done"]]  # fmt: skip
+    client = login(coordinator)
+    confirm(client, upload(client, csv_bytes(rows), "JWG-CT tracker 2025.csv"))
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    assert "Imported from JWG-CT tracker 2025.csv" in page
+
+
+def test_the_preview_shows_the_values_a_new_row_would_take(login, coordinator, owner, meeting, group):
+    rows = [HEADINGS, ["Item", group.short_name, "9th meeting", "research", "owner", "01/09/2027", "in progress"]]
+    [row] = upload(login(coordinator), csv_bytes(rows)).context["preview"].rows
+    assert row.changes == [
+        ("Commitment", "", "Item"),
+        ("Agreed at", "", "9th meeting"),
+        ("Category", "", "Research"),
+        ("Owner", "", person(owner)),
+        ("Follow-up date", "", "1 September 2027"),
+        ("Status", "", "In progress"),
+    ]
+
+
+def test_an_imported_file_says_so_when_its_preview_is_opened_again(login, coordinator, meeting, group):
+    client = login(coordinator)
+    preview = upload(client, csv_bytes([HEADINGS[:4], ["Item", group.short_name, "9", "Research"]]))
+    confirm(client, preview)
+    again = client.get(preview.wsgi_request.path)
+    assert again.status_code == 200
+    assert "This file was imported" in again.content.decode()
+    twice = confirm(client, preview)
+    assert twice.status_code == 409
+    assert Commitment.objects.count() == 1
+    assert bytes(ImportFile.objects.get().data) == b""  # its content is not kept
+
+
+def test_rows_of_spaces_are_blank_and_cells_beyond_the_headings_are_refused(login, coordinator, meeting, group):
+    rows = [
+        HEADINGS[:4],
+        ["Item, with a comma", group.short_name, "9", "Research"],
+        ["  ", " ", "", "  "],
+        ["Item", " with an unquoted comma", group.short_name, "9", "Research"],
+    ]
+    preview = upload(login(coordinator), csv_bytes(rows))
+    assert [row.number for row in preview.context["preview"].rows] == [2, 4]
+    assert (4, "", "This row has values beyond the last named column (column E): is a comma unquoted?") in refusals(
+        preview
+    )
+
+
+@pytest.mark.parametrize(
+    "cell", ["1-Sep-27", "01/09/27", "2027/09/01", "2027-9-1", "1st September 2027", "Sept 1, 2027"]
+)
+def test_more_date_forms_of_real_spreadsheets_are_read(cell):
+    from commitments.importing import values
+
+    assert values.date(cell) == datetime.date(2027, 9, 1)
+
+
+def test_names_typed_with_another_dash_find_the_group(login, coordinator, meeting, group):
+    rows = [HEADINGS[:4], ["Item", "India-Uzbekistan JWG—CT", "9", "Research"]]
+    assert states(upload(login(coordinator), csv_bytes(rows))) == ["new"]
+
+
+def test_a_file_of_the_other_kind_or_with_another_separator_is_named(login, coordinator, meeting, group):
+    client = login(coordinator)
+    meetings = csv_bytes([["Working group", "Meeting", "Host country"], [group.short_name, "10", "India"]])
+    [problem] = upload(client, meetings, "meetings.csv", kind="commitments").context["preview"].problems
+    assert "It looks like a file of meetings: upload it as meetings." in problem
+    tabs = csv_bytes([HEADINGS[:4], ["Item", group.short_name, "9", "Research"]], delimiter="\t")
+    assert states(upload(client, tabs, "tabs.csv")) == ["new"]
+
+
+def test_one_mistake_in_a_cell_is_one_message(login, coordinator, group):
+    rows = [["Working group", "Meeting", "Host country"], [group.short_name, "eleventh", "India"]]
+    assert len(refusals(upload(login(coordinator), csv_bytes(rows), kind="meetings"))) == 1
+
+
+def test_nothing_to_import_offers_no_import_button(login, coordinator, commitment, group):
+    rows = [["Reference", "Commitment", "Working group", "Agreed at", "Category"],
+            [commitment.reference, commitment.title, group.short_name, "9", "Information sharing"]]  # fmt: skip
+    page = upload(login(coordinator), csv_bytes(rows)).content.decode()
+    assert "Nothing to import: every row is as it is already." in page
+    assert "Import:" not in page
+
+
+def test_a_superusers_sample_names_members_of_the_group(login, superuser, coordinator, meeting, group):
+    client = login(superuser)
+    response = client.get(reverse("commitments:import-sample", args=["commitments", "csv"]))
+    assert refusals(upload(client, response.content, "sample.csv")) == []
+
+
+def test_lifting_a_restriction_warns_that_the_group_will_read_it(login, coordinator, owner, meeting, group):
+    restricted = CommitmentFactory(meeting=meeting, owner=owner, restricted=True)
+    rows = [["Reference", "Commitment", "Working group", "Agreed at", "Category", "Restricted"],
+            [restricted.reference, restricted.title, group.short_name, "9", "Information sharing", "no"]]  # fmt: skip
+    [row] = upload(login(coordinator), csv_bytes(rows)).context["preview"].rows
+    assert row.changes == [("Restricted", "yes", "no")]
+    assert row.notes == [("Restricted", "Lifting the restriction opens it, its journal included, to the whole group.")]
