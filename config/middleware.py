@@ -7,8 +7,8 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -44,14 +44,16 @@ class RequestSizeLimitMiddleware:
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.UPLOAD_MAX_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
-            return self.refuse(request, 413, f"The request body is larger than this app accepts ({limit:,} bytes).")
+            size = f"{limit / 2**20:.3g} MB" if limit >= 2**20 else f"{limit:,} bytes"
+            return self.refuse(request, 413, f"The request body is larger than this app accepts ({size}).")
         return self.get_response(request)
 
     @staticmethod
     def refuse(request, status: int, message: str):
+        """JSON for the API; for a browser, the app's page saying it, with the way back to the form."""
         if is_api_request(request):
             return JsonResponse({"detail": message}, status=status)
-        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        return render(request, "refused.html", {"reason": message, "back": request.path}, status=status)
 
 
 class HtmxLoginRedirectMiddleware:

@@ -448,3 +448,15 @@ def test_a_refusal_with_a_reason_says_it(client, coordinator, commitment):
     response = client.post(url, {})
     assert response.status_code == 403
     assert "A version is shown, not restored" in response.content.decode()
+
+
+def test_a_file_over_the_limit_gets_a_page_that_says_how_large_a_file_may_be(client, coordinator, settings):
+    """A coordinator uploading too large a spreadsheet sees the app's page, in megabytes, with the way back."""
+    client.force_login(coordinator)
+    body = b"x" * (settings.UPLOAD_MAX_BYTES + 1)
+    response = client.generic("POST", "/commitments/import/", body, content_type="multipart/form-data; boundary=xyz")
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "larger than this app accepts (25 MB)" in page
+    assert 'href="/commitments/import/"' in page
