@@ -8,6 +8,7 @@ looked up in memory, loaded once for the whole file, so that a long file costs n
 """
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
 
@@ -174,6 +175,8 @@ class Table:
         self.meetings = {(meeting.group_id, meeting.number): meeting for meeting in meetings}
         self.saved_dates = {meeting.pk: (meeting.status, meeting.start_date) for meeting in self.meetings.values()}
         self.seen: dict = {}  # what each row is, to refuse a second row for the same meeting or commitment
+        self._shown: dict = {}
+        self.today = timezone.localdate()
 
     def group(self, row: Row, name: str) -> WorkingGroup | None:
         group = self.groups.get(name_key(name))
@@ -192,8 +195,8 @@ class Table:
 
     def compare(self, row: Row, obj: Model, fields: dict) -> None:
         """Set the fields read on the object, noting each change (for an existing object)."""
-        order = [column.key for column in self.columns]
-        for name, value in sorted(fields.items(), key=lambda item: order.index(item[0])):
+        order = self.order()
+        for name, value in sorted(fields.items(), key=lambda item: order[item[0]]):
             field = self.model._meta.get_field(name)
             if value == "" and field.choices and not field.blank:
                 continue  # an empty cell for a choice: the default for a new object, as it is for one that exists
@@ -204,13 +207,31 @@ class Table:
                 value = file_text(value).strip()
             _check_length(row, field, value, self.heading_of(name))
             if obj.pk:
-                row.changes.append((self.heading_of(name), shown(field, before), shown(field, value)))
+                row.changes.append((self.heading_of(name), self.shown(field, before), self.shown(field, value)))
             elif value not in ("", None):  # a new object's values, as read: the preview shows them
-                row.changes.append((self.heading_of(name), "", shown(field, value)))
+                row.changes.append((self.heading_of(name), "", self.shown(field, value)))
             setattr(obj, name, value)
 
+    def shown(self, field, value) -> str:
+        """shown(), once for each value: a file repeats its dates, categories, owners and statuses."""
+        key = (field.name, value)
+        if key not in self._shown:
+            self._shown[key] = shown(field, value)
+        return self._shown[key]
+
+    @classmethod
+    @functools.cache
+    def order(cls) -> dict[str, int]:
+        """{key: position} of the columns: changes are listed in this order."""
+        return {column.key: n for n, column in enumerate(cls.columns) if column.key}
+
+    @classmethod
+    @functools.cache
+    def headings(cls) -> dict[str, str]:
+        return {column.key: column.heading for column in cls.columns if column.key}
+
     def heading_of(self, key: str) -> str:
-        return next((column.heading for column in self.columns if column.key == key), "")
+        return self.headings().get(key, "")
 
     def settle(self, row: Row, obj: Model) -> None:
         """The row's state, once its fields are compared: new, changed or unchanged (unless refused)."""
@@ -396,7 +417,7 @@ class CommitmentTable(Table):
         was_restricted = commitment.pk and commitment.restricted
         self.compare(row, commitment, fields)
         day = commitment.follow_up_date
-        if commitment.is_open and day and day != saved_date and day < timezone.localdate():
+        if commitment.is_open and day and day != saved_date and day < self.today:
             row.notes.append(
                 ("Follow-up date", f"{spell_date(day)} has passed: the commitment will be overdue at once.")
             )
