@@ -197,6 +197,25 @@ def calendar_file(meeting: Meeting) -> str:
     return f"meeting-{meeting.number}.ics"
 
 
+LISTED_MOST = 50  # commitments listed in one message, of each list; the rest are counted and linked
+
+
+@dataclass
+class Listed:
+    """A list in a coordinators' summary: its first LISTED_MOST, and how many there are in all."""
+
+    items: list
+    total: int
+
+    @classmethod
+    def of(cls, queryset) -> "Listed":
+        return cls(list(queryset[:LISTED_MOST]), queryset.count())
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
 def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -> dict:
     """For coordinators before a session: where the group stands, whom to chase, and the follow-up dates
     owners moved since this coordinator's previous summary (or since the previous meeting)."""
@@ -234,24 +253,24 @@ def session_summary(meeting: Meeting, today: datetime.date, recipient_id: int) -
         "updates_by": updates_by(meeting, today),
         "by_status": [(label, by_status.get(value, 0)) for value, label in Commitment.Status.choices],
         "by_category": [(c.name, by_category[c.pk]) for c in Category.objects.all() if c.pk in by_category],
-        "overdue": list(open_ones.overdue(today)),
-        "without_owner": list(open_ones.without_owner()),
-        "owner_not_in_group": list(owner_left),
+        "overdue": Listed.of(open_ones.overdue(today)),
+        "without_owner": Listed.of(open_ones.without_owner()),
+        "owner_not_in_group": Listed.of(owner_left),
         "no_update_since": since,
-        "no_update": list(no_news.distinct()),
+        "no_update": Listed.of(no_news.distinct()),
         "open_count": open_ones.count(),
-        "moved": [
-            (move, plain_line(move.text) if shows_details(move.commitment) else "")
-            for move in moves.select_related("commitment", "author").order_by("created_at", "pk")
-        ],
+        "moved": Listed(
+            [
+                (move, plain_line(move.text) if shows_details(move.commitment) else "")
+                for move in moves.select_related("commitment", "author").order_by("created_at", "pk")[:LISTED_MOST]
+            ],
+            moves.count(),
+        ),
     }
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-LISTED_MOST = 50  # commitments listed in one message, of each list; the rest are counted and linked
 
 
 @dataclass

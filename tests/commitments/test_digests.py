@@ -521,3 +521,23 @@ def test_a_digest_lists_at_most_fifty_commitments_and_links_the_rest(meeting, ow
         assert "and 70 more" in part
         assert mine in part
     assert len(message.as_bytes()) < 100_000
+
+
+def test_the_coordinators_summary_lists_at_most_fifty_of_each_kind_and_counts_the_rest(
+    owners_week, tenth, meeting, coordinator, smtp_server
+):
+    """A group of hundreds of overdue commitments without an owner (an import of old records) makes a summary of
+    a readable size: the counts are whole, the lists the first 50, the brief has them all."""
+    with at(NOW - datetime.timedelta(days=30)):
+        CommitmentFactory.create_batch(
+            120, meeting=meeting, owner=None, follow_up_date=TODAY - datetime.timedelta(days=10)
+        )
+    sweep()
+    message = digest_to(smtp_server, coordinator)
+    text, page = prose(plain(message)), html(message)
+    assert "Overdue (121):" in text and "Without an owner (120):" in text
+    assert "Overdue (121)</h3>" in page
+    for part in (text, page):
+        assert part.count("and 71 more") == 1  # overdue: 121 − 50
+        assert part.count("and 70 more") == 1  # without an owner
+    assert len(message.as_bytes()) < 150_000
