@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from config.display import person, plain_line
-from meetings.dates import spell_date
+from meetings.dates import check_plausible, spell_date
 from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, WorkingGroup, valid_choice
 
 UNKNOWN = object()  # an owner that was not loaded from the database
@@ -203,7 +203,7 @@ class Commitment(models.Model):
     record_paragraph = models.CharField(
         "paragraph of the agreed record", max_length=50, blank=True, help_text='e.g. "para 7"'
     )
-    follow_up_date = models.DateField("follow-up date", null=True, blank=True)
+    follow_up_date = models.DateField("follow-up date", null=True, blank=True, validators=[check_plausible])
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField("priority", choices=Priority.choices, default=Priority.NORMAL)
     created_by = models.ForeignKey(

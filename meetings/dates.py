@@ -6,6 +6,17 @@ import functools
 from django.utils.dateformat import format as date_format
 
 TO_BE_AGREED = "date to be agreed"
+# The years a date of this app's records may have: others are typos ("0025", "9999"), and dates near the calendar's
+# ends would break the reminders' arithmetic (30 days before 1 January 0001).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def check_plausible(day: datetime.date) -> None:
+    """A validator of every date field: refuses a year outside FIRST_YEAR…LAST_YEAR."""
+    from django.core.exceptions import ValidationError
+
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError(f"{day.isoformat()} is not a plausible date: its year is not between 1900 and 2100.")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from config.display import plain_line
-from meetings.dates import days_from, format_date_range, spell_date
+from meetings.dates import check_plausible, days_from, format_date_range, spell_date
 from meetings.fields import LeadDaysField
 
 DEFAULT_LEAD_DAYS = [30, 14, 7, 1]
@@ -260,8 +260,8 @@ class Meeting(models.Model):
     host_country = CountryField("host country")
     city = models.CharField("city", max_length=100, blank=True)
     venue = models.CharField("venue", max_length=200, blank=True)
-    start_date = models.DateField("start date", null=True, blank=True)
-    end_date = models.DateField("end date", null=True, blank=True)
+    start_date = models.DateField("start date", null=True, blank=True, validators=[check_plausible])
+    end_date = models.DateField("end date", null=True, blank=True, validators=[check_plausible])
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
     outcome_summary = models.TextField("outcome summary", blank=True, max_length=TEXT_MAX_LENGTH)
     record_reference = models.CharField(

@@ -37,6 +37,7 @@ class Preview:
     unknown: list[str] = dataclasses.field(default_factory=list)  # headings this app does not know: not read
     computed: list[str] = dataclasses.field(default_factory=list)  # headings of what exports compute: not read
     rows: list[Row] = dataclasses.field(default_factory=list)
+    missing: bool = False  # the file lacks a column the import needs
 
     @property
     def counts(self) -> Counter:
@@ -131,13 +132,16 @@ def _columns(headings: list[str], known: list[Column], result: Preview) -> dict[
     missing = [column.heading for column in known if column.required and column not in found.values()]
     if missing:
         result.problems.append(f"The file has no column {' or '.join(missing)}: the import needs it.")
+        result.missing = True
     return found
 
 
 def _suggest_the_other_kind(headings: list[str], kind: str, result: Preview) -> Preview:
-    """A file of meetings uploaded as commitments (or the reverse): the refusal says so."""
+    """A file of meetings uploaded as commitments (or the reverse): the refusal of its missing columns says so."""
     other = next(name for name in TABLES if name != kind)
-    if not _columns(headings, TABLES[other].columns, Preview(result.upload)):
+    as_other = Preview(result.upload)
+    _columns(headings, TABLES[other].columns, as_other)
+    if not result.missing or as_other.problems:
         return result
     result.problems[-1] += f" It looks like a file of {other}: upload it as {other}."
     return result

@@ -120,13 +120,17 @@ def _workbook(data: bytes) -> Sheet:
         return _first_sheet(data)
     except FileRefused:
         raise
-    except UNREADABLE as error:
-        raise FileRefused(f"The file is not an Excel workbook that can be read ({error}): {SAVE_AS}.") from None
+    except UNREADABLE:
+        raise FileRefused(f"The file is not an Excel workbook that can be read: {SAVE_AS}.") from None
 
 
 # What reading a damaged or crafted workbook raises: a zip that is not one, a part missing, XML that does not
 # parse (ParseError is a SyntaxError) or that declares entities (defusedxml's errors are ValueErrors).
-UNREADABLE = (zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, TypeError, SyntaxError)
+# A part that names another one missing (a shared string, a sheet) raises IndexError or AttributeError.
+UNREADABLE = (
+    zipfile.BadZipFile, zlib.error, KeyError, OSError, EOFError, ValueError, TypeError, SyntaxError, IndexError,
+    AttributeError,
+)  # fmt: skip
 
 
 def _first_sheet(data: bytes) -> Sheet:
@@ -173,8 +177,15 @@ def _find_formulas_without_value(data: bytes, sheet: Sheet) -> None:
     workbook.close()
 
 
+# What a spreadsheet shows in a cell whose formula failed: saved as the cell's value, never a value to import.
+ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+
+
 def cell_text(value) -> str:
-    """A CSV export's protected text back as typed: "'=x" (written so that a spreadsheet does not run it) is "=x"."""
+    """A CSV export's protected text back as typed: "'=x" (written so that a spreadsheet does not run it) is "=x";
+    an error value ("#REF!") is a ValueError."""
+    if isinstance(value, str) and value.strip() in ERRORS:
+        raise ValueError(f"{value.strip()} is an error the spreadsheet shows in this cell: correct it first.")
     if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in FORMULA_START:
         return value[1:]
     return value

@@ -8,6 +8,9 @@ import datetime
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from meetings.dates import check_plausible
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)  # day 0 of Excel's (and LibreOffice's) date serial numbers
 SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")  # day and month in either order; the year
@@ -26,6 +29,17 @@ def text(value) -> str:
 
 
 def date(value) -> datetime.date | None:
+    """date_as_typed(), of a plausible year (meetings.dates.check_plausible): ValueError otherwise."""
+    day = date_as_typed(value)
+    if day is not None:
+        try:
+            check_plausible(day)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+    return day
+
+
+def date_as_typed(value) -> datetime.date | None:
     """A date as spreadsheets hold it: a date cell, an Excel serial number (45931), year first (2025-10-01,
     2025/10/1), day first (01/10/2025, 1.10.25: the Indian convention; month first with IMPORT_DATES_MONTH_FIRST)
     or spelled (1 October 2025, 1st Oct 2025, October 1, 2025, 1-Oct-25). Empty: None."""

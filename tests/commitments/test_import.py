@@ -744,3 +744,59 @@ def test_lifting_a_restriction_warns_that_the_group_will_read_it(login, coordina
     [row] = upload(login(coordinator), csv_bytes(rows)).context["preview"].rows
     assert row.changes == [("Restricted", "yes", "no")]
     assert row.notes == [("Restricted", "Lifting the restriction opens it, its journal included, to the whole group.")]
+
+
+@pytest.mark.parametrize("cell", ["0001-01-01", "9999-12-31", "1899-12-31", "2101-01-01"])
+def test_a_date_of_an_implausible_year_is_refused(login, coordinator, meeting, group, cell):
+    """A year such as 0001 or 9999 is a typo, and dates near the calendar's ends break the reminders' arithmetic."""
+    rows = [[*HEADINGS[:4], "Follow-up date"], ["Item", group.short_name, "9", "Research", cell]]
+    [(number, heading, message)] = refusals(upload(login(coordinator), csv_bytes(rows)))
+    assert (number, heading) == (2, "Follow-up date")
+    assert "between 1900 and 2100" in message
+
+
+def test_the_forms_refuse_a_follow_up_date_of_an_implausible_year(login, coordinator, commitment):
+    from django.forms.models import model_to_dict
+
+    data = {**model_to_dict(commitment), "follow_up_date": "9999-12-31", "expected_version": commitment.version}
+    data = {key: value for key, value in data.items() if value is not None and key != "access_granted_to"}
+    response = login(coordinator).post(reverse("commitments:edit", args=[commitment.pk]), data)
+    assert response.status_code == 422
+    assert "between 1900 and 2100" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("part", "xml"),
+    [
+        ("xl/worksheets/sheet1.xml", b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+         b'<sheetData><row r="1"><c r="A1" t="s"><v>999</v></c></row></sheetData></worksheet>'),
+        ("xl/worksheets/sheet1.xml", None),
+    ],
+    ids=["shared string missing", "sheet missing"],
+)  # fmt: skip
+def test_a_workbook_whose_parts_do_not_hold_together_is_refused(login, coordinator, part, xml):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes([["Commitment"], ["Item"]]))) as source, zipfile.ZipFile(out, "w") as z:
+        for item in source.infolist():
+            if item.filename != part:
+                z.writestr(item, source.read(item))
+            elif xml is not None:
+                z.writestr(item, xml)
+    [problem] = upload(login(coordinator), out.getvalue(), "broken.xlsx").context["preview"].problems
+    assert problem.startswith("The file is not an Excel workbook that can be read: save it")
+
+
+def test_an_error_a_spreadsheet_shows_in_a_cell_is_refused_not_imported_as_text(login, coordinator, meeting, group):
+    rows = [[*HEADINGS[:4], "Description"], ["#REF!", group.short_name, "9", "Research", "#N/A"]]
+    found = refusals(upload(login(coordinator), csv_bytes(rows)))
+    assert (2, "Commitment", "#REF! is an error the spreadsheet shows in this cell: correct it first.") in found
+    assert (2, "Description", "#N/A is an error the spreadsheet shows in this cell: correct it first.") in found
+
+
+def test_a_duplicate_column_is_named_without_a_hint_about_the_other_kind(login, coordinator, group):
+    rows = [[*HEADINGS[:4], "Owner", "owner"], ["Item", group.short_name, "9", "Research", "", ""]]
+    assert upload(login(coordinator), csv_bytes(rows)).context["preview"].problems == [
+        "Two columns are Owner: keep one."
+    ]
