@@ -129,14 +129,6 @@ def csv_file(headings: list[str], values) -> str:
     return BOM + out.getvalue()
 
 
-def export_csv(commitments, site_url: str) -> str:
-    return csv_file(HEADINGS, rows(commitments, site_url))
-
-
-def export_xlsx(commitments, site_url: str, author: str) -> bytes:
-    return xlsx_file(COLUMNS, list(rows(commitments, site_url)), "Commitments", author)
-
-
 def xlsx_file(columns: list[tuple[str, int]], values: list[list], title: str, author: str) -> bytes:
     """A sheet a person can work with at once: bold, frozen header row with a filter, columns wide enough (the
     long ones wrapping their text), dates as dates, a "Link" column's links hyperlinks. Text is always a text

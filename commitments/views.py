@@ -281,6 +281,17 @@ class UnsubscribeView(View):
         return NotificationPreference._meta.get_field(self.subscription[1]).verbose_name
 
 
+def spreadsheet(extension: str, columns, values: list[list], title: str, author: str, name: str) -> HttpResponse:
+    """A download of these rows as XLSX or CSV (exports.py), named `name`: the list's, the meetings', a sample."""
+    if extension == "xlsx":
+        response = HttpResponse(exports.xlsx_file(columns, values, title, author), content_type=XLSX)
+    else:
+        headings = [heading for heading, _ in columns]
+        response = HttpResponse(exports.csv_file(headings, values), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = exports.attachment(name)
+    return response
+
+
 class CommitmentExportView(View):
     """The filtered list as CSV or XLSX, with the filter echoed in the file name."""
 
@@ -288,13 +299,10 @@ class CommitmentExportView(View):
         filterset, commitments = filtered_commitments(request)
         if not filterset.is_valid():
             return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
-        if extension == "xlsx":
-            content, content_type = exports.export_xlsx(commitments, settings.SITE_URL, person(request.user)), XLSX
-        else:
-            content, content_type = exports.export_csv(commitments, settings.SITE_URL), "text/csv; charset=utf-8"
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = exports.attachment(exports.filename(filterset, extension))
-        security_event(request, "export", rows=commitments.count())
+        values = list(exports.rows(commitments, settings.SITE_URL))
+        title, name = "Commitments", exports.filename(filterset, extension)
+        response = spreadsheet(extension, exports.COLUMNS, values, title, person(request.user), name)
+        security_event(request, "export", rows=len(values))
         return response
 
 
@@ -597,14 +605,7 @@ class ImportSampleView(View):
         check(is_coordinator(request.user))
         columns, rows = importing.sample(kind, request.user)
         name = f"sample-{kind}.{extension}"
-        if extension == "xlsx":
-            content = exports.xlsx_file(columns, rows, kind.capitalize(), person(request.user))
-            response = HttpResponse(content, content_type=XLSX)
-        else:
-            content = exports.csv_file([heading for heading, _ in columns], rows)
-            response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = exports.attachment(name)
-        return response
+        return spreadsheet(extension, columns, rows, kind.capitalize(), person(request.user), name)
 
 
 class MeetingExportView(View):
@@ -615,12 +616,7 @@ class MeetingExportView(View):
         if not filterset.is_valid():
             return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
         values = list(exports.meeting_rows(meetings, settings.SITE_URL))
-        if extension == "xlsx":
-            content = exports.xlsx_file(exports.MEETING_COLUMNS, values, "Meetings", person(request.user))
-            response = HttpResponse(content, content_type=XLSX)
-        else:
-            headings = [heading for heading, _ in exports.MEETING_COLUMNS]
-            response = HttpResponse(exports.csv_file(headings, values), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = exports.attachment(f"meetings_{timezone.localdate().isoformat()}.{extension}")
+        name = f"meetings_{timezone.localdate().isoformat()}.{extension}"
+        response = spreadsheet(extension, exports.MEETING_COLUMNS, values, "Meetings", person(request.user), name)
         security_event(request, "export", rows=len(values))
         return response

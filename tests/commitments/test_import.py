@@ -800,3 +800,33 @@ def test_a_duplicate_column_is_named_without_a_hint_about_the_other_kind(login, 
     assert upload(login(coordinator), csv_bytes(rows)).context["preview"].problems == [
         "Two columns are Owner: keep one."
     ]
+
+
+def test_the_meetings_export_reads_back_in_another_reader(login, member, group, meeting):
+    """Read with calamine and the csv module, not the library that wrote it: typed dates, the export's headings."""
+    client = login(member)
+    xlsx = client.get(reverse("meetings:export", args=["xlsx"]))
+    assert xlsx["Content-Disposition"].startswith('attachment; filename="meetings_')
+    headings, row = xlsx_rows(xlsx.content)
+    assert headings[:3] == ["Working group", "Meeting", "Host country"]
+    assert row[:3] == [group.short_name, "9th meeting", "Uzbekistan"]
+    assert row[headings.index("Start date")] == datetime.date(2025, 9, 30)
+    [line] = csv_rows(client.get(reverse("meetings:export", args=["csv"])).content)
+    assert (line["Meeting"], line["Start date"], line["Status"]) == ("9th meeting", "2025-09-30", "Held")
+
+
+def test_a_refused_meetings_filter_exports_nothing_and_says_why(login, member, meeting):
+    response = login(member).get(reverse("meetings:export", args=["csv"]) + "?year=1")
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Invalid filter:")
+
+
+def test_the_sample_files_read_back_in_another_reader(login, coordinator, meeting, group):
+    client = login(coordinator)
+    headings, *examples = xlsx_rows(
+        client.get(reverse("commitments:import-sample", args=["commitments", "xlsx"])).content
+    )
+    assert headings[:4] == ["Reference", "Commitment", "Description", "Working group"]
+    assert len(examples) == 2 and {row[3] for row in examples} == {group.short_name}
+    lines = csv_rows(client.get(reverse("commitments:import-sample", args=["meetings", "csv"])).content)
+    assert [line["Meeting"] for line in lines] == ["10th meeting", "11th meeting"]
