@@ -1,8 +1,10 @@
 import datetime
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import models, transaction
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
@@ -718,3 +720,101 @@ class ImportFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AttachmentQuerySet(AuditedQuerySet):
+    def visible_to(self, user) -> "AttachmentQuerySet":
+        """The attachments of the meetings and commitments the user may see: an attachment of a restricted
+        commitment, or of one of its progress updates, is as invisible as the commitment."""
+        return self.filter(
+            Q(meeting__in=Meeting.objects.visible_to(user)) | Q(commitment__in=Commitment.objects.visible_to(user))
+        )
+
+    def with_text(self, text: str) -> int:
+        """Record the text read from the files (derived data, not a user's change: no history record)."""
+        return super().unrecorded_update(text=text, text_read_at=timezone.now())
+
+
+def attachment_storage():
+    """Where the bytes live: the "attachments" storage of settings.STORAGES (a folder under var/, or S3)."""
+    return storages["attachments"]
+
+
+def stored_path(attachment: "Attachment", name: str) -> str:
+    """A random path by month: never the user's file name, which is kept in `name`."""
+    return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file kept as evidence: attached to a meeting, to a commitment, or to one of its progress updates (which
+    also names its commitment, whose rules it follows)."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments", verbose_name="meeting"
+    )
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name="commitment",
+    )
+    progress_update = models.ForeignKey(
+        ProgressUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name="progress update",
+    )
+    file = models.FileField("file", storage=attachment_storage, upload_to=stored_path, max_length=200)
+    name = models.CharField("file name", max_length=255)
+    content_type = models.CharField("type", max_length=100, help_text="As recognised from the content.")
+    size = models.PositiveBigIntegerField("size (bytes)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="uploaded by"
+    )
+    uploaded_at = models.DateTimeField("uploaded", default=timezone.now)
+    text = models.TextField("text", blank=True, editable=False, help_text="Read from a PDF, Word or text file.")
+    text_read_at = models.DateTimeField("text read", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["text", "text_read_at"])
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "attachment"
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(meeting__isnull=False) & Q(commitment__isnull=True) & Q(progress_update__isnull=True))
+                | (Q(meeting__isnull=True) & Q(commitment__isnull=False)),
+                name="attachment_has_one_place",
+                violation_error_message="An attachment belongs to a meeting, a commitment or a progress update.",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "sha256"],
+                condition=Q(meeting__isnull=False),
+                name="attachment_once_per_meeting",
+                violation_error_message="This file is already attached to the meeting.",
+            ),
+            models.UniqueConstraint(
+                fields=["commitment", "sha256"],
+                condition=Q(commitment__isnull=False, progress_update__isnull=True),
+                name="attachment_once_per_commitment",
+                violation_error_message="This file is already attached to the commitment.",
+            ),
+            models.UniqueConstraint(
+                fields=["progress_update", "sha256"],
+                condition=Q(progress_update__isnull=False),
+                name="attachment_once_per_progress_update",
+                violation_error_message="This file is already attached to the progress update.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("attachment", args=[self.pk])

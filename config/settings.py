@@ -258,7 +258,27 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Attachments: a folder under var/ by default; never served from a URL of their own (every download goes
+    # through a view that applies the rules). ATTACHMENT_STORAGE=s3 keeps them in an S3-compatible store.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.str("ATTACHMENT_DIR", default=str(VAR_DIR / "attachments")), "base_url": None},
+    },
 }
+if env.str("ATTACHMENT_STORAGE", default="files") == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("ATTACHMENT_S3_BUCKET"),
+            "endpoint_url": env.str("ATTACHMENT_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("ATTACHMENT_S3_REGION", default=None),
+            "access_key": env.str("ATTACHMENT_S3_ACCESS_KEY", default=None),
+            "secret_key": env.str("ATTACHMENT_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- E-mail --------------------------------------------------------------------
 
