@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean chromium pango libreoffice bench
+.PHONY: run test lint format migrate clean chromium pango libmagic libreoffice bench
 
 # The virtual environment is rebuilt when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -51,6 +51,18 @@ pango:
 	    exit 1; \
 	  fi; }
 
+# Attachments are recognised by their content with libmagic (Debian's libmagic1), not by their names.
+libmagic:
+	@ldconfig -p | grep -q 'libmagic.so.1' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing libmagic to recognise attachments"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libmagic1 >/dev/null; \
+	  else \
+	    echo "Attachments are recognised with libmagic: run 'sudo apt-get install libmagic1'."; \
+	    exit 1; \
+	  fi; }
+
 # The tests open the Word and Excel files in LibreOffice, a reader other than the library that writes them.
 OFFICE_PROGRAM := /usr/lib/libreoffice/program
 libreoffice:
@@ -69,7 +81,7 @@ libreoffice:
 	@echo "Writing .env for local development (DEBUG on, a random SECRET_KEY)."
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(SYSTEM_PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 
-migrate: $(VENV)/.runtime node_modules/.installed .env pango
+migrate: $(VENV)/.runtime node_modules/.installed .env pango libmagic
 	$(PYTHON) manage.py migrate --noinput
 
 # Links in e-mails, calendars and exports point at the address served, unless SITE_URL is set in the environment.
@@ -82,11 +94,11 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
-test: $(VENV)/.dev node_modules/.installed chromium pango libreoffice
+test: $(VENV)/.dev node_modules/.installed chromium pango libmagic libreoffice
 	$(VENV)/bin/pytest
 
 # Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.
-bench: $(VENV)/.dev node_modules/.installed
+bench: $(VENV)/.dev node_modules/.installed libmagic
 	$(PYTHON) -m bench
 
 lint: $(VENV)/.dev

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.exports import csv_file
-from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from commitments.permissions import could_read_then
 from config.display import person
 from meetings.dates import spell_date
@@ -40,6 +40,7 @@ CSV_COLUMNS = [
     ("latest_update_iso", "Update date"),
     ("latest_update_source", "Source"),
     ("changes_text", "Since the previous meeting"),
+    ("attachments_text", "Attachments"),
     ("reference", "Reference"),
     ("restricted_label", "Restricted"),
     ("url", "Link"),
@@ -84,6 +85,18 @@ def _grants(commitment_ids) -> dict[int, list[int]]:
     return granted
 
 
+def _attachments(commitment_ids, before: datetime.datetime) -> dict[int, list[dict]]:
+    """{commitment id: its files (its own and its progress updates'), oldest first, as attached before a moment}."""
+    files = {}
+    rows = Attachment.objects.filter(commitment_id__in=commitment_ids, uploaded_at__lte=before).order_by(
+        "uploaded_at", "pk"
+    )
+    for row in rows.values("id", "commitment_id", "name", "uploaded_at"):
+        day = timezone.localdate(row["uploaded_at"])
+        files.setdefault(row["commitment_id"], []).append({"id": row["id"], "name": row["name"], "date": _date(day)})
+    return files
+
+
 def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     """The brief of a meeting: live for one ahead, as it stood on the day for one held or cancelled."""
     today = today or timezone.localdate()
@@ -108,12 +121,14 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     status_then = _statuses_as_of(ids, since) if since else {}
     status_now = _statuses_as_of(ids, as_of) if past else {}
     latest = ProgressUpdate.objects.latest_per_commitment(ids, before=as_of)
+    files = _attachments(ids, before=as_of)
 
     sections: dict[str, list[dict]] = {}
     for commitment in commitments:
         status = status_now.get(commitment.pk, commitment.status)
         line = _line(commitment, status, latest.get(commitment.pk), previous, status_then, since, as_of_day)
         line["granted"] = granted.get(commitment.pk, [])
+        line["attachments"] = files.get(commitment.pk, [])
         sections.setdefault(commitment.category.name, []).append(line)
 
     categories = [c.name for c in Category.objects.all() if c.name in sections]
@@ -254,7 +269,15 @@ def brief_lines(brief: dict):
                 # Briefs frozen before lines kept ISO dates have them in words only.
                 "follow_up_iso": line.get("follow_up_iso", _iso(line["follow_up"])),
                 "latest_update_iso": line.get("latest_update_iso", _iso(line["latest_update_date"])),
+                "attachments": line.get("attachments", []),
+                "attachments_text": attached(line),
             }
+
+
+def attached(line: dict) -> str:
+    """The files of a line, for the documents: "record.pdf (3 November 2026); note.docx (…)". Briefs frozen
+    before attachments were kept list none."""
+    return "; ".join(f"{file['name']} ({file['date']})" for file in line.get("attachments", []))
 
 
 def _iso(spelled: str) -> str:
@@ -289,6 +312,7 @@ COMPARED = [
     ("follow_up", "follow-up date"),
     ("latest_update", "latest update"),
     ("changes_text", "since the previous meeting"),
+    ("attachments_text", "attachments"),
 ]
 
 

@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from commitments.brief import NO_UPDATE, NOTHING_TO_REPORT, brief_title, marking, where_and_when
+from commitments.brief import NO_UPDATE, NOTHING_TO_REPORT, attached, brief_title, marking, where_and_when
 from config.display import counted, file_text, person
 from meetings.dates import spell_date
 
@@ -191,6 +191,8 @@ def _table(document, category: str, lines: list[dict]) -> None:
         update.text = f"{line['latest_update_date']}: {line['latest_update']}" if line["latest_update"] else NO_UPDATE
         if line["latest_update"] and line["latest_update_source"]:
             update.add_paragraph().add_run(f"Source: {line['latest_update_source']}").font.size = Pt(8)
+        if attached(line):
+            update.add_paragraph().add_run(f"Attached: {attached(line)}").font.size = Pt(8)
         changes.text = line["changes_text"] or "—"
     for row in table.rows:
         for cell, width in zip(row.cells, COLUMN_WIDTHS_MM, strict=True):
@@ -279,7 +281,10 @@ def brief_pdf(paper: Paper) -> bytes:
 def print_layout(paper: Paper) -> str:
     """The brief as one HTML document for A4 (templates/commitments/brief_print.html)."""
     sections = [
-        {**section, "lines": [{**line, "who": owner_lines(line)} for line in section["lines"]]}
+        {
+            **section,
+            "lines": [{**line, "who": owner_lines(line), "attached": attached(line)} for line in section["lines"]],
+        }
         for section in paper.brief["sections"]
     ]
     context = {"paper": paper, "sections": sections, "no_update": NO_UPDATE, "nothing": NOTHING_TO_REPORT}

@@ -219,10 +219,19 @@ def attachment(name: str) -> str:
     """A Content-Disposition for a file of this name: the name as it is (RFC 6266's filename*), and beside it for
     older clients the name with what is not ASCII left out."""
     if name.isascii():
-        return f'attachment; filename="{name}"'
-    stem, _, extension = name.rpartition(".")
-    ascii_stem = "_".join(filter(None, (_ascii(part) for part in stem.split("_"))))
-    return f"attachment; filename=\"{ascii_stem}.{extension}\"; filename*=utf-8''{quote(name)}"
+        return f"attachment; filename={quoted(name)}"
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    ascii_stem = "_".join(filter(None, (_ascii(part) for part in stem.split("_")))).strip(" .") or "file"
+    ascii_name = f"{ascii_stem}.{_ascii(extension)}".rstrip(".")
+    return f"attachment; filename={quoted(ascii_name)}; filename*=utf-8''{quote(name, safe='')}"
+
+
+def quoted(name: str) -> str:
+    """An ASCII name as a quoted string (RFC 6266): a quote or backslash in it escaped."""
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _in_words(filterset, key: str, value: str) -> str:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
 
-from commitments.models import Category, Commitment
+from commitments.models import Attachment, Category, Commitment
 from config.display import person
 from meetings.models import Meeting, WorkingGroup
 
@@ -170,3 +170,17 @@ class CommitmentFilterSet(django_filters.FilterSet):
         if not self.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by(F("follow_up_date").asc(nulls_last=True), "pk")
         return queryset
+
+
+class AttachmentFilterSet(django_filters.FilterSet):
+    """The API's list of attachments, by what they are attached to (among those the user may see)."""
+
+    meeting = django_filters.NumberFilter(field_name="meeting", label="Meeting")
+    commitment = django_filters.NumberFilter(
+        field_name="commitment", label="Commitment (its own files and those of its progress updates)"
+    )
+    progress_update = django_filters.NumberFilter(field_name="progress_update", label="Progress update")
+
+    class Meta:
+        model = Attachment
+        fields = []

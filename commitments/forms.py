@@ -2,10 +2,11 @@ from django import forms
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
-from commitments import handover
+from commitments import attachments, handover
 from commitments.models import NAMED_FIELDS, Commitment, ImportKind, NotificationPreference, ProgressUpdate, as_used
 from config.display import person
 from config.merging import MergingFormMixin
+from config.uploads import check_size, largest_file
 from meetings.permissions import coordinated_groups, manageable_meetings, people_to_pick
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -189,7 +190,64 @@ class OwnerCommitmentForm(VersionedCommitmentForm):
         return commitment
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+ATTACHMENTS_PER_UPLOAD = 10
+
+
+class AttachmentsField(forms.FileField):
+    """Files to attach, chosen together: each checked (attachments.check), every refusal said at once."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Files")
+        kwargs.setdefault(
+            "help_text",
+            f"PDF, Word, Excel, PowerPoint, OpenDocument, images, plain text or e-mails (.eml, .msg); each up to "
+            f"{largest_file()}, at most {ATTACHMENTS_PER_UPLOAD} at a time.",
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
+        if not files:
+            if self.required:
+                raise forms.ValidationError("Choose a file to attach.", code="required")
+            return []
+        if len(files) > ATTACHMENTS_PER_UPLOAD:
+            raise forms.ValidationError(f"Attach at most {ATTACHMENTS_PER_UPLOAD} files at a time.", code="max")
+        checked, errors = [], []
+        for file in files:
+            try:
+                checked.append(attachments.check(super().clean(file, initial)))
+            except forms.ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+
+class AttachmentForm(forms.Form):
+    """Files attached to a meeting or a commitment: refused if one of them already is."""
+
+    files = AttachmentsField()
+
+    def __init__(self, *args, target, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        attachments.check_not_attached(self.target, files)
+        return files
+
+
 class ProgressUpdateForm(forms.ModelForm):
+    files = AttachmentsField(label="Attach files", required=False)
+
     class Meta:
         model = ProgressUpdate
         fields = ["text", "new_status", "source"]
@@ -199,6 +257,11 @@ class ProgressUpdateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_status"].choices = [("", "Keep the current status"), *Commitment.Status.choices]
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        attachments.check_distinct(files)
+        return files
 
 
 class NotificationPreferenceForm(forms.ModelForm):
@@ -259,3 +322,8 @@ class ImportForm(forms.Form):
         "meeting or commitment.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
     )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        check_size(file, file.name)
+        return file

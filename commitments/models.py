@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from simple_history.models import HistoricalRecords
 
 from config.display import person, plain_line
@@ -735,9 +736,19 @@ class AttachmentQuerySet(AuditedQuerySet):
         return super().unrecorded_update(text=text, text_read_at=timezone.now())
 
 
+class AttachmentStorage(LazyObject):
+    """Where the bytes live: the "attachments" storage of settings.STORAGES (a folder under var/, or S3), looked
+    up when first used rather than when the model is loaded."""
+
+    def _setup(self):
+        self._wrapped = storages["attachments"]
+
+
+ATTACHMENT_STORAGE = AttachmentStorage()
+
+
 def attachment_storage():
-    """Where the bytes live: the "attachments" storage of settings.STORAGES (a folder under var/, or S3)."""
-    return storages["attachments"]
+    return ATTACHMENT_STORAGE
 
 
 def stored_path(attachment: "Attachment", name: str) -> str:

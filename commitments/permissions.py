@@ -10,6 +10,7 @@ meetings/permissions.py. Every view, admin page and API endpoint asks these func
 Scoping of lists is `Commitment.objects.visible_to(user)`; these functions answer for one commitment.
 """
 
+from commitments.models import Commitment, ProgressUpdate
 from meetings.permissions import can_manage_group, can_view_group, is_active_user
 
 # What an owner who does not coordinate the group may change on their own commitment.
@@ -55,3 +56,25 @@ def could_read_then(user, *, restricted: bool, owner_id: int | None, granted: se
     if not restricted or can_manage_group(user, group_id):
         return True
     return owner_id == user.pk or user.pk in granted
+
+
+def can_attach(user, target) -> bool:
+    """Who adds files: the group's coordinators to a meeting; to a commitment, those who update it (its owner
+    too); to a progress update, its author or a coordinator."""
+    if isinstance(target, Commitment):
+        return can_update_commitment(user, target)
+    if isinstance(target, ProgressUpdate):
+        commitment = target.commitment
+        return can_manage_commitment(user, commitment) or (
+            target.author_id == user.pk and can_post_progress(user, commitment)
+        )
+    return can_manage_group(user, target.group_id)  # a meeting
+
+
+def can_remove_attachment(user, attachment) -> bool:
+    """Coordinators delete attachments (the history keeps who, when, the name and the hash)."""
+    return can_manage_group(user, attachment_group_id(attachment))
+
+
+def attachment_group_id(attachment) -> int:
+    return attachment.meeting.group_id if attachment.meeting_id else attachment.commitment.meeting.group_id

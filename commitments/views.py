@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from knox.models import AuthToken
 
-from commitments import exports, handover, importing, permissions
+from commitments import attachments, exports, handover, importing, permissions
 from commitments.brief import (
     NO_UPDATE,
     NOTHING_TO_REPORT,
@@ -37,6 +38,7 @@ from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
 from commitments.forms import (
     ApiTokenForm,
+    AttachmentForm,
     CommitmentForm,
     HandoverForm,
     ImportForm,
@@ -46,6 +48,7 @@ from commitments.forms import (
 )
 from commitments.history import change_log
 from commitments.models import (
+    Attachment,
     BriefSnapshot,
     CalendarFeed,
     Category,
@@ -129,13 +132,19 @@ def get_commitment(request, pk: int) -> Commitment:
     return get_visible_or_404(queryset, request, pk=pk)
 
 
-def detail_context(request, commitment: Commitment, progress_form=None, posted=False) -> dict:
+def detail_context(request, commitment: Commitment, progress_form=None, posted=False, attachment_form=None) -> dict:
     user = request.user
     return {
         "commitment": commitment,
         "today": timezone.localdate(),
         "role": role_label(user, commitment.meeting.group_id),
-        "updates": commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"),
+        "updates": commitment.progress_updates.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")))
+        .order_by("-created_at", "-pk"),
+        "attachments": attachments.attached_to(commitment).select_related("uploaded_by"),
+        "can_attach": permissions.can_attach(user, commitment),
+        "can_remove_attachments": permissions.can_manage_commitment(user, commitment),
+        "attachment_form": attachment_form or AttachmentForm(target=commitment),
         "history": change_log(commitment, user),
         "grantees": commitment.access_granted_to.order_by("first_name", "last_name") if commitment.restricted else [],
         "can_edit": permissions.can_update_commitment(user, commitment),
@@ -161,9 +170,12 @@ class ProgressCreateView(View):
     def post(self, request, pk: int):
         commitment = get_commitment(request, pk)
         check(permissions.can_post_progress(request.user, commitment))
-        form = ProgressUpdateForm(request.POST)
+        form = ProgressUpdateForm(request.POST, request.FILES)
         if form.is_valid():
-            commitment.post_progress(author=request.user, **form.cleaned_data)
+            files = form.cleaned_data.pop("files")
+            with transaction.atomic():
+                update = commitment.post_progress(author=request.user, **form.cleaned_data)
+                attachments.attach(update, files, user=request.user)
             form = None
             if not request.htmx:
                 messages.success(request, "Progress update posted.")
@@ -171,6 +183,32 @@ class ProgressCreateView(View):
         context = detail_context(request, commitment, form, posted=form is None)
         template = "commitments/_journal.html" if request.htmx else "commitments/commitment_detail.html"
         return render(request, template, context, status=200 if form is None else INVALID_FORM_STATUS)
+
+
+class CommitmentAttachView(CommitmentDetailView):
+    """Files attached to a commitment from its page: by its owner or a coordinator."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        self.object = commitment = self.get_object()
+        check(permissions.can_attach(request.user, commitment))
+        form = AttachmentForm(request.POST, request.FILES, target=commitment)
+        if form.is_valid():
+            attach_and_say(request, commitment, form.cleaned_data["files"])
+            return redirect(f"{commitment.get_absolute_url()}#attachments")
+        context = detail_context(request, commitment, attachment_form=form)
+        return render(request, self.template_name, {"object": commitment, **context}, status=INVALID_FORM_STATUS)
+
+
+def attach_and_say(request, target, files) -> None:
+    try:
+        attachments.attach(target, files, user=request.user)
+    except ValidationError as error:  # the same file attached by someone else meanwhile
+        messages.error(request, " ".join(error.messages))
+        return
+    names = ", ".join(f"“{checked.name}”" for checked in files)
+    messages.success(request, f"Attached {names}.")
 
 
 class CommitmentCreateView(InvalidFormStatusMixin, AtomicPostMixin, CreateView):
@@ -364,9 +402,10 @@ class MeetingListView(meeting_views.MeetingListView):
 
 
 class MeetingDetailView(meeting_views.MeetingDetailView):
-    """A meeting's page, with the commitments agreed there by category (those the user may see)."""
+    """A meeting's page, with the commitments agreed there by category (those the user may see), and its files."""
 
     template_name = "commitments/meeting_detail.html"
+    attachment_form = None
 
     def get_queryset(self):
         agreed = (
@@ -375,6 +414,55 @@ class MeetingDetailView(meeting_views.MeetingDetailView):
             .order_by("category__order", "category__name", "pk")
         )
         return super().get_queryset().prefetch_related(Prefetch("commitments", queryset=agreed))
+
+    def get_context_data(self, **kwargs):
+        user, meeting = self.request.user, self.object
+        return super().get_context_data(
+            attachments=attachments.attached_to(meeting).select_related("uploaded_by"),
+            can_attach=permissions.can_attach(user, meeting),
+            can_remove_attachments=can_manage_group(user, meeting.group_id),
+            attachment_form=self.attachment_form or AttachmentForm(target=meeting),
+            **kwargs,
+        )
+
+
+class MeetingAttachView(MeetingDetailView):
+    """Files attached to a meeting from its page (the agreed record, the agenda, the list of delegations): by
+    the group's coordinators."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        self.object = meeting = self.get_object()
+        check(permissions.can_attach(request.user, meeting))
+        self.attachment_form = form = AttachmentForm(request.POST, request.FILES, target=meeting)
+        if form.is_valid():
+            attach_and_say(request, meeting, form.cleaned_data["files"])
+            return redirect(f"{meeting.get_absolute_url()}#attachments")
+        return self.render_to_response(self.get_context_data(), status=INVALID_FORM_STATUS)
+
+
+# --- Attachments ----------------------------------------------------------------------------------------------
+
+
+class AttachmentDownloadView(View):
+    """An attachment's bytes, for those who may see the meeting or commitment it belongs to; logged."""
+
+    def get(self, request, pk: int):
+        return attachments.download(request, get_visible_or_404(Attachment.objects.all(), request, pk=pk))
+
+
+class AttachmentDeleteView(View):
+    """A coordinator deletes an attachment: its bytes go, the history keeps who, when, its name and hash."""
+
+    def post(self, request, pk: int):
+        attachment = get_visible_or_404(Attachment.objects.select_related("meeting", "commitment"), request, pk=pk)
+        check(permissions.can_remove_attachment(request.user, attachment))
+        place = attachment.commitment or attachment.meeting
+        attachments.remove(attachment, user=request.user)
+        security_event(request, "attachment deleted", attachment=pk, sha256=attachment.sha256)
+        messages.success(request, f"Deleted “{attachment.name}”.")
+        return redirect(f"{place.get_absolute_url()}#attachments")
 
 
 # --- The pre-session brief of a meeting ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
@@ -227,3 +228,13 @@ def document_closed_objects(result, generator, request, public):
         else:
             schema["required"] = sorted(schema["properties"])
     return result
+
+
+class IgnoreClientContentNegotiation(BaseContentNegotiation):
+    """For an endpoint that answers bytes (a download) whatever the client accepts; its errors in JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

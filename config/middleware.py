@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from config.api import is_api_request
 from config.security import security_event
+from config.uploads import largest_file, multipart_body_limit
 
 SESSION_STARTED = "tracker_session_started"
 SESSION_SEEN = "tracker_session_seen"
@@ -25,7 +26,8 @@ class RequestSizeLimitMiddleware:
     sent in chunks, whose length is not known).
 
     Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when a form body is read, and not at all for a body
-    that the API's parsers read as a stream; a multipart body (files) may be up to UPLOAD_MAX_BYTES.
+    that the API's parsers read as a stream; a multipart body may carry a file of UPLOAD_MAX_BYTES and the rest
+    of its form (the file itself is checked by the form, which says so in its words).
     """
 
     def __init__(self, get_response):
@@ -42,10 +44,13 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
-        limit = settings.UPLOAD_MAX_BYTES if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = multipart_body_limit() if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
-            size = f"{limit / 2**20:.3g} MB" if limit >= 2**20 else f"{limit:,} bytes"
-            return self.refuse(request, 413, f"The request body is larger than this app accepts ({size}).")
+            if multipart:
+                message = f"The request body is larger than this app accepts: a file may be up to {largest_file()}."
+            else:
+                message = f"The request body is larger than this app accepts ({limit:,} bytes)."
+            return self.refuse(request, 413, message)
         return self.get_response(request)
 
     @staticmethod

@@ -165,7 +165,8 @@ CONTENT_SECURITY_POLICY = {
 # Refused with 413 by the app itself (config/middleware.py), whatever a proxy in front allows.
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=2_621_440)  # forms and API bodies: 2.5 MB
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)  # a multipart body with files: 25 MB
+# The largest file (an attachment, a spreadsheet to import): 25 MB. A multipart body may carry it and the form.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("REQUEST_MAX_FIELDS", default=1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # larger files are spooled to disk
 
@@ -295,6 +296,10 @@ CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="commitments-tracke
 # The protective marking printed at the head and foot of every page of a downloaded brief (Word, PDF), e.g.
 # "RESTRICTED". A brief that includes restricted commitments is marked as such even when this is empty.
 BRIEF_MARKING = env.str("BRIEF_MARKING", default="").strip()
+
+# The kinds of attachment kept, as types recognised from a file's content (commitments/attachments.py KINDS, where
+# they are listed); empty for all of them. HTML, SVG and programs are never kept.
+ATTACHMENT_TYPES = env.list("ATTACHMENT_TYPES", default=[])
 
 # Dates typed with slashes in imported spreadsheets (01/10/2025) are day first, the Indian convention; set this to
 # read them month first.

@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from commitments import urls as commitment_urls
-from commitments.api.views import CategoryViewSet, CommitmentViewSet, HandoverView, MeView
+from commitments.api.views import AttachmentViewSet, CategoryViewSet, CommitmentViewSet, HandoverView, MeView
 from commitments.views import (
     ApiTokenView,
+    AttachmentDeleteView,
+    AttachmentDownloadView,
     CalendarFeedRevokeView,
     CalendarFeedView,
     DashboardView,
@@ -30,6 +32,7 @@ def api_urls() -> list:
     router.register("meetings", MeetingViewSet, basename="meeting")
     router.register("categories", CategoryViewSet, basename="category")
     router.register("commitments", CommitmentViewSet, basename="commitment")
+    router.register("attachments", AttachmentViewSet, basename="attachment")
     patterns = [
         path("me/", MeView.as_view(), name="me"),
         path("handovers/", HandoverView.as_view(), name="handovers"),
@@ -46,6 +49,9 @@ urlpatterns = [
     # The meetings app's own pages, and those the commitments app serves about a meeting (list, page, brief).
     path("meetings/", include(([*meeting_urls.urlpatterns, *commitment_urls.meeting_urlpatterns], "meetings"))),
     path("commitments/", include("commitments.urls")),
+    # Every download of an attached file goes through here, which applies the rules of what it is attached to.
+    path("attachments/<int:pk>/", AttachmentDownloadView.as_view(), name="attachment"),
+    path("attachments/<int:pk>/delete/", AttachmentDeleteView.as_view(), name="attachment-delete"),
     path("accounts/notifications/", NotificationSettingsView.as_view(), name="notification-settings"),
     path(
         "accounts/notifications/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="notifications-unsubscribe"

@@ -7,12 +7,14 @@ everything; `granted` is a member to whom a test grants access to a restricted c
 """
 
 import datetime
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.test import override_settings
+from django.utils.functional import empty
 
-from commitments.models import Category, Commitment
+from commitments.models import ATTACHMENT_STORAGE, Category, Commitment
 from meetings.models import Membership
 from tests.factories import (
     CommitmentFactory,
@@ -25,6 +27,8 @@ from tests.filter_cases import DAY, TODAY
 from tests.smtp import SMTPServer
 
 PASSWORD = "correct horse battery staple"
+# Where the suite keeps attached files (the live tests' Celery worker reads them there too).
+ATTACHMENT_DIR = Path(__file__).resolve().parents[1] / "var" / "test-attachments"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -34,13 +38,19 @@ def _test_settings():
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            "attachments": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(ATTACHMENT_DIR), "base_url": None},
+            },
         },
         # A deliberately slow password hash is the point in production and a waste here.
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         # Throttle counters start from nothing in every test (see _empty_cache), not from var/cache.
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     ):
+        ATTACHMENT_STORAGE._wrapped = empty  # looked up again, in the suite's folder
         yield
+    ATTACHMENT_STORAGE._wrapped = empty
 
 
 @pytest.fixture(autouse=True)

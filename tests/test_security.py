@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from config.uploads import multipart_body_limit
 from tests.conftest import PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -259,7 +260,7 @@ def test_an_idle_session_gets_401_from_the_api_not_the_login_page(client, owner)
 )
 def test_a_body_over_the_limit_is_refused_by_the_app(client, coordinator, settings, url, content_type):
     client.force_login(coordinator)
-    limit = settings.UPLOAD_MAX_BYTES if content_type.startswith("multipart/") else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    limit = multipart_body_limit() if content_type.startswith("multipart/") else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     body = b"x" * (limit + 1)
     response = client.generic("POST", url, body, content_type=content_type)
     assert response.status_code == 413, (url, response.status_code)
@@ -453,10 +454,10 @@ def test_a_refusal_with_a_reason_says_it(client, coordinator, commitment):
 def test_a_file_over_the_limit_gets_a_page_that_says_how_large_a_file_may_be(client, coordinator, settings):
     """A coordinator uploading too large a spreadsheet sees the app's page, in megabytes, with the way back."""
     client.force_login(coordinator)
-    body = b"x" * (settings.UPLOAD_MAX_BYTES + 1)
+    body = b"x" * (multipart_body_limit() + 1)
     response = client.generic("POST", "/commitments/import/", body, content_type="multipart/form-data; boundary=xyz")
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
-    assert "larger than this app accepts (25 MB)" in page
+    assert "larger than this app accepts: a file may be up to 25 MB" in page
     assert 'href="/commitments/import/"' in page

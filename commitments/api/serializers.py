@@ -4,7 +4,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commitments import handover
-from commitments.models import NAMED_FIELDS, Category, Commitment, ProgressUpdate, as_used
+from commitments.attachments import kind_label
+from commitments.models import NAMED_FIELDS, Attachment, Category, Commitment, ProgressUpdate, as_used
 from commitments.permissions import editable_fields
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from config.display import person
@@ -239,3 +240,64 @@ class HandoverSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         if refused:
             raise serializers.ValidationError(refused)
         return attrs
+
+
+class AttachmentSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    """A file attached to a meeting, a commitment or a progress update (give exactly one), sent as
+    multipart/form-data with the file in `file`. Its type is recognised from its content; `download` is the
+    address of its bytes."""
+
+    file = serializers.FileField(write_only=True, help_text="The file itself (multipart/form-data).")
+    kind = serializers.SerializerMethodField(help_text='What the file is, as a page names it, e.g. "PDF".')
+    uploaded_by_label = serializers.SerializerMethodField()
+    download = serializers.HyperlinkedIdentityField(view_name="api:attachment-download")
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "meeting",
+            "commitment",
+            "progress_update",
+            "file",
+            "name",
+            "content_type",
+            "kind",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_by_label",
+            "uploaded_at",
+            "download",
+        ]
+        read_only_fields = ["name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+        extra_kwargs = {
+            "meeting": {"help_text": "The meeting the file belongs to (its agreed record, agenda, …)."},
+            "commitment": {"help_text": "The commitment the file belongs to (or the one of `progress_update`)."},
+            "progress_update": {"help_text": "The progress update the file comes with."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:  # the objects one may name: those one may see
+            visible = Commitment.objects.visible_to(request.user)
+            self.fields["meeting"].queryset = Meeting.objects.visible_to(request.user)
+            self.fields["commitment"].queryset = visible
+            self.fields["progress_update"].queryset = ProgressUpdate.objects.filter(commitment__in=visible)
+
+    def get_kind(self, attachment) -> str:
+        return kind_label(attachment.content_type)
+
+    def get_uploaded_by_label(self, attachment) -> str:
+        return person(attachment.uploaded_by)
+
+    def validate(self, data):
+        places = [data[name] for name in ("meeting", "commitment", "progress_update") if data.get(name)]
+        update = data.get("progress_update")
+        if update is not None and data.get("commitment") in (None, update.commitment):
+            places = [update]  # the update's commitment may be named with it
+        if len(places) != 1:
+            raise serializers.ValidationError("Name one meeting, commitment or progress update to attach the file to.")
+        data["target"] = places[0]
+        return data

@@ -2,16 +2,19 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView, RetrieveAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from commitments import handover, permissions
+from commitments import attachments, handover, permissions
 from commitments.api.permissions import CommitmentPermission
 from commitments.api.serializers import (
+    AttachmentSerializer,
     CategorySerializer,
     CommitmentSerializer,
     DetailSerializer,
@@ -20,9 +23,9 @@ from commitments.api.serializers import (
     ProgressUpdateSerializer,
     StaleVersionSerializer,
 )
-from commitments.filters import MINE, NO_OWNER, CommitmentFilterSet
-from commitments.models import Category, Commitment, StaleVersionError
-from config.api import LogHiddenMixin
+from commitments.filters import MINE, NO_OWNER, AttachmentFilterSet, CommitmentFilterSet
+from commitments.models import Attachment, Category, Commitment, StaleVersionError
+from config.api import IgnoreClientContentNegotiation, LogHiddenMixin
 from config.merging import current_value, key
 from config.security import security_event
 from meetings.permissions import is_coordinator
@@ -257,3 +260,51 @@ class HandoverView(GenericAPIView):
         )
         answer = {**serializer.data, "commitments": sorted(commitment.pk for commitment in moved)}
         return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class AttachmentViewSet(
+    LogHiddenMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Files attached to the meetings, commitments and progress updates you may see: an attachment of a
+    restricted commitment is as hidden as the commitment. Upload with multipart/form-data (this endpoint only):
+    coordinators attach to their groups' meetings and commitments, owners to their own commitments, authors to
+    their progress updates. Coordinators delete them; the bytes go, the history keeps name and hash."""
+
+    serializer_class = AttachmentSerializer
+    filterset_class = AttachmentFilterSet
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self):
+        return Attachment.objects.visible_to(self.request.user).select_related("uploaded_by").order_by("pk")
+
+    def perform_create(self, serializer):
+        target = serializer.validated_data["target"]
+        if not permissions.can_attach(self.request.user, target):
+            raise PermissionDenied("Only the group's coordinators, and owners for their own commitments, attach files.")
+        try:
+            checked = attachments.check(serializer.validated_data["file"])
+            (serializer.instance,) = attachments.attach(target, [checked], user=self.request.user)
+        except DjangoValidationError as error:
+            raise ValidationError({"file": error.messages}) from None
+
+    def perform_destroy(self, attachment):
+        if not permissions.can_remove_attachment(self.request.user, attachment):
+            raise PermissionDenied("Only the group's coordinators delete attachments.")
+        attachments.remove(attachment, user=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        pagination_class=None,
+        content_negotiation_class=IgnoreClientContentNegotiation,
+    )
+    def download(self, request, pk=None):
+        """The file's bytes, as they were attached (Content-Type: the type recognised from them)."""
+        return attachments.download(request, self.get_object())

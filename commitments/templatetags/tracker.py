@@ -5,6 +5,7 @@ import textwrap
 from django import forms, template
 from django.utils.html import format_html
 
+from commitments.attachments import kind_label
 from commitments.models import Commitment
 from commitments.reminders.digests import email_label
 from config.display import person
@@ -47,6 +48,7 @@ def countdown(meeting: Meeting, today) -> str:
 
 
 register.filter("person", person)
+register.filter("attachment_kind", kind_label)
 
 
 @register.filter

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from meetings.models import Meeting
+from tests.conftest import ATTACHMENT_DIR
 from tests.smtp import SMTPServer
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -56,6 +57,7 @@ class Worker:
             "REMINDER_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
             "REMINDER_BATCH_SIZE": str(BATCH_SIZE),
             "REMINDER_QUIET_PERIOD_SECONDS": str(QUIET_PERIOD),
+            "ATTACHMENT_DIR": str(ATTACHMENT_DIR),
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         command = [

@@ -1,0 +1,402 @@
+"""Attachments: files kept with meetings, commitments and progress updates, behind the same rules as what they
+belong to. Uploaded through the pages (plain and htmx) and the API; read back through the download view only."""
+
+import datetime
+import hashlib
+import io
+import logging
+
+import docx
+import pytest
+import time_machine
+import weasyprint
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from commitments.models import Attachment, Commitment, Reminder
+from commitments.tasks import read_attachment_text
+from tests.commitments.conftest import NOW, TODAY
+from tests.commitments.test_digests import digest_to, plain, plan, sweep
+from tests.conftest import ATTACHMENT_DIR
+from tests.factories import CommitmentFactory, api_token
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def pdf(text: str = "Record of Discussions of the 9th meeting") -> bytes:
+    """A real PDF with text in it, laid out by WeasyPrint."""
+    return weasyprint.HTML(string=f"<p>{text}</p>").write_pdf()
+
+
+def word(text: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    table = document.add_table(rows=1, cols=1)
+    table.rows[0].cells[0].text = "Cell: SCO-RATS liaison"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def stored_files() -> list:
+    return [path for path in ATTACHMENT_DIR.rglob("*") if path.is_file()] if ATTACHMENT_DIR.exists() else []
+
+
+def attach_to_commitment(client, commitment, *files):
+    return client.post(reverse("commitments:attach", args=[commitment.pk]), {"files": list(files)})
+
+
+@pytest.fixture
+def restricted(meeting, owner, granted):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, restricted=True, title="Crypto wallet tracing")
+    commitment.access_granted_to.add(granted)
+    return commitment
+
+
+# --- Through the pages ---------------------------------------------------------------------------------------
+
+
+def test_a_coordinator_attaches_the_agreed_record_to_the_meeting_and_members_download_it(
+    client, meeting, coordinator, member, caplog
+):
+    client.force_login(coordinator)
+    content = pdf()
+    response = client.post(
+        reverse("meetings:attach", args=[meeting.pk]), {"files": [upload("Record of Discussions.pdf", content)]}
+    )
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert (attachment.meeting, attachment.commitment, attachment.name) == (meeting, None, "Record of Discussions.pdf")
+    assert attachment.content_type == "application/pdf"
+    assert (attachment.size, attachment.sha256) == (len(content), hashlib.sha256(content).hexdigest())
+    assert "Record of Discussions" not in attachment.file.name  # stored under a random name
+
+    client.force_login(member)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Record of Discussions.pdf" in page
+    assert f'href="/attachments/{attachment.pk}/"' in page
+    with caplog.at_level(logging.INFO, logger="security"):
+        response = client.get(f"/attachments/{attachment.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="Record of Discussions.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert any(
+        "attachment download" in record.getMessage() and "user=member" in record.getMessage()
+        for record in caplog.records
+    )
+
+
+def test_members_may_not_attach_to_a_meeting(client, meeting, member):
+    client.force_login(member)
+    response = client.post(reverse("meetings:attach", args=[meeting.pk]), {"files": [upload("a.pdf", pdf())]})
+    assert response.status_code == 403
+    assert not Attachment.objects.exists()
+
+
+def test_an_owner_attaches_to_their_commitment_and_a_member_may_not(client, commitment, owner, member):
+    client.force_login(owner)
+    response = attach_to_commitment(client, commitment, upload("Note verbale.docx", word("Note verbale of 3 Nov")))
+    assert response.status_code == 302
+    assert Attachment.objects.get().content_type == DOCX
+    assert "Note verbale.docx" in client.get(commitment.get_absolute_url()).content.decode()
+
+    client.force_login(member)
+    assert attach_to_commitment(client, commitment, upload("other.txt", b"Some notes\n")).status_code == 403
+    assert Attachment.objects.count() == 1
+
+
+def test_several_files_at_once_and_a_name_with_folders_and_direction_controls(client, commitment, coordinator):
+    client.force_login(coordinator)
+    files = [
+        upload("..\\..\\windows\\agenda.txt", b"Agenda of the workshop\n"),
+        upload("photo\u202egnp.exe", b"plain words, not a program\n"),
+        upload("Протокол заседания.pdf", pdf("Protocol")),
+    ]
+    assert attach_to_commitment(client, commitment, *files).status_code == 302
+    names = sorted(Attachment.objects.values_list("name", flat=True))
+    assert names == sorted(["agenda.txt", "photognp.exe", "Протокол заседания.pdf"])  # no direction override
+    cyrillic = Attachment.objects.get(name="Протокол заседания.pdf")
+    disposition = client.get(cyrillic.get_absolute_url())["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=\"file.pdf\"; filename*=utf-8''%D0%9F")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "found"),
+    [
+        ("record.pdf", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", "a web page (HTML)"),
+        ("chart.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "an SVG image"),
+        ("report.pdf", b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00" + b"\x00" * 400, "a Windows program"),
+        ("minutes.docx", b"#!/bin/sh\nrm -rf /\n", "a script"),
+        ("notes.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + b"\x02\x00\x3e\x00" + b"\x00" * 200, "a program"),
+    ],
+)
+def test_a_refused_kind_disguised_by_its_name_is_refused_and_nothing_is_kept(
+    client, commitment, coordinator, name, content, found
+):
+    client.force_login(coordinator)
+    before = stored_files()
+    response = attach_to_commitment(client, commitment, upload(name, content, "application/pdf"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f"“{name}” is {found}" in page
+    assert "Not attached" in page
+    assert not Attachment.objects.exists()
+    assert stored_files() == before
+
+
+def test_one_bad_file_among_several_keeps_none_of_them(client, commitment, coordinator):
+    client.force_login(coordinator)
+    response = attach_to_commitment(
+        client, commitment, upload("good.pdf", pdf()), upload("bad.pdf", b"<html><body>x</body></html>")
+    )
+    assert response.status_code == 422
+    assert not Attachment.objects.exists()
+
+
+def test_a_file_one_byte_over_25_mb_is_refused_with_the_limit_in_words(client, commitment, coordinator):
+    client.force_login(coordinator)
+    assert settings.UPLOAD_MAX_BYTES == 25 * 1024 * 1024
+    too_large = b"a" * (settings.UPLOAD_MAX_BYTES + 1)
+    response = attach_to_commitment(client, commitment, upload("minutes.txt", too_large))
+    assert response.status_code == 422
+    assert "“minutes.txt” is 26,214,401 bytes: a file may be up to 25 MB (26,214,400 bytes)." in (
+        response.content.decode()
+    )
+    assert not Attachment.objects.exists()
+
+
+def test_a_file_of_exactly_25_mb_is_kept(client, commitment, coordinator):
+    client.force_login(coordinator)
+    response = attach_to_commitment(client, commitment, upload("minutes.txt", b"a" * settings.UPLOAD_MAX_BYTES))
+    assert response.status_code == 302
+    assert Attachment.objects.get().size == settings.UPLOAD_MAX_BYTES
+
+
+def test_an_empty_file_is_refused(client, commitment, coordinator):
+    client.force_login(coordinator)
+    response = attach_to_commitment(client, commitment, upload("empty.pdf", b""))
+    assert response.status_code == 422
+    assert not Attachment.objects.exists()
+
+
+def test_the_same_file_twice_on_one_commitment_is_refused_but_another_commitment_may_have_it(
+    client, meeting, commitment, coordinator
+):
+    client.force_login(coordinator)
+    content = pdf()
+    assert attach_to_commitment(client, commitment, upload("record.pdf", content)).status_code == 302
+    response = attach_to_commitment(client, commitment, upload("record (copy).pdf", content))
+    assert response.status_code == 422
+    assert "“record (copy).pdf” is already attached to this commitment (as “record.pdf”" in response.content.decode()
+    other = CommitmentFactory(meeting=meeting)
+    assert attach_to_commitment(client, other, upload("record.pdf", content)).status_code == 302
+    response = attach_to_commitment(client, other, upload("a.txt", b"same\n"), upload("b.txt", b"same\n"))
+    assert "“b.txt” and “a.txt” are the same file." in response.content.decode()
+    assert Attachment.objects.count() == 2
+
+
+def test_progress_posted_with_files_plain_and_through_htmx(client, commitment, owner):
+    client.force_login(owner)
+    url = reverse("commitments:progress", args=[commitment.pk])
+    response = client.post(url, {"text": "Workshop report received.", "files": [upload("report.pdf", pdf())]})
+    assert response.status_code == 302
+    update = commitment.progress_updates.get()
+    assert update.attachments.get().name == "report.pdf"
+    assert update.attachments.get().commitment == commitment
+
+    response = client.post(
+        url,
+        {"text": "Photos of the training.", "files": [upload("photo.txt", b"caption\n")]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert "photo.txt" in fragment and "report.pdf" in fragment
+    assert Attachment.objects.filter(progress_update__isnull=False).count() == 2
+
+
+def test_a_refused_file_posts_no_progress_update(client, commitment, owner):
+    client.force_login(owner)
+    url = reverse("commitments:progress", args=[commitment.pk])
+    response = client.post(url, {"text": "See the attached.", "files": [upload("x.pdf", b"<html>x</html>")]})
+    assert response.status_code == 422
+    assert not commitment.progress_updates.exists()
+    assert not Attachment.objects.exists()
+
+
+# --- Need to know ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def secret_files(client, restricted, owner):
+    """A file on the restricted commitment, and one on a progress update of it."""
+    client.force_login(owner)
+    attach_to_commitment(client, restricted, upload("wallets.txt", b"Wallet list for the exchange\n"))
+    client.post(
+        reverse("commitments:progress", args=[restricted.pk]),
+        {"text": "Traced.", "files": [upload("trace.txt", b"Tracing notes\n")]},
+    )
+    client.logout()
+    return list(Attachment.objects.order_by("pk"))
+
+
+@pytest.mark.parametrize("persona", ["member", "outsider"])
+def test_those_who_may_not_read_the_commitment_get_404_for_its_files(client, secret_files, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    for attachment in secret_files:
+        assert client.get(attachment.get_absolute_url()).status_code == 404
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(request.getfixturevalue(persona))}")
+    assert api.get("/api/v1/attachments/").json()["count"] == 0
+    for attachment in secret_files:
+        assert api.get(f"/api/v1/attachments/{attachment.pk}/").status_code == 404
+        assert api.get(f"/api/v1/attachments/{attachment.pk}/download/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["granted", "coordinator", "superuser"])
+def test_those_who_may_read_the_commitment_get_its_files(client, secret_files, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    for attachment in secret_files:
+        assert client.get(attachment.get_absolute_url()).status_code == 200
+
+
+def test_an_outsider_gets_404_for_a_meeting_file(client, meeting, coordinator, outsider):
+    client.force_login(coordinator)
+    client.post(reverse("meetings:attach", args=[meeting.pk]), {"files": [upload("agenda.txt", b"Agenda\n")]})
+    client.force_login(outsider)
+    assert client.get(Attachment.objects.get().get_absolute_url()).status_code == 404
+
+
+def test_mail_never_names_or_links_the_files_of_a_restricted_commitment(tenth, meeting, owner, client, smtp_server):
+    """The owner's digest a week before the follow-up date of a restricted commitment with files."""
+    with time_machine.travel(NOW - datetime.timedelta(days=30), tick=False):
+        restricted = CommitmentFactory(
+            meeting=meeting, owner=owner, restricted=True, follow_up_date=TODAY + datetime.timedelta(days=7)
+        )
+    client.force_login(owner)
+    attach_to_commitment(client, restricted, upload("wallets.txt", b"Wallet list\n"))
+    Reminder.objects.all().delete()
+    plan()
+    sweep()
+    message = digest_to(smtp_server, owner)
+    whole = message.as_string()
+    assert restricted.reference in plain(message)  # the digest is about it
+    assert "wallets" not in whole and "/attachments/" not in whole
+    kinds = {part.get_content_type() for part in message.walk() if not part.is_multipart()}
+    assert kinds <= {"text/plain", "text/html", "text/calendar"}
+
+
+# --- Deleting -----------------------------------------------------------------------------------------------
+
+
+def test_a_coordinator_deletes_a_file_the_bytes_go_and_the_history_keeps_who_when_name_and_hash(
+    client, commitment, owner, coordinator, django_capture_on_commit_callbacks
+):
+    client.force_login(owner)
+    attach_to_commitment(client, commitment, upload("draft.txt", b"Draft MoU text\n"))
+    attachment = Attachment.objects.get()
+    path = ATTACHMENT_DIR / attachment.file.name
+    assert path.exists()
+    url = reverse("attachment-delete", args=[attachment.pk])
+    assert client.post(url).status_code == 403  # owners add, coordinators delete
+
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"{commitment.get_absolute_url()}#attachments")
+    assert not Attachment.objects.exists()
+    assert not path.exists()
+    deleted = Attachment.history.filter(history_type="-").get()
+    assert (deleted.name, deleted.sha256, deleted.history_user) == (
+        "draft.txt",
+        hashlib.sha256(b"Draft MoU text\n").hexdigest(),
+        coordinator,
+    )
+
+
+def test_the_files_of_a_deleted_commitment_go_with_it(
+    client, commitment, coordinator, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    attach_to_commitment(client, commitment, upload("draft.txt", b"Draft\n"))
+    path = ATTACHMENT_DIR / Attachment.objects.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        Commitment.objects.filter(pk=commitment.pk).delete()
+    assert not path.exists()
+
+
+# --- The text, for search ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("record.pdf", None, "Record of Discussions of the 9th meeting"),
+        ("note.docx", word("Note verbale on crypto exchanges"), "Note verbale on crypto exchanges Cell: SCO-RATS"),
+        ("minutes.txt", "Réunion à Tachkent\n".encode("cp1252"), "Réunion à Tachkent"),
+        (
+            "letter.eml",
+            b"From: a@mea.gov.in\nTo: b@mfa.uz\nSubject: Joint training dates\nDate: Mon, 3 Nov 2025 10:00:00 +0530\n"
+            b"Content-Type: text/plain; charset=utf-8\n\nThe training will be held in Hyderabad.\n",
+            "Joint training dates The training will be held in Hyderabad.",
+        ),
+    ],
+)
+def test_the_text_of_pdf_word_text_and_mail_is_read_for_search(client, commitment, coordinator, name, content, words):
+    client.force_login(coordinator)
+    attach_to_commitment(client, commitment, upload(name, content or pdf()))
+    attachment = Attachment.objects.get()
+    read_attachment_text(attachment.pk)
+    attachment.refresh_from_db()
+    assert words in attachment.text
+    assert attachment.text_read_at is not None
+    assert attachment.history.count() == 1  # reading the text is no change of anyone's
+
+
+def test_a_damaged_pdf_stays_attached_without_text(client, commitment, coordinator):
+    client.force_login(coordinator)
+    attach_to_commitment(client, commitment, upload("broken.pdf", b"%PDF-1.7\n1 0 obj <</Type /Catalog>>\n"))
+    attachment = Attachment.objects.get()
+    read_attachment_text(attachment.pk)
+    attachment.refresh_from_db()
+    assert (attachment.text, attachment.text_read_at is not None) == ("", True)
+
+
+def test_reading_the_text_of_a_file_deleted_meanwhile_does_nothing(db):
+    read_attachment_text(987654)  # no error
+
+
+# --- The brief ---------------------------------------------------------------------------------------------------
+
+
+def test_the_brief_lists_each_commitments_files_with_dates_and_links(client, group, coordinator, owner):
+    from tests.factories import MeetingFactory
+
+    ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
+    tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
+    commitment = CommitmentFactory(meeting=ninth, owner=owner, title="Joint training")
+    client.force_login(owner)
+    attach_to_commitment(client, commitment, upload("syllabus.txt", b"Syllabus\n"))
+    attachment = Attachment.objects.get()
+    client.force_login(coordinator)
+    page = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
+    assert f'<a href="/attachments/{attachment.pk}/">syllabus.txt</a>' in page
+    csv_text = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"])).content.decode("utf-8-sig")
+    assert "Attachments" in csv_text.splitlines()[0]
+    assert "syllabus.txt (" in csv_text
+    document = docx.Document(
+        io.BytesIO(client.get(reverse("meetings:brief-download", args=[tenth.pk, "docx"])).content)
+    )
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert any("Attached: syllabus.txt (" in text for text in cells)
