@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
 
-from commitments.models import Attachment, Category, Commitment
+from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from config.display import person
 from meetings.models import Meeting, WorkingGroup
 
@@ -173,14 +173,21 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
 
 class AttachmentFilterSet(django_filters.FilterSet):
-    """The API's list of attachments, by what they are attached to (among those the user may see)."""
+    """The API's list of attachments, by what they are attached to (among what the user may see)."""
 
-    meeting = django_filters.NumberFilter(field_name="meeting", label="Meeting")
-    commitment = django_filters.NumberFilter(
-        field_name="commitment", label="Commitment (its own files and those of its progress updates)"
+    meeting = django_filters.ModelChoiceFilter(queryset=Meeting.objects.none(), label="Meeting")
+    commitment = django_filters.ModelChoiceFilter(
+        queryset=Commitment.objects.none(), label="Commitment (its own files and those of its progress updates)"
     )
-    progress_update = django_filters.NumberFilter(field_name="progress_update", label="Progress update")
+    progress_update = django_filters.ModelChoiceFilter(queryset=ProgressUpdate.objects.none(), label="Progress update")
 
     class Meta:
         model = Attachment
         fields = []
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        super().__init__(data, *args, request=request, **kwargs)
+        commitments = Commitment.objects.visible_to(request.user)
+        self.filters["meeting"].queryset = Meeting.objects.visible_to(request.user)
+        self.filters["commitment"].queryset = commitments
+        self.filters["progress_update"].queryset = ProgressUpdate.objects.filter(commitment__in=commitments)

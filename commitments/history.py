@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.formats import date_format
 
-from commitments.models import Category, Commitment
+from commitments.models import Attachment, Category, Commitment
 from commitments.permissions import could_read_then
 from config.display import in_words, person
 from meetings.models import Meeting
@@ -143,6 +143,26 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
                 note=(newer.history_change_reason or "") if who else "",
             )
         )
+    log += _file_changes(commitment, records, readable)
+    return sorted(log, key=lambda change: change.when, reverse=True)
+
+
+def _file_changes(commitment: Commitment, records, readable: dict[int, bool]) -> list[Change]:
+    """Files attached to the commitment or its progress updates, and deleted: who, when, the name (and the
+    hash of a deleted one). Withheld if the commitment was then restricted out of the reader's sight."""
+    log = []
+    events = Attachment.history.filter(commitment_id=commitment.pk, history_type__in=["+", "-"])
+    for event in events.select_related("history_user").order_by("-history_date", "-history_id"):
+        then = next((record for record in records if record.history_date <= event.history_date), None)
+        withheld = then is not None and not readable[then.pk]
+        if event.history_type == "+":
+            kind, note = f"attached “{event.name}” to", ""
+        else:
+            kind, note = f"deleted the file “{event.name}” from", f"SHA-256 {event.sha256}"
+        who = person(event.history_user, nobody="system")
+        if withheld:
+            kind, note = "changed", ""
+        log.append(Change(event.history_date, who, kind, [], withheld, note=note))
     return log
 
 

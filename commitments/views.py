@@ -2,6 +2,7 @@ import datetime
 from collections import Counter
 from urllib.parse import urlencode
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -21,6 +22,7 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from knox.models import AuthToken
 
 from commitments import attachments, exports, handover, importing, permissions
+from commitments.attachments import DOWNLOAD_POLICY
 from commitments.brief import (
     NO_UPDATE,
     NOTHING_TO_REPORT,
@@ -448,6 +450,7 @@ class MeetingAttachView(MeetingDetailView):
 class AttachmentDownloadView(View):
     """An attachment's bytes, for those who may see the meeting or commitment it belongs to; logged."""
 
+    @method_decorator(csp_update(DOWNLOAD_POLICY))
     def get(self, request, pk: int):
         return attachments.download(request, get_visible_or_404(Attachment.objects.all(), request, pk=pk))
 

@@ -20,14 +20,15 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from commitments import importing
+from commitments import attachments, importing
 from commitments.brief import build_brief
-from commitments.models import BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, Reminder
+from commitments.models import Attachment, BriefSnapshot, CalendarFeed, Commitment, NotificationPreference, Reminder
 from commitments.reminders.digests import unsubscribe_token
 from meetings.models import AgendaTopic, Meeting, Membership, Participant
 from tests.factories import AgendaTopicFactory, CommitmentFactory, MeetingFactory, ParticipantFactory, api_token
@@ -93,6 +94,26 @@ MATRIX = {
     ("commitments:edit", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 200},
     # An empty post: the form answers with its errors (422) to those allowed to post.
     ("commitments:progress", "post"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "granted": 403, "*": 422},
+    # Files: the meeting's are attached by coordinators; the restricted commitment's by its owner and coordinators
+    # (an empty post: the form asks for a file). The attachment in the URLs is the restricted commitment's.
+    ("meetings:attach", "post"): {"anonymous": LOGIN, "outsider": 404, "coordinator": 422, "superuser": 422, "*": 403},
+    ("commitments:attach", "post"): {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": 404,
+        "granted": 403,
+        "*": 422,
+    },
+    ("attachment", "get"): {"anonymous": LOGIN, "outsider": 404, "member": 404, "*": 200},
+    # Each persona deletes a file of its own (url_for attaches a new one each time).
+    ("attachment-delete", "post"): {
+        "anonymous": LOGIN,
+        "outsider": 404,
+        "member": 404,
+        "coordinator": 302,
+        "superuser": 302,
+        "*": 403,
+    },
     ("notification-settings", "get"): {"anonymous": LOGIN, "*": 200},
     # Signed by the link in a digest, so it answers without a login.
     ("notifications-unsubscribe", "get"): {"*": 200},
@@ -141,6 +162,18 @@ MATRIX = {
     # An empty PUT lacks the required fields: refused as bad input (400) before the missing version (428).
     ("api:commitment-detail", "put"): {"anonymous": 401, "outsider": 404, "member": 404, "granted": 403, "*": 400},
     ("api:commitment-progress-updates", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
+    ("api:attachment-list", "get"): {"anonymous": 401, "*": 200},
+    ("api:attachment-list", "post"): {"anonymous": 401, "*": 415},  # multipart only: a JSON body is refused
+    ("api:attachment-detail", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
+    ("api:attachment-detail", "delete"): {
+        "anonymous": 401,
+        "outsider": 404,
+        "member": 404,
+        "coordinator": 204,
+        "superuser": 204,
+        "*": 403,
+    },
+    ("api:attachment-download", "get"): {"anonymous": 401, "outsider": 404, "member": 404, "*": 200},
     ("api:commitment-progress-updates", "post"): {
         "anonymous": 401,
         "outsider": 404,
@@ -347,6 +380,7 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, other_c
     AccessFailureLog.objects.create(username="owner", ip_address="10.0.0.1", locked_out=False)
     TOTPDevice.objects.create(user=outsider, name="Authenticator app", confirmed=False)
     upload = importing.upload(b"Commitment\nItem\n", "items.csv", "commitments", coordinator)
+    attachment = attach(commitment, owner)
     personas = {
         "outsider": outsider,
         "member": member,
@@ -364,7 +398,16 @@ def world(group, meeting, owner, member, granted, coordinator, outsider, other_c
         "groups": groups,
         "personas": personas,
         "upload": upload,
+        "attachment": attachment,
     }
+
+
+def attach(commitment, user) -> Attachment:
+    """A new text file attached to the commitment: each call's content differs from the others'."""
+    content = f"Notes {Attachment.objects.count() + Attachment.history.count()}\n".encode()
+    checked = attachments.check(SimpleUploadedFile("notes.txt", content))
+    [attachment] = attachments.attach(commitment, [checked], user=user)
+    return attachment
 
 
 # How to find a registered model's object of one group; other models: their first row.
@@ -399,15 +442,20 @@ def url_for(case: Case, world) -> str:
     name, meeting, commitment = case.name, world["meeting"], world["commitment"]
     if name.startswith("admin:"):
         return admin_url_for(case, world)
+    if name == "attachment":
+        return reverse(name, args=[world["attachment"].pk])
+    if name == "attachment-delete" or (name == "api:attachment-detail" and case.method == "delete"):
+        return reverse(name, args=[attach(commitment, commitment.owner).pk])
     if name.startswith("api:"):
         short = name.removeprefix("api:")
-        if short.endswith(("-detail", "-progress-updates")):
+        if short.endswith(("-detail", "-progress-updates", "-download")):
             kind = short.rsplit("-", 1)[0].removesuffix("-progress")
             pk = {
                 "working-group": world["group"].pk,
                 "category": commitment.category_id,
                 "meeting": meeting.pk,
                 "commitment": commitment.pk,
+                "attachment": world["attachment"].pk,
             }[kind]
             return reverse(name, args=[pk])
         return reverse(name)

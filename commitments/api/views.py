@@ -1,7 +1,9 @@
 import re
 
+from csp.decorators import csp_update
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -23,6 +25,7 @@ from commitments.api.serializers import (
     ProgressUpdateSerializer,
     StaleVersionSerializer,
 )
+from commitments.attachments import DOWNLOAD_POLICY
 from commitments.filters import MINE, NO_OWNER, AttachmentFilterSet, CommitmentFilterSet
 from commitments.models import Attachment, Category, Commitment, StaleVersionError
 from config.api import IgnoreClientContentNegotiation, LogHiddenMixin
@@ -305,6 +308,7 @@ class AttachmentViewSet(
         pagination_class=None,
         content_negotiation_class=IgnoreClientContentNegotiation,
     )
+    @method_decorator(csp_update(DOWNLOAD_POLICY))
     def download(self, request, pk=None):
         """The file's bytes, as they were attached (Content-Type: the type recognised from them)."""
         return attachments.download(request, self.get_object())

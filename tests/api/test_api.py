@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import json
 
 import pytest
 import time_machine
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from commitments.models import Commitment
+from commitments.models import Attachment, Commitment
 from tests.factories import CommitmentFactory, MeetingFactory, ParticipantFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
 
@@ -403,14 +404,18 @@ def test_unknown_fields_are_refused_by_every_write(api, commitment, meeting, coo
 # --- JSON only ----------------------------------------------------------------------------------------
 
 
+# The one write that takes multipart/form-data (a file), and nothing else.
+MULTIPART_ONLY = [("post", "/api/v1/attachments/")]
+
+
 def write_operations(api) -> list[tuple[str, str]]:
-    """(method, path template) of every operation with a request body, from the published schema."""
+    """(method, path template) of every operation with a JSON request body, from the published schema."""
     schema = api.get("/api/schema/?format=json").json()
     return [
         (method, path)
         for path, operations in schema["paths"].items()
         for method, operation in operations.items()
-        if "requestBody" in operation
+        if "requestBody" in operation and (method, path) not in MULTIPART_ONLY
     ]
 
 
@@ -423,6 +428,21 @@ def test_the_schema_declares_json_bodies_only_and_415_for_others(api, coordinato
         operation = schema["paths"][path][method]
         assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
         assert "415" in operation["responses"], (method, path)
+    for method, path in MULTIPART_ONLY:
+        operation = schema["paths"][path][method]
+        assert list(operation["requestBody"]["content"]) == ["multipart/form-data"], (method, path)
+        assert "415" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded", "text/plain"])
+def test_the_attachment_upload_takes_multipart_only(api, commitment, coordinator, content_type):
+    api.force_authenticate(coordinator)
+    body = json.dumps({"commitment": commitment.pk, "file": "cmVjb3Jk"}) if content_type == "application/json" else ""
+    response = api.generic(
+        "POST", "/api/v1/attachments/", body or f"commitment={commitment.pk}", content_type=content_type
+    )
+    assert response.status_code == 415
+    assert not Attachment.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -168,3 +168,54 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     assert moved.parsed.commitments and not Commitment.objects.open().filter(owner=users["owner2"]).exists()
     again = handovers.sync_detailed(client=coordinator, body=body)
     assert again.status_code == 400 and isinstance(again.parsed, models.Error)
+
+
+def test_an_owner_attaches_a_file_and_a_colleague_downloads_it_through_the_generated_client(generated, live_server):
+    """Multipart upload, the list by commitment, the download's bytes, a refused kind (400) and a coordinator's
+    deletion (204), all typed as the schema says."""
+    api = f"{PACKAGE}.api.attachments"
+    creating = importlib.import_module(f"{api}.attachments_create")
+    listing = importlib.import_module(f"{api}.attachments_list")
+    downloading = importlib.import_module(f"{api}.attachments_download_retrieve")
+    deleting = importlib.import_module(f"{api}.attachments_destroy")
+    models = importlib.import_module(f"{PACKAGE}.models")
+    types = importlib.import_module(f"{PACKAGE}.types")
+    client_module = importlib.import_module(f"{PACKAGE}.client")
+    users = {user.username: user for user in get_user_model().objects.all()}
+
+    def client_of(username: str):
+        return client_module.AuthenticatedClient(
+            base_url=live_server.url, token=api_token(users[username]), prefix="Token", raise_on_unexpected_status=True
+        )
+
+    commitment = Commitment.objects.filter(owner=users["owner"], restricted=False).first()
+    content = b"Agreed minutes of the expert-level consultations\n"
+    owner = client_of("owner")
+
+    def body(name: str, data: bytes):
+        return models.AttachmentRequest(
+            commitment=commitment.pk, file=types.File(payload=io.BytesIO(data), file_name=name, mime_type="text/plain")
+        )
+
+    created = creating.sync_detailed(client=owner, body=body("minutes.txt", content))
+    assert created.status_code == 201, created.content
+    assert isinstance(created.parsed, models.Attachment)
+    assert (created.parsed.name, created.parsed.content_type, created.parsed.size) == (
+        "minutes.txt",
+        "text/plain",
+        len(content),
+    )
+    refused = creating.sync_detailed(client=owner, body=body("minutes.pdf", b"<html><body>x</body></html>"))
+    assert refused.status_code == 400
+
+    member = client_of("member")
+    listed = listing.sync(client=member, commitment=commitment.pk)
+    assert [attachment.name for attachment in listed.results] == ["minutes.txt"]
+    downloaded = downloading.sync_detailed(client=member, id=created.parsed.id)
+    assert downloaded.status_code == 200
+    assert downloaded.content == content
+    assert downloaded.headers["Content-Disposition"] == 'attachment; filename="minutes.txt"'
+
+    assert deleting.sync_detailed(client=owner, id=created.parsed.id).status_code == 403
+    assert deleting.sync_detailed(client=client_of("coordinator"), id=created.parsed.id).status_code == 204
+    assert listing.sync(client=member, commitment=commitment.pk).count == 0

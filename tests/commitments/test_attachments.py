@@ -325,6 +325,18 @@ def test_a_coordinator_deletes_a_file_the_bytes_go_and_the_history_keeps_who_whe
     )
 
 
+def test_the_commitment_page_tells_who_attached_and_who_deleted_which_file(client, commitment, owner, coordinator):
+    client.force_login(owner)
+    attach_to_commitment(client, commitment, upload("draft.txt", b"Draft MoU text\n"))
+    client.force_login(coordinator)
+    client.post(reverse("attachment-delete", args=[Attachment.objects.get().pk]))
+    history = client.get(commitment.get_absolute_url()).content.decode().split('id="history-heading"')[1]
+    sha = hashlib.sha256(b"Draft MoU text\n").hexdigest()
+    deleted = history.index(f"deleted the file “draft.txt” from it (SHA-256 {sha})")
+    attached = history.index("attached “draft.txt” to it")
+    assert deleted < attached  # newest first
+
+
 def test_the_files_of_a_deleted_commitment_go_with_it(
     client, commitment, coordinator, django_capture_on_commit_callbacks
 ):
