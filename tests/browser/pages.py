@@ -29,7 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from commitments import importing
-from commitments.models import CalendarFeed, Commitment, Reminder
+from commitments.models import Attachment, CalendarFeed, Commitment, Reminder
 from commitments.reminders.digests import unsubscribe_token
 from config.views import INVALID_FORM_STATUS
 from meetings.models import Meeting, WorkingGroup
@@ -127,6 +127,8 @@ class DemoData:
             return self.upload().pk
         if parameter == "pk" and namespace == "commitments":
             return self.commitment.pk
+        if name in ("attachment", "attachment-delete"):
+            return Attachment.objects.filter(meeting=self.ninth).first().pk
         if parameter == "kind":
             return "commitments"
         if parameter == "extension":

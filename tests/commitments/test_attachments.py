@@ -12,15 +12,18 @@ import time_machine
 import weasyprint
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from commitments import attachments
 from commitments.models import Attachment, Commitment, Reminder
 from commitments.tasks import read_attachment_text
 from tests.commitments.conftest import NOW, TODAY
 from tests.commitments.test_digests import digest_to, plain, plan, sweep
 from tests.conftest import ATTACHMENT_DIR
-from tests.factories import CommitmentFactory, api_token
+from tests.factories import CommitmentFactory, MeetingFactory, api_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -393,7 +396,6 @@ def test_reading_the_text_of_a_file_deleted_meanwhile_does_nothing(db):
 
 
 def test_the_brief_lists_each_commitments_files_with_dates_and_links(client, group, coordinator, owner):
-    from tests.factories import MeetingFactory
 
     ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
     tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
@@ -412,3 +414,41 @@ def test_the_brief_lists_each_commitments_files_with_dates_and_links(client, gro
     )
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert any("Attached: syllabus.txt (" in text for text in cells)
+
+
+# --- Queries ------------------------------------------------------------------------------------------------------
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_pages_and_the_api_list_run_as_many_queries_for_one_file_as_for_many(
+    client, meeting, commitment, owner, coordinator
+):
+    """The commitment's page (its files, its journal's files), the meeting's page and the API's list."""
+
+    def add(n: int) -> None:
+        for i in range(Attachment.objects.count(), Attachment.objects.count() + n):
+            update = commitment.post_progress(author=owner, text=f"Step {i}")
+            for target in (commitment, update, meeting):
+                checked = attachments.check(upload(f"file{i}.txt", f"{target} {i}\n".encode()))
+                attachments.attach(target, [checked], user=owner if target != meeting else coordinator)
+
+    client.force_login(coordinator)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    urls = [commitment.get_absolute_url(), meeting.get_absolute_url(), "/api/v1/attachments/"]
+    add(1)
+    client.get("/")
+    one = [queries(client, url) for url in urls[:2]]
+    with CaptureQueriesContext(connection) as api_one:
+        api.get(urls[2])
+    add(9)
+    many = [queries(client, url) for url in urls[:2]]
+    with CaptureQueriesContext(connection) as api_many:
+        api.get(urls[2])
+    assert one == many
+    assert len(api_one) == len(api_many)

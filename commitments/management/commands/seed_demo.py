@@ -4,12 +4,15 @@ import datetime
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from commitments import attachments
+from commitments.attachment_text import read_text
 from commitments.categories import ensure_default_categories
-from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from commitments.reminders.signals import owner_changes_unannounced
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 
@@ -45,6 +48,12 @@ NINTH_OUTCOME = (
     "law enforcement and security personnel, joint research on the drivers of radicalization and the "
     "exchange of best practices, and to coordinate in the UN, SCO-RATS and the EAG. The 10th meeting will "
     "be held in India on dates to be agreed through diplomatic channels."
+)
+
+NOTE_VERBALE = (
+    "The Embassy of the Republic of Uzbekistan presents its compliments to the Ministry of External Affairs and "
+    "has the honour to inform that the points of contact for the exchange of information on terrorist groups "
+    "have been designated. The first exchange was held on 3 November 2025."
 )
 
 # title, category slug, owner username, side, lead agency, paragraph, follow-up (days from seeding), status, priority
@@ -300,7 +309,7 @@ class Command(BaseCommand):
                 },
             )
             if created and status == Commitment.Status.IN_PROGRESS:
-                self.create(
+                update = self.create(
                     ProgressUpdate,
                     commitment=commitment,
                     author=users[owner],
@@ -309,6 +318,15 @@ class Command(BaseCommand):
                         "source": "Note verbale of the Embassy of Uzbekistan, 3 November 2025",
                     },
                 )
+                self.attach(update, users[owner], "Note verbale 3 November 2025.txt", NOTE_VERBALE)
+        if not ninth.attachments.exists():
+            self.attach(ninth, users["coordinator"], "Record of Discussions, 9th meeting (summary).txt", NINTH_OUTCOME)
+
+    def attach(self, target, user, name: str, text: str) -> None:
+        """A demo file, its text read at once (the worker would read it again, to the same effect)."""
+        checked = attachments.check(SimpleUploadedFile(name, f"{text}\n".encode()))
+        for attachment in attachments.attach(target, [checked], user=user):
+            Attachment.objects.filter(pk=attachment.pk).with_text(read_text(attachment))
 
     def seed_other_group_meetings(self, group, users, today):
         first = self.create(
