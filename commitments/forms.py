@@ -231,8 +231,10 @@ class AttachmentsField(forms.FileField):
 
 
 class AttachmentForm(forms.Form):
-    """Files attached to a meeting or a commitment: refused if one of them already is."""
+    """Files attached to a meeting or a commitment: refused if one of them already is. Prefixed, as the
+    commitment's page also holds the progress form's files."""
 
+    prefix = "attach"
     files = AttachmentsField()
 
     def __init__(self, *args, target, **kwargs):
@@ -246,7 +248,7 @@ class AttachmentForm(forms.Form):
 
 
 class ProgressUpdateForm(forms.ModelForm):
-    files = AttachmentsField(label="Attach files", required=False)
+    files = AttachmentsField(label="Files with this update", required=False)
 
     class Meta:
         model = ProgressUpdate

@@ -1,6 +1,7 @@
 """What an owner and a coordinator do, in a real browser."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -149,3 +150,41 @@ def test_a_coordinator_imports_a_spreadsheet_after_reading_its_preview(log_in, l
     expect(page.get_by_role("status").first).to_contain_text("Imported 2 commitments: 2 new, 0 changed, 0 unchanged")
     imported = Commitment.objects.get(title="Exchange lists of wanted persons")
     assert (imported.owner.username, str(imported.follow_up_date)) == ("owner", "2027-03-15")
+
+
+def test_an_owner_posts_progress_with_a_file_a_member_downloads_it_and_a_coordinator_deletes_it(
+    log_in, live_server, screenshot, tmp_path
+):
+    report = tmp_path / "Workshop report, Tashkent.txt"
+    report.write_text("Report of the joint workshop on terror financing, 12 November 2025.\n")
+    page = log_in("owner")
+    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("What happened?").fill("Workshop held; its report attached.")
+    page.get_by_label("Files with this update").set_input_files(report)
+    page.get_by_role("button", name="Post update").click()
+    entry = page.locator("#journal-entries article").first
+    expect(entry).to_contain_text("Workshop held; its report attached.")
+    expect(entry.get_by_role("link", name="Workshop report, Tashkent.txt")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True  # posted through htmx, with its file
+    screenshot("progress-with-file")
+
+    page.context.clear_cookies()
+    page = log_in("member")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Workshop report, Tashkent.txt").click()
+    assert download.value.suggested_filename == "Workshop report, Tashkent.txt"
+    assert Path(download.value.path()).read_bytes() == report.read_bytes()
+    expect(page.get_by_text("Delete…")).to_have_count(0)  # members do not delete
+
+    page.context.clear_cookies()
+    page = log_in("coordinator")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    entry = page.locator("#journal-entries article").first
+    entry.get_by_text("Delete…").click()
+    entry.get_by_role("button", name="Delete “Workshop report, Tashkent.txt” for everyone").click()
+    expect(page.get_by_role("status").first).to_contain_text("Deleted “Workshop report, Tashkent.txt”.")
+    expect(page.locator("#history")).to_contain_text("deleted the file “Workshop report, Tashkent.txt” from it")
+    assert not commitment.attachments.exists()

@@ -53,7 +53,7 @@ def stored_files() -> list:
 
 
 def attach_to_commitment(client, commitment, *files):
-    return client.post(reverse("commitments:attach", args=[commitment.pk]), {"files": list(files)})
+    return client.post(reverse("commitments:attach", args=[commitment.pk]), {"attach-files": list(files)})
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_a_coordinator_attaches_the_agreed_record_to_the_meeting_and_members_dow
     client.force_login(coordinator)
     content = pdf()
     response = client.post(
-        reverse("meetings:attach", args=[meeting.pk]), {"files": [upload("Record of Discussions.pdf", content)]}
+        reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("Record of Discussions.pdf", content)]}
     )
     assert response.status_code == 302
     attachment = Attachment.objects.get()
@@ -101,7 +101,7 @@ def test_a_coordinator_attaches_the_agreed_record_to_the_meeting_and_members_dow
 
 def test_members_may_not_attach_to_a_meeting(client, meeting, member):
     client.force_login(member)
-    response = client.post(reverse("meetings:attach", args=[meeting.pk]), {"files": [upload("a.pdf", pdf())]})
+    response = client.post(reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("a.pdf", pdf())]})
     assert response.status_code == 403
     assert not Attachment.objects.exists()
 
@@ -275,7 +275,7 @@ def test_those_who_may_read_the_commitment_get_its_files(client, secret_files, r
 
 def test_an_outsider_gets_404_for_a_meeting_file(client, meeting, coordinator, outsider):
     client.force_login(coordinator)
-    client.post(reverse("meetings:attach", args=[meeting.pk]), {"files": [upload("agenda.txt", b"Agenda\n")]})
+    client.post(reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("agenda.txt", b"Agenda\n")]})
     client.force_login(outsider)
     assert client.get(Attachment.objects.get().get_absolute_url()).status_code == 404
 

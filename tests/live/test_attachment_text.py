@@ -24,7 +24,7 @@ def test_a_worker_reads_the_words_of_an_uploaded_word_file(workers, client):
     client.force_login(owner)
     response = client.post(
         reverse("commitments:attach", args=[commitment.pk]),
-        {"files": [SimpleUploadedFile("terms.docx", content.getvalue())]},
+        {"attach-files": [SimpleUploadedFile("terms.docx", content.getvalue())]},
     )
     assert response.status_code == 302
     attachment = Attachment.objects.get()
