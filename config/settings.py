@@ -266,7 +266,10 @@ STORAGES = {
         "OPTIONS": {"location": env.str("ATTACHMENT_DIR", default=str(VAR_DIR / "attachments")), "base_url": None},
     },
 }
-if env.str("ATTACHMENT_STORAGE", default="files") == "s3":
+ATTACHMENT_STORAGE = env.str("ATTACHMENT_STORAGE", default="files")
+if ATTACHMENT_STORAGE not in ("files", "s3"):
+    raise ImproperlyConfigured(f"ATTACHMENT_STORAGE is {ATTACHMENT_STORAGE!r}: use files (the default) or s3.")
+if ATTACHMENT_STORAGE == "s3":
     STORAGES["attachments"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
