@@ -1,14 +1,17 @@
 """Attachments: which files are kept, how they are checked and stored, and the text that search reads from them.
 
-A file is recognised by its content (libmagic), never by its name: a program named "report.pdf" is a program.
-Its size is bounded by UPLOAD_MAX_BYTES, its kind by ATTACHMENT_TYPES; the same file (by SHA-256) is kept once
-per meeting, commitment or progress update. The bytes live in the "attachments" storage and are only ever read
-back through the download view, which applies the rules of the meeting or commitment they belong to. Their text
-is read after the upload, by a task (commitments/attachment_text.py).
+A file is recognised by its content (libmagic), never by its name: a program named "report.pdf" is a program;
+and it is kept only under a name of its kind (text named "agenda.js" would run on Windows). Its size is
+bounded by UPLOAD_MAX_BYTES, its kind by ATTACHMENT_TYPES; the same file (by SHA-256) is kept once per
+meeting, commitment or progress update. The bytes live in the "attachments" storage and are only ever read
+back through the download view, which applies the rules of the meeting or commitment they belong to. Their
+text is read after the upload, by a task (commitments/attachment_text.py).
 """
 
 import hashlib
+import logging
 import pathlib
+from dataclasses import dataclass
 
 import magic
 from django.conf import settings
@@ -26,55 +29,75 @@ from config.uploads import check_size
 from meetings.dates import spell_date
 from meetings.models import Meeting
 
+
 # The kinds of file kept, by the type libmagic recognises, and how a page names them. ATTACHMENT_TYPES may narrow
 # the list; a type outside it is refused whatever its name says.
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    extensions: tuple[str, ...]  # the names it is kept under: the first is the one a refusal suggests
+
+
 KINDS = {
-    "application/pdf": "PDF",
-    "application/msword": "Word document",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.ms-excel": "Excel workbook",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook",
-    "application/vnd.ms-powerpoint": "PowerPoint presentation",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint presentation",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
-    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet",
-    "application/vnd.oasis.opendocument.presentation": "OpenDocument presentation",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "image/gif": "GIF image",
-    "image/webp": "WebP image",
-    "image/tiff": "TIFF image",
-    "text/plain": "plain text",
-    "text/csv": "CSV text",
-    "message/rfc822": "e-mail",
-    "application/vnd.ms-outlook": "Outlook message",
+    "application/pdf": Kind("PDF", (".pdf",)),
+    "application/msword": Kind("Word document", (".doc", ".dot")),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Kind("Word document", (".docx",)),
+    "application/vnd.ms-excel": Kind("Excel workbook", (".xls",)),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Kind("Excel workbook", (".xlsx",)),
+    "application/vnd.ms-powerpoint": Kind("PowerPoint presentation", (".ppt", ".pps")),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": Kind(
+        "PowerPoint presentation", (".pptx",)
+    ),
+    "application/vnd.oasis.opendocument.text": Kind("OpenDocument text", (".odt",)),
+    "application/vnd.oasis.opendocument.spreadsheet": Kind("OpenDocument spreadsheet", (".ods",)),
+    "application/vnd.oasis.opendocument.presentation": Kind("OpenDocument presentation", (".odp",)),
+    "image/png": Kind("PNG image", (".png",)),
+    "image/jpeg": Kind("JPEG image", (".jpg", ".jpeg")),
+    "image/gif": Kind("GIF image", (".gif",)),
+    "image/webp": Kind("WebP image", (".webp",)),
+    "image/tiff": Kind("TIFF image", (".tif", ".tiff")),
+    # A CSV file or a saved e-mail may read as plain text.
+    "text/plain": Kind("plain text", (".txt", ".csv", ".log", ".eml")),
+    "text/csv": Kind("CSV text", (".csv", ".txt")),
+    "message/rfc822": Kind("e-mail", (".eml",)),
+    "application/vnd.ms-outlook": Kind("Outlook message", (".msg",)),
 }
-# How a refusal names what the file was found to be.
+# How a refusal names what the file was found to be: by its type, else by a word in it.
 REFUSED_KINDS = {
     "text/html": "a web page (HTML)",
+    "application/xhtml+xml": "a web page (XHTML)",
     "image/svg+xml": "an SVG image, which can hold scripts",
     "application/x-dosexec": "a Windows program",
-    "application/x-executable": "a program",
-    "application/x-sharedlib": "a program",
-    "application/x-mach-binary": "a program",
-    "application/x-pie-executable": "a program",
+    "application/vnd.microsoft.portable-executable": "a Windows program",
+    "text/x-msdos-batch": "a script",
     "text/x-shellscript": "a script",
     "text/x-script.python": "a script",
     "text/javascript": "a script",
     "application/javascript": "a script",
 }
+REFUSED_WORDS = {"executable": "a program", "sharedlib": "a program", "mach-binary": "a program", "script": "a script"}
+
 # What the CSP of a download adds: a file opened in the browser all the same runs nothing, as in a sandbox.
 DOWNLOAD_POLICY = {"sandbox": True}
 SNIFFED = 2 * 2**20  # the bytes libmagic reads: enough for the parts list of an Office file
 
 
 def allowed_types() -> list[str]:
-    """ATTACHMENT_TYPES, or every kind listed in KINDS; never a refused kind, whatever the setting says."""
-    return [kind for kind in settings.ATTACHMENT_TYPES or KINDS if kind not in REFUSED_KINDS]
+    """ATTACHMENT_TYPES, or every kind listed in KINDS; never one that KINDS does not list."""
+    return [kind for kind in settings.ATTACHMENT_TYPES or KINDS if kind in KINDS]
 
 
 def kind_label(content_type: str) -> str:
-    return KINDS.get(content_type, content_type)
+    kind = KINDS.get(content_type)
+    return kind.label if kind else content_type
+
+
+def refused_kind(content_type: str) -> str:
+    """ "a Windows program": what a refused file was found to be, in words."""
+    if content_type in REFUSED_KINDS:
+        return REFUSED_KINDS[content_type]
+    word = next((word for word in REFUSED_WORDS if word in content_type), None)
+    return REFUSED_WORDS[word] if word else f"a file of type {content_type}"
 
 
 def file_name(uploaded) -> str:
@@ -119,11 +142,20 @@ def check(uploaded) -> Checked:
         raise ValidationError(f"“{name}” is empty.", code="empty")
     content_type = recognise(uploaded)
     if content_type not in allowed_types():
-        found = REFUSED_KINDS.get(content_type, f"a file of type {content_type}")
         kept = ", ".join(sorted({kind_label(kind) for kind in allowed_types()}, key=str.casefold))
         raise ValidationError(
-            f"“{name}” is {found}, which is not kept here whatever its name says. Attach one of: {kept}.",
+            f"“{name}” is {refused_kind(content_type)}, which is not kept here whatever its name says. "
+            f"Attach one of: {kept}.",
             code="type",
+            params={"name": name, "type": content_type},
+        )
+    extensions = KINDS[content_type].extensions
+    if pathlib.PurePosixPath(name).suffix.lower() not in extensions:
+        raise ValidationError(
+            f"“{name}” holds {KINDS[content_type].label}: attach it with its extension ({', '.join(extensions)}), "
+            f"e.g. as “{pathlib.PurePosixPath(name).stem}{extensions[0]}”.",
+            code="extension",
+            params={"name": name, "type": content_type},
         )
     return Checked(uploaded, name, content_type, digest(uploaded))
 
@@ -207,11 +239,26 @@ def forget_bytes(attachments) -> None:
             attachment.file.storage.delete(attachment.file.name)
 
 
-def remove(attachment: Attachment, *, user) -> None:
-    """A coordinator's deletion: the history keeps who, when, the name and the hash; the bytes go once the
-    deletion is committed (models' post_delete, as for an attachment deleted with its meeting or commitment)."""
-    attachment._history_user = user
+def remove(request, attachment: Attachment) -> None:
+    """A coordinator's deletion, logged: the history keeps who, when, the name and the hash; the bytes go once
+    the deletion is committed (commitments/signals.py, as for an attachment deleted with what it belongs to)."""
+    attachment._history_user = request.user
     attachment.delete()
+    security_event(request, "attachment deleted", attachment=attachment.pk, sha256=attachment.sha256)
+
+
+def log_refused(request, errors) -> None:
+    """A file refused for what it is (a program named as a PDF) goes to the security log."""
+    for error in errors:
+        if error.code in ("type", "extension"):
+            security_event(request, "attachment refused", logging.WARNING, reason=error.code, **error.params)
+
+
+def deleted_from_meeting(meeting):
+    """The history records of the files deleted from a meeting, newest first, with who deleted them (a
+    commitment's are in its change history)."""
+    records = Attachment.history.filter(history_type="-", meeting_id=meeting.pk)
+    return records.select_related("history_user").order_by("-history_date")
 
 
 def download(request, attachment: Attachment) -> FileResponse:

@@ -206,8 +206,8 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("label", "Files")
         kwargs.setdefault(
             "help_text",
-            f"PDF, Word, Excel, PowerPoint, OpenDocument, images, plain text or e-mails (.eml, .msg); each up to "
-            f"{largest_file()}, at most {ATTACHMENTS_PER_UPLOAD} at a time.",
+            f"PDF, Word, Excel, PowerPoint, OpenDocument, images, plain text or e-mails (.eml, .msg), each named with "
+            f"its extension; up to {ATTACHMENTS_PER_UPLOAD} files and {largest_file()} at a time.",
         )
         super().__init__(**kwargs)
 

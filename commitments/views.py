@@ -27,6 +27,7 @@ from commitments.brief import (
     NO_UPDATE,
     NOTHING_TO_REPORT,
     brief_csv,
+    brief_lines,
     build_brief,
     compare,
     for_reader,
@@ -143,7 +144,7 @@ def detail_context(request, commitment: Commitment, progress_form=None, posted=F
         "updates": commitment.progress_updates.select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")))
         .order_by("-created_at", "-pk"),
-        "attachments": attachments.attached_to(commitment).select_related("uploaded_by"),
+        "attachments": commitment.attachments.select_related("uploaded_by", "progress_update"),
         "can_attach": permissions.can_attach(user, commitment),
         "can_remove_attachments": permissions.can_manage_commitment(user, commitment),
         "attachment_form": attachment_form or AttachmentForm(target=commitment),
@@ -182,6 +183,8 @@ class ProgressCreateView(View):
             if not request.htmx:
                 messages.success(request, "Progress update posted.")
                 return redirect(commitment)
+        if form is not None:
+            attachments.log_refused(request, form.errors.as_data().get("files", []))
         context = detail_context(request, commitment, form, posted=form is None)
         template = "commitments/_journal.html" if request.htmx else "commitments/commitment_detail.html"
         return render(request, template, context, status=200 if form is None else INVALID_FORM_STATUS)
@@ -199,6 +202,7 @@ class CommitmentAttachView(CommitmentDetailView):
         if form.is_valid():
             attach_and_say(request, commitment, form.cleaned_data["files"])
             return redirect(f"{commitment.get_absolute_url()}#attachments")
+        attachments.log_refused(request, form.errors.as_data().get("files", []))
         context = detail_context(request, commitment, attachment_form=form)
         return render(request, self.template_name, {"object": commitment, **context}, status=INVALID_FORM_STATUS)
 
@@ -421,6 +425,7 @@ class MeetingDetailView(meeting_views.MeetingDetailView):
         user, meeting = self.request.user, self.object
         return super().get_context_data(
             attachments=attachments.attached_to(meeting).select_related("uploaded_by"),
+            deleted_files=attachments.deleted_from_meeting(meeting),
             can_attach=permissions.can_attach(user, meeting),
             can_remove_attachments=can_manage_group(user, meeting.group_id),
             attachment_form=self.attachment_form or AttachmentForm(target=meeting),
@@ -441,6 +446,7 @@ class MeetingAttachView(MeetingDetailView):
         if form.is_valid():
             attach_and_say(request, meeting, form.cleaned_data["files"])
             return redirect(f"{meeting.get_absolute_url()}#attachments")
+        attachments.log_refused(request, form.errors.as_data().get("files", []))
         return self.render_to_response(self.get_context_data(), status=INVALID_FORM_STATUS)
 
 
@@ -462,8 +468,7 @@ class AttachmentDeleteView(View):
         attachment = get_visible_or_404(Attachment.objects.select_related("meeting", "commitment"), request, pk=pk)
         check(permissions.can_remove_attachment(request.user, attachment))
         place = attachment.commitment or attachment.meeting
-        attachments.remove(attachment, user=request.user)
-        security_event(request, "attachment deleted", attachment=pk, sha256=attachment.sha256)
+        attachments.remove(request, attachment)
         messages.success(request, f"Deleted “{attachment.name}”.")
         return redirect(f"{place.get_absolute_url()}#attachments")
 
@@ -509,6 +514,12 @@ class BriefView(BriefMixin, View):
                 "latest_snapshot": self.latest_snapshot,
                 "differences": compare(self.frozen, self.live) if self.frozen else [],
                 "can_freeze": can_manage_group(request.user, self.meeting.group_id),
+                # A frozen brief names the files of its time: those deleted since are named, not linked.
+                "kept_files": set(
+                    Attachment.objects.filter(
+                        pk__in=[file["id"] for line in brief_lines(brief) for file in line["attachments"]]
+                    ).values_list("pk", flat=True)
+                ),
                 "query": "?live=1" if request.GET.get("live") else "",
             },
         )

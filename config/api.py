@@ -186,6 +186,10 @@ BODY_ERRORS = {
 }
 
 
+def success_responses(responses: dict) -> list[dict]:
+    return [response for code, response in responses.items() if str(code).startswith("2")]
+
+
 def document_errors(result, generator, request, public):
     """drf-spectacular post-processing hook: every operation documents the errors it can answer; those with a
     body, also 415 for a body that is not JSON."""
@@ -194,6 +198,9 @@ def document_errors(result, generator, request, public):
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             errors = ERROR_RESPONSES | (BODY_ERRORS if "requestBody" in operation else {})
+            answered = {kind for ok in success_responses(responses) for kind in ok.get("content", {})}
+            if answered and "application/json" not in answered:
+                errors = {code: text for code, text in errors.items() if code != "406"}  # a download: any Accept
             for code, description in errors.items():
                 responses.setdefault(
                     code,

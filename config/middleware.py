@@ -47,7 +47,10 @@ class RequestSizeLimitMiddleware:
         limit = multipart_body_limit() if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
             if multipart:
-                message = f"The request body is larger than this app accepts: a file may be up to {largest_file()}."
+                message = (
+                    f"The upload is larger than this app accepts: a file may be up to {largest_file()}, and the "
+                    f"files of one upload {largest_file()} in all: send more in another upload."
+                )
             else:
                 message = f"The request body is larger than this app accepts ({limit:,} bytes)."
             return self.refuse(request, 413, message)
@@ -55,9 +58,15 @@ class RequestSizeLimitMiddleware:
 
     @staticmethod
     def refuse(request, status: int, message: str):
-        """JSON for the API; for a browser, the app's page saying it, with the way back to the form."""
+        """Logged; JSON for the API; for a page posting through htmx, the reason in its messages; for a browser,
+        the app's page saying it, with the way back to the form."""
+        security_event(request, "refused", logging.WARNING, status=status)
         if is_api_request(request):
             return JsonResponse({"detail": message}, status=status)
+        if request.headers.get("HX-Request") == "true":
+            response = render(request, "includes/refused_message.html", {"reason": message}, status=status)
+            response["HX-Retarget"], response["HX-Reswap"] = "#messages", "innerHTML"
+            return response
         return render(request, "refused.html", {"reason": message, "back": request.path}, status=status)
 
 

@@ -263,7 +263,13 @@ STORAGES = {
     # through a view that applies the rules). ATTACHMENT_STORAGE=s3 keeps them in an S3-compatible store.
     "attachments": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env.str("ATTACHMENT_DIR", default=str(VAR_DIR / "attachments")), "base_url": None},
+        "OPTIONS": {
+            "location": env.str("ATTACHMENT_DIR", default=str(VAR_DIR / "attachments")),
+            "base_url": None,
+            # Read by the user the app runs as and its group (the worker), nobody else.
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
     },
 }
 ATTACHMENT_STORAGE = env.str("ATTACHMENT_STORAGE", default="files")

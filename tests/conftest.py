@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.test import override_settings
 from django.utils.functional import empty
 
@@ -39,8 +40,8 @@ def _test_settings():
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
             "attachments": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(ATTACHMENT_DIR), "base_url": None},
+                **django_settings.STORAGES["attachments"],
+                "OPTIONS": {**django_settings.STORAGES["attachments"]["OPTIONS"], "location": str(ATTACHMENT_DIR)},
             },
         },
         # A deliberately slow password hash is the point in production and a waste here.

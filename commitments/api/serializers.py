@@ -293,6 +293,9 @@ class AttachmentSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer
         return person(attachment.uploaded_by)
 
     def validate(self, data):
+        repeated = [name for name in self.initial_data if len(self.initial_data.getlist(name)) > 1]
+        if repeated:
+            raise serializers.ValidationError({name: ["Send one value: one file per request."] for name in repeated})
         places = [data[name] for name in ("meeting", "commitment", "progress_update") if data.get(name)]
         update = data.get("progress_update")
         if update is not None and data.get("commitment") in (None, update.commitment):

@@ -285,6 +285,16 @@ class AttachmentViewSet(
     def get_queryset(self):
         return Attachment.objects.visible_to(self.request.user).select_related("uploaded_by").order_by("pk")
 
+    @extend_schema(
+        responses={
+            201: AttachmentSerializer,
+            413: OpenApiResponse(DetailSerializer, description="The upload is larger than a file may be and a form."),
+            415: OpenApiResponse(DetailSerializer, description="The body is not multipart/form-data."),
+        }
+    )
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         target = serializer.validated_data["target"]
         if not permissions.can_attach(self.request.user, target):
@@ -293,14 +303,30 @@ class AttachmentViewSet(
             checked = attachments.check(serializer.validated_data["file"])
             (serializer.instance,) = attachments.attach(target, [checked], user=self.request.user)
         except DjangoValidationError as error:
+            attachments.log_refused(self.request, error.error_list)
             raise ValidationError({"file": error.messages}) from None
 
     def perform_destroy(self, attachment):
         if not permissions.can_remove_attachment(self.request.user, attachment):
             raise PermissionDenied("Only the group's coordinators delete attachments.")
-        attachments.remove(attachment, user=self.request.user)
+        attachments.remove(self.request, attachment)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        # The file's own type (one of the kinds kept); generic binary first, as generated clients read the first.
+        responses={
+            (200, content_type): OpenApiTypes.BINARY
+            for content_type in ["application/octet-stream", *attachments.KINDS]
+        },
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                location=OpenApiParameter.HEADER,
+                response=[200],
+                required=True,
+                description="attachment; filename=\"…\" (and filename*=utf-8''… for a name that is not ASCII)",
+            )
+        ],
+    )
     @action(
         detail=True,
         methods=["get"],

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commitments import attachments
 from commitments.models import Attachment, Commitment
 from tests.factories import CommitmentFactory, MeetingFactory, ParticipantFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
@@ -603,9 +605,10 @@ def test_json_is_read_as_utf8_whatever_charset_it_is_labelled_with(api, commitme
 def test_the_schema_documents_the_answers_of_the_transport_too(api, coordinator):
     api.force_authenticate(coordinator)
     schema = api.get("/api/schema/?format=json").json()
+    downloads = [("get", "/api/v1/attachments/{id}/download/")]  # bytes, whatever the Accept header says
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            assert "406" in operation["responses"], (method, path)
+            assert ("406" in operation["responses"]) == ((method, path) not in downloads), (method, path)
             if "requestBody" in operation:
                 assert {"411", "413", "415"} <= set(operation["responses"]), (method, path)
     create = schema["paths"]["/api/v1/commitments/"]["post"]["responses"]["201"]
@@ -613,6 +616,19 @@ def test_the_schema_documents_the_answers_of_the_transport_too(api, coordinator)
     for name, component in schema["components"]["schemas"].items():
         if name.endswith("Request"):
             assert component.get("additionalProperties") is False, name
+
+
+def test_a_download_answers_the_file_whatever_the_accept_header_says(api, commitment, owner):
+    checked = attachments.check(SimpleUploadedFile("notes.txt", b"Notes\n"))
+    [attachment] = attachments.attach(commitment, [checked], user=owner)
+    api.force_authenticate(owner)
+    for accept in ["application/json", "text/html", "application/octet-stream", "*/*"]:
+        response = api.get(f"/api/v1/attachments/{attachment.pk}/download/", HTTP_ACCEPT=accept)
+        assert response.status_code == 200, accept
+        assert (response["Content-Type"], b"".join(response.streaming_content)) == ("text/plain", b"Notes\n")
+    schema = api.get("/api/schema/?format=json").json()["paths"]["/api/v1/attachments/{id}/download/"]["get"]
+    assert {"application/pdf", "text/plain", "application/octet-stream"} <= set(schema["responses"]["200"]["content"])
+    assert "Content-Disposition" in schema["responses"]["200"]["headers"]
 
 
 def test_a_meeting_edit_naming_a_version_is_not_met_rather_than_ignored(api, meeting, coordinator):

@@ -122,12 +122,12 @@ def test_several_files_at_once_and_a_name_with_folders_and_direction_controls(cl
     client.force_login(coordinator)
     files = [
         upload("..\\..\\windows\\agenda.txt", b"Agenda of the workshop\n"),
-        upload("photo\u202egnp.exe", b"plain words, not a program\n"),
+        upload("photo\u202egnp.txt", b"plain words, reading as a PNG image\n"),
         upload("Протокол заседания.pdf", pdf("Protocol")),
     ]
     assert attach_to_commitment(client, commitment, *files).status_code == 302
     names = sorted(Attachment.objects.values_list("name", flat=True))
-    assert names == sorted(["agenda.txt", "photognp.exe", "Протокол заседания.pdf"])  # no direction override
+    assert names == sorted(["agenda.txt", "photognp.txt", "Протокол заседания.pdf"])  # no direction override
     cyrillic = Attachment.objects.get(name="Протокол заседания.pdf")
     disposition = client.get(cyrillic.get_absolute_url())["Content-Disposition"]
     assert disposition.startswith("attachment; filename=\"file.pdf\"; filename*=utf-8''%D0%9F")
@@ -452,3 +452,155 @@ def test_pages_and_the_api_list_run_as_many_queries_for_one_file_as_for_many(
         api.get(urls[2])
     assert one == many
     assert len(api_one) == len(api_many)
+
+
+# --- Found by an outside tester -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("Agenda.js", b'var shell = WScript.CreateObject("WScript.Shell");\n'),
+        ("Agenda.vbs", b'MsgBox "hello"\n'),
+        ("Setup.ps1", b"Get-ChildItem C:\\\n"),
+        ("Run.bat", b"dir\n"),
+        ("notes.exe", b"Just some notes\n"),
+        ("notes", b"Notes without an extension\n"),
+        ("record.docx", None),  # a PDF named as a Word document
+    ],
+)
+def test_a_name_whose_extension_is_not_of_the_kind_found_is_refused(client, commitment, coordinator, name, content):
+    """Text that Windows would run by its extension is not kept under that name: the extension must be one of
+    the kind the content is."""
+    client.force_login(coordinator)
+    response = attach_to_commitment(client, commitment, upload(name, content or pdf()))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f"“{name}” holds " in page and "attach it with its extension" in page
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        (b"MZ\x90\x00" + b"\x00" * 56 + b"\x80\x00\x00\x00" + b"\x00" * 64 + b"PE\x00\x00L\x01" + b"\x00" * 300, None),
+        (b"@echo off\r\ndel *.*\r\n", "a script"),
+    ],
+)
+def test_refusals_name_programs_and_scripts_in_words(client, commitment, coordinator, content, found):
+    client.force_login(coordinator)
+    page = attach_to_commitment(client, commitment, upload("report.pdf", content)).content.decode()
+    assert "a file of type" not in page
+    if found:
+        assert f"is {found}" in page
+
+
+def test_the_commitments_attachments_list_its_progress_updates_files_too(client, commitment, owner):
+    client.force_login(owner)
+    client.post(
+        reverse("commitments:progress", args=[commitment.pk]),
+        {"text": "Report received.", "files": [upload("report.txt", b"Report\n")]},
+    )
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    listed = page.split('id="attachments-heading"')[1].split("</section>")[0]
+    assert "report.txt" in listed
+    assert "with the progress update of" in listed
+
+
+def test_an_upload_too_large_in_all_tells_an_htmx_page_why(client, commitment, owner):
+    client.force_login(owner)
+    body = b"x" * (settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.generic(
+        "POST",
+        reverse("commitments:progress", args=[commitment.pk]),
+        body,
+        content_type="multipart/form-data; boundary=xyz",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 413
+    assert response["HX-Retarget"] == "#messages"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert "a file may be up to 25 MB" in response.content.decode()
+    assert 'id="messages"' in client.get(commitment.get_absolute_url()).content.decode()
+
+
+def test_a_deletion_through_the_api_is_in_the_security_log(commitment, owner, coordinator, caplog):
+    checked = attachments.check(upload("notes.txt", b"Notes\n"))
+    [attachment] = attachments.attach(commitment, [checked], user=owner)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    with caplog.at_level(logging.INFO, logger="security"):
+        assert api.delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 204
+    assert any(
+        "attachment deleted" in r.getMessage() and f"sha256={attachment.sha256}" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_a_refused_kind_and_a_refused_size_are_in_the_security_log(client, commitment, coordinator, caplog):
+    client.force_login(coordinator)
+    with caplog.at_level(logging.INFO, logger="security"):
+        attach_to_commitment(client, commitment, upload("report.pdf", b"<html><body>x</body></html>"))
+        client.generic(
+            "POST",
+            reverse("commitments:attach", args=[commitment.pk]),
+            b"x" * (settings.UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+            content_type="multipart/form-data; boundary=xyz",
+        )
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("attachment refused" in m and "type=text/html" in m and "user=coordinator" in m for m in messages)
+    assert any("refused" in m and "status=413" in m for m in messages)
+
+
+def test_a_meetings_deleted_file_is_recorded_on_its_page(client, meeting, coordinator, member):
+    client.force_login(coordinator)
+    client.post(reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("notes.txt", b"Notes\n")]})
+    client.post(reverse("attachment-delete", args=[Attachment.objects.get().pk]))
+    client.force_login(member)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "notes.txt" in page
+    assert hashlib.sha256(b"Notes\n").hexdigest() in page
+    assert "deleted by" in page
+
+
+def test_two_files_in_one_api_upload_are_refused_not_one_dropped(commitment, owner):
+    api = APIClient()
+    api.force_authenticate(owner)
+    response = api.post(
+        "/api/v1/attachments/",
+        {"commitment": commitment.pk, "file": [upload("a.txt", b"A\n"), upload("b.txt", b"B\n")]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "one file" in str(response.json())
+    assert not Attachment.objects.exists()
+
+
+def test_a_frozen_brief_names_a_deleted_file_without_linking_it(client, group, coordinator, owner):
+    ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
+    tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
+    commitment = CommitmentFactory(meeting=ninth, owner=owner)
+    checked = attachments.check(upload("syllabus.txt", b"Syllabus\n"))
+    [attachment] = attachments.attach(commitment, [checked], user=owner)
+    client.force_login(coordinator)
+    client.post(reverse("meetings:brief-freeze", args=[tenth.pk]))
+    client.post(reverse("attachment-delete", args=[attachment.pk]))
+    page = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
+    assert "syllabus.txt" in page
+    assert f"/attachments/{attachment.pk}/" not in page
+    assert 'syllabus.txt <span class="text-body-secondary">(' in page and "; deleted since)" in page
+
+
+def test_stored_files_are_readable_by_their_owner_and_group_only(commitment, owner):
+    checked = attachments.check(upload("notes.txt", b"Notes\n"))
+    [attachment] = attachments.attach(commitment, [checked], user=owner)
+    mode = (ATTACHMENT_DIR / attachment.file.name).stat().st_mode & 0o777
+    assert mode & 0o007 == 0, oct(mode)
+
+
+def test_each_delete_control_names_its_file(client, commitment, owner, coordinator):
+    checked = attachments.check(upload("notes.txt", b"Notes\n"))
+    attachments.attach(commitment, [checked], user=owner)
+    client.force_login(coordinator)
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    assert '<summary class="text-danger">Delete<span class="visually-hidden"> “notes.txt”</span>…</summary>' in page
