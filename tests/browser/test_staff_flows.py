@@ -174,17 +174,38 @@ def test_an_owner_posts_progress_with_a_file_a_member_downloads_it_and_a_coordin
     page = log_in("member")
     page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Workshop report, Tashkent.txt").click()
+        page.locator("#attachments").get_by_role("link", name="Workshop report, Tashkent.txt").click()
     assert download.value.suggested_filename == "Workshop report, Tashkent.txt"
     assert Path(download.value.path()).read_bytes() == report.read_bytes()
-    expect(page.get_by_text("Delete…")).to_have_count(0)  # members do not delete
+    expect(page.locator("summary", has_text="Delete")).to_have_count(0)  # members do not delete
 
     page.context.clear_cookies()
     page = log_in("coordinator")
     page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
     entry = page.locator("#journal-entries article").first
-    entry.get_by_text("Delete…").click()
+    entry.locator("summary", has_text="Delete “Workshop report, Tashkent.txt”…").click()
     entry.get_by_role("button", name="Delete “Workshop report, Tashkent.txt” for everyone").click()
     expect(page.get_by_role("status").first).to_contain_text("Deleted “Workshop report, Tashkent.txt”.")
     expect(page.locator("#history")).to_contain_text("deleted the file “Workshop report, Tashkent.txt” from it")
     assert not commitment.attachments.exists()
+
+
+def test_an_upload_too_large_in_all_says_why_on_the_page_without_a_reload(log_in, live_server, tmp_path):
+    """Two files of 14 MB: each may be kept, but not both in one upload; the refusal (413, before any form reads
+    them) is shown where the page shows its messages, and the form keeps what was typed."""
+    files = []
+    for n in (1, 2):
+        path = tmp_path / f"scan-{n}.txt"
+        path.write_bytes(f"Scan {n}\n".encode() * (14 * 2**20 // 7))
+        files.append(path)
+    page = log_in("owner")
+    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("What happened?").fill("Scans of the signed minutes.")
+    page.get_by_label("Files with this update").set_input_files(files)
+    page.get_by_role("button", name="Post update").click()
+    expect(page.locator("#messages [role=alert]")).to_contain_text("The upload is larger than this app accepts")
+    assert page.evaluate("window.stillTheSamePage") is True
+    expect(page.get_by_label("What happened?")).to_have_value("Scans of the signed minutes.")
+    assert not commitment.progress_updates.filter(text__startswith="Scans").exists()
