@@ -152,15 +152,20 @@ def test_a_coordinator_imports_a_spreadsheet_after_reading_its_preview(log_in, l
     assert (imported.owner.username, str(imported.follow_up_date)) == ("owner", "2027-03-15")
 
 
+def terror_financing_page(page, live_server):
+    """The page of the owner's commitment on terror financing, marked to tell whether it is later reloaded."""
+    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
+    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
+    page.evaluate("window.stillTheSamePage = true")
+    return page, commitment
+
+
 def test_an_owner_posts_progress_with_a_file_a_member_downloads_it_and_a_coordinator_deletes_it(
     log_in, live_server, screenshot, tmp_path
 ):
     report = tmp_path / "Workshop report, Tashkent.txt"
     report.write_text("Report of the joint workshop on terror financing, 12 November 2025.\n")
-    page = log_in("owner")
-    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
-    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
-    page.evaluate("window.stillTheSamePage = true")
+    page, commitment = terror_financing_page(log_in("owner"), live_server)
     page.get_by_label("What happened?").fill("Workshop held; its report attached.")
     page.get_by_label("Files with this update").set_input_files(report)
     page.get_by_role("button", name="Post update").click()
@@ -198,10 +203,7 @@ def test_an_upload_too_large_in_all_says_why_on_the_page_without_a_reload(log_in
         path = tmp_path / f"scan-{n}.txt"
         path.write_bytes(f"Scan {n}\n".encode() * (14 * 2**20 // 7))
         files.append(path)
-    page = log_in("owner")
-    commitment = Commitment.objects.get(title__startswith="Cooperate on countering terror financing")
-    page.goto(f"{live_server.url}{commitment.get_absolute_url()}")
-    page.evaluate("window.stillTheSamePage = true")
+    page, commitment = terror_financing_page(log_in("owner"), live_server)
     page.get_by_label("What happened?").fill("Scans of the signed minutes.")
     page.get_by_label("Files with this update").set_input_files(files)
     page.get_by_role("button", name="Post update").click()
