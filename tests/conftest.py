@@ -28,12 +28,17 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _test_settings():
+def _test_settings(tmp_path_factory):
     with override_settings(
         # Production serves hashed files from `collectstatic`; the suite does not run it.
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            # Attachments in a folder of the test run's own, not under var/.
+            "attachments": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path_factory.mktemp("attachments")), "base_url": None},
+            },
         },
         # A deliberately slow password hash is the point in production and a waste here.
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
