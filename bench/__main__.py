@@ -3,7 +3,7 @@
 `python -m bench pages` or `python -m bench sweep` measures one part and prints it, writing nothing.
 
 SQLite (var/bench.sqlite3) by default; PostgreSQL when DATABASE_URL is set, in a database of its
-own (tracker_bench, created beside the one named). DEBUG is off. Each page figure is the median
+own (tracker_bench, or the name in BENCH_DATABASE, created beside the one named). DEBUG is off. Each page figure is the median
 of REPEATS requests after WARM_UP, in this one process, through the whole middleware stack; each
 download's, of DOWNLOAD_REPEATS after one.
 """
@@ -33,8 +33,9 @@ def configure() -> str:
     database = os.environ.get("DATABASE_URL", "")
     if database.startswith("postgres"):
         base, _, _ = database.rpartition("/")
-        os.environ["DATABASE_URL"] = f"{base}/tracker_bench"
-        ensure_postgres_database(database, "tracker_bench")
+        name = os.environ.get("BENCH_DATABASE") or "tracker_bench"  # on a shared server, a name of one's own
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+        ensure_postgres_database(database, name)
         label = "PostgreSQL"
     else:
         (BASE_DIR / "var").mkdir(exist_ok=True)
