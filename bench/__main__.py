@@ -3,9 +3,9 @@
 `python -m bench pages` or `python -m bench sweep` measures one part and prints it, writing nothing.
 
 SQLite (var/bench.sqlite3) by default; PostgreSQL when DATABASE_URL is set, in a database of its
-own (tracker_bench, or the name in BENCH_DATABASE, created beside the one named). DEBUG is off. Each page figure is the median
-of REPEATS requests after WARM_UP, in this one process, through the whole middleware stack; each
-download's, of DOWNLOAD_REPEATS after one.
+own (tracker_bench, or the name in BENCH_DATABASE, created beside the one named). DEBUG is off.
+Each page figure is the median of REPEATS requests after WARM_UP, in this one process, through the
+whole middleware stack; each download's, of DOWNLOAD_REPEATS after one.
 """
 
 import datetime
