@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
-from commitments import handover
+from commitments import handover, search
 from commitments.models import NAMED_FIELDS, Commitment, ImportKind, NotificationPreference, ProgressUpdate, as_used
 from config.display import person
 from config.merging import MergingFormMixin
@@ -258,4 +258,21 @@ class ImportForm(forms.Form):
         help_text="CSV (UTF-8 or Windows-1252) or Excel workbook (.xlsx): a heading row, then one row for each "
         "meeting or commitment.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
+    )
+
+
+class SearchForm(forms.Form):
+    """The search box's query (commitments/search.py), and the one kind of hits to list, if any."""
+
+    q = forms.CharField(
+        label="Search for",
+        max_length=search.MAX_LENGTH,
+        required=False,
+        widget=forms.SearchInput,
+        help_text='Words, a "quoted phrase", or a reference such as C-12.',
+    )
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[("", "All"), *((kind.slug, kind.label) for kind in search.KINDS.values())],
+        required=False,
     )

@@ -407,6 +407,10 @@ class Commitment(models.Model):
 
 
 class ProgressUpdateQuerySet(AuditedQuerySet):
+    def visible_to(self, user) -> "ProgressUpdateQuerySet":
+        """The progress updates of the commitments the user may see: those of a restricted one are as hidden."""
+        return self.filter(commitment__in=Commitment.objects.visible_to(user))
+
     def progress(self) -> "ProgressUpdateQuerySet":
         """Entries that report progress: not an owner's move of the follow-up date (which says why, not what
         was done), nor a handover to a successor."""
