@@ -822,3 +822,20 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("attachment", args=[self.pk])
+
+
+class SearchWord(models.Model):
+    """A word of the text the search searches, in lower case: where it finds the spelling variants of a query's
+    words (commitments/search.py). PostgreSQL only: the table is the search migrations' (config/postgres.py),
+    filled by their trigger; this model does not manage it, and there is none on SQLite."""
+
+    # Django needs a primary key; the table has none, and may rarely list a word twice: read it grouped by word.
+    word = models.TextField("word", primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "search_word"
+        verbose_name = "search word"
+
+    def __str__(self) -> str:
+        return self.word

@@ -27,19 +27,41 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorExact, SearchVectorField
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+    TrigramSimilarity,
+)
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, Expression, FloatField, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django_countries import countries
 
-from commitments.models import Attachment, Commitment, ProgressUpdate
+from commitments.models import Attachment, Commitment, ProgressUpdate, SearchWord
 from config.display import person, plain_line
-from config.postgres import DOCUMENT, DOCUMENT_CHARACTERS, WORDS
+from config.postgres import DOCUMENT, DOCUMENT_CHARACTERS
 from meetings.dates import spell_date
 from meetings.models import Meeting, Participant, WorkingGroup
 
@@ -55,19 +77,6 @@ REFERENCE = re.compile(r"\s*[Cc]-?([0-9]{1,9})\s*")
 WORD = re.compile(r"\w+")
 # The web search syntax: a quoted phrase, "or", a word excluded with "-". Such a query means exactly what it says.
 SYNTAX = re.compile(r'"|(^|\s)-\w|\sor\s', re.IGNORECASE)
-
-
-# The variants of each word (a parameter, letters only), from the table of words: its trigram index serves both
-# conditions (pg_trgm's `%` at its default threshold of 0.3, then SIMILARITY; `LIKE` for the words it begins).
-VARIANTS_SQL = f"""
-    SELECT t.term, v.word FROM unnest(%s::text[]) AS t (term)
-    CROSS JOIN LATERAL (
-        SELECT word, max(similarity(word, t.term)) AS likeness FROM {WORDS}
-        WHERE word <> t.term
-            AND ((word %% t.term AND similarity(word, t.term) >= %s) OR word LIKE t.term || '%%')
-        GROUP BY word ORDER BY likeness DESC, word LIMIT %s
-    ) AS v
-"""  # noqa: S608 (the table's name is a constant)
 
 
 def on_postgresql() -> bool:
@@ -102,10 +111,8 @@ class Query:
         if not (self.fuzzy and terms and on_postgresql()):
             return {}
         found = {}
-        with connection.cursor() as cursor:
-            cursor.execute(VARIANTS_SQL, [terms, SIMILARITY, VARIANTS])
-            for term, word in cursor.fetchall():
-                found.setdefault(term, []).append(word)
+        for term, word, _ in variants_of(terms):
+            found.setdefault(term, []).append(word)
         return found
 
     @functools.cached_property
@@ -138,6 +145,23 @@ class Query:
         if not terms or len(terms) != len(self.terms):
             return []
         return [code for code, words in country_words() if all(any(alike(t, w) for w in words) for t in terms)]
+
+
+def variants_of(terms: list[str]) -> QuerySet:
+    """(word typed, variant, likeness) of each word's VARIANTS closest variants, in one query: the words of the table
+    of words like it by pg_trgm's similarity (`%` at its default threshold of 0.3, then SIMILARITY), or that it
+    begins. Its trigram index serves both conditions."""
+    per_word = [
+        SearchWord.objects.filter(Q(TrigramSimilar(F("word"), Value(term))) | Q(word__startswith=term))
+        .exclude(word=term)
+        .values("word")
+        .annotate(typed=Value(term), likeness=Max(TrigramSimilarity("word", term)))
+        .filter(Q(likeness__gte=SIMILARITY) | Q(word__startswith=term))
+        .order_by("-likeness", "word")
+        .values_list("typed", "word", "likeness")[:VARIANTS]
+        for term in terms
+    ]
+    return per_word[0].union(*per_word[1:], all=True) if len(per_word) > 1 else per_word[0]
 
 
 def reference(text: str) -> int | None:
@@ -186,7 +210,7 @@ def words_in(fields: Iterable[str], query: Query, document: Expression | None = 
     fields = list(fields)
     each_word = (
         functools.reduce(operator.or_, (Q(**{f"{name}__icontains": word}) for name in fields))
-        for word in query.text.split()
+        for word in query.text.replace('"', " ").split()  # a phrase's quotes are no part of its words
     )
     return functools.reduce(operator.and_, each_word, Q())
 
