@@ -449,6 +449,7 @@ def trigrams(word: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
+@functools.lru_cache(maxsize=65_536)  # an excerpt's words and the query's terms recur from hit to hit
 def alike(term: str, word: str) -> bool:
     """Whether a word of a text is one the query's term finds, as near as the search's rules can be told here:
     the same word, one the term begins, one of the same stem ("meetings", "meet"), or a spelling like it
