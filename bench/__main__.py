@@ -1,11 +1,12 @@
-"""`python -m bench` (`make bench`): measure the pages and the reminder sweep; print a table, write results.json.
+"""`python -m bench` (`make bench`): measure the pages, the search, the reminder sweep and the import; print tables,
+write results.json.
 
-`python -m bench pages` or `python -m bench sweep` measures one part and prints it, writing nothing.
+`python -m bench pages`, `search`, `sweep` or `imports` measures one part and prints it, writing nothing.
 
 SQLite (var/bench.sqlite3) by default; PostgreSQL when DATABASE_URL is set, in a database of its
-own (tracker_bench, created beside the one named). DEBUG is off. Each page figure is the median
-of REPEATS requests after WARM_UP, in this one process, through the whole middleware stack; each
-download's, of DOWNLOAD_REPEATS after one.
+own (tracker_bench, or the name in BENCH_DATABASE, created beside the one named). DEBUG is off.
+Each page figure is the median of REPEATS requests after WARM_UP, in this one process, through the
+whole middleware stack; each download's, of DOWNLOAD_REPEATS after one.
 """
 
 import datetime
@@ -33,8 +34,9 @@ def configure() -> str:
     database = os.environ.get("DATABASE_URL", "")
     if database.startswith("postgres"):
         base, _, _ = database.rpartition("/")
-        os.environ["DATABASE_URL"] = f"{base}/tracker_bench"
-        ensure_postgres_database(database, "tracker_bench")
+        name = os.environ.get("BENCH_DATABASE") or "tracker_bench"  # on a shared server, a name of one's own
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+        ensure_postgres_database(database, name)
         label = "PostgreSQL"
     else:
         (BASE_DIR / "var").mkdir(exist_ok=True)
@@ -128,7 +130,7 @@ def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS) ->
     return statistics.median(timings), len(queries)
 
 
-def pages() -> tuple[float, dict]:
+def pages(floor_only: bool = False) -> tuple[float, dict]:
     from django.contrib.auth import get_user_model
     from django.test import Client, override_settings
 
@@ -157,11 +159,65 @@ def pages() -> tuple[float, dict]:
         client.force_login(user)
         floor_ms, _ = measure(client, "/bench/floor/")
         results = {}
+        if floor_only:
+            return round(floor_ms, 3), results
         for name, url in urls.items():
             ms, queries = measure(client, url)
             results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
             log(f"{name}: {ms:.1f} ms, {queries} queries")
     return round(floor_ms, 3), results
+
+
+# Queries as staff type them: words of progress notes and their sources, a spelling variant, part of a country's
+# name, a typo, an agency, a city, a word of attachments' text, a phrase.
+SEARCHES = [
+    "note verbale",
+    "radicalisation",
+    "Uzbek",
+    "intellgence",
+    "Ministry of Home Affairs",
+    "Tashkent",
+    "hawala",
+    '"mutual legal assistance"',
+]
+
+
+def searches(floor_ms: float) -> dict:
+    """The search page for each of SEARCHES (the best hits of each kind, with their counts), and its median."""
+    from urllib.parse import urlencode
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from bench import data
+    from commitments import search
+
+    user = get_user_model().objects.get(username=data.USERNAME)
+    results = {}
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        client = Client()
+        client.force_login(user)
+        for text in SEARCHES:
+            url = "/search/?" + urlencode({"q": text})
+            ms, queries = measure(client, url)
+            hits = " / ".join(f"{group.count:,}" for group in search.overview(user, text))
+            results[text] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries, "hits": hits}
+            log(f"search {text}: {ms:.1f} ms, {queries} queries, {hits} hits")
+    return results
+
+
+def search_table(database: str, floor_ms: float, results: dict) -> str:
+    median = statistics.median(r["ms"] for r in results.values())
+    lines = [
+        f"Search page ({database}; target: a median of 50 ms). Hits: commitments / progress updates / meetings / "
+        "participants / attachments.",
+        "",
+        "| search | ms (median) | × floor | SQL queries | hits |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *(f"| {text} | {r['ms']:.2f} | {r['ratio']} | {r['queries']} | {r['hits']} |" for text, r in results.items()),
+        f"| median of the {len(results)} searches | {median:.2f} | {median / floor_ms:.1f} | | |",
+    ]
+    return "\n".join(lines)
 
 
 def downloads(floor_ms: float) -> dict:
@@ -484,14 +540,18 @@ def main() -> None:
     import django
 
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if part not in ("all", "pages", "sweep", "imports"):
-        raise SystemExit("usage: python -m bench [pages|sweep|imports]")
+    if part not in ("all", "pages", "search", "sweep", "imports"):
+        raise SystemExit("usage: python -m bench [pages|search|sweep|imports]")
     django.setup()
     started = time.perf_counter()
     prepare_database()
     if part == "pages":
         floor_ms, results = pages()
         print(page_table(database, floor_ms, results | downloads(floor_ms)))
+        return
+    if part == "search":
+        floor_ms, _ = pages(floor_only=True)
+        print(search_table(database, floor_ms, searches(floor_ms)))
         return
     if part == "sweep":
         print(sweep_table(run_sweep()))
@@ -500,15 +560,18 @@ def main() -> None:
         print(import_table(imports()))
         return
     floor_ms, results = pages()
+    searched = searches(floor_ms)
     swept = run_sweep()
     results |= downloads(floor_ms)
     imported = imports()
-    print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(swept) + "\n\n" + import_table(imported))
+    tables = [page_table(database, floor_ms, results), search_table(database, floor_ms, searched)]
+    print("\n\n".join([*tables, sweep_table(swept), import_table(imported)]))
     keys = ("plan_s", "plan_floor_s", "plan_write_floor_s", "send_s", "send_floor_s", "queries", "peak_mb")
     output = {
         "database": database,
         "floor_ms": floor_ms,
         "pages": results,
+        "search": searched,
         "sweep": {**{key: swept[key] for key in keys}, "detail": swept},
         "imports": imported,
     }

@@ -1,10 +1,11 @@
 """The benchmark's database, built with bulk inserts and reused while its recipe is unchanged.
 
 Pages: 50 working groups of 10 members, 1,000 held meetings, 500 users, 20,000 commitments
-(500 in the first group, whose next session is planned) and 100,000 progress updates (50 on one
-commitment). Sweep: 10 more groups whose 5,000 owners hold 100,000 open commitments, all with
-the follow-up date SWEEP_DAY + 7, so that each is due a reminder on SWEEP_DAY. The page data
-is dated so that the planner finds nothing of it due on SWEEP_DAY.
+(500 in the first group, whose next session is planned), 100,000 progress updates (50 on one
+commitment) and 2,000 attachments whose text has been read (some 3 KB each, for the search).
+Sweep: 10 more groups whose 5,000 owners hold 100,000 open commitments, all with the follow-up
+date SWEEP_DAY + 7, so that each is due a reminder on SWEEP_DAY. The page data is dated so that
+the planner finds nothing of it due on SWEEP_DAY.
 """
 
 import datetime
@@ -16,12 +17,13 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from commitments.models import Category, Commitment, ProgressUpdate
+from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from meetings.models import Meeting, Membership, WorkingGroup
 
-RECIPE = 3  # raise when the data below changes: the next run rebuilds
+RECIPE = 4  # raise when the data below changes: the next run rebuilds
 GROUPS, MEMBERS, MEETINGS_PER_GROUP = 50, 10, 20
 COMMITMENTS, BIG_GROUP_COMMITMENTS, UPDATES, DETAIL_UPDATES = 20_000, 500, 100_000, 50
+ATTACHMENTS = 2_000  # on every tenth commitment of the pages' groups
 SWEEP_GROUPS, SWEEP_OWNERS, SWEEP_COMMITMENTS = 10, 5_000, 100_000
 SWEEP_DAY = datetime.date(2026, 1, 5)
 BATCH = 5_000
@@ -181,6 +183,30 @@ def build(log) -> None:
         commitment_id, owner_id = page_commitments[1 + n % (len(page_commitments) - 1)]
         updates.append(_update(commitment_id, owner_id, n, now))
     ProgressUpdate.objects.bulk_create(updates, batch_size=BATCH)
+
+    log("attachments")
+    attachments = [
+        Attachment(
+            commitment_id=commitment_id,
+            file=f"bench/{n}",  # no bytes: the search reads the text
+            name=f"annex-{n}.pdf",
+            content_type="application/pdf",
+            size=3_000,
+            sha256=f"{n:064x}",
+            uploaded_by_id=owner_id,
+            uploaded_at=now,
+            text=f"Annex {n}. " + ANNEX_TEXT * 8,
+        )
+        for n, (commitment_id, owner_id) in enumerate(page_commitments[::10][:ATTACHMENTS])
+    ]
+    Attachment.objects.bulk_create(attachments, batch_size=BATCH)
+
+
+ANNEX_TEXT = (
+    "Typologies of cryptocurrency transfers, hawala networks and couriers observed by the financial intelligence "
+    "units; the drivers of radicalization online and the answers of the law enforcement agencies. "
+    "The points of contact reviewed the list of wanted persons and the requests for mutual legal assistance. "
+)
 
 
 def _update(commitment_id: int, author_id: int, n: int, now) -> ProgressUpdate:

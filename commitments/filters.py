@@ -6,15 +6,15 @@ import re
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from commitments import search
 from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from config.display import person
 from meetings.models import Meeting, WorkingGroup
 
 MINE = "mine"
-REFERENCE = re.compile(r"[Cc]-?([0-9]{1,9})")
 NO_OWNER = "none"
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -79,7 +79,7 @@ class CommitmentOrderingFilter(django_filters.OrderingFilter):
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search", max_length=200)
+    q = django_filters.CharFilter(method="search", label="Search", max_length=search.MAX_LENGTH)
     group = django_filters.ModelChoiceFilter(
         field_name="meeting__group", queryset=WorkingGroup.objects.none(), label="Working group"
     )
@@ -144,15 +144,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        """Every word in the title, description or lead agency; or a reference such as "C-12"."""
-        reference = REFERENCE.fullmatch(value.strip())
-        if reference:
-            return queryset.filter(pk=int(reference[1]))
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(title__icontains=word) | Q(description__icontains=word) | Q(lead_agency__icontains=word)
-            )
-        return queryset
+        """The search's commitments (commitments/search.py): their words, progress updates' or attachments'; or
+        the one a reference such as "C-12" names."""
+        return search.commitments_matching(queryset, value)
 
     def filter_owner(self, queryset, name, value):
         if value == MINE:

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
-from commitments import attachments, handover
+from commitments import attachments, handover, search
 from commitments.models import NAMED_FIELDS, Commitment, ImportKind, NotificationPreference, ProgressUpdate, as_used
 from config.display import person
 from config.merging import MergingFormMixin
@@ -329,3 +329,20 @@ class ImportForm(forms.Form):
         file = self.cleaned_data["file"]
         check_size(file, file.name)
         return file
+
+
+class SearchForm(forms.Form):
+    """The search box's query (commitments/search.py), and the one kind of hits to list, if any."""
+
+    q = forms.CharField(
+        label="Search for",
+        max_length=search.MAX_LENGTH,
+        required=False,
+        widget=forms.SearchInput,
+        help_text='Words, a "quoted phrase", or a reference such as C-12.',
+    )
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[("", "All"), *((kind.slug, kind.label) for kind in search.KINDS.values())],
+        required=False,
+    )

@@ -408,6 +408,10 @@ class Commitment(models.Model):
 
 
 class ProgressUpdateQuerySet(AuditedQuerySet):
+    def visible_to(self, user) -> "ProgressUpdateQuerySet":
+        """The progress updates of the commitments the user may see: those of a restricted one are as hidden."""
+        return self.filter(commitment__in=Commitment.objects.visible_to(user))
+
     def progress(self) -> "ProgressUpdateQuerySet":
         """Entries that report progress: not an owner's move of the follow-up date (which says why, not what
         was done), nor a handover to a successor."""
@@ -829,3 +833,20 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("attachment", args=[self.pk])
+
+
+class SearchWord(models.Model):
+    """A word of the text the search searches, in lower case: where it finds the spelling variants of a query's
+    words (commitments/search.py). PostgreSQL only: the table is the search migrations' (config/postgres.py),
+    filled by their trigger; this model does not manage it, and there is none on SQLite."""
+
+    # Django needs a primary key; the table has none, and may rarely list a word twice: read it grouped by word.
+    word = models.TextField("word", primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "search_word"
+        verbose_name = "search word"
+
+    def __str__(self) -> str:
+        return self.word

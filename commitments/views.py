@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 from knox.models import AuthToken
 
-from commitments import attachments, exports, handover, importing, permissions
+from commitments import attachments, exports, handover, importing, permissions, search
 from commitments.attachments import DOWNLOAD_POLICY
 from commitments.brief import (
     NO_UPDATE,
@@ -48,6 +48,7 @@ from commitments.forms import (
     NotificationPreferenceForm,
     OwnerCommitmentForm,
     ProgressUpdateForm,
+    SearchForm,
 )
 from commitments.history import change_log
 from commitments.models import (
@@ -110,6 +111,28 @@ def filtered_commitments(request) -> tuple[CommitmentFilterSet, QuerySet]:
     base = Commitment.objects.visible_to(request.user).select_related(*LIST_RELATED)
     filterset = CommitmentFilterSet(request.GET, queryset=base, request=request)
     return filterset, (filterset.qs if filterset.is_valid() else base.none())
+
+
+class SearchView(View):
+    """The search box's answers (commitments/search.py): the best hits of each kind the user may read, with their
+    counts, or every hit of one kind a page at a time; a reference (C-12) to a commitment they may read opens it."""
+
+    template_name = "commitments/search.html"
+
+    def get(self, request):
+        form = SearchForm(request.GET)
+        text = form.cleaned_data["q"] if form.is_valid() else ""
+        context = {"form": form, "text": text, "full_text": search.on_postgresql()}
+        if text and (commitment := search.referenced(request.user, text)):
+            return redirect(commitment)
+        if text and form.cleaned_data["kind"]:
+            kind = search.KINDS[form.cleaned_data["kind"]]
+            context["kind"] = kind
+            context["page_obj"], context["hits"] = search.page(request.user, kind, text, request.GET.get("page"))
+        elif text:
+            context["groups"] = search.overview(request.user, text)
+            context["found"] = any(group.count for group in context["groups"])
+        return render(request, self.template_name, context)
 
 
 class CommitmentListView(ListView):

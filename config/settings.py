@@ -185,6 +185,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation of queries: it pays off for long analytical queries only, and cost the search's
+    # (commitments/search.py) 15-100 ms each on the benchmark's database, where the planner's estimates of a
+    # correlated subquery crossed its threshold for queries that run in 2-6 ms.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

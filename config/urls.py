@@ -14,6 +14,7 @@ from commitments.views import (
     CalendarFeedView,
     DashboardView,
     NotificationSettingsView,
+    SearchView,
     UnsubscribeView,
 )
 from config import two_factor, views
@@ -46,6 +47,7 @@ def api_urls() -> list:
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="dashboard"),
+    path("search/", SearchView.as_view(), name="search"),
     # The meetings app's own pages, and those the commitments app serves about a meeting (list, page, brief).
     path("meetings/", include(([*meeting_urls.urlpatterns, *commitment_urls.meeting_urlpatterns], "meetings"))),
     path("commitments/", include("commitments.urls")),

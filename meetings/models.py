@@ -409,6 +409,12 @@ class Meeting(models.Model):
         return f"{self.title}, {self.place}, {self.dates_display}"
 
 
+class ParticipantQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ParticipantQuerySet":
+        """The participants of the meetings the user may see."""
+        return self.filter(meeting__in=Meeting.objects.visible_to(user))
+
+
 class ParticipantRole(models.TextChoices):
     CO_CHAIR = "co_chair", "Co-chair"
     DELEGATE = "delegate", "Delegate"
@@ -427,6 +433,8 @@ class Participant(models.Model):
     country = CountryField("country")
     role = models.CharField("role", max_length=20, choices=Role.choices, default=Role.DELEGATE)
     order = models.PositiveSmallIntegerField("order", default=0)
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         verbose_name = "participant"

@@ -11,8 +11,10 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from commitments import search
 from commitments.models import CalendarFeed, Commitment, ProgressUpdate, Reminder
 from meetings.models import Meeting, Membership, WorkingGroup
+from tests.commitments.test_search import attach
 from tests.factories import CommitmentFactory, MeetingFactory, commitment_form_data, group_page_data
 
 SENTINEL = "Qx9Ours"
@@ -149,6 +151,17 @@ def test_view_on_site_leads_a_coordinator_to_their_groups_pages(client, ours, co
     client.force_login(coordinator)
     for model in (Meeting, Commitment):
         assert client.get(view_on_site(ours[model])).url == ours[model].get_absolute_url()
+
+
+def test_another_groups_coordinator_finds_nothing_of_ours_in_the_search(client, ours, other_coordinator, owner):
+    attach(owner, f"Annex {SENTINEL}", f"annex-{SENTINEL}.pdf", meeting=ours[Meeting])
+    client.force_login(other_coordinator)
+    for kind in ("", *search.KINDS):
+        response = client.get(reverse("search"), {"q": SENTINEL.lower(), "kind": kind})
+        assert response.status_code == 200
+        assert SENTINEL not in response.content.decode(), kind
+    listed = client.get(reverse("commitments:list"), {"q": SENTINEL.lower()}).content.decode()
+    assert SENTINEL not in listed
 
 
 # --- Filters and bad input -------------------------------------------------------------------------

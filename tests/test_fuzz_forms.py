@@ -223,6 +223,7 @@ FILTERS = {
     "page": "1",
     "page_size": "10",
     "host_country": "IN",
+    "kind": "commitments",
 }
 
 
@@ -236,6 +237,7 @@ def test_the_list_filters_and_exports(clients, commitment):
             reverse("commitments:export", args=["csv"]),
             reverse("commitments:export", args=["xlsx"]),
             reverse("meetings:list"),
+            reverse("search"),
             "/api/v1/commitments/",
             "/api/v1/meetings/",
         ]:

@@ -45,6 +45,7 @@ MISSING = 987654321  # no object has this id
 MATRIX = {
     # --- Web UI -----------------------------------------------------------------------------
     ("dashboard", "get"): {"anonymous": LOGIN, "*": 200},
+    ("search", "get"): {"anonymous": LOGIN, "*": 200},
     ("meetings:list", "get"): {"anonymous": LOGIN, "*": 200},
     ("meetings:create", "get"): {"anonymous": LOGIN, "coordinator": 200, OTHER: 200, "superuser": 200, "*": 403},
     ("meetings:detail", "get"): {"anonymous": LOGIN, "outsider": 404, "*": 200},

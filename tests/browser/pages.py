@@ -49,13 +49,15 @@ def officer_chosen() -> str:
 
 # States of a page that its query string reaches, beside the page as it opens: the live brief beside the frozen
 # one (see freeze_a_brief), a list whose filter refuses a value and shows why, the handover's commitments
-# listed (a query made from the demo data when the survey runs), an import's preview showing its refused rows.
+# listed (a query made from the demo data when the survey runs), an import's preview showing its refused rows,
+# the search's hits of every kind, of one kind, and none.
 VARIANTS = {
     "meetings:brief": {"live": "?live=1"},
     "meetings:list": {"filter refused": "?year=1"},
     "commitments:list": {"filter refused": "?follow_up_after=2026-02-31&follow_up_before=soon"},
     "commitments:handover": {"officer chosen": officer_chosen},
     "commitments:import-preview": {"refused rows": "?state=refused"},
+    "search": {"results": "?q=Uzbekistan", "one kind": "?q=radicalization&kind=commitments", "none": "?q=zzzz"},
 }
 # The personas: None is a visitor who is not logged in (the login page and the password-reset pages).
 PERSONAS = ("coordinator", "owner", None)

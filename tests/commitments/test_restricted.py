@@ -15,14 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commitments import search
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, Reminder
 from commitments.reminders import delivery, planning
 from tests.commitments.conftest import NOW, TODAY
+from tests.commitments.test_search import attach
 from tests.factories import CommitmentFactory, commitment_form_data
 from tests.readers import pdf_pages, pdf_reader
 
-SENTINEL = "Zq7Sentinel"  # in every text field of the restricted commitment and its journal
+SENTINEL = "Zq7Sentinel"  # in every text field of the restricted commitment, its journal and its attachments
+SEARCHED = SENTINEL.lower()  # what a search page says it searched for: not the sentinel itself
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +52,9 @@ def secret(meeting, owner, granted, coordinator, tenth):
         follow_up_date=TODAY - datetime.timedelta(days=3),
     )
     commitment.access_granted_to.add(granted)
-    commitment.post_progress(author=owner, text=f"Met {SENTINEL}", source=f"Note {SENTINEL}")
+    update = commitment.post_progress(author=owner, text=f"Met {SENTINEL}", source=f"Note {SENTINEL}")
+    attach(owner, f"Annex {SENTINEL}", f"annex-{SENTINEL}.pdf", commitment=commitment)
+    attach(owner, f"Letter {SENTINEL}", f"letter-{SENTINEL}.pdf", commitment=commitment, progress_update=update)
     # A brief frozen by the coordinator holds every line; readers see it filtered.
     BriefSnapshot.objects.create(meeting=tenth, data=build_brief(tenth), frozen_by=coordinator)
     return commitment
@@ -74,6 +79,7 @@ def pages(user, meeting, tenth, secret) -> list[str]:
         reverse("commitments:list"),
         reverse("commitments:list") + "?q=Watch list",
         reverse("commitments:list") + f"?q={secret.reference}",
+        reverse("commitments:list") + f"?q={SEARCHED}",  # in its progress updates and attachments too
         reverse("commitments:export", args=["csv"]),
         reverse("commitments:export", args=["xlsx"]),
         reverse("commitments:export", args=["csv"]) + "?q=Watch list",
@@ -92,6 +98,12 @@ def pages(user, meeting, tenth, secret) -> list[str]:
         "/api/v1/me/",
         "/api/v1/commitments/",
         "/api/v1/commitments/?q=Watch list",
+        f"/api/v1/commitments/?q={SEARCHED}",
+        # The search page says what was searched for: in lower case, which the search finds as well.
+        reverse("search") + f"?q={SEARCHED}",
+        reverse("search") + "?q=Watch list",
+        reverse("search") + f"?q={secret.reference}",
+        *(reverse("search") + f"?q={SEARCHED}&kind={kind}" for kind in search.KINDS),
         f"/api/v1/commitments/{secret.pk}/",
         f"/api/v1/commitments/{secret.pk}/progress-updates/",
         f"/api/v1/meetings/{meeting.pk}/",
@@ -122,6 +134,11 @@ def test_those_with_access_read_it_everywhere(request, persona, meeting, tenth, 
         secret.get_absolute_url(),
         reverse("commitments:list") + f"?q={secret.reference}",
         reverse("commitments:export", args=["csv"]),
+        reverse("search") + f"?q={SEARCHED}",
+        *(
+            reverse("search") + f"?q={SEARCHED}&kind={kind}"
+            for kind in ("commitments", "progress-updates", "attachments")
+        ),
         reverse("meetings:detail", args=[meeting.pk]),
         reverse("meetings:brief", args=[tenth.pk]),
         reverse("meetings:brief-download", args=[tenth.pk, "docx"]),
@@ -390,3 +407,19 @@ def test_the_change_history_names_who_was_granted_access(login, secret, coordina
 
 def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def test_the_search_counts_nothing_of_it_for_those_without_access(login, member, secret, public):
+    """Its words, its progress updates' and its attachments' find nothing, not even a count."""
+    client = login(member)
+    for text in (SEARCHED, "Watch list", "annex", "letter", "Met"):
+        groups = client.get(reverse("search"), {"q": text}).context["groups"]
+        assert [group.count for group in groups] == [0, 0, 0, 0, 0], text
+    owner_groups = login(secret.owner).get(reverse("search"), {"q": SEARCHED}).context["groups"]
+    assert {group.kind.slug: group.count for group in owner_groups} == {
+        "commitments": 1,
+        "progress-updates": 1,
+        "meetings": 0,
+        "participants": 0,
+        "attachments": 2,
+    }
