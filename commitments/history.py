@@ -153,8 +153,7 @@ def _file_changes(commitment: Commitment, records, readable: dict[int, bool]) ->
     log = []
     events = Attachment.history.filter(commitment_id=commitment.pk, history_type__in=["+", "-"])
     for event in events.select_related("history_user").order_by("-history_date", "-history_id"):
-        then = next((record for record in records if record.history_date <= event.history_date), None)
-        withheld = then is not None and not readable[then.pk]
+        withheld = not all(readable[record.pk] for record in states_at(records, event.history_date))
         if event.history_type == "+":
             kind, note = f"attached “{event.name}” to", ""
         else:
@@ -164,6 +163,14 @@ def _file_changes(commitment: Commitment, records, readable: dict[int, bool]) ->
             kind, note = "changed", ""
         log.append(Change(event.history_date, who, kind, [], withheld, note=note))
     return log
+
+
+def states_at(records, moment) -> list:
+    """The commitment's recorded states at a moment (records newest first): the last one before it, and any
+    recorded at that very moment (which came first cannot be told: each is taken as a possibility)."""
+    at = [record for record in records if record.history_date == moment]
+    before = next((record for record in records if record.history_date < moment), None)
+    return [*at, *([before] if before else [])]
 
 
 def changes_since(commitment: Commitment, version: int) -> list[FieldChange]:
