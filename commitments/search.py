@@ -68,7 +68,7 @@ from meetings.models import Meeting, Participant, WorkingGroup
 MAX_LENGTH = 200  # the longest query: the search box's and the list's `q`
 CONFIG = "english"  # the text search configuration: English stemming and stop words
 FUZZY_MIN_LETTERS = 4  # shorter words ("UN", "EAG") are like too many others to look for variants
-SIMILARITY = 0.5  # pg_trgm similarity of a variant to the word typed: "radicalisation"/"radicalization" 0.67
+SIMILARITY = 0.5  # pg_trgm similarity of a variant to the word typed ("radicalisation"/"radicalization": 0.67)
 VARIANTS = 8  # the most variants of one word searched, the closest first
 PER_KIND = 5  # hits of each kind on the search page; the kind's own pages have them all
 PER_PAGE = 20  # hits on a page of one kind
@@ -149,8 +149,8 @@ class Query:
 
 def variants_of(terms: list[str]) -> QuerySet:
     """(word typed, variant, likeness) of each word's VARIANTS closest variants, in one query: the words of the table
-    of words like it by pg_trgm's similarity (`%` at its default threshold of 0.3, then SIMILARITY), or that it
-    begins. Its trigram index serves both conditions."""
+    of words like it by pg_trgm's similarity (at least SIMILARITY: its `%`, served by the trigram index, at the
+    threshold the connections set, config/settings.py), or that it begins (served by the B-tree)."""
     per_word = [
         SearchWord.objects.filter(Q(TrigramSimilar(F("word"), Value(term))) | Q(word__startswith=term))
         .exclude(word=term)
