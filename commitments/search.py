@@ -55,8 +55,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Left
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django_countries import countries
 
 from commitments.models import Attachment, Commitment, ProgressUpdate, SearchWord
@@ -68,7 +68,7 @@ from meetings.models import Meeting, Participant, WorkingGroup
 MAX_LENGTH = 200  # the longest query: the search box's and the list's `q`
 CONFIG = "english"  # the text search configuration: English stemming and stop words
 FUZZY_MIN_LETTERS = 4  # shorter words ("UN", "EAG") are like too many others to look for variants
-SIMILARITY = 0.5  # pg_trgm similarity of a variant to the word typed: "radicalisation"/"radicalization" 0.67
+SIMILARITY = 0.5  # pg_trgm similarity of a variant to the word typed ("radicalisation"/"radicalization": 0.67)
 VARIANTS = 8  # the most variants of one word searched, the closest first
 PER_KIND = 5  # hits of each kind on the search page; the kind's own pages have them all
 PER_PAGE = 20  # hits on a page of one kind
@@ -149,8 +149,8 @@ class Query:
 
 def variants_of(terms: list[str]) -> QuerySet:
     """(word typed, variant, likeness) of each word's VARIANTS closest variants, in one query: the words of the table
-    of words like it by pg_trgm's similarity (`%` at its default threshold of 0.3, then SIMILARITY), or that it
-    begins. Its trigram index serves both conditions."""
+    of words like it by pg_trgm's similarity (at least SIMILARITY: its `%`, served by the trigram index, at the
+    threshold the connections set, config/settings.py), or that it begins (served by the B-tree)."""
     per_word = [
         SearchWord.objects.filter(Q(TrigramSimilar(F("word"), Value(term))) | Q(word__startswith=term))
         .exclude(word=term)
@@ -472,14 +472,12 @@ def country_words() -> list[tuple[str, list[str]]]:
 
 def mark(text: str, terms: Iterable[str]) -> SafeString:
     """The text, escaped, with the words the terms find in <mark>."""
-    terms = tuple(terms)
-    out, position = [], 0
+    terms, marked, position = tuple(terms), [], 0
     for match in WORD.finditer(text):
         if any(alike(term, match[0].casefold()) for term in terms):
-            out += [escape(text[position : match.start()]), "<mark>", escape(match[0]), "</mark>"]
+            marked.append((text[position : match.start()], match[0]))
             position = match.end()
-    out.append(escape(text[position:]))
-    return mark_safe("".join(out))  # noqa: S308 (every piece of the text is escaped above)
+    return format_html("{}{}", format_html_join("", "{}<mark>{}</mark>", marked), text[position:])
 
 
 def excerpt(texts: Iterable[str], terms: Iterable[str], length: int = EXCERPT_LENGTH) -> SafeString:
@@ -492,7 +490,7 @@ def excerpt(texts: Iterable[str], terms: Iterable[str], length: int = EXCERPT_LE
             start = max(0, found.start() - length // 4)
             start = text.rfind(" ", 0, start) + 1 if start else 0  # from the start of a word
             return mark(shortened(text, start, length), terms)
-    return mark(shortened(texts[0], 0, length), ()) if texts else mark_safe("")
+    return mark(shortened(texts[0], 0, length) if texts else "", ())
 
 
 def shortened(text: str, start: int, length: int) -> str:

@@ -7,7 +7,8 @@ it, and SQLite, the embedded default, has none of it.
   computed in the query, full-text matches and their ranking read it instead of parsing the text of every row
   (three to six times faster on the benchmark's database).
 - The table `search_word` lists the words of those columns (letters only, 4 to 40 of them, lower case), with a
-  trigram GIN index (pg_trgm): the search looks up the spelling variants of a query's words there
+  trigram GIN index (pg_trgm) and a B-tree for the words one begins: the search looks up the spelling variants of
+  a query's words there
   ("radicalisation" -> "radicalization", "uzbek" -> "uzbekistan") and searches the documents for them too. The
   same trigger adds the words of a row it has not seen; a word is never removed (one that nothing holds any more
   finds nothing). There is no unique constraint, so that two transactions adding the same new word never wait
@@ -18,17 +19,19 @@ document (`drop_document`) and add it again (`searchable`): the trigger names th
 """
 
 from django.db import migrations
+from django.db.models import F
 
 DOCUMENT = "search_document"
 WORDS = "search_word"
 DOCUMENT_CHARACTERS = 100_000  # of each column: an attachment's text may be a whole book
 
-SETUP = f"""
+# SQL of DOCUMENT, WORDS and DOCUMENT_CHARACTERS, spelled out.
+SETUP = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE TABLE {WORDS} (word text NOT NULL);
-CREATE INDEX {WORDS}_word ON {WORDS} (word);
-CREATE INDEX {WORDS}_trigrams ON {WORDS} USING gin (word gin_trgm_ops);
-CREATE FUNCTION {DOCUMENT}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE TABLE search_word (word text NOT NULL);
+CREATE INDEX search_word_word ON search_word (word text_pattern_ops);
+CREATE INDEX search_word_trigrams ON search_word USING gin (word gin_trgm_ops);
+CREATE FUNCTION search_document() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     record jsonb := to_jsonb(NEW);
     document tsvector := '';
@@ -37,24 +40,24 @@ DECLARE
 BEGIN
     -- TG_ARGV: the searched columns, the most telling first (weights A, B, C, then D).
     FOR i IN 0 .. TG_NARGS - 1 LOOP
-        value := left(coalesce(record ->> TG_ARGV[i], ''), {DOCUMENT_CHARACTERS});
+        value := left(coalesce(record ->> TG_ARGV[i], ''), 100000);
         document := document || setweight(
             to_tsvector('english'::regconfig, value), (ARRAY['A', 'B', 'C', 'D'])[least(i + 1, 4)]::"char"
         );
         words := words || to_tsvector('simple'::regconfig, value);
     END LOOP;
-    NEW.{DOCUMENT} := document;
-    IF TG_OP = 'UPDATE' AND OLD.{DOCUMENT} IS NOT DISTINCT FROM document THEN
+    NEW.search_document := document;
+    IF TG_OP = 'UPDATE' AND OLD.search_document IS NOT DISTINCT FROM document THEN
         RETURN NEW;
     END IF;
-    INSERT INTO {WORDS} (word)
+    INSERT INTO search_word (word)
         SELECT w.lexeme FROM unnest(words) AS w
         WHERE length(w.lexeme) BETWEEN 4 AND 40 AND w.lexeme ~ '^[[:alpha:]]+$'
-            AND NOT EXISTS (SELECT FROM {WORDS} s WHERE s.word = w.lexeme);
+            AND NOT EXISTS (SELECT FROM search_word s WHERE s.word = w.lexeme);
     RETURN NEW;
 END
 $$;
-"""  # noqa: S608 (names and numbers are this module's constants, no input)
+"""
 TEARDOWN = f"DROP FUNCTION IF EXISTS {DOCUMENT}(); DROP TABLE IF EXISTS {WORDS};"
 
 
@@ -75,9 +78,10 @@ def search_setup() -> PostgreSQLOnly:
     return PostgreSQLOnly(SETUP, TEARDOWN)
 
 
-def searchable(table: str, *columns: str) -> PostgreSQLOnly:
-    """The search document of `table` over `columns` (the most telling first): its column, index and trigger, filled
-    for the rows already there."""
+def searchable(app_label: str, model_name: str, *columns: str) -> list[migrations.operations.base.Operation]:
+    """The search document of a model's table over `columns` (the most telling first): its column, index and
+    trigger, filled for the rows already there (each row updated through the ORM, which fires the trigger)."""
+    table = f"{app_label}_{model_name}"
     names = ", ".join(f'"{column}"' for column in columns)
     arguments = ", ".join(f"'{column}'" for column in columns)
     forwards = f"""
@@ -85,9 +89,13 @@ def searchable(table: str, *columns: str) -> PostgreSQLOnly:
         CREATE INDEX "{table}_{DOCUMENT}" ON "{table}" USING gin ({DOCUMENT});
         CREATE TRIGGER "{table}_{DOCUMENT}" BEFORE INSERT OR UPDATE OF {names} ON "{table}"
             FOR EACH ROW EXECUTE FUNCTION {DOCUMENT}({arguments});
-        UPDATE "{table}" SET "{columns[0]}" = "{columns[0]}";
-    """  # noqa: S608 (a migration's table and column names)
-    return PostgreSQLOnly(forwards, drop_document(table).sql)
+    """
+
+    def fill(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            apps.get_model(app_label, model_name)._base_manager.update(**{columns[0]: F(columns[0])})
+
+    return [PostgreSQLOnly(forwards, drop_document(table).sql), migrations.RunPython(fill, migrations.RunPython.noop)]
 
 
 def drop_document(table: str) -> PostgreSQLOnly:

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             fields=[("word", models.TextField(primary_key=True, serialize=False, verbose_name="word"))],
             options={"verbose_name": "search word", "db_table": "search_word", "managed": False},
         ),
-        searchable("commitments_commitment", "title", "description", "lead_agency", "partner_counterpart"),
-        searchable("commitments_progressupdate", "text", "source"),
-        searchable("commitments_attachment", "name", "text"),
+        *searchable("commitments", "commitment", "title", "description", "lead_agency", "partner_counterpart"),
+        *searchable("commitments", "progressupdate", "text", "source"),
+        *searchable("commitments", "attachment", "name", "text"),
     ]

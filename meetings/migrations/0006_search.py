@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
 
     operations = [
         search_setup(),
-        searchable("meetings_meeting", "city", "venue", "record_reference", "outcome_summary"),
-        searchable("meetings_participant", "name", "organisation", "title"),
+        *searchable("meetings", "meeting", "city", "venue", "record_reference", "outcome_summary"),
+        *searchable("meetings", "participant", "name", "organisation", "title"),
     ]
