@@ -8,11 +8,10 @@ it, and SQLite, the embedded default, has none of it.
   (three to six times faster on the benchmark's database).
 - The table `search_word` lists the words of those columns (letters only, 4 to 40 of them, lower case), with a
   trigram GIN index (pg_trgm) and a B-tree for the words one begins: the search looks up the spelling variants of
-  a query's words there
-  ("radicalisation" -> "radicalization", "uzbek" -> "uzbekistan") and searches the documents for them too. The
-  same trigger adds the words of a row it has not seen; a word is never removed (one that nothing holds any more
-  finds nothing). There is no unique constraint, so that two transactions adding the same new word never wait
-  for each other: a word may rarely be listed twice, and the lookup reads each once.
+  a query's words there ("radicalisation" -> "radicalization", "uzbek" -> "uzbekistan") and searches the
+  documents for them too. The same trigger adds the words of a row it has not seen; a word is never removed (one
+  that nothing holds any more finds nothing). There is no unique constraint, so that two transactions adding the
+  same new word never wait for each other: a word may rarely be listed twice, and the lookup reads each once.
 
 A migration that renames a searched column, or changes which columns are searched, must drop the table's search
 document (`drop_document`) and add it again (`searchable`): the trigger names the columns.
@@ -99,6 +98,7 @@ def searchable(app_label: str, model_name: str, *columns: str) -> list[migration
 
 
 def drop_document(table: str) -> PostgreSQLOnly:
+    """The search document of a table gone: its trigger, and its column with the index on it."""
     sql = f'DROP TRIGGER IF EXISTS "{table}_{DOCUMENT}" ON "{table}"; '
     sql += f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS {DOCUMENT};'
     return PostgreSQLOnly(sql)
