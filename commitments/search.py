@@ -423,7 +423,7 @@ def show_attachment(attachment: Attachment, terms) -> Hit:
         home = attachment.meeting
         where = f"{home.group}: {home.title}"
     return Hit(
-        url=home.get_absolute_url(),
+        url=attachment.get_absolute_url(),  # the file itself; its details say where it belongs
         heading=mark(plain_line(attachment.name), terms),
         details=f"Attached to {where} on {spell_date(timezone.localdate(attachment.uploaded_at))}",
         excerpt=excerpt([attachment.searched], terms),

@@ -138,6 +138,8 @@ def test_it_finds_participants_and_attachments(login, member, records):
     assert found(client, "Deputy Minister")["participants"] == ["Bakhtiyor Saidov"]
     assert found(client, "hawala")["attachments"] == ["annex-typologies.pdf"]
     assert found(client, "minutes")["attachments"] == ["minutes.docx"]
+    page = client.get("/search/", {"q": "hawala"}).content.decode()
+    assert f'href="/attachments/{Attachment.objects.get(name="annex-typologies.pdf").pk}/"' in page  # the file
 
 
 @pytest.mark.parametrize(
