@@ -75,6 +75,15 @@ PER_PAGE = 20  # hits on a page of one kind
 EXCERPT_LENGTH = 240  # characters of an excerpt, about three lines
 REFERENCE = re.compile(r"\s*[Cc]-?([0-9]{1,9})\s*")
 WORD = re.compile(r"\w+")
+# What the search documents take apart (config/postgres.py spells the same in SQL): a hyphen, dot, slash or
+# underscore between two letters or digits; angle brackets, which PostgreSQL's parser would take for a tag.
+SEPARATED = re.compile(r"(?<=[^\W_])[-_./]+(?=[^\W_])|[<>]")
+# British spellings, and the American ones the English stemmer does not join them to ("radicalise": "radicalize").
+AMERICAN = [
+    (re.compile(r"(?<=\w\w)is(e|ed|es|ing|ation|ations|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=\w\w)ys(e|ed|es|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=\w\w)our(s|ed|ing)?$"), r"or\1"),
+]
 # The web search syntax: a quoted phrase, "or", a word excluded with "-". Such a query means exactly what it says.
 SYNTAX = re.compile(r'"|(^|\s)-\w|\sor\s', re.IGNORECASE)
 
@@ -117,16 +126,23 @@ class Query:
 
     @functools.cached_property
     def as_typed(self) -> SearchQuery:
-        return SearchQuery(self.text, config=CONFIG, search_type="websearch")
+        return SearchQuery(separated(self.text), config=CONFIG, search_type="websearch")
+
+    def alternatives(self, term: str) -> list[str]:
+        """The words searched for a word of the query besides itself: its variants, and its American spelling."""
+        if not self.fuzzy:
+            return []
+        american = [spelling for spelling in (pattern.sub(to, term) for pattern, to in AMERICAN) if spelling != term]
+        return [*self.variants.get(term, []), *american]
 
     @functools.cached_property
     def full_text(self) -> SearchQuery:
-        """The query as typed, or each of its words or one of its variants."""
-        if not self.variants:
+        """The query as typed, or each of its words or one of its alternatives."""
+        if not any(self.alternatives(term) for term in self.terms):
             return self.as_typed
         each_word = [
             functools.reduce(
-                operator.or_, (SearchQuery(word, config=CONFIG) for word in [term, *self.variants.get(term, [])])
+                operator.or_, (SearchQuery(word, config=CONFIG) for word in [term, *self.alternatives(term)])
             )
             for term in self.terms
         ]
@@ -145,6 +161,13 @@ class Query:
         if not terms or len(terms) != len(self.terms):
             return []
         return [code for code, words in country_words() if all(any(alike(t, w) for w in words) for t in terms)]
+
+
+def separated(text: str) -> str:
+    """The text as the search documents hold it (config/postgres.py): words joined by a hyphen, dot, slash or
+    underscore apart ("law-enforcement", "secret-annex.docx"), angle brackets as spaces ("<Col. Rustamov>"),
+    so that a query finds what is written either way."""
+    return SEPARATED.sub(" ", text)
 
 
 def variants_of(terms: list[str]) -> QuerySet:
@@ -210,7 +233,7 @@ def words_in(fields: Iterable[str], query: Query, document: Expression | None = 
     fields = list(fields)
     each_word = (
         functools.reduce(operator.or_, (Q(**{f"{name}__icontains": word}) for name in fields))
-        for word in query.text.replace('"', " ").split()  # a phrase's quotes are no part of its words
+        for word in separated(query.text).replace('"', " ").split()  # a phrase's quotes are no part of its words
     )
     return functools.reduce(operator.and_, each_word, Q())
 
@@ -423,7 +446,7 @@ def show_attachment(attachment: Attachment, terms) -> Hit:
         home = attachment.meeting
         where = f"{home.group}: {home.title}"
     return Hit(
-        url=attachment.get_absolute_url(),  # the file itself; its details say where it belongs
+        url=home.get_absolute_url(),  # the page that lists it, where it is downloaded
         heading=mark(plain_line(attachment.name), terms),
         details=f"Attached to {where} on {spell_date(timezone.localdate(attachment.uploaded_at))}",
         excerpt=excerpt([attachment.searched], terms),

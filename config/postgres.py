@@ -39,7 +39,11 @@ DECLARE
 BEGIN
     -- TG_ARGV: the searched columns, the most telling first (weights A, B, C, then D).
     FOR i IN 0 .. TG_NARGS - 1 LOOP
-        value := left(coalesce(record ->> TG_ARGV[i], ''), 100000);
+        -- Words joined by - . / _ apart, angle brackets as spaces (commitments/search.py, separated()).
+        value := regexp_replace(
+            translate(left(coalesce(record ->> TG_ARGV[i], ''), 100000), '<>', '  '),
+            '([[:alnum:]])[-_./]+(?=[[:alnum:]])', '\\1 ', 'g'
+        );
         document := document || setweight(
             to_tsvector('english'::regconfig, value), (ARRAY['A', 'B', 'C', 'D'])[least(i + 1, 4)]::"char"
         );
