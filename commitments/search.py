@@ -84,6 +84,11 @@ AMERICAN = [
     (re.compile(r"(?<=\w\w)ys(e|ed|es|ing)$"), r"yz\1"),
     (re.compile(r"(?<=\w\w)our(s|ed|ing)?$"), r"or\1"),
 ]
+# A meeting named by its number: "10th meeting", "meeting 10", "10th session", "10".
+MEETING_NUMBER = re.compile(
+    r"(?:(?P<before>[0-9]{1,4})(?:st|nd|rd|th)?(?:\s+(?:meeting|session))?|(?:meeting|session)\s+(?P<after>[0-9]{1,4}))",
+    re.IGNORECASE,
+)
 # The web search syntax: a quoted phrase, "or", a word excluded with "-". Such a query means exactly what it says.
 SYNTAX = re.compile(r'"|(^|\s)-\w|\sor\s', re.IGNORECASE)
 
@@ -152,6 +157,12 @@ class Query:
     def marked(self) -> tuple[str, ...]:
         """The words an excerpt marks: the query's and their variants."""
         return (*self.terms, *(word for words in self.variants.values() for word in words))
+
+    @functools.cached_property
+    def meeting_number(self) -> int | None:
+        """10 for "10th meeting", "Meeting 10", "10th session" or "10": a meeting named by its number."""
+        match = MEETING_NUMBER.fullmatch(self.text.strip())
+        return int(match["before"] or match["after"]) if match else None
 
     @functools.cached_property
     def countries(self) -> list[str]:
@@ -282,11 +293,13 @@ class Kind:
 
 
 def meeting_also(query: Query) -> list[tuple[Q, float]]:
-    """A meeting hosted by a country the query names (first), or of a working group whose name holds the query."""
+    """The meeting the query names by its number ("10th meeting", first), one hosted by a country the query names,
+    or one of a working group whose name holds the query."""
     names = SearchVector("name", "short_name", config=CONFIG)
     groups = WorkingGroup.objects.filter(words_in(["name", "short_name"], query, document=names))
+    numbered = [(Q(number=query.meeting_number), 3.0)] if query.meeting_number else []
     hosted = [(Q(host_country__in=query.countries), 2.0)] if query.countries else []
-    return [*hosted, (Q(group__in=groups), 1.0)]
+    return [*numbered, *hosted, (Q(group__in=groups), 1.0)]
 
 
 def participant_also(query: Query) -> list[tuple[Q, float]]:

@@ -186,6 +186,14 @@ def test_words_are_found_however_they_are_joined_or_spelled(
     assert bool(hits) == (postgresql_finds if POSTGRESQL else sqlite_finds), hits
 
 
+@pytest.mark.parametrize("text", ["10th meeting", "Meeting 10", "10th session", "10"])
+def test_a_meeting_is_found_by_its_number(login, owner, group, records, text):
+    """Found by an outside tester: "10th meeting" found the 9th (whose outcome mentions the 10th), not the 10th."""
+    tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
+    meetings = found(login(owner), text).get("meetings", [])
+    assert meetings and tenth.title in meetings[0], meetings
+
+
 def test_the_words_as_typed_rank_first(login, owner, meeting, records):
     CommitmentFactory(meeting=meeting, owner=owner, title="Workshop on radicalisation online")
     titles = found(login(owner), "radicalisation")["commitments"]
