@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import magic
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -127,11 +128,14 @@ def digest(uploaded) -> str:
     return sha.hexdigest()
 
 
+@dataclass(frozen=True)
 class Checked:
     """A file that passed the checks, with what they found: ready to be stored."""
 
-    def __init__(self, uploaded, name: str, content_type: str, sha256: str):
-        self.uploaded, self.name, self.content_type, self.sha256 = uploaded, name, content_type, sha256
+    uploaded: UploadedFile
+    name: str
+    content_type: str
+    sha256: str
 
 
 def check(uploaded) -> Checked:
