@@ -280,6 +280,13 @@ def attached(line: dict) -> str:
     return "; ".join(f"{file['name']} ({file['date']})" for file in line.get("attachments", []))
 
 
+def files_still_kept(brief: dict) -> set[int]:
+    """The ids of the brief's files that are still kept: a frozen brief names the files of its time, and those
+    deleted since are named, not linked."""
+    ids = [file["id"] for line in brief_lines(brief) for file in line["attachments"]]
+    return set(Attachment.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def _iso(spelled: str) -> str:
     return datetime.datetime.strptime(spelled, "%d %B %Y").date().isoformat() if spelled else ""
 

@@ -27,9 +27,9 @@ from commitments.brief import (
     NO_UPDATE,
     NOTHING_TO_REPORT,
     brief_csv,
-    brief_lines,
     build_brief,
     compare,
+    files_still_kept,
     for_reader,
     marking,
     restricted_as_now,
@@ -537,12 +537,7 @@ class BriefView(BriefMixin, View):
                 "latest_snapshot": self.latest_snapshot,
                 "differences": compare(self.frozen, self.live) if self.frozen else [],
                 "can_freeze": can_manage_group(request.user, self.meeting.group_id),
-                # A frozen brief names the files of its time: those deleted since are named, not linked.
-                "kept_files": set(
-                    Attachment.objects.filter(
-                        pk__in=[file["id"] for line in brief_lines(brief) for file in line["attachments"]]
-                    ).values_list("pk", flat=True)
-                ),
+                "kept_files": files_still_kept(brief),
                 "query": "?live=1" if request.GET.get("live") else "",
             },
         )
