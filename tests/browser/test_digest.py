@@ -26,7 +26,8 @@ def digests(smtp_server) -> dict[str, str]:
     shared.post_progress(author=shared.owner, text=f"Minutes filed at {UNBROKEN} for the record.")
     Reminder.objects.all().delete()
     planning.plan(today)
-    delivery.send_due(timezone.now().replace(hour=23))
+    # Late on the local day (TIME_ZONE), after the send hour whatever the time in UTC.
+    delivery.send_due(timezone.localtime().replace(hour=23, minute=0))
     return {message["To"]: message.get_body(("html",)).get_content() for message in smtp_server.messages}
 
 
