@@ -6,10 +6,11 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean chromium pango libmagic libreoffice bench
+.PHONY: run test lint format migrate clean chromium pango libmagic libreoffice ldap slapd bench
 
-# The virtual environment is rebuilt when a requirements file changes.
-$(VENV)/.runtime: requirements.txt
+# The virtual environment is rebuilt when a requirements file changes. python-ldap (directory login) is built
+# against Debian's OpenLDAP and SASL libraries: `ldap` installs their headers first.
+$(VENV)/.runtime: requirements.txt | ldap
 	test -x $(PYTHON) || $(SYSTEM_PYTHON) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
@@ -63,6 +64,35 @@ libmagic:
 	    exit 1; \
 	  fi; }
 
+# Directory login (django-auth-ldap) uses python-ldap, which PyPI has as source only: it is compiled against
+# libldap and libsasl2, whose headers come from apt (with Python's own, for Debian's Python).
+LDAP_PACKAGES := libldap2-dev libsasl2-dev gcc python3-dev
+PYTHON_HEADER = $(shell $(SYSTEM_PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h
+ldap:
+	@test -e /usr/include/ldap.h -a -e /usr/include/sasl/sasl.h -a -e $(PYTHON_HEADER) \
+	  && command -v gcc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing the OpenLDAP and SASL headers to build python-ldap"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(LDAP_PACKAGES) >/dev/null; \
+	  else \
+	    echo "python-ldap is built against OpenLDAP: run 'sudo apt-get install $(LDAP_PACKAGES)'."; \
+	    exit 1; \
+	  fi; }
+
+# The directory-login tests run OpenLDAP's own server (Debian's slapd) on a loopback port, with a throwaway
+# configuration of their own; the package's default service is not used.
+slapd:
+	@test -x /usr/sbin/slapd || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing OpenLDAP's slapd for the directory-login tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      slapd >/dev/null; \
+	  else \
+	    echo "The directory-login tests need OpenLDAP's server: run 'sudo apt-get install slapd'."; \
+	    exit 1; \
+	  fi; }
+
 # The tests open the Word and Excel files in LibreOffice, a reader other than the library that writes them.
 OFFICE_PROGRAM := /usr/lib/libreoffice/program
 libreoffice:
@@ -94,7 +124,7 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
-test: $(VENV)/.dev node_modules/.installed chromium pango libmagic libreoffice
+test: $(VENV)/.dev node_modules/.installed chromium pango libmagic libreoffice slapd
 	$(VENV)/bin/pytest
 
 # Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.

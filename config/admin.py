@@ -25,6 +25,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse_lazy
 
 from config.access import log_if_hidden
+from config.directory import AdminLoginForm
 
 
 def refuse_nul_characters(request) -> None:
@@ -43,6 +44,7 @@ class TrackerAdminSite(admin.AdminSite):
     site_header = "Commitments tracker administration"
     site_title = "Commitments tracker"
     index_title = "Data entry"
+    login_form = AdminLoginForm  # says when the directory cannot be reached
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin, the project's and the libraries' alike, gets TrackerAdminMixin."""

@@ -3,13 +3,13 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class ProjectConfig(AppConfig):
-    """The project's own wiring: security-event logging, the two-factor step at login."""
+    """The project's own wiring: security-event logging, the two-factor step at login, directory login."""
 
     name = "config"
     verbose_name = "Commitments tracker"
 
     def ready(self) -> None:
-        from config import signals, two_factor  # noqa: F401 (connects the receivers)
+        from config import directory, signals, two_factor  # noqa: F401 (connects the receivers)
 
 
 class TrackerAdminConfig(AdminConfig):

@@ -239,6 +239,87 @@ SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# --- Directory login -------------------------------------------------------------
+# With LDAP_SERVER_URI, staff log in with their directory account (LDAP, Active Directory) beside the local
+# accounts (config/directory.py); without it, local accounts only.
+
+DIRECTORY_GROUP_TYPES = {  # LDAP_GROUP_TYPE: how a group lists its members
+    "groupOfNames": ("GroupOfNamesType", "(objectClass=groupOfNames)"),
+    "groupOfUniqueNames": ("GroupOfUniqueNamesType", "(objectClass=groupOfUniqueNames)"),
+    "posixGroup": ("PosixGroupType", "(objectClass=posixGroup)"),
+    "activeDirectory": ("NestedActiveDirectoryGroupType", "(objectClass=group)"),  # nested groups count too
+}
+
+
+def directory_settings() -> dict:
+    """django-auth-ldap's settings (AUTH_LDAP_*) and the app's own (DIRECTORY_*), from the environment."""
+    uri = env.str("LDAP_SERVER_URI", default="").strip()
+    if not uri:
+        return {"DIRECTORY_LOGIN": False, "AUTH_LDAP_SERVER_URI": ""}
+    import ldap
+    from django_auth_ldap import config as ldap_config
+
+    if not env.str("LDAP_USER_SEARCH_BASE", default=""):
+        raise ImproperlyConfigured("LDAP_USER_SEARCH_BASE must be set with LDAP_SERVER_URI: where users are found.")
+    user_filter = env.str("LDAP_USER_FILTER", default="(uid=%(user)s)")
+    if "%(user)s" not in user_filter:
+        raise ImproperlyConfigured(f"LDAP_USER_FILTER must contain %(user)s, where the username goes: {user_filter!r}.")
+    timeout = env.int("LDAP_TIMEOUT_SECONDS", default=5)
+    options = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: timeout, ldap.OPT_TIMEOUT: timeout}
+    if ca_file := env.str("LDAP_CA_FILE", default=""):
+        if not Path(ca_file).is_file():
+            raise ImproperlyConfigured(f"LDAP_CA_FILE {ca_file!r} is not a file.")
+        options[ldap.OPT_X_TLS_CACERTFILE] = ca_file
+    if uri.startswith("ldaps://") or env_flag("LDAP_START_TLS", default=False) or ca_file:
+        options[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
+        options[ldap.OPT_X_TLS_NEWCTX] = 0  # last: the TLS options above take effect
+    values = {
+        "DIRECTORY_LOGIN": True,
+        "AUTH_LDAP_SERVER_URI": uri,  # several, separated by spaces, are tried in turn
+        "AUTH_LDAP_START_TLS": env_flag("LDAP_START_TLS", default=False),
+        "AUTH_LDAP_CONNECTION_OPTIONS": options,
+        "AUTH_LDAP_BIND_DN": env.str("LDAP_BIND_DN", default=""),  # empty: an anonymous bind
+        "AUTH_LDAP_BIND_PASSWORD": env.str("LDAP_BIND_PASSWORD", default=""),
+        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(
+            env.str("LDAP_USER_SEARCH_BASE"), ldap.SCOPE_SUBTREE, user_filter
+        ),
+        "AUTH_LDAP_USER_ATTR_MAP": {
+            "first_name": env.str("LDAP_FIRST_NAME_ATTRIBUTE", default="givenName"),
+            "last_name": env.str("LDAP_LAST_NAME_ATTRIBUTE", default="sn"),
+            "email": env.str("LDAP_EMAIL_ATTRIBUTE", default="mail"),
+        },
+        "AUTH_LDAP_ALWAYS_UPDATE_USER": True,  # name, e-mail and flags follow the directory at each login
+        "DIRECTORY_CHECK_MINUTES": env.int("LDAP_CHECK_MINUTES", default=15),
+        "DIRECTORY_PASSWORD_HELP": env.str(
+            "LDAP_PASSWORD_HELP", default="Change it, or have it reset, as for the rest of the ministry's network."
+        ),
+    }
+    groups = {
+        "AUTH_LDAP_REQUIRE_GROUP": env.str("LDAP_REQUIRE_GROUP", default="") or None,
+        "is_staff": env.str("LDAP_STAFF_GROUP", default=""),
+        "is_superuser": env.str("LDAP_SUPERUSER_GROUP", default=""),
+    }
+    if any(groups.values()):
+        base = env.str("LDAP_GROUP_SEARCH_BASE", default="")
+        group_type = env.str("LDAP_GROUP_TYPE", default="groupOfNames")
+        if not base:
+            raise ImproperlyConfigured("LDAP_GROUP_SEARCH_BASE must be set with the LDAP_*_GROUP settings.")
+        if group_type not in DIRECTORY_GROUP_TYPES:
+            raise ImproperlyConfigured(f"LDAP_GROUP_TYPE must be one of {', '.join(DIRECTORY_GROUP_TYPES)}.")
+        class_name, group_filter = DIRECTORY_GROUP_TYPES[group_type]
+        values["AUTH_LDAP_GROUP_SEARCH"] = ldap_config.LDAPSearch(base, ldap.SCOPE_SUBTREE, group_filter)
+        values["AUTH_LDAP_GROUP_TYPE"] = getattr(ldap_config, class_name)()
+        values["AUTH_LDAP_REQUIRE_GROUP"] = groups.pop("AUTH_LDAP_REQUIRE_GROUP")
+        values["AUTH_LDAP_USER_FLAGS_BY_GROUP"] = {flag: dn for flag, dn in groups.items() if dn}
+    return values
+
+
+DIRECTORY_LOGIN, DIRECTORY_CHECK_MINUTES, DIRECTORY_PASSWORD_HELP = False, 15, ""
+globals().update(directory_settings())
+if DIRECTORY_LOGIN:
+    AUTHENTICATION_BACKENDS.append("config.directory.DirectoryBackend")  # after local accounts
+
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -441,6 +522,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {"task": "commitments.reminders.tasks.sweep_reminders", "schedule": crontab(minute=0)},
     "forget-stale-imports": {"task": "commitments.tasks.forget_stale_imports", "schedule": crontab(minute=30)},
 }
+if DIRECTORY_LOGIN:
+    # A user disabled or removed in the directory is deactivated here within this time (config/directory.py).
+    CELERY_BEAT_SCHEDULE["check-directory-accounts"] = {
+        "task": "config.tasks.check_directory_accounts",
+        "schedule": datetime.timedelta(minutes=DIRECTORY_CHECK_MINUTES),
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging ---------------------------------------------------------------------

@@ -18,7 +18,9 @@ from config.security import client_ip, security_log
 
 @receiver(user_logged_in)
 def log_login(sender, request, user, **kwargs):
-    security_log.info("login user=%s ip=%s", user.get_username(), client_ip(request))
+    """`with=directory` for a directory account's password, `with=password` for a local one."""
+    method = "directory" if getattr(user, "backend", "").endswith("DirectoryBackend") else "password"
+    security_log.info("login user=%s ip=%s with=%s", user.get_username(), client_ip(request), method)
 
 
 @receiver(user_logged_in)

@@ -70,9 +70,13 @@ class DisableForm(forms.Form):
     def __init__(self, *args, device: TOTPDevice, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.device, self.user = device, user
+        if not user.has_usable_password():  # a directory account: its password is not this app's to check
+            del self.fields["password"]
 
     def clean(self):
         code, password = self.cleaned_data.get("code", "").strip(), self.cleaned_data.get("password", "")
+        if not code and "password" not in self.fields:
+            raise forms.ValidationError("Enter a current code from your app.")
         if code:
             code_form = CodeForm(data={"code": code}, device=self.device)
             if not code_form.is_valid():

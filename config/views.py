@@ -5,12 +5,13 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
 from config.api import is_api_request
+from config.directory import LoginForm, is_directory_user
 from config.mail import AutomaticPasswordResetForm
 from config.security import client_ip, security_event
 from config.throttle import allow
@@ -36,11 +37,26 @@ class AtomicPostMixin:
 
 
 class LoginView(InvalidFormStatusMixin, auth_views.LoginView):
-    pass
+    """The login page, for local and directory accounts; 503 when the directory could not be reached."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "directory_unavailable"):
+            response.status_code = 503
+        return response
 
 
 class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
-    pass
+    """A directory user's password is the directory's: the page says where to change it, and changes nothing."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if is_directory_user(request.user):
+            context = {"help": settings.DIRECTORY_PASSWORD_HELP}
+            status = 200 if request.method in ("GET", "HEAD") else 403
+            return render(request, "registration/password_in_directory.html", context, status=status)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
@@ -49,6 +65,10 @@ class PasswordResetView(InvalidFormStatusMixin, auth_views.PasswordResetView):
     answer is the same either way, and the same whether or not the address belongs to anyone."""
 
     form_class = AutomaticPasswordResetForm
+
+    def get_context_data(self, **kwargs):
+        directory = {"directory_login": settings.DIRECTORY_LOGIN, "directory_help": settings.DIRECTORY_PASSWORD_HELP}
+        return super().get_context_data(**kwargs) | directory
 
     @property
     def extra_email_context(self):

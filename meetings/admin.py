@@ -13,6 +13,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from config.admin import ChoiceFilter
 from config.display import in_words
+from config.models import DirectoryAccount
 from meetings.forms import RowsOfThisObjectFormSet
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 from meetings.permissions import (
@@ -371,17 +372,41 @@ class HasEmailFilter(ChoiceFilter):
         return queryset.filter(email="") if value == "no" else queryset.exclude(email="")
 
 
+class DirectoryAccountInline(admin.StackedInline):
+    """Shown on a directory user's page: where the account is in the directory, and when it was last read."""
+
+    model = DirectoryAccount
+    fields = readonly_fields = ["dn", "synced_at", "checked_at", "disabled_in_directory"]
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(get_user_model())
 class StaffUserAdmin(UserAdmin):
     """Accounts are the superusers'. Coordinators only pick people in the forms they fill (the admin's
     autocomplete): active users, and for the fields a form declares as `member_fields` (a commitment's
     owner, say), only the members of the groups they coordinate.
 
-    Users without an e-mail address cannot be reminded: the list marks them.
+    Users without an e-mail address cannot be reminded: the list marks them. A directory user's password is the
+    directory's: their page shows the directory account, and has no password to set.
     """
 
     list_display = ["username", "email_or_warning", "first_name", "last_name", "is_staff", "is_active"]
     list_filter = [HasEmailFilter, *UserAdmin.list_filter]
+    inlines = [DirectoryAccountInline]
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        if user is not None and self.has_change_permission(request, user) and hasattr(user, "directory_account"):
+            messages.error(request, "This user logs in with their directory account: its password is set there.")
+            return redirect("admin:auth_user_change", id)
+        return super().user_change_password(request, id, form_url)
 
     @admin.display(description="e-mail address", ordering="email")
     def email_or_warning(self, user) -> str:

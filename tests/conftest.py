@@ -4,6 +4,7 @@ The personas of one working group (the India–Uzbekistan JWG on Counter Terrori
 `coordinator` manages it, `owner` owns a commitment in it, `member` reads it;
 `outsider` belongs only to another group, which `other_coordinator` manages; `superuser` sees
 everything; `granted` is a member to whom a test grants access to a restricted commitment.
+`alice` is in the `directory` (a real one), and logs in through it once `directory_login` is on.
 """
 
 import datetime
@@ -16,7 +17,9 @@ from django.test import override_settings
 from django.utils.functional import empty
 
 from commitments.models import ATTACHMENT_STORAGE, Category, Commitment
+from config.settings import directory_settings
 from meetings.models import Membership
+from tests.directory import PEOPLE, SERVICE_DN, SERVICE_PASSWORD, USER_FILTER, Directory
 from tests.factories import (
     CommitmentFactory,
     MeetingFactory,
@@ -198,3 +201,44 @@ def login(client):
         return client
 
     return _login
+
+
+ALICE_PASSWORD = "alice-directory-pw"
+LOCAL_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+
+def directory_environment(directory) -> dict[str, str]:
+    """What an operator sets to log in through this directory."""
+    return {
+        "LDAP_SERVER_URI": directory.uri,
+        "LDAP_BIND_DN": SERVICE_DN,
+        "LDAP_BIND_PASSWORD": SERVICE_PASSWORD,
+        "LDAP_USER_SEARCH_BASE": PEOPLE,
+        "LDAP_USER_FILTER": USER_FILTER,
+    }
+
+
+@pytest.fixture
+def directory(tmp_path):
+    """A real directory (OpenLDAP's slapd) of its own, with alice in it."""
+    server = Directory(tmp_path / "directory")
+    server.start()
+    server.populate()
+    server.alice = server.add_user("alice", ALICE_PASSWORD, "Alice", "Rao", "alice.rao@example.org")
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def directory_login(directory, settings, monkeypatch, db):
+    """Sets the LDAP_* variables (these, over a working base) and loads the settings from them, as at start-up."""
+
+    def _configure(**environ):
+        for name, value in {**directory_environment(directory), **environ}.items():
+            monkeypatch.setenv(name, value)
+        for name, value in directory_settings().items():
+            setattr(settings, name, value)
+        settings.AUTHENTICATION_BACKENDS = [*LOCAL_BACKENDS, "config.directory.DirectoryBackend"]
+
+    _configure()
+    return _configure

@@ -40,8 +40,8 @@ def database_url() -> str:
 class Worker:
     """A `celery worker` process of its own, killable like any other."""
 
-    def __init__(self, name: str, smtp: SMTPServer):
-        self.name, self.smtp = name, smtp
+    def __init__(self, name: str, smtp: SMTPServer, environ: dict[str, str] | None = None):
+        self.name, self.smtp, self.environ = name, smtp, environ or {}
         self.log = BASE_DIR / "test-artifacts" / f"worker-{name}.log"
         self.process = None
 
@@ -58,6 +58,7 @@ class Worker:
             "REMINDER_BATCH_SIZE": str(BATCH_SIZE),
             "REMINDER_QUIET_PERIOD_SECONDS": str(QUIET_PERIOD),
             "ATTACHMENT_DIR": str(ATTACHMENT_DIR),
+            **self.environ,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         command = [
@@ -118,8 +119,8 @@ def workers(smtp_live, transactional_db):
     celery_app.control.purge()  # messages left by earlier tests' commits
     started = []
 
-    def start(name: str = "live") -> Worker:
-        worker = Worker(name, smtp_live).start()
+    def start(name: str = "live", **environ: str) -> Worker:
+        worker = Worker(name, smtp_live, environ).start()
         started.append(worker)
         return worker
 

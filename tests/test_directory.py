@@ -1,0 +1,275 @@
+"""Directory login against a real directory: OpenLDAP's slapd (tests/directory.py) on loopback ports, directory_logind
+through the same environment variables an operator sets (LDAP_*), read by config.settings.directory_settings()."""
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
+
+import config.settings
+from commitments.models import CalendarFeed
+from config import tasks
+from config.models import DirectoryAccount
+from tests.conftest import ALICE_PASSWORD, PASSWORD
+from tests.directory import ADMIN_GROUP, PEOPLE, STAFF_GROUP
+
+User = get_user_model()
+
+
+def log_in(client, username="alice", password=ALICE_PASSWORD):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_the_first_login_makes_the_account_with_the_directorys_name_and_e_mail(
+    client, directory_login, directory, caplog
+):
+    response = log_in(client)
+    assert response.status_code == 302, response.content.decode()
+    alice = User.objects.get(username="alice")
+    assert (alice.first_name, alice.last_name, alice.email) == ("Alice", "Rao", "alice.rao@example.org")
+    assert not alice.has_usable_password()  # no local password to guess or reset
+    assert alice.directory_account.dn == directory.alice
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert "directory account created user=alice" in caplog.text
+    assert "login user=alice ip=127.0.0.1 with=directory" in caplog.text
+
+
+def test_a_changed_name_and_e_mail_follow_the_directory_at_the_next_login(client, directory_login, directory):
+    assert log_in(client).status_code == 302
+    client.post(reverse("logout"))
+    directory.set(directory.alice, "mail", "a.rao@mea.example.org")
+    directory.set(directory.alice, "sn", "Rao-Khan")
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    assert (alice.last_name, alice.email) == ("Rao-Khan", "a.rao@mea.example.org")
+    assert User.objects.filter(username__iexact="alice").count() == 1
+
+
+def test_the_username_is_not_case_sensitive(client, directory_login):
+    assert log_in(client, "Alice").status_code == 302
+    assert log_in(client, "ALICE").status_code == 302
+    assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+
+
+def test_a_wrong_password_is_refused_and_counted_and_a_locked_out_user_is_not_tried_against_the_directory(
+    client, directory_login, directory, settings, caplog
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        refused = log_in(client, password="wrong")
+        assert refused.status_code == 422
+        assert "Please enter a correct username and password" in refused.content.decode()
+    assert AccessAttempt.objects.get(username="alice").failures_since_start == settings.AXES_FAILURE_LIMIT - 1
+    assert log_in(client, password="wrong").status_code == 429  # locked out
+    directory.stop()  # were the directory asked, this would say that it cannot be reached
+    locked = log_in(client)
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert "login failed user=alice" in caplog.text
+
+
+def test_directory_groups_make_staff_and_superusers_and_stop_doing_so(client, directory_login, directory):
+    bob = directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
+    directory.add_group(STAFF_GROUP, directory.alice, bob)
+    directory.add_group(ADMIN_GROUP, bob)
+    directory_login(
+        LDAP_GROUP_SEARCH_BASE=f"ou=groups,{PEOPLE.split(',', 1)[1]}",
+        LDAP_STAFF_GROUP=STAFF_GROUP,
+        LDAP_SUPERUSER_GROUP=ADMIN_GROUP,
+    )
+    assert log_in(client).status_code == 302
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    alice, bob_user = User.objects.get(username="alice"), User.objects.get(username="bob")
+    assert (alice.is_staff, alice.is_superuser) == (True, False)
+    assert (bob_user.is_staff, bob_user.is_superuser) == (True, True)
+    directory.set(ADMIN_GROUP, "member", directory.alice)  # bob leaves the administrators
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    bob_user.refresh_from_db()
+    assert (bob_user.is_staff, bob_user.is_superuser) == (True, False)
+
+
+def test_a_required_group_keeps_others_out_at_login_and_at_the_check(client, directory_login, directory):
+    bob = directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
+    directory.add_group(STAFF_GROUP, directory.alice, bob)
+    directory_login(LDAP_GROUP_SEARCH_BASE=f"ou=groups,{PEOPLE.split(',', 1)[1]}", LDAP_REQUIRE_GROUP=STAFF_GROUP)
+    assert log_in(client).status_code == 302
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    directory.set(STAFF_GROUP, "member", directory.alice)  # bob is taken out of the group
+    tasks.check_directory_accounts()
+    assert User.objects.get(username="alice").is_active
+    assert not User.objects.get(username="bob").is_active
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 422
+
+
+def test_a_user_disabled_in_the_directory_is_shut_out_by_the_check_and_back_when_enabled(
+    client, directory_login, directory, caplog
+):
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    _, token = AuthToken.objects.create(user=alice)
+    feed = CalendarFeed.objects.create(user=alice)
+    api = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    assert client.get("/api/v1/me/", **api).status_code == 200
+    assert client.get(feed.secret_path()).status_code == 200
+
+    directory.disable(directory.alice)
+    assert client.get("/api/v1/me/", **api).status_code == 200  # until the check: at most LDAP_CHECK_MINUTES
+    tasks.check_directory_accounts()
+
+    alice.refresh_from_db()
+    assert not alice.is_active
+    assert alice.directory_account.disabled_in_directory
+    assert client.get("/api/v1/me/", **api).status_code == 401
+    assert client.get(feed.secret_path()).status_code == 404
+    assert client.get(reverse("dashboard")).status_code == 302  # the open session has ended
+    assert log_in(client).status_code == 422  # the directory refuses the password now
+    assert "directory account disabled user=alice" in caplog.text
+
+    directory.enable(directory.alice)
+    assert log_in(client).status_code == 302
+    alice.refresh_from_db()
+    assert alice.is_active and not alice.directory_account.disabled_in_directory
+    assert client.get("/api/v1/me/", **api).status_code == 401  # the old token stays revoked
+
+
+def test_a_user_removed_from_the_directory_is_deactivated_by_the_check(client, directory_login, directory):
+    assert log_in(client).status_code == 302
+    bob = directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    directory.delete(bob)
+    tasks.check_directory_accounts()
+    assert set(User.objects.filter(is_active=True).values_list("username", flat=True)) == {"alice"}
+    assert DirectoryAccount.objects.get(user__username="alice").checked_at is not None
+
+
+def test_a_user_deactivated_here_stays_out_whatever_the_directory_says(client, directory_login):
+    assert log_in(client).status_code == 302
+    User.objects.filter(username="alice").update(is_active=False)
+    assert log_in(client).status_code == 422
+    assert not User.objects.get(username="alice").is_active
+
+
+def test_with_the_directory_down_the_login_page_says_so_local_accounts_log_in_and_the_check_changes_nothing(
+    client, directory_login, directory, owner, caplog
+):
+    assert log_in(client).status_code == 302
+    client.post(reverse("logout"))
+    directory.stop()
+    response = log_in(client)
+    assert response.status_code == 503
+    assert "The directory cannot be reached just now" in response.content.decode()
+    assert not AccessAttempt.objects.filter(username="alice").exists()  # no password was checked
+    assert "directory unreachable user=- ip=127.0.0.1 POST /accounts/login/ username=alice" in caplog.text
+    assert "SERVER_DOWN" in caplog.text
+
+    assert log_in(client, "owner", PASSWORD).status_code == 302  # a local account
+    assert log_in(client, "owner", "wrong").status_code == 422  # and its wrong password is just that
+    admin_login = client.post(reverse("admin:login"), {"username": "alice", "password": ALICE_PASSWORD})
+    assert "The directory cannot be reached just now" in admin_login.content.decode()
+
+    tasks.check_directory_accounts()
+    assert User.objects.get(username="alice").is_active
+    assert "Directory accounts not checked" in caplog.text
+
+
+def test_a_local_account_is_never_taken_over_by_a_directory_entry_of_its_name(client, directory_login, directory, db):
+    User.objects.create_user("alice", password=PASSWORD, is_superuser=True, email="break-glass@example.org")
+    assert log_in(client).status_code == 422  # the directory's password does not open the local account
+    directory.stop()
+    assert log_in(client, password="wrong").status_code == 422  # the directory is not even asked
+    assert log_in(client, password=PASSWORD).status_code == 302
+    assert not DirectoryAccount.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["StartTLS", "LDAPS"])
+def test_the_connection_is_encrypted_with_the_operators_ca(client, directory_login, directory, how, caplog):
+    uri = {"StartTLS": directory.uri, "LDAPS": directory.tls_uri}[how]
+    start_tls = "true" if how == "StartTLS" else "false"
+    directory_login(LDAP_SERVER_URI=uri, LDAP_START_TLS=start_tls, LDAP_CA_FILE=directory.ca_file)
+    assert log_in(client).status_code == 302
+
+    directory_login(LDAP_SERVER_URI=uri, LDAP_START_TLS=start_tls, LDAP_CA_FILE=directory.other_ca_file)
+    untrusted = log_in(client)
+    assert untrusted.status_code == 503  # a certificate the CA did not sign: no password is sent
+    assert "directory unreachable" in caplog.text
+
+
+def test_the_password_pages_send_a_directory_user_to_the_directory(client, directory_login, settings, admin_client):
+    directory_login(LDAP_PASSWORD_HELP="Use https://password.mea.example/ or call the helpdesk on 1234.")
+    assert log_in(client).status_code == 302
+    page = client.get(reverse("password_change"))
+    assert page.status_code == 200
+    assert "https://password.mea.example/" in page.content.decode()
+    changed = client.post(
+        reverse("password_change"),
+        {"old_password": "x", "new_password1": "a-long-new-password", "new_password2": "a-long-new-password"},
+    )
+    assert changed.status_code == 403
+    alice = User.objects.get(username="alice")
+    assert not alice.has_usable_password()
+
+    reset_page = client.get(reverse("password_reset"))
+    assert "If you log in with your directory account" in reset_page.content.decode()
+    client.post(reverse("password_reset"), {"email": "alice.rao@example.org"})
+    assert mail.outbox == []  # a directory account has no local password to reset
+
+    admin_page = admin_client.get(reverse("admin:auth_user_password_change", args=[alice.pk]), follow=True)
+    assert "logs in with their directory account" in admin_page.content.decode()
+    assert (
+        "uid=alice,ou=people" in admin_client.get(reverse("admin:auth_user_change", args=[alice.pk])).content.decode()
+    )
+    alice.refresh_from_db()
+    assert not alice.has_usable_password()
+
+
+def test_two_factor_login_applies_to_directory_users(client, directory_login):
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=True)
+    client.post(reverse("logout"))
+    assert log_in(client).status_code == 302
+    page = client.get(reverse("dashboard"))
+    assert page.status_code == 302 and page.url.startswith(reverse("two-factor-verify"))
+    setup = client.get(reverse("two-factor"))
+    assert 'name="password"' not in setup.content.decode()  # turning it off takes a code: no local password
+
+
+def test_local_accounts_are_handed_over_to_the_directory_by_command(client, directory_login, directory, owner):
+    directory.add_user("owner", "owner-directory-pw", "Olga", "Owner", "olga@example.org")
+    call_command("link_directory_accounts", "owner")
+    owner.refresh_from_db()
+    assert owner.directory_account.dn.startswith("uid=owner,")
+    assert owner.email == "olga@example.org"
+    assert log_in(client, "owner", PASSWORD).status_code == 422  # the local password no longer works
+    assert log_in(client, "owner", "owner-directory-pw").status_code == 302
+    with pytest.raises(CommandError, match="Not linked: nobody"):
+        call_command("link_directory_accounts", "nobody")
+
+
+def test_the_settings_say_what_is_missing(monkeypatch):
+    monkeypatch.setenv("LDAP_SERVER_URI", "ldap://127.0.0.1:1")
+    monkeypatch.delenv("LDAP_USER_SEARCH_BASE", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="LDAP_USER_SEARCH_BASE"):
+        config.settings.directory_settings()
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    monkeypatch.setenv("LDAP_USER_FILTER", "(uid=alice)")
+    with pytest.raises(ImproperlyConfigured, match="%\\(user\\)s"):
+        config.settings.directory_settings()
+    monkeypatch.setenv("LDAP_USER_FILTER", "(uid=%(user)s)")
+    monkeypatch.setenv("LDAP_STAFF_GROUP", STAFF_GROUP)
+    with pytest.raises(ImproperlyConfigured, match="LDAP_GROUP_SEARCH_BASE"):
+        config.settings.directory_settings()
+    monkeypatch.setenv("LDAP_GROUP_SEARCH_BASE", "ou=groups,dc=example,dc=org")
+    monkeypatch.setenv("LDAP_GROUP_TYPE", "openldap")
+    with pytest.raises(ImproperlyConfigured, match="LDAP_GROUP_TYPE must be one of"):
+        config.settings.directory_settings()
+    monkeypatch.setenv("LDAP_CA_FILE", "/nowhere/ca.pem")
+    monkeypatch.setenv("LDAP_GROUP_TYPE", "activeDirectory")
+    with pytest.raises(ImproperlyConfigured, match="LDAP_CA_FILE"):
+        config.settings.directory_settings()
+    monkeypatch.delenv("LDAP_SERVER_URI")
+    assert config.settings.directory_settings()["DIRECTORY_LOGIN"] is False
