@@ -8,7 +8,8 @@ small tree (people, a service account, groups).
     ou=policies    the default password policy
 
 `ldap://` takes StartTLS and `ldaps://` TLS, with a certificate for 127.0.0.1 signed by the test CA
-(`ca_file`); `other_ca_file` is a CA that signed nothing here.
+(`ca_file`); `other_ca_file` is a CA that signed nothing here. Only the service account reads the tree, unless
+`anonymous_read` lets anyone.
 """
 
 import datetime
@@ -66,6 +67,7 @@ access to attrs=userPassword
 access to *
     by dn.exact="{service_dn}" read
     by self read
+    by {anonymous} read
     by * none
 """
 
@@ -113,7 +115,7 @@ def write_certificates(home: Path) -> None:
 
 
 class Directory:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, anonymous_read: bool = False):
         self.home = home
         self.port, self.tls_port = free_port(), free_port()
         self.uri = f"ldap://127.0.0.1:{self.port}"
@@ -133,6 +135,7 @@ class Directory:
                 root_password=ROOT_PASSWORD,
                 service_dn=SERVICE_DN,
                 policy_dn=POLICY_DN,
+                anonymous="anonymous" if anonymous_read else 'dn.exact="cn=nobody"',
             )
         )
 

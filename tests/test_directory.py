@@ -15,8 +15,9 @@ import config.settings
 from commitments.models import CalendarFeed
 from config import tasks
 from config.models import DirectoryAccount
-from tests.conftest import ALICE_PASSWORD, PASSWORD
-from tests.directory import ADMIN_GROUP, PEOPLE, STAFF_GROUP
+from tests.conftest import ALICE_PASSWORD, LOCAL_BACKENDS, PASSWORD, directory_environment
+from tests.directory import ADMIN_GROUP, PEOPLE, STAFF_GROUP, Directory
+from tests.smtp import free_port
 
 User = get_user_model()
 
@@ -183,6 +184,32 @@ def test_a_local_account_is_never_taken_over_by_a_directory_entry_of_its_name(cl
     assert log_in(client, password="wrong").status_code == 422  # the directory is not even asked
     assert log_in(client, password=PASSWORD).status_code == 302
     assert not DirectoryAccount.objects.exists()
+
+
+def test_a_second_server_is_tried_when_the_first_does_not_answer(client, directory_login, directory):
+    unanswered = f"ldap://127.0.0.1:{free_port()}"
+    directory_login(LDAP_SERVER_URI=f"{unanswered} {directory.uri}")
+    assert log_in(client).status_code == 302
+
+
+def test_an_anonymous_bind_finds_users_where_the_directory_lets_anyone_read(
+    client, settings, monkeypatch, tmp_path, db
+):
+    open_directory = Directory(tmp_path / "open", anonymous_read=True)
+    open_directory.start()
+    try:
+        open_directory.populate()
+        open_directory.add_user("alice", ALICE_PASSWORD, "Alice", "Rao", "alice.rao@example.org")
+        environ = {**directory_environment(open_directory), "LDAP_BIND_DN": "", "LDAP_BIND_PASSWORD": ""}
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        for name, value in config.settings.directory_settings().items():
+            setattr(settings, name, value)
+        settings.AUTHENTICATION_BACKENDS = [*LOCAL_BACKENDS, "config.directory.DirectoryBackend"]
+        assert log_in(client).status_code == 302
+        assert User.objects.get(username="alice").email == "alice.rao@example.org"
+    finally:
+        open_directory.remove()
 
 
 @pytest.mark.parametrize("how", ["StartTLS", "LDAPS"])
