@@ -128,21 +128,28 @@ class CheckReport:
 
 def check_accounts() -> CheckReport:
     """Each active directory account against the directory: synced if it is still there and let in, deactivated
-    otherwise. Raises DirectoryUnavailable, having changed nothing more, when the directory cannot be used."""
+    otherwise. Raises DirectoryUnavailable, having deactivated nobody, when the directory cannot be used, or when
+    it finds none of several accounts: a wrong search base or filter looks just like everybody leaving."""
     backend = DirectoryBackend()
-    report = CheckReport()
     accounts = DirectoryAccount.objects.filter(user__is_active=True).select_related("user").order_by("pk")
+    found = {}
     for account in accounts:
-        username = account.user.get_username()
-        user = backend.populate_user(username)  # None: not found by LDAP_USER_SEARCH (removed, or disabled)
-        now = timezone.now()
-        if user is not None and backend.lets_in(user):
-            account.dn, account.synced_at, account.checked_at = user.ldap_user.dn, now, now
+        user = backend.populate_user(account.user.get_username())  # None: not found (removed, or disabled)
+        found[account] = user.ldap_user.dn if user is not None and backend.lets_in(user) else None
+    if len(found) > 1 and not any(found.values()):
+        raise DirectoryUnavailable(
+            f"it finds none of the {len(found)} directory accounts: are LDAP_USER_SEARCH_BASE and LDAP_USER_FILTER "
+            "right? Nobody was deactivated"
+        )
+    report = CheckReport(checked=len(found))
+    now = timezone.now()
+    for account, dn in found.items():
+        if dn:  # where the directory has it now (it may have moved)
+            account.dn, account.synced_at, account.checked_at = dn, now, now
             account.save(update_fields=["dn", "synced_at", "checked_at"])
         else:
             deactivate(account, now)
-            report.deactivated.append(username)
-        report.checked += 1
+            report.deactivated.append(account.user.get_username())
     return report
 
 

@@ -16,7 +16,7 @@ from commitments.models import CalendarFeed
 from config import tasks
 from config.models import DirectoryAccount
 from tests.conftest import ALICE_PASSWORD, LOCAL_BACKENDS, PASSWORD, directory_environment
-from tests.directory import ADMIN_GROUP, PEOPLE, STAFF_GROUP, Directory
+from tests.directory import ADMIN_GROUP, PEOPLE, SERVICE_DN, STAFF_GROUP, Directory
 from tests.smtp import free_port
 
 User = get_user_model()
@@ -145,6 +145,18 @@ def test_a_user_removed_from_the_directory_is_deactivated_by_the_check(client, d
     tasks.check_directory_accounts()
     assert set(User.objects.filter(is_active=True).values_list("username", flat=True)) == {"alice"}
     assert DirectoryAccount.objects.get(user__username="alice").checked_at is not None
+
+
+def test_a_check_that_finds_nobody_suspects_its_configuration_and_deactivates_nobody(
+    client, directory_login, directory, caplog
+):
+    directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
+    assert log_in(client).status_code == 302
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    directory_login(LDAP_USER_SEARCH_BASE=SERVICE_DN.split(",", 1)[1])  # the wrong branch of the tree
+    tasks.check_directory_accounts()
+    assert User.objects.filter(is_active=True).count() == 2
+    assert "it finds none of the 2 directory accounts" in caplog.text
 
 
 def test_a_user_deactivated_here_stays_out_whatever_the_directory_says(client, directory_login):
