@@ -9,6 +9,8 @@ beside the local accounts, when LDAP_SERVER_URI is set (config/settings.py, docs
 - django-axes is asked first (AUTHENTICATION_BACKENDS): a locked-out username is not tried against the directory.
 - A directory that cannot be reached, or that refuses the app's own bind, raises DirectoryUnavailable: the login
   page says so, the security log says why, and no failed login is counted, since no password was checked.
+- With LDAP_WORKING_GROUP_ROLES, directory groups give working-group roles at each login and check
+  (directory_groups_read, meetings/directory.py).
 - check_accounts() (every LDAP_CHECK_MINUTES, config/tasks.py) deactivates the accounts the directory no longer
   finds (removed, or left out by LDAP_USER_FILTER: disabled) or no longer lets in (LDAP_REQUIRE_GROUP), which
   ends their sessions, API tokens (config/signals.py) and calendar feed. When the directory cannot be reached,
@@ -20,11 +22,12 @@ from dataclasses import dataclass, field
 
 import ldap
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 from django_auth_ldap.config import LDAPGroupQuery
@@ -36,6 +39,12 @@ UNAVAILABLE = (
     "The directory cannot be reached just now, so your password cannot be checked: try again in a few minutes. "
     "If this goes on, tell the IT helpdesk."
 )
+
+
+# Sent with `user` and `group_dns` (the lower-case DNs of the directory groups the user is in, nested ones included
+# with LDAP_GROUP_TYPE=activeDirectory) after a login or a check read the user from the directory, when
+# LDAP_WORKING_GROUP_ROLES is set: the meetings app gives working-group roles from them (meetings/directory.py).
+directory_groups_read = Signal()
 
 
 class DirectoryUnavailable(Exception):
@@ -77,6 +86,7 @@ class DirectoryBackend(LDAPBackend):
         if user is None:
             return None
         record_login(user, ldap_user.dn)
+        read_groups(user, ldap_user)
         return user if user.is_active else None
 
     def get_user(self, user_id):
@@ -87,6 +97,12 @@ class DirectoryBackend(LDAPBackend):
         """Whether the user meets LDAP_REQUIRE_GROUP, if it is set (a login checks it itself)."""
         required = self.settings.REQUIRE_GROUP
         return required is None or LDAPGroupQuery(required).resolve(user.ldap_user)
+
+
+def read_groups(user, ldap_user) -> None:
+    if settings.DIRECTORY_WORKING_GROUP_ROLES:
+        group_dns = {dn.lower() for dn in ldap_user.group_dns}
+        directory_groups_read.send(DirectoryBackend, user=user, group_dns=group_dns)
 
 
 @transaction.atomic
@@ -135,7 +151,11 @@ def check_accounts() -> CheckReport:
     found = {}
     for account in accounts:
         user = backend.populate_user(account.user.get_username())  # None: not found (removed, or disabled)
-        found[account] = user.ldap_user.dn if user is not None and backend.lets_in(user) else None
+        if user is not None and backend.lets_in(user):
+            found[account] = user.ldap_user.dn
+            read_groups(user, user.ldap_user)
+        else:
+            found[account] = None
     if len(found) > 1 and not any(found.values()):
         raise DirectoryUnavailable(
             f"it finds none of the {len(found)} directory accounts: are LDAP_USER_SEARCH_BASE and LDAP_USER_FILTER "

@@ -6,6 +6,7 @@ The README lists them.
 """
 
 import datetime
+import json
 import sys
 from pathlib import Path
 
@@ -251,6 +252,31 @@ DIRECTORY_GROUP_TYPES = {  # LDAP_GROUP_TYPE: how a group lists its members
 }
 
 
+def directory_working_group_roles() -> dict[str, dict[str, str]]:
+    """LDAP_WORKING_GROUP_ROLES: for a working group (its slug), the directory group (DN) of each role, in JSON:
+    {"india-uzbekistan-jwg-ct": {"coordinator": "cn=jwg-ct-leads,ou=groups,…", "member": "cn=jwg-ct,…"}}."""
+    text = env.str("LDAP_WORKING_GROUP_ROLES", default="").strip()
+    if not text:
+        return {}
+    try:
+        roles = json.loads(text)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"LDAP_WORKING_GROUP_ROLES is not valid JSON: {error}.") from None
+    valid = isinstance(roles, dict) and all(
+        isinstance(slug, str)
+        and isinstance(dns, dict)
+        and dns
+        and all(role in ("coordinator", "member") and isinstance(dn, str) and dn for role, dn in dns.items())
+        for slug, dns in roles.items()
+    )
+    if not valid:
+        raise ImproperlyConfigured(
+            'LDAP_WORKING_GROUP_ROLES must map working groups to roles to group DNs: {"group-slug": '
+            '{"coordinator": "cn=…", "member": "cn=…"}}, with the roles "coordinator" and "member".'
+        )
+    return {slug: {role: dn.lower() for role, dn in dns.items()} for slug, dns in roles.items()}
+
+
 def directory_settings() -> dict:
     """django-auth-ldap's settings (AUTH_LDAP_*) and the app's own (DIRECTORY_*), from the environment."""
     uri = env.str("LDAP_SERVER_URI", default="").strip()
@@ -299,11 +325,14 @@ def directory_settings() -> dict:
         "is_staff": env.str("LDAP_STAFF_GROUP", default=""),
         "is_superuser": env.str("LDAP_SUPERUSER_GROUP", default=""),
     }
-    if any(groups.values()):
+    values["DIRECTORY_WORKING_GROUP_ROLES"] = roles = directory_working_group_roles()
+    if any(groups.values()) or roles:
         base = env.str("LDAP_GROUP_SEARCH_BASE", default="")
         group_type = env.str("LDAP_GROUP_TYPE", default="groupOfNames")
         if not base:
-            raise ImproperlyConfigured("LDAP_GROUP_SEARCH_BASE must be set with the LDAP_*_GROUP settings.")
+            raise ImproperlyConfigured(
+                "LDAP_GROUP_SEARCH_BASE must be set with the LDAP_*_GROUP settings and LDAP_WORKING_GROUP_ROLES."
+            )
         if group_type not in DIRECTORY_GROUP_TYPES:
             raise ImproperlyConfigured(f"LDAP_GROUP_TYPE must be one of {', '.join(DIRECTORY_GROUP_TYPES)}.")
         class_name, group_filter = DIRECTORY_GROUP_TYPES[group_type]
@@ -314,7 +343,7 @@ def directory_settings() -> dict:
     return values
 
 
-DIRECTORY_LOGIN, DIRECTORY_CHECK_MINUTES, DIRECTORY_PASSWORD_HELP = False, 15, ""
+DIRECTORY_LOGIN, DIRECTORY_CHECK_MINUTES, DIRECTORY_PASSWORD_HELP, DIRECTORY_WORKING_GROUP_ROLES = False, 15, "", {}
 globals().update(directory_settings())
 if DIRECTORY_LOGIN:
     AUTHENTICATION_BACKENDS.append("config.directory.DirectoryBackend")  # after local accounts

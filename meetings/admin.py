@@ -229,6 +229,7 @@ class MembershipInline(GroupScopedInline):
     formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
+    readonly_fields = ["from_directory"]  # set by directory login (LDAP_WORKING_GROUP_ROLES) only
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)  # a new class for each request

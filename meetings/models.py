@@ -174,6 +174,12 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="user"
     )
     role = models.CharField("role", max_length=20, choices=Role.choices, default=Role.MEMBER)
+    from_directory = models.BooleanField(
+        "given by the directory",
+        default=False,
+        help_text="Given by a directory group (LDAP_WORKING_GROUP_ROLES): changed and ended with it. "
+        "A membership given here is left as it is.",
+    )
 
     history = HistoricalRecords()
     objects = AuditedQuerySet.as_manager()

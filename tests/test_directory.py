@@ -1,6 +1,8 @@
 """Directory login against a real directory: OpenLDAP's slapd (tests/directory.py) on loopback ports, directory_logind
 through the same environment variables an operator sets (LDAP_*), read by config.settings.directory_settings()."""
 
+import json
+
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
@@ -15,8 +17,10 @@ import config.settings
 from commitments.models import CalendarFeed
 from config import tasks
 from config.models import DirectoryAccount
+from meetings.models import Membership
+from meetings.permissions import is_coordinator
 from tests.conftest import ALICE_PASSWORD, LOCAL_BACKENDS, PASSWORD, directory_environment
-from tests.directory import ADMIN_GROUP, PEOPLE, SERVICE_DN, STAFF_GROUP, Directory
+from tests.directory import ADMIN_GROUP, GROUPS, PEOPLE, SERVICE_DN, STAFF_GROUP, Directory
 from tests.smtp import free_port
 
 User = get_user_model()
@@ -78,7 +82,7 @@ def test_directory_groups_make_staff_and_superusers_and_stop_doing_so(client, di
     directory.add_group(STAFF_GROUP, directory.alice, bob)
     directory.add_group(ADMIN_GROUP, bob)
     directory_login(
-        LDAP_GROUP_SEARCH_BASE=f"ou=groups,{PEOPLE.split(',', 1)[1]}",
+        LDAP_GROUP_SEARCH_BASE=GROUPS,
         LDAP_STAFF_GROUP=STAFF_GROUP,
         LDAP_SUPERUSER_GROUP=ADMIN_GROUP,
     )
@@ -93,10 +97,37 @@ def test_directory_groups_make_staff_and_superusers_and_stop_doing_so(client, di
     assert (bob_user.is_staff, bob_user.is_superuser) == (True, False)
 
 
+def test_directory_groups_give_working_group_roles_and_leave_those_given_here(
+    client, directory_login, directory, group, other_group, member
+):
+    leads, analysts = f"cn=jwg-ct-leads,{GROUPS}", f"cn=jwg-ct-analysts,{GROUPS}"
+    bob = directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
+    directory.add_user("member", "member-directory-pw", "Meera", "Member", "member@example.org")
+    directory.add_group(leads, directory.alice)
+    directory.add_group(analysts, directory.alice, bob, f"uid=member,{PEOPLE}")
+    roles = {group.slug: {"coordinator": leads.upper(), "member": analysts}, "no-such-group": {"member": leads}}
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_WORKING_GROUP_ROLES=json.dumps(roles))
+    call_command("link_directory_accounts", "member")  # a member given in the app, now logging in by directory
+
+    assert log_in(client).status_code == 302
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    alice, bob_user = User.objects.get(username="alice"), User.objects.get(username="bob")
+    assert is_coordinator(alice)
+    assert Membership.objects.get(user=bob_user).role == Membership.Role.MEMBER
+    assert not Membership.objects.filter(user__in=[alice, bob_user], group=other_group).exists()
+
+    directory.set(leads, "member", bob)  # alice steps down, bob leads
+    directory.set(analysts, "member", bob)
+    tasks.check_directory_accounts()
+    assert Membership.objects.get(user=bob_user, group=group).role == Membership.Role.COORDINATOR
+    assert not Membership.objects.filter(user=alice).exists()
+    assert Membership.objects.get(user=member, group=group).from_directory is False  # given here: left as it is
+
+
 def test_a_required_group_keeps_others_out_at_login_and_at_the_check(client, directory_login, directory):
     bob = directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
     directory.add_group(STAFF_GROUP, directory.alice, bob)
-    directory_login(LDAP_GROUP_SEARCH_BASE=f"ou=groups,{PEOPLE.split(',', 1)[1]}", LDAP_REQUIRE_GROUP=STAFF_GROUP)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_REQUIRE_GROUP=STAFF_GROUP)
     assert log_in(client).status_code == 302
     assert log_in(client, "bob", "bob-directory-pw").status_code == 302
     directory.set(STAFF_GROUP, "member", directory.alice)  # bob is taken out of the group
@@ -310,5 +341,10 @@ def test_the_settings_say_what_is_missing(monkeypatch):
     monkeypatch.setenv("LDAP_GROUP_TYPE", "activeDirectory")
     with pytest.raises(ImproperlyConfigured, match="LDAP_CA_FILE"):
         config.settings.directory_settings()
+    monkeypatch.delenv("LDAP_CA_FILE")
+    for roles in ["{not json", '{"jwg": {"chair": "cn=x"}}', '{"jwg": "cn=x"}', '["cn=x"]']:
+        monkeypatch.setenv("LDAP_WORKING_GROUP_ROLES", roles)
+        with pytest.raises(ImproperlyConfigured, match="LDAP_WORKING_GROUP_ROLES"):
+            config.settings.directory_settings()
     monkeypatch.delenv("LDAP_SERVER_URI")
     assert config.settings.directory_settings()["DIRECTORY_LOGIN"] is False
