@@ -26,10 +26,12 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.dispatch import Signal, receiver
 from django.utils import timezone
-from django_auth_ldap.backend import LDAPBackend, ldap_error
+from django_auth_ldap.backend import LDAPBackend, ldap_error, populate_user
 from django_auth_ldap.config import LDAPGroupQuery
 
 from config.models import DirectoryAccount
@@ -61,6 +63,22 @@ def describe(error: ldap.LDAPError) -> str:
 def directory_unavailable(sender, context, exception, **kwargs):
     """django-auth-ldap reports any LDAP error here and would then treat it as a wrong password; it is not one."""
     raise DirectoryUnavailable(describe(exception)) from exception
+
+
+@receiver(populate_user)
+def fit_the_account(sender, user, ldap_user, **kwargs):
+    """What the directory says, as the account can hold it: names cut to the column's length, and no e-mail
+    address rather than one that is not an address (cut short, it could reach someone else)."""
+    for name in ("first_name", "last_name"):
+        setattr(user, name, (getattr(user, name) or "")[: user._meta.get_field(name).max_length])
+    try:
+        validate_email(user.email)
+        if len(user.email) > user._meta.get_field("email").max_length:
+            raise ValidationError("too long")
+    except ValidationError:
+        if user.email:
+            security_log.warning("directory e-mail address refused user=%s: not an address", user.get_username())
+        user.email = ""
 
 
 def is_local_account(username: str) -> bool:

@@ -373,6 +373,17 @@ class HasEmailFilter(ChoiceFilter):
         return queryset.filter(email="") if value == "no" else queryset.exclude(email="")
 
 
+class LoginFilter(ChoiceFilter):
+    title = "logs in with"
+    parameter_name = "login"
+
+    def lookups(self, request, model_admin):
+        return [("directory", "The directory"), ("password", "A password of this app")]
+
+    def apply(self, queryset, value: str):
+        return queryset.filter(directory_account__isnull=value != "directory")
+
+
 class DirectoryAccountInline(admin.StackedInline):
     """Shown on a directory user's page: where the account is in the directory, and when it was last read."""
 
@@ -399,7 +410,7 @@ class StaffUserAdmin(UserAdmin):
     """
 
     list_display = ["username", "email_or_warning", "first_name", "last_name", "is_staff", "is_active"]
-    list_filter = [HasEmailFilter, *UserAdmin.list_filter]
+    list_filter = [HasEmailFilter, LoginFilter, *UserAdmin.list_filter]
     inlines = [DirectoryAccountInline]
 
     def user_change_password(self, request, id, form_url=""):

@@ -55,6 +55,15 @@ def test_a_changed_name_and_e_mail_follow_the_directory_at_the_next_login(client
     assert User.objects.filter(username__iexact="alice").count() == 1
 
 
+def test_directory_values_longer_than_the_account_holds_are_cut_to_fit(client, directory_login, directory):
+    directory.set(directory.alice, "sn", "Rao" + "-Khan" * 60)
+    directory.set(directory.alice, "mail", "a" * 250 + "@example.org")
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    assert alice.last_name == ("Rao" + "-Khan" * 60)[:150]
+    assert alice.email == ""  # an address cut short would reach someone else, or nobody
+
+
 def test_the_username_is_not_case_sensitive(client, directory_login):
     assert log_in(client, "Alice").status_code == 302
     assert log_in(client, "ALICE").status_code == 302
@@ -287,6 +296,10 @@ def test_the_password_pages_send_a_directory_user_to_the_directory(client, direc
     client.post(reverse("password_reset"), {"email": "alice.rao@example.org"})
     assert mail.outbox == []  # a directory account has no local password to reset
 
+    listed = admin_client.get(reverse("admin:auth_user_changelist"), {"login": "directory"})
+    assert [user.username for user in listed.context["cl"].result_list] == ["alice"]
+    listed = admin_client.get(reverse("admin:auth_user_changelist"), {"login": "password"})
+    assert "alice" not in [user.username for user in listed.context["cl"].result_list]
     admin_page = admin_client.get(reverse("admin:auth_user_password_change", args=[alice.pk]), follow=True)
     assert "logs in with their directory account" in admin_page.content.decode()
     assert (
