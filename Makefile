@@ -128,7 +128,7 @@ test: $(VENV)/.dev node_modules/.installed chromium pango libmagic libreoffice s
 	$(VENV)/bin/pytest
 
 # Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.
-bench: $(VENV)/.dev node_modules/.installed libmagic
+bench: $(VENV)/.dev node_modules/.installed libmagic slapd
 	$(PYTHON) -m bench
 
 lint: $(VENV)/.dev

@@ -1,7 +1,7 @@
 """`python -m bench` (`make bench`): measure the pages, the search, the reminder sweep and the import; print tables,
 write results.json.
 
-`python -m bench pages`, `search`, `sweep` or `imports` measures one part and prints it, writing nothing.
+`python -m bench pages`, `search`, `sweep`, `imports` or `directory` measures one part and prints it, writing nothing.
 
 SQLite (var/bench.sqlite3) by default; PostgreSQL when DATABASE_URL is set, in a database of its
 own (tracker_bench, or the name in BENCH_DATABASE, created beside the one named). DEBUG is off.
@@ -497,6 +497,109 @@ def run_sweep() -> dict:
     return result
 
 
+# --- Directory login -----------------------------------------------------------------------------------
+
+DIRECTORY_ACCOUNTS = 1000
+LOGINS = 20
+
+
+def directory() -> dict:
+    """Directory login against a real slapd holding DIRECTORY_ACCOUNTS people: a login through the directory
+    against a local one (the median of LOGINS), and the periodic check of every account against its floor, one
+    python-ldap search per account over one connection."""
+    import shutil
+    import tempfile
+
+    import ldap
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    import config.settings
+    from config import directory as login
+    from config.models import DirectoryAccount
+    from tests.conftest import directory_environment
+    from tests.directory import PEOPLE, SERVICE_DN, SERVICE_PASSWORD, USER_FILTER, Directory
+
+    home = Path(tempfile.mkdtemp(prefix="bench-directory-"))
+    server = Directory(home / "slapd")
+    server.start()
+    users = get_user_model().objects
+    try:
+        server.populate()
+        names = [f"bench-dir-{n:04}" for n in range(DIRECTORY_ACCOUNTS)]
+        for name in names:
+            server.add_user(name, "bench-directory-pw", "Bench", name, f"{name}@example.org")
+        os.environ.update(directory_environment(server))
+        values = config.settings.directory_settings()
+        backends = [*settings.AUTHENTICATION_BACKENDS, "config.directory.DirectoryBackend"]
+        local = users.create_user("bench-local", password="bench-local-password")  # noqa: S106
+        with override_settings(**values, AUTHENTICATION_BACKENDS=backends):
+
+            def login_ms(username: str, password: str) -> tuple[float, int]:
+                timings, queries = [], QueryCounter()
+                for _ in range(LOGINS + 1):
+                    client = Client()
+                    started = time.perf_counter()
+                    with counting(queries):
+                        response = client.post("/accounts/login/", {"username": username, "password": password})
+                    if response.status_code != 302:
+                        raise SystemExit(f"the login of {username} answered {response.status_code}")
+                    timings.append((time.perf_counter() - started) * 1000)
+                return statistics.median(timings[1:]), len(queries) // (LOGINS + 1)
+
+            local_ms, local_queries = login_ms(local.username, "bench-local-password")
+            directory_ms, directory_queries = login_ms(names[0], "bench-directory-pw")
+            for name in names[1:]:  # the accounts the check goes through, as first logins would have made them
+                user = users.create_user(name, email=f"{name}@example.org")
+                DirectoryAccount.objects.create(user=user, dn=f"uid={name},{PEOPLE}", synced_at=local.date_joined)
+            queries = QueryCounter()
+            with counting(queries):
+                started = time.perf_counter()
+                report = login.check_accounts()
+                check_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        connection = ldap.initialize(server.uri)
+        connection.simple_bind_s(SERVICE_DN, SERVICE_PASSWORD)
+        for name in names:
+            connection.search_s(PEOPLE, ldap.SCOPE_SUBTREE, USER_FILTER % {"user": name})
+        connection.unbind_s()
+        floor_s = time.perf_counter() - started
+    finally:
+        users.filter(username__startswith="bench-dir-").delete()
+        users.filter(username="bench-local").delete()
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    return {
+        "accounts": report.checked,
+        "deactivated": len(report.deactivated),
+        "check_s": round(check_s, 2),
+        "check_floor_s": round(floor_s, 2),
+        "check_queries": len(queries),
+        "login_ms": round(directory_ms, 1),
+        "login_queries": directory_queries,
+        "local_login_ms": round(local_ms, 1),
+        "local_login_queries": local_queries,
+    }
+
+
+def directory_table(results: dict) -> str:
+    lines = [
+        f"Directory login (OpenLDAP slapd on this machine, {results['accounts']:,} directory accounts).",
+        "",
+        "| | time | floor | × floor | SQL queries |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| login through the directory (median of {LOGINS}) | {results['login_ms']} ms | "
+        f"{results['local_login_ms']} ms (a local account's login) | "
+        f"{results['login_ms'] / results['local_login_ms']:.1f} | {results['login_queries']} |",
+        f"| check of every account ({results['deactivated']} deactivated) | {results['check_s']} s | "
+        f"{results['check_floor_s']} s (one search per account, one connection) | "
+        f"{results['check_s'] / max(results['check_floor_s'], 0.001):.1f} | {results['check_queries']} |",
+    ]
+    return "\n".join(lines)
+
+
 # --- Report --------------------------------------------------------------------------------------------
 
 
@@ -540,8 +643,8 @@ def main() -> None:
     import django
 
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if part not in ("all", "pages", "search", "sweep", "imports"):
-        raise SystemExit("usage: python -m bench [pages|search|sweep|imports]")
+    if part not in ("all", "pages", "search", "sweep", "imports", "directory"):
+        raise SystemExit("usage: python -m bench [pages|search|sweep|imports|directory]")
     django.setup()
     started = time.perf_counter()
     prepare_database()
@@ -559,13 +662,17 @@ def main() -> None:
     if part == "imports":
         print(import_table(imports()))
         return
+    if part == "directory":
+        print(directory_table(directory()))
+        return
     floor_ms, results = pages()
     searched = searches(floor_ms)
     swept = run_sweep()
     results |= downloads(floor_ms)
     imported = imports()
+    logins = directory()
     tables = [page_table(database, floor_ms, results), search_table(database, floor_ms, searched)]
-    print("\n\n".join([*tables, sweep_table(swept), import_table(imported)]))
+    print("\n\n".join([*tables, sweep_table(swept), import_table(imported), directory_table(logins)]))
     keys = ("plan_s", "plan_floor_s", "plan_write_floor_s", "send_s", "send_floor_s", "queries", "peak_mb")
     output = {
         "database": database,
@@ -574,6 +681,7 @@ def main() -> None:
         "search": searched,
         "sweep": {**{key: swept[key] for key in keys}, "detail": swept},
         "imports": imported,
+        "directory": logins,
     }
     (BENCH_DIR / "results.json").write_text(json.dumps(output, indent=2) + "\n")
     log(f"finished in {time.perf_counter() - started:.0f} s; bench/results.json written")
