@@ -19,13 +19,16 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import BadRequest, FieldError, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, FieldError, PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 
 from config.access import log_if_hidden
-from config.directory import AdminLoginForm
+from config.directory import AdminLoginForm, is_directory_user, password_in_directory
 
 
 def refuse_nul_characters(request) -> None:
@@ -45,6 +48,20 @@ class TrackerAdminSite(admin.AdminSite):
     site_title = "Commitments tracker"
     index_title = "Data entry"
     login_form = AdminLoginForm  # says when the directory cannot be reached
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        form = getattr(response, "context_data", {}).get("form")
+        if form is not None and form.has_error(NON_FIELD_ERRORS, "directory_unavailable"):
+            response.status_code = 503  # as on the app's login page
+        return response
+
+    def password_change(self, request, extra_context=None):
+        if is_directory_user(request.user):
+            return password_in_directory(request)
+        return super().password_change(request, extra_context)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model admin, the project's and the libraries' alike, gets TrackerAdminMixin."""

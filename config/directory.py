@@ -18,6 +18,8 @@ beside the local accounts, when LDAP_SERVER_URI is set (config/settings.py, docs
 """
 
 import logging
+import re
+import uuid
 from dataclasses import dataclass, field
 
 import ldap
@@ -29,14 +31,23 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal, receiver
+from django.shortcuts import render
 from django.utils import timezone
 from django_auth_ldap.backend import LDAPBackend, ldap_error, populate_user
 from django_auth_ldap.config import LDAPGroupQuery
+from knox.models import AuthToken
 
 from config.models import DirectoryAccount
-from config.security import security_event, security_log
+from config.security import security_event, security_log, username_key
 
+USERNAME_ATTRIBUTE = re.compile(r"\(\s*([A-Za-z][\w-]*)\s*=\s*%\(user\)s\s*\)")  # (uid=%(user)s): "uid"
+
+ANOTHER_ENTRY = (
+    "Your directory account has the username of an account here that belongs to someone the directory had "
+    "before you. Ask the administrator to rename that account; then log in again."
+)
 UNAVAILABLE = (
     "The directory cannot be reached just now, so your password cannot be checked: try again in a few minutes. "
     "If this goes on, tell the IT helpdesk."
@@ -53,10 +64,26 @@ class DirectoryUnavailable(Exception):
     """The directory could not be reached or used: nothing was decided about anyone's password."""
 
 
+class DirectoryLoginRefused(Exception):
+    """The directory accepted the password, but its entry cannot have an account here: the name is a local
+    account's, or the account of that name belongs to another entry (someone the directory had before)."""
+
+    def __init__(self, username: str, reason: str, *, local: bool):
+        super().__init__(reason)
+        self.username, self.reason, self.local = username, reason, local
+
+
 def describe(error: ldap.LDAPError) -> str:
     details = error.args[0] if error.args and isinstance(error.args[0], dict) else {}
     parts = [type(error).__name__, details.get("desc", ""), details.get("info", "")]
-    return ": ".join(str(part) for part in parts if part)
+    reason = ": ".join(str(part) for part in parts if part)
+    uses_tls = settings.AUTH_LDAP_START_TLS or "ldaps://" in settings.AUTH_LDAP_SERVER_URI
+    if uses_tls and isinstance(error, ldap.SERVER_DOWN | ldap.CONNECT_ERROR):
+        reason += (
+            " (with TLS, this is also what a certificate not signed by the CA of LDAP_CA_FILE, or not issued to "
+            "the host in LDAP_SERVER_URI, looks like)"
+        )
+    return reason
 
 
 @receiver(ldap_error)
@@ -68,7 +95,12 @@ def directory_unavailable(sender, context, exception, **kwargs):
 @receiver(populate_user)
 def fit_the_account(sender, user, ldap_user, **kwargs):
     """What the directory says, as the account can hold it: names cut to the column's length, and no e-mail
-    address rather than one that is not an address (cut short, it could reach someone else)."""
+    address rather than one that is not an address (cut short, it could reach someone else). An attribute the
+    entry no longer has empties its field; a superuser is staff, or could not open the admin."""
+    for name, attribute in ldap_user.settings.USER_ATTR_MAP.items():
+        if not (ldap_user.attrs or {}).get(attribute):
+            setattr(user, name, "")
+    user.is_staff = user.is_staff or user.is_superuser
     for name in ("first_name", "last_name"):
         setattr(user, name, (getattr(user, name) or "")[: user._meta.get_field(name).max_length])
     try:
@@ -91,6 +123,14 @@ def is_directory_user(user) -> bool:
     return user.is_authenticated and DirectoryAccount.objects.filter(user=user).exists()
 
 
+def password_in_directory(request):
+    """What a directory user gets for a password form (the app's or the admin's): where to change the password.
+    Posting changes nothing (403)."""
+    status = 200 if request.method in ("GET", "HEAD") else 403
+    context = {"help": settings.DIRECTORY_PASSWORD_HELP}
+    return render(request, "registration/password_in_directory.html", context, status=status)
+
+
 class DirectoryBackend(LDAPBackend):
     """django-auth-ldap's backend, for the usernames that are not local accounts, and for active users only."""
 
@@ -103,13 +143,52 @@ class DirectoryBackend(LDAPBackend):
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is None:
             return None
-        record_login(user, ldap_user.dn)
+        record_login(user, ldap_user.dn, entry_id_of(ldap_user.attrs))
         read_groups(user, ldap_user)
         return user if user.is_active else None
 
     def get_user(self, user_id):
         user = super().get_user(user_id)
         return user if user is not None and user.is_active else None
+
+    linking = None  # the local account link() hands over to its directory entry
+
+    def get_or_build_user(self, username, ldap_user):
+        """The account of this directory entry, found by the entry's id (which outlives moves and renames), or by
+        its DN for an entry without one; else a new account, named as the directory names the entry. Refused: a
+        name that is a local account's (whatever the case typed), or the account of another entry."""
+        entry_id = entry_id_of(ldap_user.attrs)
+        accounts = DirectoryAccount.objects.select_related("user")
+        if entry_id:
+            account = accounts.filter(Q(entry_id=entry_id) | Q(entry_id="", dn__iexact=ldap_user.dn)).first()
+        else:
+            account = accounts.filter(dn__iexact=ldap_user.dn).first()
+        if account is not None:
+            if self.linking is not None and account.user != self.linking:
+                name = self.linking.get_username()
+                raise DirectoryLoginRefused(name, f"its entry is {account.user.get_username()}'s already", local=True)
+            return account.user, False
+        name = self.directory_username(ldap_user, username)
+        existing = get_user_model().objects.filter(username__iexact=name).select_related("directory_account")
+        user = existing.first()
+        if user is None:
+            if len(name) > get_user_model()._meta.get_field("username").max_length:
+                raise DirectoryLoginRefused(name, "the directory's username is too long for an account", local=False)
+            return get_user_model()(username=name), True
+        if user == self.linking:
+            return user, False
+        if not hasattr(user, "directory_account"):
+            raise DirectoryLoginRefused(name, "a local account has this username", local=True)
+        raise DirectoryLoginRefused(name, "the account here is another directory entry's", local=False)
+
+    def directory_username(self, ldap_user, typed: str) -> str:
+        """The value of the attribute the filter matches the username with (uid, sAMAccountName), in lower case:
+        the typed one if it is among them, whatever its case, else the first."""
+        match = USERNAME_ATTRIBUTE.search(self.settings.USER_SEARCH.filterstr)
+        values = (ldap_user.attrs or {}).get(match.group(1), []) if match else []
+        values = [value for value in values if isinstance(value, str)]
+        chosen = next((value for value in values if username_key(value) == username_key(typed)), None)
+        return (chosen or (values[0] if values else typed)).strip().lower()
 
     def lets_in(self, user) -> bool:
         """Whether the user meets LDAP_REQUIRE_GROUP, if it is set (a login checks it itself)."""
@@ -123,33 +202,52 @@ def read_groups(user, ldap_user) -> None:
         directory_groups_read.send(DirectoryBackend, user=user, group_dns=group_dns)
 
 
+def entry_id_of(attributes: dict | None) -> str:
+    """The directory entry's own id: OpenLDAP's entryUUID, or Active Directory's objectGUID; "" if neither."""
+    for name in settings.DIRECTORY_ENTRY_IDS:
+        for value in (attributes or {}).get(name, []):
+            return str(uuid.UUID(bytes_le=value)) if isinstance(value, bytes) else str(value).lower()
+    return ""
+
+
 @transaction.atomic
-def record_login(user, dn: str) -> None:
+def record_login(user, dn: str, entry_id: str) -> None:
     """The directory let the user in: their account is a directory account, and active again if only the
     directory's check had deactivated it."""
     now = timezone.now()
-    account, created = DirectoryAccount.objects.get_or_create(user=user, defaults={"dn": dn, "synced_at": now})
+    account, created = DirectoryAccount.objects.get_or_create(
+        user=user, defaults={"dn": dn, "entry_id": entry_id, "synced_at": now}
+    )
     if created:
         security_log.info("directory account created user=%s dn=%s", user.get_username(), dn)
     if account.disabled_in_directory and not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
         security_log.info("directory account enabled again user=%s dn=%s", user.get_username(), dn)
-    account.dn, account.synced_at, account.disabled_in_directory = dn, now, False
+    account.dn, account.entry_id, account.synced_at, account.disabled_in_directory = dn, entry_id, now, False
     account.save()
 
 
 def link(user) -> DirectoryAccount | None:
     """Hands a local account over to the directory account of the same username, if the directory has one: from
     then on it logs in with the directory's password, and its local password no longer works."""
-    found = DirectoryBackend().populate_user(user.get_username())  # name and e-mail synced, as at a login
+    backend = DirectoryBackend()
+    backend.linking = user
+    found = backend.populate_user(user.get_username())  # name and e-mail synced, as at a login
     if found is None:
         return None
     with transaction.atomic():
         found.set_unusable_password()
         found.save(update_fields=["password"])
+        AuthToken.objects.filter(user=found).delete()  # made under the local password, which has gone
         now = timezone.now()
-        account = DirectoryAccount.objects.create(user=found, dn=found.ldap_user.dn, synced_at=now, checked_at=now)
+        account = DirectoryAccount.objects.create(
+            user=found,
+            dn=found.ldap_user.dn,
+            entry_id=entry_id_of(found.ldap_user.attrs),
+            synced_at=now,
+            checked_at=now,
+        )
     security_log.info("directory account linked user=%s dn=%s", found.get_username(), account.dn)
     return account
 
@@ -168,7 +266,10 @@ def check_accounts() -> CheckReport:
     accounts = DirectoryAccount.objects.filter(user__is_active=True).select_related("user").order_by("pk")
     found = {}
     for account in accounts:
-        user = backend.populate_user(account.user.get_username())  # None: not found (removed, or disabled)
+        try:
+            user = backend.populate_user(account.user.get_username())  # None: not found (removed, or disabled)
+        except DirectoryLoginRefused:
+            user = None  # the name is another entry's now: this account's entry has gone
         if user is not None and backend.lets_in(user):
             found[account] = user.ldap_user.dn
             read_groups(user, user.ldap_user)
@@ -209,6 +310,13 @@ def deactivate(account: DirectoryAccount, now) -> None:
 class DirectoryLoginFormMixin:
     """A login form that says the directory cannot be reached, rather than that the password is wrong."""
 
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        longest = get_user_model()._meta.get_field("username").max_length
+        if len(username) > longest:
+            raise forms.ValidationError(f"A username has at most {longest} characters.", code="max_length")
+        return username
+
     def clean(self):
         try:
             return super().clean()
@@ -216,6 +324,11 @@ class DirectoryLoginFormMixin:
             username = self.cleaned_data.get("username", "-")
             security_event(self.request, "directory unreachable", logging.ERROR, username=username, reason=error)
             raise forms.ValidationError(UNAVAILABLE, code="directory_unavailable") from None
+        except DirectoryLoginRefused as refusal:
+            security_log.warning("directory login refused user=%s: %s", refusal.username, refusal.reason)
+            if refusal.local:
+                raise self.get_invalid_login_error() from None
+            raise forms.ValidationError(ANOTHER_ENTRY, code="another_entry") from None
 
 
 class LoginForm(DirectoryLoginFormMixin, AuthenticationForm):

@@ -14,6 +14,13 @@ class DirectoryAccount(models.Model):
         verbose_name="user",
     )
     dn = models.CharField("distinguished name", max_length=1000)
+    entry_id = models.CharField(
+        "entry id",
+        max_length=64,
+        blank=True,
+        db_index=True,  # the account of an entry, at each login
+        help_text="The directory entry's own id (entryUUID, objectGUID), which stays when it is moved or renamed.",
+    )
     synced_at = models.DateTimeField("name and e-mail last read from the directory")
     checked_at = models.DateTimeField("last checked against the directory", null=True, blank=True)
     disabled_in_directory = models.BooleanField(

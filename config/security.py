@@ -1,6 +1,7 @@
 """The security log (who logged in or out, failed, was refused, or took data away), and who the client is."""
 
 import logging
+import unicodedata
 
 from django.conf import settings
 
@@ -18,6 +19,17 @@ def client_ip(request) -> str:
     if forwarded and remote in settings.TRUSTED_PROXIES:
         return forwarded.split(",")[-1].strip()
     return remote
+
+
+def username_key(username: str) -> str:
+    """A username as loosely as a directory matches it: case, accents and compatibility forms set aside."""
+    decomposed = unicodedata.normalize("NFKD", username.strip())
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def lockout_username(request, credentials: dict | None) -> str:
+    """The username the lockout counts failures against (AXES_USERNAME_CALLABLE): "ALICE" is "alice"."""
+    return username_key((credentials or {}).get("username") or "")[:150]
 
 
 def security_event(request, event: str, level: int = logging.INFO, **details) -> None:

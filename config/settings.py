@@ -34,6 +34,21 @@ def env_flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number within its bounds; anything else is an error that names the variable."""
+    value = env.str(name, default="").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum or (maximum is not None and number > maximum):
+        bounds = f"at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise ImproperlyConfigured(f"{name} must be {bounds}, not {number}.")
+    return number
+
+
 # ENV_FILE="" reads no file (the test suite does this, to be independent of a developer's .env).
 ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
 if ENV_FILE:
@@ -132,7 +147,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_TLS_PROXY", False) else None
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = False
 # An intranet host cannot be on the browsers' public HSTS preload list, so the advice to ask for it is moot.
@@ -165,10 +180,10 @@ CONTENT_SECURITY_POLICY = {
 # --- Request sizes ------------------------------------------------------------
 # Refused with 413 by the app itself (config/middleware.py), whatever a proxy in front allows.
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=2_621_440)  # forms and API bodies: 2.5 MB
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440, minimum=1)  # forms and API bodies: 2.5 MB
 # The largest file (an attachment, a spreadsheet to import): 25 MB. A multipart body may carry it and the form.
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
-DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("REQUEST_MAX_FIELDS", default=1000)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("REQUEST_MAX_FIELDS", 1000, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # larger files are spooled to disk
 
 # --- Database ----------------------------------------------------------------
@@ -184,7 +199,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database: the live tests' Celery worker opens it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # No JIT compilation of queries: it pays off for long analytical queries only, and cost the search's
     # (commitments/search.py) 15-100 ms each on the benchmark's database, where the planner's estimates of a
@@ -215,14 +230,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling: 5 failures for one username from one address lock them out for 15 minutes.
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login stays in the admin, not only the current count
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_USERNAME_CALLABLE = "config.security.lockout_username"  # "ALICE", "Alice" and "ALİCE" count as one
 # Two-factor login with an authenticator app: optional for everyone, compulsory for coordinators
 # and superusers when this is true (config/two_factor.py).
 TWO_FACTOR_REQUIRED = env_flag("TWO_FACTOR_REQUIRED", default=False)
@@ -231,12 +247,12 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Commitments tracker")
 # without a proxy, that header is whatever the client chose to send.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Password-reset e-mails: at most this many per hour for one address, and requests from one client address.
-PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
-PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1)
 
 # Sessions: ended after SESSION_IDLE_TIMEOUT seconds without a request, and SESSION_COOKIE_AGE after login.
-SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
-SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE", 12 * 60 * 60, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -244,6 +260,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # With LDAP_SERVER_URI, staff log in with their directory account (LDAP, Active Directory) beside the local
 # accounts (config/directory.py); without it, local accounts only.
 
+DIRECTORY_ENTRY_IDS = ["entryUUID", "objectGUID"]  # OpenLDAP's (RFC 4530), Active Directory's
 DIRECTORY_GROUP_TYPES = {  # LDAP_GROUP_TYPE: how a group lists its members
     "groupOfNames": ("GroupOfNamesType", "(objectClass=groupOfNames)"),
     "groupOfUniqueNames": ("GroupOfUniqueNamesType", "(objectClass=groupOfUniqueNames)"),
@@ -283,14 +300,17 @@ def directory_settings() -> dict:
     if not uri:
         return {"DIRECTORY_LOGIN": False, "AUTH_LDAP_SERVER_URI": ""}
     import ldap
+    import ldapurl
     from django_auth_ldap import config as ldap_config
 
+    if not all(ldapurl.isLDAPUrl(address) for address in uri.split()):
+        raise ImproperlyConfigured(f"LDAP_SERVER_URI must be ldap:// or ldaps:// addresses, not {uri!r}.")
     if not env.str("LDAP_USER_SEARCH_BASE", default=""):
         raise ImproperlyConfigured("LDAP_USER_SEARCH_BASE must be set with LDAP_SERVER_URI: where users are found.")
     user_filter = env.str("LDAP_USER_FILTER", default="(uid=%(user)s)")
     if "%(user)s" not in user_filter:
         raise ImproperlyConfigured(f"LDAP_USER_FILTER must contain %(user)s, where the username goes: {user_filter!r}.")
-    timeout = env.int("LDAP_TIMEOUT_SECONDS", default=5)
+    timeout = env_int("LDAP_TIMEOUT_SECONDS", 5, minimum=1)
     options = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: timeout, ldap.OPT_TIMEOUT: timeout}
     if ca_file := env.str("LDAP_CA_FILE", default=""):
         if not Path(ca_file).is_file():
@@ -307,7 +327,10 @@ def directory_settings() -> dict:
         "AUTH_LDAP_BIND_DN": env.str("LDAP_BIND_DN", default=""),  # empty: an anonymous bind
         "AUTH_LDAP_BIND_PASSWORD": env.str("LDAP_BIND_PASSWORD", default=""),
         "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(
-            env.str("LDAP_USER_SEARCH_BASE"), ldap.SCOPE_SUBTREE, user_filter
+            env.str("LDAP_USER_SEARCH_BASE"),
+            ldap.SCOPE_SUBTREE,
+            user_filter,
+            attrlist=["*", *DIRECTORY_ENTRY_IDS],  # the entry's own attributes, and the id that outlives renames
         ),
         "AUTH_LDAP_USER_ATTR_MAP": {
             "first_name": env.str("LDAP_FIRST_NAME_ATTRIBUTE", default="givenName"),
@@ -315,7 +338,7 @@ def directory_settings() -> dict:
             "email": env.str("LDAP_EMAIL_ATTRIBUTE", default="mail"),
         },
         "AUTH_LDAP_ALWAYS_UPDATE_USER": True,  # name, e-mail and flags follow the directory at each login
-        "DIRECTORY_CHECK_MINUTES": env.int("LDAP_CHECK_MINUTES", default=15),
+        "DIRECTORY_CHECK_MINUTES": env_int("LDAP_CHECK_MINUTES", 15, minimum=1),
         "DIRECTORY_PASSWORD_HELP": env.str(
             "LDAP_PASSWORD_HELP", default="Change it, or have it reset, as for the rest of the ministry's network."
         ),
@@ -431,7 +454,7 @@ ATTACHMENT_TYPES = env.list("ATTACHMENT_TYPES", default=[])
 # read them month first.
 IMPORT_DATES_MONTH_FIRST = env.bool("IMPORT_DATES_MONTH_FIRST", default=False)
 # The most rows (under its heading row) one import file may hold; its size is bounded by UPLOAD_MAX_BYTES.
-IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)
 
 # --- Working groups --------------------------------------------------------------
 
@@ -459,7 +482,7 @@ REST_FRAMEWORK = {
 }
 # API tokens (django-rest-knox): created on the settings page, shown once, stored as a hash, each with an
 # expiry of the user's choice up to API_TOKEN_MAX_DAYS; revoked when the password changes.
-API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
 REST_KNOX = {
     "TOKEN_TTL": datetime.timedelta(days=90),  # the settings page's default choice
     "TOKEN_PREFIX": "ct_",  # recognisable in a leaked file or a secret scanner
@@ -495,17 +518,17 @@ SPECTACULAR_SETTINGS = {
 # --- Reminders ---------------------------------------------------------------------
 
 # Reminders planned for a day go out from this hour, local time (TIME_ZONE).
-REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=9)
+REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9, maximum=23)
 # A claim still "sending" after this long belongs to a worker that died: it is sent again.
-REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", default=15 * 60)
+REMINDER_CLAIM_TIMEOUT = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 15 * 60, minimum=1)
 # Transient SMTP failures are retried after base × 2^(attempts − 1) seconds, at most this many times.
-REMINDER_RETRY_BASE = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
-REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
+REMINDER_RETRY_BASE = env_int("REMINDER_RETRY_BASE_SECONDS", 60, minimum=1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8, minimum=1)
 # Recipients whose digests share one SMTP connection.
-REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=100)
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 100, minimum=1)
 # An owner change is announced once its recipient has had no new one for this long, so that someone entering
 # ten commitments sends each owner one e-mail.
-REMINDER_QUIET_PERIOD = env.int("REMINDER_QUIET_PERIOD_SECONDS", default=10 * 60)
+REMINDER_QUIET_PERIOD = env_int("REMINDER_QUIET_PERIOD_SECONDS", 10 * 60)
 # Coordinators are nudged this often while the next home-hosted session has no agreed date.
 REMINDER_DATE_TBA_EVERY_DAYS = 30
 # What reminder e-mails say about each commitment: "titles" (its title and latest progress) or

@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
 from config.api import is_api_request
-from config.directory import LoginForm, is_directory_user
+from config.directory import LoginForm, is_directory_user, password_in_directory
 from config.mail import AutomaticPasswordResetForm
 from config.security import client_ip, security_event
 from config.throttle import allow
@@ -53,9 +53,7 @@ class PasswordChangeView(InvalidFormStatusMixin, auth_views.PasswordChangeView):
 
     def dispatch(self, request, *args, **kwargs):
         if is_directory_user(request.user):
-            context = {"help": settings.DIRECTORY_PASSWORD_HELP}
-            status = 200 if request.method in ("GET", "HEAD") else 403
-            return render(request, "registration/password_in_directory.html", context, status=status)
+            return password_in_directory(request)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -373,6 +374,14 @@ class HasEmailFilter(ChoiceFilter):
         return queryset.filter(email="") if value == "no" else queryset.exclude(email="")
 
 
+class DirectoryUserChangeForm(UserChangeForm):
+    """A directory user's page: no password to set (the directory's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("password", None)
+
+
 class LoginFilter(ChoiceFilter):
     title = "logs in with"
     parameter_name = "login"
@@ -412,6 +421,28 @@ class StaffUserAdmin(UserAdmin):
     list_display = ["username", "email_or_warning", "first_name", "last_name", "is_staff", "is_active"]
     list_filter = [HasEmailFilter, LoginFilter, *UserAdmin.list_filter]
     inlines = [DirectoryAccountInline]
+
+    DIRECTORY_FIELDS = ["username", "first_name", "last_name", "email"]  # the directory's, at each login
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not hasattr(obj, "directory_account"):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and hasattr(obj, "directory_account"):
+            kwargs["form"] = DirectoryUserChangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return (
+            [*readonly, *self.DIRECTORY_FIELDS] if obj is not None and hasattr(obj, "directory_account") else readonly
+        )
 
     def user_change_password(self, request, id, form_url=""):
         user = self.get_object(request, unquote(id))

@@ -240,6 +240,13 @@ class Directory:
     def enable(self, dn: str) -> None:
         self.set(dn, "pwdAccountLockedTime")
 
+    def move(self, dn: str, new_parent: str) -> str:
+        """Moves the entry under another branch, as when someone changes department; returns the new DN."""
+        rdn = dn.split(",", 1)[0]
+        with self.connection() as connection:
+            connection.rename_s(dn, rdn, new_parent)
+        return f"{rdn},{new_parent}"
+
     def delete(self, dn: str) -> None:
         with self.connection() as connection:
             connection.delete_s(dn)

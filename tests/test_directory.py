@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
@@ -361,3 +362,166 @@ def test_the_settings_say_what_is_missing(monkeypatch):
             config.settings.directory_settings()
     monkeypatch.delenv("LDAP_SERVER_URI")
     assert config.settings.directory_settings()["DIRECTORY_LOGIN"] is False
+
+
+# --- What an outside tester found ----------------------------------------------------------------------------
+
+
+def test_the_lockout_counts_a_username_whatever_its_case_or_accents(client, directory_login, settings):
+    variants = ["alice", "ALICE", "Alice", "ALİCE", "aLice"]  # İ: a capital I with a dot, which slapd matches as i
+    for username in variants[: settings.AXES_FAILURE_LIMIT - 1]:
+        assert log_in(client, username, "wrong").status_code == 422
+    assert log_in(client, variants[-1], "wrong").status_code == 429
+    assert log_in(client, "ALICE").status_code == 429  # the right password, another case: still locked out
+
+
+def test_a_username_typed_otherwise_logs_in_to_the_one_account_of_the_directory_entry(client, directory_login):
+    assert log_in(client).status_code == 302
+    assert log_in(client, "ALİCE").status_code == 302
+    assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+
+
+def test_a_directory_entry_never_takes_over_a_local_account_whatever_the_case_typed(
+    client, directory_login, directory, caplog
+):
+    User.objects.create_user("admin", password=PASSWORD, is_superuser=True, is_staff=True)
+    directory.add_user("admin", "evil-directory-pw", "Evil", "Admin", "evil@example.org")
+    for typed in ["ADMİN", "ADMIN", "admin"]:
+        assert log_in(client, typed, "evil-directory-pw").status_code == 422
+    assert list(User.objects.values_list("username", flat=True)) == ["admin"]
+    assert not DirectoryAccount.objects.exists()
+    assert "directory login refused user=admin: a local account has this username" in caplog.text
+
+
+def test_a_moved_entry_keeps_its_account_and_a_new_person_given_an_old_username_does_not_get_it(
+    client, directory_login, directory, caplog
+):
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    moved = directory.move(directory.alice, f"ou=services,{PEOPLE.split(',', 1)[1]}")
+    directory_login(LDAP_USER_SEARCH_BASE=PEOPLE.split(",", 1)[1])  # the whole tree
+    assert log_in(client).status_code == 302
+    alice.refresh_from_db()
+    assert alice.directory_account.dn == moved
+
+    directory.delete(moved)  # alice leaves; months later a new colleague is given her username
+    tasks.check_directory_accounts()
+    directory.add_user("alice", "new-alice-pw", "Alicia", "Bose", "alicia.bose@example.org")
+    refused = log_in(client, password="new-alice-pw")
+    assert refused.status_code == 422
+    assert "belongs to someone the directory had before you" in refused.content.decode()
+    alice.refresh_from_db()
+    assert not alice.is_active and alice.email == "alice.rao@example.org"
+    assert "directory login refused user=alice: the account here is another directory entry's" in caplog.text
+
+
+def test_a_directory_users_page_in_the_admin_saves_whatever_the_directory_put_in_it(
+    client, directory_login, directory, admin_client
+):
+    directory.add_user("jose mar", "jose-directory-pw", "José" * 60, "Mar", "not an address")
+    assert log_in(client, "jose mar", "jose-directory-pw").status_code == 302
+    jose = User.objects.get(username="jose mar")
+    page = admin_client.get(reverse("admin:auth_user_change", args=[jose.pk]))
+    form = page.context["adminform"].form
+    assert "password" not in form.fields  # nothing to set: the password is the directory's
+    assert not {"username", "first_name", "last_name", "email"} & set(form.fields)  # the directory's, shown only
+    joined, last = timezone.localtime(jose.date_joined), timezone.localtime(jose.last_login)
+    data = {  # the page as it came, with Active unticked
+        "date_joined_0": joined.date().isoformat(),
+        "date_joined_1": joined.time().isoformat(),
+        "last_login_0": last.date().isoformat(),
+        "last_login_1": last.time().isoformat(),
+    }
+    data.update({f"directory_account-{key}": value for key, value in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 1}.items()})
+    data.update({"directory_account-MIN_NUM_FORMS": 0, "directory_account-MAX_NUM_FORMS": 1})
+    data["directory_account-0-id"] = jose.directory_account.pk
+    data["directory_account-0-user"] = jose.pk
+    saved = admin_client.post(reverse("admin:auth_user_change", args=[jose.pk]), data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
+    jose.refresh_from_db()
+    assert not jose.is_active
+
+
+def test_the_admins_own_password_page_sends_a_directory_user_to_the_directory(client, directory_login, directory):
+    directory.add_group(STAFF_GROUP, directory.alice)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_STAFF_GROUP=STAFF_GROUP)
+    assert log_in(client).status_code == 302
+    page = client.get(reverse("admin:password_change"))
+    assert "Your password is your directory account's" in page.content.decode()
+    assert client.post(reverse("admin:password_change"), {"old_password": "x"}).status_code == 403
+
+
+def test_linking_ends_the_accounts_api_tokens_and_refuses_an_entry_linked_already(
+    client, directory_login, directory, owner
+):
+    AuthToken.objects.create(user=owner)
+    directory.add_user("owner", "owner-directory-pw", "Olga", "Owner", "olga@example.org")
+    call_command("link_directory_accounts", "owner")
+    assert not AuthToken.objects.filter(user=owner).exists()  # made under the local password, which has gone
+
+    second = User.objects.create_user("owner-again", password=PASSWORD)
+    directory.set(f"uid=owner,{PEOPLE}", "uid", "owner", "owner-again")  # an entry with two usernames
+    with pytest.raises(CommandError, match="Not linked: owner-again"):
+        call_command("link_directory_accounts", "owner-again")
+    second.refresh_from_db()
+    assert second.has_usable_password()
+
+
+def test_a_superuser_from_the_directory_is_staff_and_can_open_the_admin(client, directory_login, directory):
+    directory.add_group(ADMIN_GROUP, directory.alice)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_SUPERUSER_GROUP=ADMIN_GROUP)
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    assert alice.is_superuser and alice.is_staff
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_an_attribute_removed_from_the_directory_is_cleared_here(client, directory_login, directory):
+    assert log_in(client).status_code == 302
+    directory.set(directory.alice, "mail")
+    directory.set(directory.alice, "givenName")
+    tasks.check_directory_accounts()
+    alice = User.objects.get(username="alice")
+    assert (alice.first_name, alice.email) == ("", "")
+
+
+def test_the_admin_login_page_answers_503_when_the_directory_is_down(client, directory_login, directory):
+    directory.stop()
+    response = client.post(reverse("admin:login"), {"username": "alice", "password": ALICE_PASSWORD})
+    assert response.status_code == 503
+    assert "The directory cannot be reached just now" in response.content.decode()
+
+
+def test_a_username_longer_than_any_account_holds_is_refused_before_the_directory_is_asked(
+    client, directory_login, directory, caplog
+):
+    directory.stop()
+    response = log_in(client, "a" * 5000)
+    assert response.status_code == 422
+    assert "at most 150 characters" in response.content.decode()
+    assert "a" * 200 not in caplog.text
+
+
+def test_the_lockout_page_tells_directory_users_where_to_turn(client, directory_login, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        locked = log_in(client, password="wrong")
+    assert locked.status_code == 429
+    assert "directory account" in locked.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LDAP_CHECK_MINUTES", "0", "LDAP_CHECK_MINUTES must be at least 1"),
+        ("LDAP_CHECK_MINUTES", "1.5", "LDAP_CHECK_MINUTES must be a whole number"),
+        ("LDAP_TIMEOUT_SECONDS", "abc", "LDAP_TIMEOUT_SECONDS must be a whole number"),
+        ("LDAP_SERVER_URI", "ldapx://dc1.example", "LDAP_SERVER_URI"),
+        ("LDAP_SERVER_URI", "not a uri", "LDAP_SERVER_URI"),
+    ],
+)
+def test_a_setting_that_cannot_be_used_stops_the_start_with_its_reason(monkeypatch, name, value, message):
+    monkeypatch.setenv("LDAP_SERVER_URI", "ldap://127.0.0.1:1")
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        config.settings.directory_settings()

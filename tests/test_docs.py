@@ -43,9 +43,9 @@ def test_the_readme_stays_short():
 
 
 def test_every_variable_the_settings_read_is_in_the_configuration_table():
-    """Read from the settings module's source: every `env…("NAME"` and `env_flag("NAME"` is a row of the table."""
+    """Read from the settings module's source: every `env…("NAME"`, `env_flag("NAME"`, `env_int("NAME"` is a row."""
     source = (BASE_DIR / "config" / "settings.py").read_text()
-    read = set(re.findall(r'\benv(?:\.\w+|_flag)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    read = set(re.findall(r'\benv(?:\.\w+|_flag|_int)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
     table = (BASE_DIR / "docs" / "operations.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert len(read) > 40

@@ -105,3 +105,14 @@ def test_make_run_links_to_the_address_it_serves():
 def test_make_run_keeps_a_site_url_set_by_the_operator():
     commands = make_run_commands("PORT=8103", SITE_URL="https://commitments.intranet.example")
     assert all("SITE_URL=https://commitments.intranet.example " in command for command in commands)
+
+
+def test_a_number_setting_out_of_its_bounds_stops_the_start_with_its_reason():
+    for value, reason in [
+        ("25", "REMINDER_SEND_HOUR must be from 0 to 23, not 25"),
+        ("nine", "must be a whole number"),
+    ]:
+        result = django_settings(DEBUG="true", REMINDER_SEND_HOUR=value)
+        assert result.returncode != 0
+        assert reason in result.stderr
+    assert django_settings(DEBUG="true", REMINDER_SEND_HOUR="0").returncode == 0

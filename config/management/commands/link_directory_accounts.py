@@ -27,10 +27,17 @@ class Command(BaseCommand):
                 self.stderr.write(f"{username}: no such account here")
             elif directory.is_directory_user(user):
                 self.stdout.write(f"{username}: already logs in with the directory ({user.directory_account.dn})")
-            elif (account := directory.link(user)) is None:
-                missing.append(username)
-                self.stderr.write(f"{username}: not found in the directory; still a local account")
             else:
-                self.stdout.write(f"{username}: logs in with the directory from now on ({account.dn})")
+                try:
+                    account = directory.link(user)
+                except directory.DirectoryLoginRefused as refusal:
+                    missing.append(username)
+                    self.stderr.write(f"{username}: not linked: {refusal.reason}; still a local account")
+                    continue
+                if account is None:
+                    missing.append(username)
+                    self.stderr.write(f"{username}: not found in the directory; still a local account")
+                else:
+                    self.stdout.write(f"{username}: logs in with the directory from now on ({account.dn})")
         if missing:
             raise CommandError(f"Not linked: {', '.join(missing)}.")
