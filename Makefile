@@ -37,32 +37,30 @@ chromium:
 	    exit 1; \
 	  fi; }
 
+# System packages come from apt, never from the internet at run time. Each target below checks for what it needs
+# and, when it is missing, installs it as root, or says what to install. $(call apt,<packages>,<what they are for>).
+define apt
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing $(1) $(2)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(1) >/dev/null; \
+	  else \
+	    echo "Needed $(2): run 'sudo apt-get install $(1)' and try again."; \
+	    exit 1; \
+	  fi
+endef
+
 # The PDF brief is laid out by WeasyPrint, which needs Pango (Debian's libpango-1.0-0, libpangoft2-1.0-0) and
-# fonts: DejaVu for Latin and Cyrillic, Noto for the Indian scripts (Hindi names must print). They come from apt,
-# never from the internet at run time.
+# fonts: DejaVu for Latin and Cyrillic, Noto for the Indian scripts (Hindi names must print).
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core
 pango:
 	@ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && fc-list :lang=hi | grep -q . || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Pango and fonts for the PDF brief"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      $(PDF_PACKAGES) >/dev/null; \
-	  else \
-	    echo "The PDF brief needs Pango and fonts: run 'sudo apt-get install $(PDF_PACKAGES)'."; \
-	    exit 1; \
-	  fi; }
+	$(call apt,$(PDF_PACKAGES),for the PDF brief); }
 
 # Attachments are recognised by their content with libmagic (Debian's libmagic1), not by their names.
 libmagic:
 	@ldconfig -p | grep -q 'libmagic.so.1' || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing libmagic to recognise attachments"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      libmagic1 >/dev/null; \
-	  else \
-	    echo "Attachments are recognised with libmagic: run 'sudo apt-get install libmagic1'."; \
-	    exit 1; \
-	  fi; }
+	$(call apt,libmagic1,to recognise attachments); }
 
 # Directory login (django-auth-ldap) uses python-ldap, which PyPI has as source only: it is compiled against
 # libldap and libsasl2, whose headers come from apt (with Python's own, for Debian's Python).
@@ -71,40 +69,19 @@ PYTHON_HEADER = $(shell $(SYSTEM_PYTHON) -c 'import sysconfig; print(sysconfig.g
 ldap:
 	@test -e /usr/include/ldap.h -a -e /usr/include/sasl/sasl.h -a -e $(PYTHON_HEADER) \
 	  && command -v gcc >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing the OpenLDAP and SASL headers to build python-ldap"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      $(LDAP_PACKAGES) >/dev/null; \
-	  else \
-	    echo "python-ldap is built against OpenLDAP: run 'sudo apt-get install $(LDAP_PACKAGES)'."; \
-	    exit 1; \
-	  fi; }
+	$(call apt,$(LDAP_PACKAGES),to build python-ldap); }
 
 # The directory-login tests run OpenLDAP's own server (Debian's slapd) on a loopback port, with a throwaway
 # configuration of their own; the package's default service is not used.
 slapd:
 	@test -x /usr/sbin/slapd || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing OpenLDAP's slapd for the directory-login tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      slapd >/dev/null; \
-	  else \
-	    echo "The directory-login tests need OpenLDAP's server: run 'sudo apt-get install slapd'."; \
-	    exit 1; \
-	  fi; }
+	$(call apt,slapd,for the directory-login tests); }
 
 # The tests open the Word and Excel files in LibreOffice, a reader other than the library that writes them.
 OFFICE_PROGRAM := /usr/lib/libreoffice/program
 libreoffice:
 	@test -e $(OFFICE_PROGRAM)/libswdlo.so -a -e $(OFFICE_PROGRAM)/libscdlo.so || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing LibreOffice (writer, calc) for the document tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null; \
-	  else \
-	    echo "The document tests need LibreOffice: run 'sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui'."; \
-	    exit 1; \
-	  fi; }
+	$(call apt,libreoffice-writer-nogui libreoffice-calc-nogui,for the document tests); }
 
 # A local development configuration, written once; edit it or replace it with real environment variables.
 .env:
