@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import ldap
+import ldap.filter
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -30,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.dispatch import Signal, receiver
 from django.shortcuts import render
@@ -54,9 +55,10 @@ UNAVAILABLE = (
 )
 
 
-# Sent with `user` and `group_dns` (the lower-case DNs of the directory groups the user is in, nested ones included
-# with LDAP_GROUP_TYPE=activeDirectory) after a login or a check read the user from the directory, when
-# LDAP_WORKING_GROUP_ROLES is set: the meetings app gives working-group roles from them (meetings/directory.py).
+# Sent with `user`, `reason` ("directory login", "directory check") and `group_dns` (the lower-case DNs of the
+# directory groups the user is in, nested ones included with LDAP_GROUP_TYPE=activeDirectory) after a login or a
+# check read the user from the directory, when LDAP_WORKING_GROUP_ROLES is set: the meetings app gives
+# working-group roles from them (meetings/directory.py).
 directory_groups_read = Signal()
 
 
@@ -100,6 +102,11 @@ def fit_the_account(sender, user, ldap_user, **kwargs):
     for name, attribute in ldap_user.settings.USER_ATTR_MAP.items():
         if not (ldap_user.attrs or {}).get(attribute):
             setattr(user, name, "")
+    flags = ldap_user.settings.USER_FLAGS_BY_GROUP
+    superuser_only = "is_superuser" in flags and "is_staff" not in flags
+    was_superuser = get_user_model().objects.filter(pk=user.pk, is_superuser=True)
+    if superuser_only and not user.is_superuser and user.pk is not None and was_superuser.exists():
+        user.is_staff = False  # it came with the superuser group, and goes with it
     user.is_staff = user.is_staff or user.is_superuser
     for name in ("first_name", "last_name"):
         setattr(user, name, (getattr(user, name) or "")[: user._meta.get_field(name).max_length])
@@ -137,14 +144,33 @@ class DirectoryBackend(LDAPBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or is_local_account(username):
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        login = super().authenticate
+        return self.across_servers(lambda: login(request, username=username, password=password, **kwargs))
+
+    def populate_user(self, username):
+        return self.across_servers(lambda: super(DirectoryBackend, self).populate_user(username))
+
+    def across_servers(self, attempt):
+        """libldap moves on from an address of LDAP_SERVER_URI only when it refuses the connection; one that takes
+        it and never answers (a hung server) ends in a timeout. The next addresses are tried then."""
+        uris = self.settings.SERVER_URI.split()
+        try:
+            for first in range(len(uris)):
+                self.settings.SERVER_URI = " ".join(uris[first:])
+                try:
+                    return attempt()
+                except DirectoryUnavailable:
+                    if first == len(uris) - 1:
+                        raise
+        finally:
+            self.settings.SERVER_URI = " ".join(uris)
 
     def authenticate_ldap_user(self, ldap_user, password):
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is None:
             return None
         record_login(user, ldap_user.dn, entry_id_of(ldap_user.attrs))
-        read_groups(user, ldap_user)
+        read_groups(user, ldap_user, "directory login")
         return user if user.is_active else None
 
     def get_user(self, user_id):
@@ -155,26 +181,22 @@ class DirectoryBackend(LDAPBackend):
 
     def get_or_build_user(self, username, ldap_user):
         """The account of this directory entry, found by the entry's id (which outlives moves and renames), or by
-        its DN for an entry without one; else a new account, named as the directory names the entry. Refused: a
-        name that is a local account's (whatever the case typed), or the account of another entry."""
-        entry_id = entry_id_of(ldap_user.attrs)
-        accounts = DirectoryAccount.objects.select_related("user")
-        if entry_id:
-            account = accounts.filter(Q(entry_id=entry_id) | Q(entry_id="", dn__iexact=ldap_user.dn)).first()
-        else:
-            account = accounts.filter(dn__iexact=ldap_user.dn).first()
+        its DN for an entry without one; it takes the entry's new username if the directory renamed it. Else a new
+        account, with its directory account, named as the directory names the entry. Refused: a name that is a
+        local account's (whatever the case typed), or the account of another entry."""
+        name = self.directory_username(ldap_user, username)
+        account = account_of(ldap_user)
         if account is not None:
             if self.linking is not None and account.user != self.linking:
-                name = self.linking.get_username()
-                raise DirectoryLoginRefused(name, f"its entry is {account.user.get_username()}'s already", local=True)
+                refused = self.linking.get_username()
+                raise DirectoryLoginRefused(
+                    refused, f"its entry is {account.user.get_username()}'s already", local=True
+                )
+            follow_rename(account.user, name)
             return account.user, False
-        name = self.directory_username(ldap_user, username)
-        existing = get_user_model().objects.filter(username__iexact=name).select_related("directory_account")
-        user = existing.first()
+        user = get_user_model().objects.filter(username__iexact=name).select_related("directory_account").first()
         if user is None:
-            if len(name) > get_user_model()._meta.get_field("username").max_length:
-                raise DirectoryLoginRefused(name, "the directory's username is too long for an account", local=False)
-            return get_user_model()(username=name), True
+            return create_account(name, ldap_user), False
         if user == self.linking:
             return user, False
         if not hasattr(user, "directory_account"):
@@ -196,10 +218,48 @@ class DirectoryBackend(LDAPBackend):
         return required is None or LDAPGroupQuery(required).resolve(user.ldap_user)
 
 
-def read_groups(user, ldap_user) -> None:
+def read_groups(user, ldap_user, reason: str) -> None:
     if settings.DIRECTORY_WORKING_GROUP_ROLES:
         group_dns = {dn.lower() for dn in ldap_user.group_dns}
-        directory_groups_read.send(DirectoryBackend, user=user, group_dns=group_dns)
+        directory_groups_read.send(DirectoryBackend, user=user, group_dns=group_dns, reason=reason)
+
+
+def account_of(ldap_user) -> DirectoryAccount | None:
+    entry_id = entry_id_of(ldap_user.attrs)
+    accounts = DirectoryAccount.objects.select_related("user")
+    if entry_id:
+        return accounts.filter(Q(entry_id=entry_id) | Q(entry_id="", dn__iexact=ldap_user.dn)).first()
+    return accounts.filter(dn__iexact=ldap_user.dn).first()
+
+
+def create_account(name: str, ldap_user):
+    """A new user with their directory account, in one transaction: a login at the same moment sees both or
+    neither (and, making the same account, takes the one made first)."""
+    if len(name) > get_user_model()._meta.get_field("username").max_length:
+        raise DirectoryLoginRefused(name, "the directory's username is too long for an account", local=False)
+    try:
+        with transaction.atomic():
+            user = get_user_model()(username=name)
+            user.set_unusable_password()
+            user.save()
+            DirectoryAccount.objects.create(
+                user=user, dn=ldap_user.dn, entry_id=entry_id_of(ldap_user.attrs), synced_at=timezone.now()
+            )
+    except IntegrityError:
+        account = account_of(ldap_user)
+        if account is None:
+            raise DirectoryLoginRefused(name, "an account of this name was made meanwhile", local=False) from None
+        return account.user
+    security_log.info("directory account created user=%s dn=%s", name, ldap_user.dn)
+    return user
+
+
+def follow_rename(user, name: str) -> None:
+    """The directory renamed the entry: the account takes the new name, unless another account has it."""
+    if name == user.get_username() or get_user_model().objects.filter(username__iexact=name).exists():
+        return
+    security_log.info("directory account renamed user=%s to=%s", user.get_username(), name)
+    user.username = name  # saved with the rest of what the directory says
 
 
 def entry_id_of(attributes: dict | None) -> str:
@@ -215,11 +275,9 @@ def record_login(user, dn: str, entry_id: str) -> None:
     """The directory let the user in: their account is a directory account, and active again if only the
     directory's check had deactivated it."""
     now = timezone.now()
-    account, created = DirectoryAccount.objects.get_or_create(
+    account, _ = DirectoryAccount.objects.get_or_create(
         user=user, defaults={"dn": dn, "entry_id": entry_id, "synced_at": now}
     )
-    if created:
-        security_log.info("directory account created user=%s dn=%s", user.get_username(), dn)
     if account.disabled_in_directory and not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
@@ -267,12 +325,13 @@ def check_accounts() -> CheckReport:
     found = {}
     for account in accounts:
         try:
-            user = backend.populate_user(account.user.get_username())  # None: not found (removed, or disabled)
+            username = current_username(backend, account)  # renamed, moved: found by the entry's id
+            user = backend.populate_user(username) if username else None  # None: removed, or disabled
         except DirectoryLoginRefused:
             user = None  # the name is another entry's now: this account's entry has gone
         if user is not None and backend.lets_in(user):
             found[account] = user.ldap_user.dn
-            read_groups(user, user.ldap_user)
+            read_groups(user, user.ldap_user, "directory check")
         else:
             found[account] = None
     if len(found) > 1 and not any(found.values()):
@@ -290,6 +349,46 @@ def check_accounts() -> CheckReport:
             deactivate(account, now)
             report.deactivated.append(account.user.get_username())
     return report
+
+
+def current_username(backend: DirectoryBackend, account: DirectoryAccount) -> str | None:
+    """The name the directory gives the account's entry now, found by the entry's id under the search base (None
+    if it has gone); the account's own name for an entry without an id."""
+    if not account.entry_id:
+        return account.user.get_username()
+    match = USERNAME_ATTRIBUTE.search(backend.settings.USER_SEARCH.filterstr)
+    if match is None:
+        return account.user.get_username()
+    attribute, entry_id = match.group(1), ldap.filter.escape_filter_chars(account.entry_id)
+    guid = "".join(f"\\{byte:02x}" for byte in uuid.UUID(account.entry_id).bytes_le)
+    by_id = f"(|(entryUUID={entry_id})(objectGUID={guid}))"
+    base = backend.settings.USER_SEARCH.base_dn
+
+    def search():
+        try:
+            return bound_connection(backend).search_s(base, ldap.SCOPE_SUBTREE, by_id, [attribute])
+        except ldap.LDAPError as error:
+            raise DirectoryUnavailable(describe(error)) from error
+
+    found = backend.across_servers(search)
+    values = [value.decode() for dn, attributes in found if dn for value in attributes.get(attribute, [])]
+    keys = {username_key(value): value for value in values}
+    return (keys.get(username_key(account.user.get_username())) or (values[0] if values else "")).lower() or None
+
+
+def bound_connection(backend: DirectoryBackend):
+    """A connection to the directory as the app's own account, as django-auth-ldap makes them."""
+    config = backend.settings
+    try:
+        connection = backend.ldap.initialize(config.SERVER_URI, bytes_mode=False)
+        for option, value in config.CONNECTION_OPTIONS.items():
+            connection.set_option(option, value)
+        if config.START_TLS:
+            connection.start_tls_s()
+        connection.simple_bind_s(config.BIND_DN, config.BIND_PASSWORD)
+    except ldap.LDAPError as error:
+        raise DirectoryUnavailable(describe(error)) from error
+    return connection
 
 
 @transaction.atomic

@@ -34,7 +34,7 @@ def env_flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
-def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+def env_int(name: str, default: int, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
     """A whole number within its bounds; anything else is an error that names the variable."""
     value = env.str(name, default="").strip()
     if not value:
@@ -43,9 +43,8 @@ def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = Non
         number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-    if number < minimum or (maximum is not None and number > maximum):
-        bounds = f"at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
-        raise ImproperlyConfigured(f"{name} must be {bounds}, not {number}.")
+    if not minimum <= number <= maximum:
+        raise ImproperlyConfigured(f"{name} must be from {minimum} to {maximum}, not {number}.")
     return number
 
 
@@ -231,7 +230,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Login throttling: 5 failures for one username from one address lock them out for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=7 * 24 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -272,6 +271,8 @@ DIRECTORY_GROUP_TYPES = {  # LDAP_GROUP_TYPE: how a group lists its members
 def directory_working_group_roles() -> dict[str, dict[str, str]]:
     """LDAP_WORKING_GROUP_ROLES: for a working group (its slug), the directory group (DN) of each role, in JSON:
     {"india-uzbekistan-jwg-ct": {"coordinator": "cn=jwg-ct-leads,ou=groups,…", "member": "cn=jwg-ct,…"}}."""
+    from ldap.dn import is_dn
+
     text = env.str("LDAP_WORKING_GROUP_ROLES", default="").strip()
     if not text:
         return {}
@@ -283,74 +284,114 @@ def directory_working_group_roles() -> dict[str, dict[str, str]]:
         isinstance(slug, str)
         and isinstance(dns, dict)
         and dns
-        and all(role in ("coordinator", "member") and isinstance(dn, str) and dn for role, dn in dns.items())
+        and all(role in ("coordinator", "member") and isinstance(dn, str) and is_dn(dn) for role, dn in dns.items())
         for slug, dns in roles.items()
     )
     if not valid:
         raise ImproperlyConfigured(
             'LDAP_WORKING_GROUP_ROLES must map working groups to roles to group DNs: {"group-slug": '
-            '{"coordinator": "cn=…", "member": "cn=…"}}, with the roles "coordinator" and "member".'
+            '{"coordinator": "cn=…", "member": "cn=…"}}, with the roles "coordinator" and "member" and group DNs.'
         )
     return {slug: {role: dn.lower() for role, dn in dns.items()} for slug, dns in roles.items()}
 
 
+def ldap_dn(name: str, default: str = "") -> str:
+    """A distinguished name, checked for its syntax: one mistyped is refused at start, not at each login."""
+    import ldap.dn
+
+    value = env.str(name, default=default).strip()
+    if value and not ldap.dn.is_dn(value):
+        raise ImproperlyConfigured(f"{name} is not a distinguished name (cn=…,dc=…): {value!r}.")
+    return value
+
+
+def ldap_uris() -> str:
+    """LDAP_SERVER_URI: ldap:// or ldaps:// addresses, separated by spaces, each with a possible port."""
+    import ldapurl
+
+    uris = env.str("LDAP_SERVER_URI", default="").strip()
+    for uri in uris.split():
+        port = ldapurl.LDAPUrl(uri).hostport.rpartition(":")[2] if ldapurl.isLDAPUrl(uri) else "0"
+        if (
+            not ldapurl.isLDAPUrl(uri)
+            or not uri.startswith(("ldap://", "ldaps://"))
+            or not 0 < int(port or 389) < 65536
+        ):
+            raise ImproperlyConfigured(f"LDAP_SERVER_URI must be ldap:// or ldaps:// addresses, not {uris!r}.")
+    return uris
+
+
+def ldap_user_filter() -> str:
+    """LDAP_USER_FILTER: one parenthesised filter, with %(user)s where the username goes."""
+    value = env.str("LDAP_USER_FILTER", default="(uid=%(user)s)").strip()
+    depth, closes_at_the_end = 0, value.startswith("(")
+    for position, char in enumerate(value):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0 or (depth == 0 and position < len(value) - 1):
+            closes_at_the_end = False  # unbalanced, or a second filter after the first
+            break
+    if not (closes_at_the_end and depth == 0) or "%(user)s" not in value:
+        raise ImproperlyConfigured(
+            f"LDAP_USER_FILTER must be one filter in parentheses with %(user)s where the username goes: {value!r}."
+        )
+    return value
+
+
+def ldap_ca_file() -> str:
+    value = env.str("LDAP_CA_FILE", default="")
+    if value and not (Path(value).is_file() and "BEGIN CERTIFICATE" in Path(value).read_text(errors="replace")):
+        raise ImproperlyConfigured(f"LDAP_CA_FILE {value!r} is not a file of PEM certificates.")
+    return value
+
+
 def directory_settings() -> dict:
     """django-auth-ldap's settings (AUTH_LDAP_*) and the app's own (DIRECTORY_*), from the environment."""
-    uri = env.str("LDAP_SERVER_URI", default="").strip()
+    uri = ldap_uris()
     if not uri:
         return {"DIRECTORY_LOGIN": False, "AUTH_LDAP_SERVER_URI": ""}
     import ldap
-    import ldapurl
     from django_auth_ldap import config as ldap_config
 
-    if not all(ldapurl.isLDAPUrl(address) for address in uri.split()):
-        raise ImproperlyConfigured(f"LDAP_SERVER_URI must be ldap:// or ldaps:// addresses, not {uri!r}.")
-    if not env.str("LDAP_USER_SEARCH_BASE", default=""):
+    search_base = ldap_dn("LDAP_USER_SEARCH_BASE")
+    if not search_base:
         raise ImproperlyConfigured("LDAP_USER_SEARCH_BASE must be set with LDAP_SERVER_URI: where users are found.")
-    user_filter = env.str("LDAP_USER_FILTER", default="(uid=%(user)s)")
-    if "%(user)s" not in user_filter:
-        raise ImproperlyConfigured(f"LDAP_USER_FILTER must contain %(user)s, where the username goes: {user_filter!r}.")
-    timeout = env_int("LDAP_TIMEOUT_SECONDS", 5, minimum=1)
+    user_filter = ldap_user_filter()
+    timeout = env_int("LDAP_TIMEOUT_SECONDS", 5, minimum=1, maximum=300)
     options = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: timeout, ldap.OPT_TIMEOUT: timeout}
-    if ca_file := env.str("LDAP_CA_FILE", default=""):
-        if not Path(ca_file).is_file():
-            raise ImproperlyConfigured(f"LDAP_CA_FILE {ca_file!r} is not a file.")
+    if ca_file := ldap_ca_file():
         options[ldap.OPT_X_TLS_CACERTFILE] = ca_file
     if uri.startswith("ldaps://") or env_flag("LDAP_START_TLS", default=False) or ca_file:
         options[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
         options[ldap.OPT_X_TLS_NEWCTX] = 0  # last: the TLS options above take effect
+    attributes = ["*", *DIRECTORY_ENTRY_IDS]  # the entry's own attributes, and the id that outlives renames
     values = {
         "DIRECTORY_LOGIN": True,
-        "AUTH_LDAP_SERVER_URI": uri,  # several, separated by spaces, are tried in turn
+        "AUTH_LDAP_SERVER_URI": uri,  # several, separated by spaces, are tried in turn (config/directory.py)
         "AUTH_LDAP_START_TLS": env_flag("LDAP_START_TLS", default=False),
         "AUTH_LDAP_CONNECTION_OPTIONS": options,
-        "AUTH_LDAP_BIND_DN": env.str("LDAP_BIND_DN", default=""),  # empty: an anonymous bind
+        "AUTH_LDAP_BIND_DN": ldap_dn("LDAP_BIND_DN"),  # empty: an anonymous bind
         "AUTH_LDAP_BIND_PASSWORD": env.str("LDAP_BIND_PASSWORD", default=""),
-        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(
-            env.str("LDAP_USER_SEARCH_BASE"),
-            ldap.SCOPE_SUBTREE,
-            user_filter,
-            attrlist=["*", *DIRECTORY_ENTRY_IDS],  # the entry's own attributes, and the id that outlives renames
-        ),
+        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(search_base, ldap.SCOPE_SUBTREE, user_filter, attributes),
+        "AUTH_LDAP_USER_ATTRLIST": attributes,
         "AUTH_LDAP_USER_ATTR_MAP": {
             "first_name": env.str("LDAP_FIRST_NAME_ATTRIBUTE", default="givenName"),
             "last_name": env.str("LDAP_LAST_NAME_ATTRIBUTE", default="sn"),
             "email": env.str("LDAP_EMAIL_ATTRIBUTE", default="mail"),
         },
         "AUTH_LDAP_ALWAYS_UPDATE_USER": True,  # name, e-mail and flags follow the directory at each login
-        "DIRECTORY_CHECK_MINUTES": env_int("LDAP_CHECK_MINUTES", 15, minimum=1),
+        "DIRECTORY_CHECK_MINUTES": env_int("LDAP_CHECK_MINUTES", 15, minimum=1, maximum=24 * 60),
         "DIRECTORY_PASSWORD_HELP": env.str(
             "LDAP_PASSWORD_HELP", default="Change it, or have it reset, as for the rest of the ministry's network."
         ),
     }
     groups = {
-        "AUTH_LDAP_REQUIRE_GROUP": env.str("LDAP_REQUIRE_GROUP", default="") or None,
-        "is_staff": env.str("LDAP_STAFF_GROUP", default=""),
-        "is_superuser": env.str("LDAP_SUPERUSER_GROUP", default=""),
+        "AUTH_LDAP_REQUIRE_GROUP": ldap_dn("LDAP_REQUIRE_GROUP") or None,
+        "is_staff": ldap_dn("LDAP_STAFF_GROUP"),
+        "is_superuser": ldap_dn("LDAP_SUPERUSER_GROUP"),
     }
     values["DIRECTORY_WORKING_GROUP_ROLES"] = roles = directory_working_group_roles()
     if any(groups.values()) or roles:
-        base = env.str("LDAP_GROUP_SEARCH_BASE", default="")
+        base = ldap_dn("LDAP_GROUP_SEARCH_BASE")
         group_type = env.str("LDAP_GROUP_TYPE", default="groupOfNames")
         if not base:
             raise ImproperlyConfigured(

@@ -223,6 +223,11 @@ class MembershipFormSet(RowsOfThisObjectFormSet):
             touched = form in self.deleted_forms or form.has_changed()
             if touched and not may_change_membership(self.acting_user, form.instance):
                 raise ValidationError(OWN_MEMBERSHIP)
+            if touched and form.instance.from_directory:
+                raise ValidationError(
+                    f"{form.instance.user}'s membership is given by the directory (LDAP_WORKING_GROUP_ROLES): "
+                    "change or end it in the directory group, which the next login or check follows."
+                )
 
 
 class MembershipInline(GroupScopedInline):
@@ -375,11 +380,24 @@ class HasEmailFilter(ChoiceFilter):
 
 
 class DirectoryUserChangeForm(UserChangeForm):
-    """A directory user's page: no password to set (the directory's)."""
+    """A directory user's page: no password to set (the directory's). The username is the directory's too, and
+    may be anything it allows; it is checked only when an administrator renames the account (a leaver's, so that
+    a newcomer given the same username gets an account of their own)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.pop("password", None)
+        self.fields["username"].validators = []
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if "username" in self.changed_data:
+            get_user_model()._meta.get_field("username").run_validators(username)
+        return username
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        return exclusions if "username" in self.changed_data else {*exclusions, "username"}
 
 
 class LoginFilter(ChoiceFilter):
@@ -422,7 +440,7 @@ class StaffUserAdmin(UserAdmin):
     list_filter = [HasEmailFilter, LoginFilter, *UserAdmin.list_filter]
     inlines = [DirectoryAccountInline]
 
-    DIRECTORY_FIELDS = ["username", "first_name", "last_name", "email"]  # the directory's, at each login
+    DIRECTORY_FIELDS = ["first_name", "last_name", "email"]  # the directory's, at each login
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

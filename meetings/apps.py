@@ -6,4 +6,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Working groups and meetings"
 
     def ready(self) -> None:
-        from meetings import directory  # noqa: F401 (working-group roles from directory groups)
+        from meetings import checks, directory  # noqa: F401 (registers the check; roles from directory groups)

@@ -5,8 +5,6 @@ whose directory group they are in. The memberships it gives are marked `from_dir
 the directory groups; a membership given in the app is left as it is, whatever the directory says.
 """
 
-import logging
-
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
@@ -14,30 +12,37 @@ from django.dispatch import receiver
 from config.directory import directory_groups_read
 from meetings.models import Membership, WorkingGroup
 
-logger = logging.getLogger(__name__)
 ROLES_FIRST_TO_LAST = [Membership.Role.COORDINATOR, Membership.Role.MEMBER]
 
 
 @receiver(directory_groups_read)
 @transaction.atomic
-def follow_directory_groups(sender, user, group_dns: set[str], **kwargs) -> None:
+def follow_directory_groups(sender, user, group_dns: set[str], reason: str, **kwargs) -> None:
     mapping = settings.DIRECTORY_WORKING_GROUP_ROLES
     groups = WorkingGroup.objects.in_bulk(list(mapping), field_name="slug")
-    memberships = {m.group_id: m for m in Membership.objects.filter(user=user, group__in=groups.values())}
+    memberships = {m.group_id: m for m in Membership.objects.filter(user=user)}
+    for membership in memberships.values():
+        if membership.from_directory and membership.group_id not in {group.pk for group in groups.values()}:
+            record(membership, reason).delete()  # the mapping no longer names its group
     for slug, dns in mapping.items():
         group = groups.get(slug)
         if group is None:
-            logger.warning("LDAP_WORKING_GROUP_ROLES names %r, which is no working group's slug", slug)
-            continue
+            continue  # named by the system check (meetings/checks.py)
         role = next((role for role in ROLES_FIRST_TO_LAST if dns.get(role) in group_dns), None)
         membership = memberships.get(group.pk)
         if membership is None:
             if role is not None:
-                Membership.objects.create(group=group, user=user, role=role, from_directory=True)
+                record(Membership(group=group, user=user, role=role, from_directory=True), reason).save()
         elif not membership.from_directory:
             continue  # given in the app: the app's to change
         elif role is None:
-            membership.delete()
+            record(membership, reason).delete()
         elif membership.role != role:
             membership.role = role
-            membership.save(update_fields=["role"])
+            record(membership, reason).save(update_fields=["role"])
+
+
+def record(membership: Membership, reason: str) -> Membership:
+    """The change, in the membership's history, as the directory's."""
+    membership._change_reason = reason
+    return membership

@@ -240,6 +240,12 @@ class Directory:
     def enable(self, dn: str) -> None:
         self.set(dn, "pwdAccountLockedTime")
 
+    def rename(self, dn: str, new_rdn: str) -> str:
+        """Renames the entry in place (a new uid, as when someone changes name); returns the new DN."""
+        with self.connection() as connection:
+            connection.rename_s(dn, new_rdn)
+        return f"{new_rdn},{dn.split(',', 1)[1]}"
+
     def move(self, dn: str, new_parent: str) -> str:
         """Moves the entry under another branch, as when someone changes department; returns the new DN."""
         rdn = dn.split(",", 1)[0]

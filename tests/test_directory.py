@@ -2,13 +2,18 @@
 through the same environment variables an operator sets (LDAP_*), read by config.settings.directory_settings()."""
 
 import json
+import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
+from django.db import connections
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -424,9 +429,10 @@ def test_a_directory_users_page_in_the_admin_saves_whatever_the_directory_put_in
     page = admin_client.get(reverse("admin:auth_user_change", args=[jose.pk]))
     form = page.context["adminform"].form
     assert "password" not in form.fields  # nothing to set: the password is the directory's
-    assert not {"username", "first_name", "last_name", "email"} & set(form.fields)  # the directory's, shown only
+    assert not {"first_name", "last_name", "email"} & set(form.fields)  # the directory's, shown only
     joined, last = timezone.localtime(jose.date_joined), timezone.localtime(jose.last_login)
-    data = {  # the page as it came, with Active unticked
+    data = {  # the page as it came (a username with a space, which the directory allows), with Active unticked
+        "username": "jose mar",
         "date_joined_0": joined.date().isoformat(),
         "date_joined_1": joined.time().isoformat(),
         "last_login_0": last.date().isoformat(),
@@ -512,7 +518,7 @@ def test_the_lockout_page_tells_directory_users_where_to_turn(client, directory_
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("LDAP_CHECK_MINUTES", "0", "LDAP_CHECK_MINUTES must be at least 1"),
+        ("LDAP_CHECK_MINUTES", "0", "LDAP_CHECK_MINUTES must be from 1 to 1440"),
         ("LDAP_CHECK_MINUTES", "1.5", "LDAP_CHECK_MINUTES must be a whole number"),
         ("LDAP_TIMEOUT_SECONDS", "abc", "LDAP_TIMEOUT_SECONDS must be a whole number"),
         ("LDAP_SERVER_URI", "ldapx://dc1.example", "LDAP_SERVER_URI"),
@@ -525,3 +531,195 @@ def test_a_setting_that_cannot_be_used_stops_the_start_with_its_reason(monkeypat
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=message):
         config.settings.directory_settings()
+
+
+# --- What a second outside test found -------------------------------------------------------------------------
+
+
+def test_an_entry_renamed_in_the_directory_keeps_its_account_which_follows_the_new_name(
+    client, directory_login, directory
+):
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    _, token = AuthToken.objects.create(user=alice)
+    renamed = directory.rename(directory.alice, "uid=alice.rao")
+    tasks.check_directory_accounts()
+    alice.refresh_from_db()
+    assert alice.is_active and alice.username == "alice.rao"
+    assert alice.directory_account.dn == renamed
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert log_in(client, "alice.rao").status_code == 302
+
+
+def test_an_entry_moved_in_the_directory_keeps_its_account_at_the_check(client, directory_login, directory):
+    directory_login(LDAP_USER_SEARCH_BASE=PEOPLE.split(",", 1)[1])  # the whole tree
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    _, token = AuthToken.objects.create(user=alice)
+    moved = directory.move(directory.alice, f"ou=services,{PEOPLE.split(',', 1)[1]}")
+    tasks.check_directory_accounts()
+    alice.refresh_from_db()
+    assert alice.is_active and alice.directory_account.dn == moved
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+
+
+def test_the_administrator_renames_a_leavers_account_so_that_a_newcomer_gets_the_username(
+    client, directory_login, directory, admin_client
+):
+    assert log_in(client).status_code == 302
+    leaver = User.objects.get(username="alice")
+    directory.delete(directory.alice)
+    tasks.check_directory_accounts()
+    directory.add_user("alice", "new-alice-pw", "Alicia", "Bose", "alicia.bose@example.org")
+    assert log_in(client, password="new-alice-pw").status_code == 422
+
+    page = admin_client.get(reverse("admin:auth_user_change", args=[leaver.pk]))
+    form = page.context["adminform"].form
+    assert "username" in form.fields and not {"first_name", "last_name", "email"} & set(form.fields)
+    joined = timezone.localtime(leaver.date_joined)
+    data = {
+        "username": "alice.left",
+        "date_joined_0": joined.date().isoformat(),
+        "date_joined_1": joined.time().isoformat(),
+        "directory_account-TOTAL_FORMS": 1,
+        "directory_account-INITIAL_FORMS": 1,
+        "directory_account-MIN_NUM_FORMS": 0,
+        "directory_account-MAX_NUM_FORMS": 1,
+        "directory_account-0-id": leaver.directory_account.pk,
+        "directory_account-0-user": leaver.pk,
+    }
+    saved = admin_client.post(reverse("admin:auth_user_change", args=[leaver.pk]), data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
+    assert log_in(client, password="new-alice-pw").status_code == 302
+    newcomer = User.objects.get(username="alice")
+    assert newcomer.pk != leaver.pk and newcomer.email == "alicia.bose@example.org"
+
+
+def test_a_server_that_accepts_but_never_answers_is_passed_over_for_the_next(client, directory_login, directory):
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen()
+        directory_login(
+            LDAP_SERVER_URI=f"ldap://127.0.0.1:{hung.getsockname()[1]} {directory.uri}", LDAP_TIMEOUT_SECONDS="1"
+        )
+        assert log_in(client).status_code == 302
+        tasks.check_directory_accounts()
+    assert DirectoryAccount.objects.get().checked_at is not None
+
+
+def test_staff_status_that_came_with_the_superuser_group_goes_with_it(client, directory_login, directory):
+    directory.add_group(ADMIN_GROUP, directory.alice)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_SUPERUSER_GROUP=ADMIN_GROUP)
+    assert log_in(client).status_code == 302
+    directory.set(ADMIN_GROUP, "member", f"uid=nobody,{PEOPLE}")
+    tasks.check_directory_accounts()
+    alice = User.objects.get(username="alice")
+    assert (alice.is_superuser, alice.is_staff) == (False, False)
+
+
+def test_simultaneous_first_logins_make_one_account_and_all_log_in(directory_login, transactional_db):
+    def first_login(_):
+        try:
+            return log_in(Client()).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(first_login, range(6)))
+    assert answers == [302] * 6
+    assert User.objects.filter(username="alice").count() == DirectoryAccount.objects.count() == 1
+
+
+def test_the_directory_names_itself_in_the_history_of_the_memberships_it_gives(
+    client, directory_login, directory, group
+):
+    leads = f"cn=jwg-ct-leads,{GROUPS}"
+    directory.add_group(leads, directory.alice)
+    roles = {group.slug: {"coordinator": leads}}
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_WORKING_GROUP_ROLES=json.dumps(roles))
+    assert log_in(client).status_code == 302
+    directory.set(leads, "member", f"uid=nobody,{PEOPLE}")
+    tasks.check_directory_accounts()
+    reasons = Membership.history.filter(group=group).values_list("history_type", "history_change_reason")
+    assert sorted(reasons) == [("+", "directory login"), ("-", "directory check")]
+
+
+def test_a_mapping_that_no_longer_names_a_group_ends_the_memberships_the_directory_gave_there(
+    client, directory_login, directory, group
+):
+    leads = f"cn=jwg-ct-leads,{GROUPS}"
+    directory.add_group(leads, directory.alice)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_WORKING_GROUP_ROLES=json.dumps({group.slug: {"member": leads}}))
+    assert log_in(client).status_code == 302
+    assert Membership.objects.filter(user__username="alice", group=group).exists()
+    directory_login(
+        LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_WORKING_GROUP_ROLES=json.dumps({"elsewhere": {"member": leads}})
+    )
+    tasks.check_directory_accounts()
+    assert not Membership.objects.filter(user__username="alice").exists()
+
+
+def test_a_membership_the_directory_gave_is_changed_there_not_in_the_admin(
+    client, directory_login, directory, group, coordinator
+):
+    leads = f"cn=jwg-ct-leads,{GROUPS}"
+    directory.add_group(leads, directory.alice)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_WORKING_GROUP_ROLES=json.dumps({group.slug: {"member": leads}}))
+    assert log_in(client).status_code == 302
+    given = Membership.objects.get(user__username="alice")
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:meetings_workinggroup_change", args=[group.pk]))
+    formset = next(f for f in page.context["inline_admin_formsets"] if f.formset.model is Membership).formset
+    data = {key: value for key, value in page.context["adminform"].form.initial.items() if isinstance(value, str)}
+    data.update(
+        formset.management_form.initial
+        and {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+    )
+    for index, form in enumerate(formset.forms):
+        for name in ("id", "user", "role"):
+            value = form.initial.get(name, form.instance.pk if name == "id" else "")
+            data[f"{formset.prefix}-{index}-{name}"] = value if value is not None else ""
+        data[f"{formset.prefix}-{index}-group"] = group.pk
+    row = next(i for i, form in enumerate(formset.forms) if form.instance.pk == given.pk)
+    data[f"{formset.prefix}-{row}-role"] = Membership.Role.COORDINATOR
+    response = client.post(reverse("admin:meetings_workinggroup_change", args=[group.pk]), data)
+    given.refresh_from_db()
+    assert given.role == Membership.Role.MEMBER
+    assert "given by the directory" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LDAP_CHECK_MINUTES", "99999999999999999999", "LDAP_CHECK_MINUTES must be from 1 to 1440"),
+        ("LDAP_TIMEOUT_SECONDS", "100000", "LDAP_TIMEOUT_SECONDS must be from 1 to 300"),
+        ("LDAP_USER_FILTER", "(uid=%(user)s", "LDAP_USER_FILTER"),
+        ("LDAP_USER_FILTER", "(uid=%(user)s)(cn=x)", "LDAP_USER_FILTER"),
+        ("LDAP_SERVER_URI", "ldap://127.0.0.1:99999", "LDAP_SERVER_URI"),
+        ("LDAP_REQUIRE_GROUP", "garbage", "LDAP_REQUIRE_GROUP"),
+        ("LDAP_USER_SEARCH_BASE", "not a dn", "LDAP_USER_SEARCH_BASE"),
+    ],
+)
+def test_a_directory_setting_that_cannot_work_stops_the_start(monkeypatch, name, value, message):
+    monkeypatch.setenv("LDAP_SERVER_URI", "ldap://127.0.0.1:1")
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    monkeypatch.setenv("LDAP_GROUP_SEARCH_BASE", GROUPS)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        config.settings.directory_settings()
+
+
+def test_a_ca_file_that_holds_no_certificate_stops_the_start(monkeypatch, tmp_path):
+    key = tmp_path / "key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n")
+    monkeypatch.setenv("LDAP_SERVER_URI", "ldaps://127.0.0.1:1")
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    monkeypatch.setenv("LDAP_CA_FILE", str(key))
+    with pytest.raises(ImproperlyConfigured, match="LDAP_CA_FILE"):
+        config.settings.directory_settings()
+
+
+def test_the_system_check_names_a_working_group_the_roles_mapping_does_not_find(settings, group):
+    settings.DIRECTORY_WORKING_GROUP_ROLES = {group.slug: {"member": "cn=a"}, "no-such-group": {"member": "cn=b"}}
+    messages = [message.msg for message in run_checks(tags=["directory"])]
+    assert messages == ["LDAP_WORKING_GROUP_ROLES names no-such-group, which is no working group's slug."]
