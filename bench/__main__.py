@@ -506,7 +506,8 @@ LOGINS = 20
 def directory() -> dict:
     """Directory login against a real slapd holding DIRECTORY_ACCOUNTS people: a login through the directory
     against a local one (the median of LOGINS), and the periodic check of every account against its floor, one
-    python-ldap search per account over one connection."""
+    python-ldap search per account over one connection (the check finds each entry by its id, then reads it with
+    django-auth-ldap as a login does)."""
     import shutil
     import tempfile
 
@@ -550,9 +551,14 @@ def directory() -> dict:
 
             local_ms, local_queries = login_ms(local.username, "bench-local-password")
             directory_ms, directory_queries = login_ms(names[0], "bench-directory-pw")
+            with server.connection() as connection:  # the entries' ids, which the check finds them by
+                found = connection.search_s(PEOPLE, ldap.SCOPE_ONELEVEL, "(uid=bench-dir-*)", ["uid", "entryUUID"])
+            entry_ids = {attrs["uid"][0].decode(): attrs["entryUUID"][0].decode() for _, attrs in found}
             for name in names[1:]:  # the accounts the check goes through, as first logins would have made them
                 user = users.create_user(name, email=f"{name}@example.org")
-                DirectoryAccount.objects.create(user=user, dn=f"uid={name},{PEOPLE}", synced_at=local.date_joined)
+                DirectoryAccount.objects.create(
+                    user=user, dn=f"uid={name},{PEOPLE}", entry_id=entry_ids[name], synced_at=local.date_joined
+                )
             queries = QueryCounter()
             with counting(queries):
                 started = time.perf_counter()
