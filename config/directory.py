@@ -102,11 +102,11 @@ def fit_the_account(sender, user, ldap_user, **kwargs):
     for name, attribute in ldap_user.settings.USER_ATTR_MAP.items():
         if not (ldap_user.attrs or {}).get(attribute):
             setattr(user, name, "")
-    flags = ldap_user.settings.USER_FLAGS_BY_GROUP
-    superuser_only = "is_superuser" in flags and "is_staff" not in flags
-    was_superuser = get_user_model().objects.filter(pk=user.pk, is_superuser=True)
-    if superuser_only and not user.is_superuser and user.pk is not None and was_superuser.exists():
-        user.is_staff = False  # it came with the superuser group, and goes with it
+    if (
+        "is_superuser" in ldap_user.settings.USER_FLAGS_BY_GROUP
+        and "is_staff" not in ldap_user.settings.USER_FLAGS_BY_GROUP
+    ):
+        staff_with_superuser(user)
     user.is_staff = user.is_staff or user.is_superuser
     for name in ("first_name", "last_name"):
         setattr(user, name, (getattr(user, name) or "")[: user._meta.get_field(name).max_length])
@@ -118,6 +118,22 @@ def fit_the_account(sender, user, ldap_user, **kwargs):
         if user.email:
             security_log.warning("directory e-mail address refused user=%s: not an address", user.get_username())
         user.email = ""
+
+
+def staff_with_superuser(user) -> None:
+    """With LDAP_SUPERUSER_GROUP and no LDAP_STAFF_GROUP, the staff status a superuser needs comes with the
+    superuser group and goes with it, unless it was given by hand before."""
+    account = DirectoryAccount.objects.filter(user_id=user.pk).first()
+    if account is None:  # an account being linked: its staff status is its own
+        return
+    given = account.staff_with_superuser
+    if user.is_superuser and not user.is_staff:
+        given = True
+    elif not user.is_superuser and given:
+        user.is_staff, given = False, False
+    if given != account.staff_with_superuser:
+        account.staff_with_superuser = given
+        account.save(update_fields=["staff_with_superuser"])
 
 
 def is_local_account(username: str) -> bool:
@@ -150,18 +166,24 @@ class DirectoryBackend(LDAPBackend):
     def populate_user(self, username):
         return self.across_servers(lambda: super(DirectoryBackend, self).populate_user(username))
 
+    answering = 0  # the first address of LDAP_SERVER_URI that answered this backend (a check uses one backend)
+
     def across_servers(self, attempt):
         """libldap moves on from an address of LDAP_SERVER_URI only when it refuses the connection; one that takes
-        it and never answers (a hung server) ends in a timeout. The next addresses are tried then."""
+        it and never answers (a hung server) ends in a timeout. The next addresses are tried then, and a backend
+        starts from the one that answered it last, so a check waits for a hung server once, not at each account."""
         uris = self.settings.SERVER_URI.split()
         try:
-            for first in range(len(uris)):
+            for first in range(self.answering, len(uris)):
                 self.settings.SERVER_URI = " ".join(uris[first:])
                 try:
-                    return attempt()
+                    result = attempt()
                 except DirectoryUnavailable:
                     if first == len(uris) - 1:
                         raise
+                else:
+                    self.answering = first
+                    return result
         finally:
             self.settings.SERVER_URI = " ".join(uris)
 
@@ -256,7 +278,12 @@ def create_account(name: str, ldap_user):
 
 def follow_rename(user, name: str) -> None:
     """The directory renamed the entry: the account takes the new name, unless another account has it."""
-    if name == user.get_username() or get_user_model().objects.filter(username__iexact=name).exists():
+    if name == user.get_username():
+        return
+    if get_user_model().objects.filter(username__iexact=name).exclude(pk=user.pk).exists():
+        security_log.warning(
+            "directory account rename refused user=%s to=%s: another account has that name", user.get_username(), name
+        )
         return
     security_log.info("directory account renamed user=%s to=%s", user.get_username(), name)
     user.username = name  # saved with the rest of what the directory says

@@ -23,6 +23,12 @@ class DirectoryAccount(models.Model):
     )
     synced_at = models.DateTimeField("name and e-mail last read from the directory")
     checked_at = models.DateTimeField("last checked against the directory", null=True, blank=True)
+    staff_with_superuser = models.BooleanField(
+        "staff with the superuser group",
+        default=False,
+        help_text="Staff only because the directory made them a superuser (LDAP_SUPERUSER_GROUP without "
+        "LDAP_STAFF_GROUP): no longer staff when they leave that group.",
+    )
     disabled_in_directory = models.BooleanField(
         "disabled in the directory",
         default=False,

@@ -306,19 +306,22 @@ def ldap_dn(name: str, default: str = "") -> str:
 
 
 def ldap_uris() -> str:
-    """LDAP_SERVER_URI: ldap:// or ldaps:// addresses, separated by spaces, each with a possible port."""
-    import ldapurl
+    """LDAP_SERVER_URI: ldap:// or ldaps:// addresses (a host, perhaps a port), separated by spaces."""
+    from urllib.parse import urlsplit
 
-    uris = env.str("LDAP_SERVER_URI", default="").strip()
-    for uri in uris.split():
-        port = ldapurl.LDAPUrl(uri).hostport.rpartition(":")[2] if ldapurl.isLDAPUrl(uri) else "0"
-        if (
-            not ldapurl.isLDAPUrl(uri)
-            or not uri.startswith(("ldap://", "ldaps://"))
-            or not 0 < int(port or 389) < 65536
-        ):
-            raise ImproperlyConfigured(f"LDAP_SERVER_URI must be ldap:// or ldaps:// addresses, not {uris!r}.")
-    return uris
+    uris = []
+    for uri in env.str("LDAP_SERVER_URI", default="").split():
+        parts = urlsplit(uri)
+        try:
+            port_ok = parts.netloc.isascii() and (parts.port is None or parts.port > 0)
+        except ValueError:  # not a number, or over 65535
+            port_ok = False
+        if parts.scheme.lower() not in ("ldap", "ldaps") or not parts.hostname or "@" in parts.netloc or not port_ok:
+            raise ImproperlyConfigured(
+                f"LDAP_SERVER_URI must be ldap:// or ldaps:// addresses of servers, not {uri!r}."
+            )
+        uris.append(f"{parts.scheme.lower()}://{parts.netloc}")
+    return " ".join(uris)
 
 
 def ldap_user_filter() -> str:
@@ -330,15 +333,20 @@ def ldap_user_filter() -> str:
         if depth < 0 or (depth == 0 and position < len(value) - 1):
             closes_at_the_end = False  # unbalanced, or a second filter after the first
             break
-    if not (closes_at_the_end and depth == 0) or "%(user)s" not in value:
+    try:
+        fills = "%(user)s" in value and bool(value % {"user": "someone"})
+    except (TypeError, ValueError, KeyError):  # another % than %(user)s: write a literal one as %%
+        fills = False
+    if not (closes_at_the_end and depth == 0) or not fills:
         raise ImproperlyConfigured(
-            f"LDAP_USER_FILTER must be one filter in parentheses with %(user)s where the username goes: {value!r}."
+            "LDAP_USER_FILTER must be one filter in parentheses with %(user)s where the username goes (and %% for a "
+            f"literal %): {value!r}."
         )
     return value
 
 
 def ldap_ca_file() -> str:
-    value = env.str("LDAP_CA_FILE", default="")
+    value = env.str("LDAP_CA_FILE", default="").strip()
     if value and not (Path(value).is_file() and "BEGIN CERTIFICATE" in Path(value).read_text(errors="replace")):
         raise ImproperlyConfigured(f"LDAP_CA_FILE {value!r} is not a file of PEM certificates.")
     return value
@@ -363,6 +371,12 @@ def directory_settings() -> dict:
     if uri.startswith("ldaps://") or env_flag("LDAP_START_TLS", default=False) or ca_file:
         options[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
         options[ldap.OPT_X_TLS_NEWCTX] = 0  # last: the TLS options above take effect
+    try:  # as each connection will set them (nothing is sent): libldap reads the CA file here
+        probe = ldap.initialize(uri.split()[0])
+        for option, value in options.items():
+            probe.set_option(option, value)
+    except (ValueError, ldap.LDAPError) as error:
+        raise ImproperlyConfigured(f"LDAP_CA_FILE {ca_file!r} cannot be used by the LDAP library: {error!r}.") from None
     attributes = ["*", *DIRECTORY_ENTRY_IDS]  # the entry's own attributes, and the id that outlives renames
     values = {
         "DIRECTORY_LOGIN": True,

@@ -15,6 +15,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from config.admin import ChoiceFilter
 from config.display import in_words
 from config.models import DirectoryAccount
+from config.security import username_key
 from meetings.forms import RowsOfThisObjectFormSet
 from meetings.models import AgendaTopic, Meeting, Membership, Participant, WorkingGroup
 from meetings.permissions import (
@@ -214,6 +215,16 @@ def recorded_value(record, field) -> str:
 OWN_MEMBERSHIP = "You cannot remove yourself from the group or change your own role: ask another coordinator."
 
 
+def refusal(membership: Membership) -> str:
+    """Why a membership may not be changed here (meetings.permissions.may_change_membership)."""
+    if membership.from_directory:
+        return (
+            f"{membership.user}’s membership is given by the directory (LDAP_WORKING_GROUP_ROLES): change or end it "
+            "in the directory group, which the next login or check follows."
+        )
+    return OWN_MEMBERSHIP
+
+
 class MembershipFormSet(RowsOfThisObjectFormSet):
     acting_user = None  # set by MembershipInline.get_formset
 
@@ -222,12 +233,7 @@ class MembershipFormSet(RowsOfThisObjectFormSet):
         for form in self.initial_forms:
             touched = form in self.deleted_forms or form.has_changed()
             if touched and not may_change_membership(self.acting_user, form.instance):
-                raise ValidationError(OWN_MEMBERSHIP)
-            if touched and form.instance.from_directory:
-                raise ValidationError(
-                    f"{form.instance.user}'s membership is given by the directory (LDAP_WORKING_GROUP_ROLES): "
-                    "change or end it in the directory group, which the next login or check follows."
-                )
+                raise ValidationError(refusal(Membership.objects.select_related("user").get(pk=form.instance.pk)))
 
 
 class MembershipInline(GroupScopedInline):
@@ -330,8 +336,8 @@ class MembershipAdmin(AuditedGroupAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not may_change_membership(request.user, obj):
-            return ["user", "group", "role"]
-        return super().get_readonly_fields(request, obj)
+            return ["user", "group", "role", "from_directory"]
+        return [*super().get_readonly_fields(request, obj), "from_directory"]  # set by directory login only
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and not may_change_membership(request.user, obj):
@@ -339,10 +345,15 @@ class MembershipAdmin(AuditedGroupAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_queryset(self, request, queryset):
-        own = [membership for membership in queryset if not may_change_membership(request.user, membership)]
-        if own:
-            self.message_user(request, OWN_MEMBERSHIP, messages.WARNING)
-        super().delete_queryset(request, queryset.exclude(pk__in=[membership.pk for membership in own]))
+        kept = [membership for membership in queryset if not may_change_membership(request.user, membership)]
+        for message in {refusal(membership) for membership in kept}:
+            self.message_user(request, message, messages.WARNING)
+        super().delete_queryset(request, queryset.exclude(pk__in=[membership.pk for membership in kept]))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.from_directory:
+            return False  # shown, not changed: the directory group decides
+        return super().has_change_permission(request, obj)
 
 
 @admin.register(Participant)
@@ -391,8 +402,17 @@ class DirectoryUserChangeForm(UserChangeForm):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
-        if "username" in self.changed_data:
-            get_user_model()._meta.get_field("username").run_validators(username)
+        if "username" not in self.changed_data:
+            return username
+        get_user_model()._meta.get_field("username").run_validators(username)
+        if username_key(username) == username_key(self.initial["username"]):
+            raise ValidationError(
+                "This differs from the old username only in case or accents, which logins set aside: the directory "
+                "entry of that name would still find this account. Choose another, e.g. “%(name)s.left”.",
+                params={"name": self.initial["username"]},
+            )
+        if get_user_model().objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another account has this username.")
         return username
 
     def _get_validation_exclusions(self):

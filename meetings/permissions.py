@@ -71,8 +71,9 @@ def can_administer(user) -> bool:
 
 def may_change_membership(user, membership: Membership) -> bool:
     """Coordinators manage their groups' memberships, but not their own (no removing or demoting oneself by
-    mistake); superusers manage every membership."""
-    return user.is_superuser or membership.user_id != user.pk
+    mistake); superusers manage every membership. A membership the directory gave (LDAP_WORKING_GROUP_ROLES) is
+    changed in the directory group only."""
+    return not membership.from_directory and (user.is_superuser or membership.user_id != user.pk)
 
 
 def people_to_pick(user):

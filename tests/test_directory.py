@@ -3,7 +3,9 @@ through the same environment variables an operator sets (LDAP_*), read by config
 
 import json
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -27,6 +29,7 @@ from meetings.models import Membership
 from meetings.permissions import is_coordinator
 from tests.conftest import ALICE_PASSWORD, LOCAL_BACKENDS, PASSWORD, directory_environment
 from tests.directory import ADMIN_GROUP, GROUPS, PEOPLE, SERVICE_DN, STAFF_GROUP, Directory
+from tests.factories import UserFactory
 from tests.smtp import free_port
 
 User = get_user_model()
@@ -650,24 +653,25 @@ def test_a_membership_the_directory_gave_is_changed_there_not_in_the_admin(
     assert log_in(client).status_code == 302
     given = Membership.objects.get(user__username="alice")
     client.force_login(coordinator)
-    page = client.get(reverse("admin:meetings_workinggroup_change", args=[group.pk]))
-    formset = next(f for f in page.context["inline_admin_formsets"] if f.formset.model is Membership).formset
-    data = {key: value for key, value in page.context["adminform"].form.initial.items() if isinstance(value, str)}
-    data.update(
-        formset.management_form.initial
-        and {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
-    )
-    for index, form in enumerate(formset.forms):
-        for name in ("id", "user", "role"):
-            value = form.initial.get(name, form.instance.pk if name == "id" else "")
-            data[f"{formset.prefix}-{index}-{name}"] = value if value is not None else ""
-        data[f"{formset.prefix}-{index}-group"] = group.pk
-    row = next(i for i, form in enumerate(formset.forms) if form.instance.pk == given.pk)
-    data[f"{formset.prefix}-{row}-role"] = Membership.Role.COORDINATOR
-    response = client.post(reverse("admin:meetings_workinggroup_change", args=[group.pk]), data)
+    response = post_the_memberships(client, group, given, "role", Membership.Role.COORDINATOR)
     given.refresh_from_db()
     assert given.role == Membership.Role.MEMBER
     assert "given by the directory" in response.content.decode()
+
+
+def post_the_memberships(client, group, membership, field: str, value):
+    """The working group's admin page posted with its membership rows as they came, but `field` of one."""
+    url = reverse("admin:meetings_workinggroup_change", args=[group.pk])
+    page = client.get(url)
+    formset = next(f for f in page.context["inline_admin_formsets"] if f.formset.model is Membership).formset
+    rows = {f"{formset.prefix}-{key}": value for key, value in formset.management_form.initial.items()}
+    rows[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)
+    for index, form in enumerate(formset.initial_forms):
+        rows |= {f"{formset.prefix}-{index}-{name}": form.initial.get(name, "") for name in ("user", "role")}
+        rows |= {f"{formset.prefix}-{index}-id": form.instance.pk, f"{formset.prefix}-{index}-group": group.pk}
+        if form.instance.pk == membership.pk:
+            rows[f"{formset.prefix}-{index}-{field}"] = value
+    return client.post(url, rows)
 
 
 @pytest.mark.parametrize(
@@ -710,3 +714,164 @@ def test_the_system_check_names_a_working_group_the_roles_mapping_does_not_find(
     settings.DIRECTORY_WORKING_GROUP_ROLES = {group.slug: {"member": "cn=a"}, "no-such-group": {"member": "cn=b"}}
     messages = [message.msg for message in run_checks(tags=["directory"])]
     assert messages == ["LDAP_WORKING_GROUP_ROLES names no-such-group, which is no working group's slug."]
+
+
+# --- What a third outside test found --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def given_by_the_directory(client, directory_login, directory, group):
+    leads = f"cn=jwg-ct-leads,{GROUPS}"
+    directory.add_group(leads, directory.alice)
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_WORKING_GROUP_ROLES=json.dumps({group.slug: {"member": leads}}))
+    assert log_in(client).status_code == 302
+    return Membership.objects.get(user__username="alice")
+
+
+def test_the_memberships_admin_keeps_its_hands_off_what_the_directory_gave(given_by_the_directory, admin_client, owner):
+    change = reverse("admin:meetings_membership_change", args=[given_by_the_directory.pk])
+    form = admin_client.get(change).context["adminform"].form
+    assert not {"user", "group", "role", "from_directory"} & set(form.fields)
+    admin_client.post(change, {"role": Membership.Role.COORDINATOR})
+    delete = reverse("admin:meetings_membership_delete", args=[given_by_the_directory.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [given_by_the_directory.pk], "post": "yes"}
+    admin_client.post(reverse("admin:meetings_membership_changelist"), bulk)
+    given_by_the_directory.refresh_from_db()
+    assert given_by_the_directory.role == Membership.Role.MEMBER
+    added = admin_client.get(reverse("admin:meetings_membership_add")).context["adminform"].form
+    assert "from_directory" not in added.fields
+    own = Membership.objects.get(user=owner)
+    assert (
+        "from_directory"
+        not in admin_client.get(reverse("admin:meetings_membership_change", args=[own.pk]))
+        .context["adminform"]
+        .form.fields
+    )
+
+
+def test_the_working_group_page_names_the_member_whose_row_the_directory_gave(
+    given_by_the_directory, client, coordinator, group
+):
+    client.force_login(coordinator)
+    newcomer = UserFactory()
+    response = post_the_memberships(client, group, given_by_the_directory, "user", newcomer.pk)
+    assert "alice’s membership is given by the directory" in response.content.decode()
+    given_by_the_directory.refresh_from_db()
+    assert given_by_the_directory.user.username == "alice"
+
+
+def test_a_check_passes_over_a_hung_server_once_not_for_every_account(client, directory_login, directory):
+    bob = directory.add_user("bob", "bob-directory-pw", "Bob", "Singh", "bob@example.org")
+    assert log_in(client).status_code == 302
+    assert log_in(client, "bob", "bob-directory-pw").status_code == 302
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen()
+        directory_login(
+            LDAP_SERVER_URI=f"ldap://127.0.0.1:{hung.getsockname()[1]} {directory.uri}", LDAP_TIMEOUT_SECONDS="1"
+        )
+        started = time.monotonic()
+        tasks.check_directory_accounts()
+        took = time.monotonic() - started
+    assert DirectoryAccount.objects.filter(checked_at__isnull=False).count() == 2
+    assert took < 2.5  # one timeout of 1 s for the run, not two for each of the two accounts
+    assert bob
+
+
+def test_a_rename_onto_another_accounts_name_is_logged_and_leaves_the_account_as_it_was(
+    client, directory_login, directory, member, caplog
+):
+    assert log_in(client).status_code == 302
+    directory.rename(directory.alice, "uid=member")
+    tasks.check_directory_accounts()
+    alice = DirectoryAccount.objects.get().user
+    assert alice.username == "alice" and alice.is_active
+    assert "directory account rename refused user=alice to=member: another account has that name" in caplog.text
+
+
+def test_a_leavers_account_renamed_only_in_case_is_refused_in_the_admin(
+    client, directory_login, directory, admin_client
+):
+    assert log_in(client).status_code == 302
+    alice = User.objects.get(username="alice")
+    joined = timezone.localtime(alice.date_joined)
+    data = {
+        "username": "ALICE",
+        "is_active": "on",
+        "date_joined_0": joined.date().isoformat(),
+        "date_joined_1": joined.time().isoformat(),
+        "directory_account-TOTAL_FORMS": 1,
+        "directory_account-INITIAL_FORMS": 1,
+        "directory_account-MIN_NUM_FORMS": 0,
+        "directory_account-MAX_NUM_FORMS": 1,
+        "directory_account-0-id": alice.directory_account.pk,
+        "directory_account-0-user": alice.pk,
+    }
+    response = admin_client.post(reverse("admin:auth_user_change", args=[alice.pk]), data)
+    assert response.status_code == 200
+    assert "only in case or accents" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.username == "alice"
+
+
+def test_staff_given_by_hand_stays_when_the_superuser_group_goes(client, directory_login, directory):
+    directory.add_group(ADMIN_GROUP, directory.alice)
+    assert log_in(client).status_code == 302
+    User.objects.filter(username="alice").update(is_staff=True)  # given by hand: a coordinator
+    directory_login(LDAP_GROUP_SEARCH_BASE=GROUPS, LDAP_SUPERUSER_GROUP=ADMIN_GROUP)
+    tasks.check_directory_accounts()
+    assert User.objects.filter(username="alice", is_superuser=True, is_staff=True).exists()
+    directory.set(ADMIN_GROUP, "member", f"uid=nobody,{PEOPLE}")
+    tasks.check_directory_accounts()
+    assert User.objects.filter(username="alice", is_superuser=False, is_staff=True).exists()
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "ldap://dc1.mea.example/",
+        "ldaps://dc1.mea.example/",
+        "ldap://dc1.mea.example/dc=mea,dc=example",
+        "ldap://[::1]",
+        "ldap://[::1]:3894",
+        "LDAP://dc1.mea.example",
+        "ldap://dc1.mea.example:389 ldap://dc2.mea.example",
+    ],
+)
+def test_the_usual_forms_of_a_server_address_are_accepted(monkeypatch, uri):
+    monkeypatch.setenv("LDAP_SERVER_URI", uri)
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    assert config.settings.directory_settings()["DIRECTORY_LOGIN"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LDAP_SERVER_URI", "ldap://127.0.0.1:abc"),
+        ("LDAP_SERVER_URI", "ldap://127.0.0.1:٣٨٩٤"),
+        ("LDAP_SERVER_URI", "ldap://user@127.0.0.1:3894"),
+        ("LDAP_USER_FILTER", "(&(uid=%(user)s)(objectClass=inetOrgPerson%))"),
+        ("LDAP_USER_FILTER", "(uid=%(user)s%)"),
+        ("LDAP_CA_FILE", "a good certificate and a corrupt one"),
+    ],
+)
+def test_more_settings_that_cannot_work_stop_the_start(monkeypatch, tmp_path, directory, name, value):
+    if name == "LDAP_CA_FILE":
+        corrupt = tmp_path / "ca.pem"
+        corrupt.write_text(
+            Path(directory.ca_file).read_text() + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+        )
+        value = str(corrupt)
+    monkeypatch.setenv("LDAP_SERVER_URI", directory.tls_uri)
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=name):
+        config.settings.directory_settings()
+
+
+def test_spaces_around_the_ca_file_are_not_part_of_its_name(monkeypatch, directory):
+    monkeypatch.setenv("LDAP_SERVER_URI", directory.tls_uri)
+    monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
+    monkeypatch.setenv("LDAP_CA_FILE", f" {directory.ca_file} ")
+    assert config.settings.directory_settings()["DIRECTORY_LOGIN"] is True
