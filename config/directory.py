@@ -223,6 +223,8 @@ class DirectoryBackend(LDAPBackend):
             return user, False
         if not hasattr(user, "directory_account"):
             raise DirectoryLoginRefused(name, "a local account has this username", local=True)
+        if is_the_account_of(user.directory_account, ldap_user):
+            return user, False  # made a moment ago, by a login of the same person at the same time
         raise DirectoryLoginRefused(name, "the account here is another directory entry's", local=False)
 
     def directory_username(self, ldap_user, typed: str) -> str:
@@ -244,6 +246,14 @@ def read_groups(user, ldap_user, reason: str) -> None:
     if settings.DIRECTORY_WORKING_GROUP_ROLES:
         group_dns = {dn.lower() for dn in ldap_user.group_dns}
         directory_groups_read.send(DirectoryBackend, user=user, group_dns=group_dns, reason=reason)
+
+
+def is_the_account_of(account: DirectoryAccount, ldap_user) -> bool:
+    """account_of(), for an account at hand."""
+    entry_id = entry_id_of(ldap_user.attrs)
+    if entry_id and account.entry_id:
+        return account.entry_id == entry_id
+    return account.dn.lower() == ldap_user.dn.lower()
 
 
 def account_of(ldap_user) -> DirectoryAccount | None:
