@@ -584,6 +584,9 @@ REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 100, minimum=1)
 # An owner change is announced once its recipient has had no new one for this long, so that someone entering
 # ten commitments sends each owner one e-mail.
 REMINDER_QUIET_PERIOD = env_int("REMINDER_QUIET_PERIOD_SECONDS", 10 * 60)
+# Between the hourly sweeps, beat sends what has come due this often: claims of a worker that died (after
+# REMINDER_CLAIM_TIMEOUT), owner changes after their quiet period, retries whose backoff has ended.
+REMINDER_RECOVERY_INTERVAL = env_int("REMINDER_RECOVERY_SECONDS", 5 * 60, minimum=1, maximum=60 * 60)
 # Coordinators are nudged this often while the next home-hosted session has no agreed date.
 REMINDER_DATE_TBA_EVERY_DAYS = 30
 # What reminder e-mails say about each commitment: "titles" (its title and latest progress) or
@@ -627,6 +630,10 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {"task": "commitments.reminders.tasks.sweep_reminders", "schedule": crontab(minute=0)},
+    "send-due-reminders": {
+        "task": "commitments.reminders.tasks.send_reminders",
+        "schedule": datetime.timedelta(seconds=REMINDER_RECOVERY_INTERVAL),
+    },
     "forget-stale-imports": {"task": "commitments.tasks.forget_stale_imports", "schedule": crontab(minute=30)},
 }
 if DIRECTORY_LOGIN:

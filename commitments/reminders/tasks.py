@@ -19,7 +19,8 @@ def sweep_reminders() -> dict:
 
 @shared_task
 def send_reminders() -> dict:
-    """Send what is due now (enqueued after an assignment, and for retries)."""
+    """Send what is due now: enqueued after an assignment and for retries, and by beat every
+    REMINDER_RECOVERY_SECONDS, which takes back within minutes what a worker that died had claimed."""
     sent = delivery.send_due()
     _schedule_retry()
     return {"sent": sent.sent, "retrying": sent.retrying, "failed": sent.failed}

@@ -40,8 +40,8 @@ def database_url() -> str:
 class Worker:
     """A `celery worker` process of its own, killable like any other."""
 
-    def __init__(self, name: str, smtp: SMTPServer, environ: dict[str, str] | None = None):
-        self.name, self.smtp, self.environ = name, smtp, environ or {}
+    def __init__(self, name: str, smtp: SMTPServer, environ: dict[str, str] | None = None, beat: bool = False):
+        self.name, self.smtp, self.environ, self.beat = name, smtp, environ or {}, beat
         self.log = BASE_DIR / "test-artifacts" / f"worker-{name}.log"
         self.process = None
 
@@ -75,6 +75,7 @@ class Worker:
             "--without-heartbeat",
             "-n",
             f"{self.name}@%h",
+            *(["--beat", f"--schedule={self.log.with_suffix('.beat')}"] if self.beat else []),
         ]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
@@ -119,8 +120,8 @@ def workers(smtp_live, transactional_db):
     celery_app.control.purge()  # messages left by earlier tests' commits
     started = []
 
-    def start(name: str = "live", **environ: str) -> Worker:
-        worker = Worker(name, smtp_live, environ).start()
+    def start(name: str = "live", beat: bool = False, **environ: str) -> Worker:
+        worker = Worker(name, smtp_live, environ, beat).start()
         started.append(worker)
         return worker
 

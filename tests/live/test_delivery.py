@@ -9,6 +9,8 @@ from meetings.models import Membership, WorkingGroup
 from tests.factories import CommitmentFactory, MembershipFactory, UserFactory
 from tests.live.conftest import BATCH_SIZE, CLAIM_TIMEOUT, QUIET_PERIOD, wait_for
 
+RECOVERY_INTERVAL = 2  # seconds between beat's runs of send_reminders, here
+
 
 def expected_recipients() -> set[str]:
     """Owners of open commitments of the JWG-CT, and its coordinators (their summary)."""
@@ -95,6 +97,28 @@ def test_a_worker_killed_mid_batch_loses_nothing(session_in_a_week, workers, smt
     report("SIGKILL mid-batch, restarted", expected, got)
     # The guarantee: only digests the server accepted before their batch was recorded may go out
     # twice, at most one batch of them; the first worker died in its first batch.
+    assert sum(count - 1 for count in got.values()) <= BATCH_SIZE
+
+
+def test_what_a_killed_worker_claimed_is_sent_by_beat_within_the_claim_timeout_and_one_interval(
+    session_in_a_week, workers, smtp_live
+):
+    smtp_live.handler.delay = 0.7
+    expected = expected_recipients()
+    first = workers("first")
+    sweep_reminders.delay()
+    wait_for(lambda: len(smtp_live.messages) >= 1, what="the first digest")
+    first.kill()
+    assert Reminder.objects.filter(state=Reminder.State.SENDING).exists()
+    killed_at = time.monotonic()
+
+    smtp_live.handler.delay = 0
+    workers("second", beat=True, REMINDER_RECOVERY_SECONDS=str(RECOVERY_INTERVAL))  # no sweep asked for: beat's
+    bound = CLAIM_TIMEOUT + RECOVERY_INTERVAL + 30  # plus the worker's start and the sending
+    wait_for(lambda: set(received(smtp_live)) == expected, timeout=bound, what="every digest, sent by beat")
+    got = received(smtp_live)
+    report("SIGKILL mid-batch, beat's recovery", expected, got)
+    print(f"every digest {time.monotonic() - killed_at:.1f} s after the kill")
     assert sum(count - 1 for count in got.values()) <= BATCH_SIZE
 
 
