@@ -39,6 +39,20 @@ def log_in(client, username="alice", password=ALICE_PASSWORD):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
+def user_page(user, **fields) -> dict:
+    """A directory user's admin page as posted: the dates it shows, its directory account's row, and `fields`
+    (Active unticked unless given)."""
+    joined = timezone.localtime(user.date_joined)
+    data = {"date_joined_0": joined.date().isoformat(), "date_joined_1": joined.time().isoformat()}
+    if user.last_login:
+        last = timezone.localtime(user.last_login)
+        data |= {"last_login_0": last.date().isoformat(), "last_login_1": last.time().isoformat()}
+    counts = {"TOTAL_FORMS": 1, "INITIAL_FORMS": 1, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1}
+    data |= {f"directory_account-{key}": value for key, value in counts.items()}
+    data |= {"directory_account-0-id": user.directory_account.pk, "directory_account-0-user": user.pk}
+    return data | fields
+
+
 def test_the_first_login_makes_the_account_with_the_directorys_name_and_e_mail(
     client, directory_login, directory, caplog
 ):
@@ -433,18 +447,7 @@ def test_a_directory_users_page_in_the_admin_saves_whatever_the_directory_put_in
     form = page.context["adminform"].form
     assert "password" not in form.fields  # nothing to set: the password is the directory's
     assert not {"first_name", "last_name", "email"} & set(form.fields)  # the directory's, shown only
-    joined, last = timezone.localtime(jose.date_joined), timezone.localtime(jose.last_login)
-    data = {  # the page as it came (a username with a space, which the directory allows), with Active unticked
-        "username": "jose mar",
-        "date_joined_0": joined.date().isoformat(),
-        "date_joined_1": joined.time().isoformat(),
-        "last_login_0": last.date().isoformat(),
-        "last_login_1": last.time().isoformat(),
-    }
-    data.update({f"directory_account-{key}": value for key, value in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 1}.items()})
-    data.update({"directory_account-MIN_NUM_FORMS": 0, "directory_account-MAX_NUM_FORMS": 1})
-    data["directory_account-0-id"] = jose.directory_account.pk
-    data["directory_account-0-user"] = jose.pk
+    data = user_page(jose, username="jose mar")  # a username with a space, which the directory allows; not active
     saved = admin_client.post(reverse("admin:auth_user_change", args=[jose.pk]), data)
     assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
     jose.refresh_from_db()
@@ -561,18 +564,7 @@ def test_the_administrator_renames_a_leavers_account_so_that_a_newcomer_gets_the
     page = admin_client.get(reverse("admin:auth_user_change", args=[leaver.pk]))
     form = page.context["adminform"].form
     assert "username" in form.fields and not {"first_name", "last_name", "email"} & set(form.fields)
-    joined = timezone.localtime(leaver.date_joined)
-    data = {
-        "username": "alice.left",
-        "date_joined_0": joined.date().isoformat(),
-        "date_joined_1": joined.time().isoformat(),
-        "directory_account-TOTAL_FORMS": 1,
-        "directory_account-INITIAL_FORMS": 1,
-        "directory_account-MIN_NUM_FORMS": 0,
-        "directory_account-MAX_NUM_FORMS": 1,
-        "directory_account-0-id": leaver.directory_account.pk,
-        "directory_account-0-user": leaver.pk,
-    }
+    data = user_page(leaver, username="alice.left")
     saved = admin_client.post(reverse("admin:auth_user_change", args=[leaver.pk]), data)
     assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
     assert log_in(client, password="new-alice-pw").status_code == 302
@@ -800,19 +792,7 @@ def test_a_leavers_account_renamed_only_in_case_is_refused_in_the_admin(
 ):
     assert log_in(client).status_code == 302
     alice = User.objects.get(username="alice")
-    joined = timezone.localtime(alice.date_joined)
-    data = {
-        "username": "ALICE",
-        "is_active": "on",
-        "date_joined_0": joined.date().isoformat(),
-        "date_joined_1": joined.time().isoformat(),
-        "directory_account-TOTAL_FORMS": 1,
-        "directory_account-INITIAL_FORMS": 1,
-        "directory_account-MIN_NUM_FORMS": 0,
-        "directory_account-MAX_NUM_FORMS": 1,
-        "directory_account-0-id": alice.directory_account.pk,
-        "directory_account-0-user": alice.pk,
-    }
+    data = user_page(alice, username="ALICE", is_active="on")
     response = admin_client.post(reverse("admin:auth_user_change", args=[alice.pk]), data)
     assert response.status_code == 200
     assert "only in case or accents" in response.content.decode()
