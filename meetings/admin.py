@@ -459,6 +459,8 @@ class StaffUserAdmin(UserAdmin):
     list_display = ["username", "email_or_warning", "first_name", "last_name", "is_staff", "is_active"]
     list_filter = [HasEmailFilter, LoginFilter, *UserAdmin.list_filter]
     inlines = [DirectoryAccountInline]
+    # Set by logging in and by joining, not typed; shown as text (the split date and time inputs have no labels).
+    readonly_fields = ["last_login", "date_joined"]
 
     DIRECTORY_FIELDS = ["first_name", "last_name", "email"]  # the directory's, at each login
 

@@ -1,6 +1,7 @@
 """Directory login against a real directory: OpenLDAP's slapd (tests/directory.py) on loopback ports, directory_logind
 through the same environment variables an operator sets (LDAP_*), read by config.settings.directory_settings()."""
 
+import io
 import json
 import socket
 import time
@@ -847,3 +848,22 @@ def test_spaces_around_the_ca_file_are_not_part_of_its_name(monkeypatch, directo
     monkeypatch.setenv("LDAP_USER_SEARCH_BASE", PEOPLE)
     monkeypatch.setenv("LDAP_CA_FILE", f" {directory.ca_file} ")
     assert config.settings.directory_settings()["DIRECTORY_LOGIN"] is True
+
+
+def test_the_link_command_says_what_it_did_for_each_name_and_refuses_without_a_directory(
+    directory_login, directory, owner, settings
+):
+    directory.add_user("owner", "owner-directory-pw", "Olga", "Owner", "olga@example.org")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="Not linked: nobody"):
+        call_command("link_directory_accounts", "owner", "owner", "nobody", stdout=out, stderr=err)
+    assert out.getvalue().splitlines() == [
+        "owner: logs in with the directory from now on (uid=owner,ou=people,dc=example,dc=org)",
+        "owner: already logs in with the directory (uid=owner,ou=people,dc=example,dc=org)",
+    ]
+    assert err.getvalue().strip() == "nobody: no such account here"
+    settings.DIRECTORY_LOGIN = False
+    with pytest.raises(CommandError, match="Directory login is off"):
+        call_command("link_directory_accounts", "owner")
+    tasks.check_directory_accounts()  # off: checks nothing, changes nothing
+    assert User.objects.get(username="owner").is_active

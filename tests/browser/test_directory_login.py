@@ -2,6 +2,8 @@
 reads where to change their password, and sees a clear message when the directory cannot be reached. The pages
 they see pass the Nu checker and axe-core."""
 
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser import checkers
@@ -48,4 +50,23 @@ def test_a_directory_user_logs_in_reads_where_to_change_the_password_and_is_told
         path.write_text(html, encoding="utf-8")
         files[path] = name
     found += checkers.nu_errors(files)
+    assert not found, "\n".join(found)
+
+
+def test_a_directory_users_page_in_the_admin_is_valid_and_accessible(
+    browser, browser_context_args, client, admin_client, directory_login, tmp_path
+):
+    """The user's page with its directory account, its names read-only and no password to set."""
+    assert client.post(reverse("login"), {"username": "alice", "password": ALICE_PASSWORD}).status_code == 302
+    alice = get_user_model().objects.get(username="alice")
+    html = admin_client.get(reverse("admin:auth_user_change", args=[alice.pk])).content.decode()
+    assert "uid=alice,ou=people" in html
+    path = tmp_path / "user.html"
+    path.write_text(html, encoding="utf-8")
+    found = checkers.nu_errors({path: "a directory user's admin page"})
+    context = browser.new_context(**browser_context_args)
+    tab = context.new_page()
+    tab.set_content(html)
+    found += checkers.axe_violations(tab)
+    context.close()
     assert not found, "\n".join(found)
