@@ -17,6 +17,7 @@ from commitments.models import (
     Reminder,
 )
 from commitments.reminders.delivery import retry_reminders
+from commitments.reminders.planning import forget_plans
 from commitments.reminders.tasks import send_reminders
 from config.admin import ChoiceFilter
 from config.display import person
@@ -232,6 +233,14 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_plans()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_plans()
 
     @admin.display(description="e-mail")
     def recipient_email(self, reminder: Reminder) -> str:

@@ -628,6 +628,30 @@ class Reminder(models.Model):
         return f"{self.get_reason_display()} for {self.recipient} on {self.planned_for}"
 
 
+class ReminderPlan(models.Model):
+    """When a working group's reminders were last planned, and from what (reminders/planning.py): a re-plan of the
+    same day finds a group whose inputs are unchanged has nothing to plan. The sweep that planned it: the last
+    group planned in a sweep starts its sending."""
+
+    group = models.OneToOneField(
+        WorkingGroup,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reminder_plan",
+        verbose_name="working group",
+    )
+    day = models.DateField("planned for the day")
+    inputs = models.CharField("inputs", max_length=64, help_text="A fingerprint of the group's facts that day.")
+    planned_at = models.DateTimeField("planned at")
+    sweep = models.DateTimeField("sweep", null=True, blank=True, help_text="When the sweep that planned it began.")
+
+    class Meta:
+        verbose_name = "reminder plan"
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.group_id} planned for {self.day}"
+
+
 class NotificationPreference(models.Model):
     """Which optional reminders a user receives; reminders before a session cannot be turned off."""
 

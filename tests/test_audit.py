@@ -29,6 +29,9 @@ ALLOWED = {
 }
 QUERYSET_STARTS = {"objects", "filter", "exclude", "all", "select_for_update"}
 RAW_SQL = {"raw", "extra", "execute", "executemany", "RawSQL"}
+# The one module allowed SQL of its own: it writes the outbox (not audited), and tests/commitments/test_outbox.py
+# compares what it writes with what the ORM writes.
+RAW_SQL_ALLOWED = {"commitments/reminders/outbox.py"}
 
 
 def app_sources():
@@ -92,6 +95,7 @@ def test_no_raw_sql_in_the_application():
     calls = [
         (filename, node.lineno)
         for filename, tree in app_sources()
+        if filename not in RAW_SQL_ALLOWED
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and (

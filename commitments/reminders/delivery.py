@@ -268,21 +268,44 @@ def _record_failure(token, recipient, rows, error: Exception, report: SendReport
     )
 
 
-def send_due(now: datetime.datetime | None = None, batch_size: int | None = None) -> SendReport:
-    """Send everything that is due, batch by batch, until nothing due is left."""
-    now = now or timezone.now()
+def due_recipients(now: datetime.datetime) -> list[int]:
+    """The recipients with something due, in order: each is one digest."""
+    recipients = list(Reminder.objects.filter(due(now)).values_list("recipient_id", flat=True).distinct().order_by())
+    return sorted(recipients)
+
+
+def batches(now: datetime.datetime, batch_size: int | None = None) -> list[list[int]]:
+    """The due recipients in batches of REMINDER_BATCH_SIZE (after prepare): each is sent by send_to, in this process
+    or by a task of its own on any worker."""
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
-    report = SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_outdated())
+    recipients = due_recipients(now)
+    return [recipients[start : start + batch_size] for start in range(0, len(recipients), batch_size)]
+
+
+def send_to(recipient_ids: list[int], now: datetime.datetime | None = None, report: SendReport | None = None):
+    """Send one batch over one SMTP connection (what the sweep's sending tasks do, each with its batch)."""
+    report = report or SendReport()
+    connection = get_connection()
+    try:
+        send_batch(recipient_ids, now or timezone.now(), connection, report)
+    finally:
+        connection.close()
+    return report
+
+
+def prepare(now: datetime.datetime) -> SendReport:
+    """Before a send: take back what stopped workers had claimed, withdraw what is no longer right."""
+    return SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_outdated())
+
+
+def send_due(now: datetime.datetime | None = None, batch_size: int | None = None) -> SendReport:
+    """Send everything that is due, batch by batch, in this process (the send_reminders command)."""
+    now = now or timezone.now()
+    report = prepare(now)
     # Each recipient once per sweep, even if a retry comes due meanwhile; what comes due later waits
     # for the next sweep. A batch another worker claimed first is skipped by the claim.
-    recipients = list(Reminder.objects.filter(due(now)).values_list("recipient_id", flat=True).distinct().order_by())
-    recipients.sort()
-    for start in range(0, len(recipients), batch_size):
-        connection = get_connection()
-        try:
-            send_batch(recipients[start : start + batch_size], now, connection, report)
-        finally:
-            connection.close()
+    for recipient_ids in batches(now, batch_size):
+        send_to(recipient_ids, now, report)
     return report
 
 

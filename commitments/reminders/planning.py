@@ -13,16 +13,18 @@ a worker that was down for three days sends one reminder per series, not a burst
 """
 
 import datetime
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q
+from django.db.models import Count, Max, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from commitments.models import Commitment, NotificationPreference, Reminder
+from commitments.models import Commitment, NotificationPreference, Reminder, ReminderPlan
+from commitments.reminders import outbox
 from meetings.models import Meeting, Membership, WorkingGroup, is_member
 
 Reason = Reminder.Reason
@@ -158,19 +160,28 @@ def reminders_for_commitment(
 # --- Reading the facts ---------------------------------------------------------------------------
 
 
-def group_facts(today: datetime.date) -> dict[int, GroupFacts]:
-    """Facts of every active working group, in a constant number of queries."""
+def active_group_ids() -> list[int]:
+    return list(WorkingGroup.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+
+
+def group_facts(today: datetime.date, group_ids=None) -> dict[int, GroupFacts]:
+    """Facts of the active working groups (those of group_ids, or all), in a constant number of queries."""
     groups = {}
-    for group in WorkingGroup.objects.filter(is_active=True).with_upcoming_home_sessions(today):
+    active = WorkingGroup.objects.filter(is_active=True).order_by("pk")
+    if group_ids is not None:
+        active = active.filter(pk__in=group_ids)
+    for group in active.with_upcoming_home_sessions(today):
         facts = groups[group.pk] = GroupFacts(group.pk, group.reminder_lead_days, [])
         session = group.upcoming_home_session
         if session and session.status == Meeting.Status.SCHEDULED:
             facts.session_id, facts.session_date = session.pk, session.start_date
         elif session:
             facts.tba_session_id = session.pk
-    for group_id, user_id in Membership.objects.filter(
-        group__in=groups, role=Membership.Role.COORDINATOR, user__is_active=True
-    ).values_list("group_id", "user_id"):
+    for group_id, user_id in (
+        Membership.objects.filter(group__in=groups, role=Membership.Role.COORDINATOR, user__is_active=True)
+        .values_list("group_id", "user_id")
+        .order_by("user_id")
+    ):
         groups[group_id].coordinator_ids.append(user_id)
     last_sessions = (
         Meeting.objects.filter(group__in=groups, status=Meeting.Status.HELD, start_date__lte=today)
@@ -181,6 +192,18 @@ def group_facts(today: datetime.date) -> dict[int, GroupFacts]:
     for row in last_sessions:
         groups[row["group_id"]].last_session_date = row["last"]
     return groups
+
+
+def active_members(group_ids) -> dict[int, list[int]]:
+    """The active members of each group, by user id: the owners whose commitments are reminded."""
+    members = {group_id: [] for group_id in group_ids}
+    for group_id, user_id in (
+        Membership.objects.filter(group__in=group_ids, user__is_active=True)
+        .values_list("group_id", "user_id")
+        .order_by("group_id", "user_id")
+    ):
+        members[group_id].append(user_id)
+    return members
 
 
 def opted_out_reasons() -> set[tuple[int, str]]:
@@ -219,6 +242,12 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
 
 
 # --- Recording the plan in the outbox --------------------------------------------------------------
+#
+# A group's plan is recorded with a fingerprint of its inputs: its facts that day, its active members and what
+# they turned off, and its commitments' count, highest id and sum of versions (every save raises a commitment's
+# version, so any change to one changes the sum; a creation or deletion changes the count or the highest id).
+# A plan of the same day with the same inputs has nothing to do: it reads one aggregate and writes nothing. Any
+# change plans the group again; what is already in the outbox stays as it is.
 
 
 @dataclass
@@ -226,55 +255,120 @@ class PlanReport:
     current: int = 0  # reminders due today or earlier and not superseded
     stale: int = 0  # reminders the rules skip: a later one of the same series is due
     superseded: int = 0  # pending reminders NO_LONGER_CALLED_FOR
+    added: int = 0  # rows written to the outbox
+    groups: int = 0  # groups planned (the others had not changed since their last plan that day)
 
 
-def _row(planned: Planned) -> Reminder:
-    return Reminder(
-        recipient_id=planned.recipient_id,
-        reason=planned.reason,
-        commitment_id=planned.commitment_id,
-        meeting_id=planned.meeting_id,
-        anchor_date=planned.anchor_date,
-        lead_days=planned.lead_days,
-        planned_for=planned.planned_for,
-        state=Reminder.State.SKIPPED if planned.stale else Reminder.State.PENDING,
-        last_error="stale: a later reminder of the same series was due" if planned.stale else "",
+def commitment_versions(group_ids) -> dict[int, tuple]:
+    """(count, highest id, sum of versions) of each group's commitments: one aggregate query."""
+    rows = (
+        Commitment.objects.filter(meeting__group__in=group_ids)
+        .values("meeting__group")
+        .annotate(count=Count("pk"), last=Max("pk"), versions=Sum("version"))
+        .order_by()
+        .values_list("meeting__group", "count", "last", "versions")
     )
+    return {group_id: tuple(row) for group_id, *row in rows}
 
 
-def plan(today: datetime.date, *, dry_run: bool = False) -> PlanReport:
-    """Record what is due in the outbox. Running it twice records nothing new."""
-    report, current_keys, batch = PlanReport(), set(), []
-    for planned in due_reminders(today):
-        if planned.stale:
-            report.stale += 1
-        else:
-            report.current += 1
-            current_keys.add(planned.key)
-        if not dry_run:
-            batch.append(_row(planned))
-            if len(batch) >= BATCH:
-                Reminder.objects.bulk_create(batch, ignore_conflicts=True)
-                batch = []
-    if not dry_run:
-        Reminder.objects.bulk_create(batch, ignore_conflicts=True)
-        report.superseded = skip_superseded(current_keys)
+def inputs_of(group: GroupFacts, today, members: list[int], opted_out: set, commitments: tuple | None) -> str:
+    """A fingerprint of everything a group's plan depends on."""
+    turned_off = sorted(pair for pair in opted_out if pair[0] in set(members))
+    rules = (DUE_SOON_LEADS, OVERDUE_EVERY, settings.REMINDER_DATE_TBA_EVERY_DAYS)
+    return hashlib.sha256(repr((today, group, members, turned_off, commitments, rules)).encode()).hexdigest()
+
+
+def plan(
+    today: datetime.date, *, group_ids=None, sweep: datetime.datetime | None = None, every_group=False, dry_run=False
+) -> PlanReport:
+    """Record what is due in the outbox for the active groups (those of group_ids, or all), skipping the groups
+    that have not changed since their last plan that day, unless every_group. A dry run records nothing."""
+    report = PlanReport()
+    groups = group_facts(today, group_ids)
+    opted_out = opted_out_reasons()
+    members = active_members(list(groups))
+    versions = commitment_versions(list(groups))
+    last_plans = ReminderPlan.objects.in_bulk(list(groups))
+    for group in groups.values():
+        inputs = inputs_of(group, today, members[group.group_id], opted_out, versions.get(group.group_id))
+        last = last_plans.get(group.group_id)
+        unchanged = last is not None and (last.day, last.inputs) == (today, inputs) and not every_group
+        if dry_run or not unchanged:
+            plan_group(group, today, opted_out, report, dry_run)
+        if dry_run or (unchanged and not sweep):
+            continue
+        record = last or ReminderPlan(group_id=group.group_id)
+        record.day, record.inputs, record.planned_at, record.sweep = today, inputs, timezone.now(), sweep
+        record.save(force_insert=last is None)
+    if group_ids is None and not dry_run:
+        report.superseded += skip_inactive_groups()
     return report
 
 
-def skip_superseded(current_keys: set[tuple]) -> int:
-    """Mark skipped the pending scheduled reminders that the rules no longer call for."""
-    pending = Reminder.objects.filter(state=Reminder.State.PENDING, reason__in=Reason.scheduled()).values_list(
-        "pk", "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days"
+def plan_group(group: GroupFacts, today, opted_out, report: PlanReport, dry_run: bool = False) -> None:
+    """Plan one group: add what is due and not yet in the outbox, skip what is no longer called for."""
+    current_keys = set()
+
+    def planned() -> Iterator[Planned]:
+        yield from reminders_for_group(group, today)
+        for commitment in open_commitments([group.group_id]):
+            yield from reminders_for_commitment(commitment, group, today, opted_out)
+
+    def counted() -> Iterator[Planned]:
+        for reminder in planned():
+            if reminder.stale:
+                report.stale += 1
+            else:
+                report.current += 1
+                current_keys.add(reminder.key)
+            yield reminder
+
+    report.groups += 1
+    if dry_run:
+        for _ in counted():
+            pass
+        return
+    scope = Q(commitment__meeting__group=group.group_id) | Q(commitment=None, meeting__group=group.group_id)
+    with transaction.atomic():
+        report.added += outbox.insert(counted())
+        report.superseded += skip_superseded(current_keys, scope)
+
+
+def skip_superseded(current_keys: set[tuple], scope: Q) -> int:
+    """Mark skipped the pending scheduled reminders in scope that the rules no longer call for."""
+    pending = (
+        Reminder.objects.filter(scope, state=Reminder.State.PENDING, reason__in=Reason.scheduled())
+        .values_list("pk", "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days")
+        .order_by()
     )
     obsolete = [row[0] for row in pending.iterator(chunk_size=BATCH) if tuple(row[1:]) not in current_keys]
     skipped = 0
     for start in range(0, len(obsolete), BATCH):
-        with transaction.atomic():
-            skipped += Reminder.objects.filter(
-                pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING
-            ).update(state=Reminder.State.SKIPPED, last_error=f"superseded: {NO_LONGER_CALLED_FOR}")
+        skipped += Reminder.objects.filter(pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING).update(
+            state=Reminder.State.SKIPPED, last_error=f"superseded: {NO_LONGER_CALLED_FOR}"
+        )
     return skipped
+
+
+def skip_inactive_groups() -> int:
+    """Mark skipped the pending scheduled reminders of groups no longer active: no plan calls for them."""
+    inactive = Q(commitment__meeting__group__is_active=False) | Q(commitment=None, meeting__group__is_active=False)
+    pending = Reminder.objects.filter(inactive, state=Reminder.State.PENDING, reason__in=Reason.scheduled())
+    if not pending.exists():  # the usual case, answered without a write
+        return 0
+    with transaction.atomic():
+        return pending.update(state=Reminder.State.SKIPPED, last_error=f"superseded: {NO_LONGER_CALLED_FOR}")
+
+
+def forget_plans() -> None:
+    """After reminders were deleted by hand: the next plan plans every group, and adds them again if still due."""
+    ReminderPlan.objects.all().delete()
+
+
+def sweep_planned(sweep: datetime.datetime, groups: int) -> bool:
+    """Whether every group of a sweep has been planned: each group's task asks after recording its own plan,
+    so the last one to finish finds them all (two finishing together may both find them: sending claims)."""
+    return ReminderPlan.objects.filter(sweep=sweep).count() >= groups
 
 
 # --- Events ------------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commitments.models import Commitment, NotificationPreference, Reminder
@@ -224,6 +226,99 @@ def test_inactive_groups_and_users_get_nothing(tenth, meeting, group, owner):
     group.save()
     plan_on(D - 7 * DAY)
     assert outbox() == set()
+
+
+# --- Re-planning: what a plan of the same day does when little or nothing changed ----------------------------
+
+
+def outbox_writes(queries) -> list[str]:
+    table = Reminder._meta.db_table
+    return [q["sql"] for q in queries if table in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+
+
+def test_a_replan_with_nothing_changed_writes_nothing_and_reads_a_constant_few(
+    tenth, meeting, owner, coordinator, other_group, django_assert_max_num_queries
+):
+    for n in range(5):
+        CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - n * DAY)
+    first = plan_on(D - 7 * DAY)
+    assert first.groups == 2 and first.added > 0
+    before = set(Reminder.objects.values_list("pk", "state", "last_error"))
+    with CaptureQueriesContext(connection) as queries:
+        report = plan_on(D - 7 * DAY)
+    assert outbox_writes(queries) == []
+    assert (report.groups, report.added, report.superseded) == (0, 0, 0)
+    # The groups' facts (3), members, preferences, commitments' versions, last plans, the inactive groups' rows: 9
+    assert len(queries) <= 9
+    assert set(Reminder.objects.values_list("pk", "state", "last_error")) == before
+
+
+def test_a_change_replans_the_group_it_belongs_to_and_no_other(tenth, meeting, owner, other_group):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    elsewhere = MeetingFactory(group=other_group, number=3)
+    CommitmentFactory(meeting=elsewhere, follow_up_date=D)
+    plan_on(D - 7 * DAY)
+    commitment.follow_up_date = D
+    commitment.save_versioned(commitment.version, user=owner)
+    report = plan_on(D - 7 * DAY)
+    assert report.groups == 1
+    assert ("owner", R.DUE_SOON, 7) in outbox()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "session moved",
+        "member left",
+        "owner deactivated",
+        "overdue turned off",
+        "commitment deleted",
+        "commitment added",
+    ],
+)
+def test_every_input_of_a_plan_makes_the_next_plan_of_the_day_look_again(change, tenth, meeting, owner, coordinator):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - 9 * DAY)
+    plan_on(D - 7 * DAY)
+    if change == "session moved":
+        tenth.start_date, tenth.end_date = D + 30 * DAY, D + 31 * DAY
+        tenth.save()
+    elif change == "member left":
+        owner.memberships.get().delete()
+    elif change == "owner deactivated":
+        owner.is_active = False
+        owner.save()
+    elif change == "overdue turned off":
+        NotificationPreference.objects.create(user=owner, overdue=False)
+    elif change == "commitment deleted":
+        commitment.reminders.all().delete()
+        commitment.delete()
+    elif change == "commitment added":
+        CommitmentFactory(meeting=meeting, owner=coordinator, follow_up_date=None)
+    assert plan_on(D - 7 * DAY).groups == 1
+
+
+def test_reminders_deleted_in_the_admin_are_planned_again_if_still_due(tenth, meeting, owner, admin_client):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    pending = Reminder.objects.get(state=Reminder.State.PENDING, recipient=owner, reason=R.PRE_SESSION)
+    response = admin_client.post(
+        "/admin/commitments/reminder/", {"action": "delete_selected", "_selected_action": [pending.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert ("owner", R.PRE_SESSION, 7) not in outbox()
+    plan_on(D - 7 * DAY)
+    assert ("owner", R.PRE_SESSION, 7) in outbox()
+
+
+def test_a_sweep_is_planned_once_its_last_group_is(tenth, meeting, owner, other_group):
+    sweep = timezone.now()
+    ids = planning.active_group_ids()
+    assert len(ids) == 2
+    planning.plan(D - 7 * DAY, group_ids=ids[:1], sweep=sweep)
+    assert not planning.sweep_planned(sweep, len(ids))
+    planning.plan(D - 7 * DAY, group_ids=ids[1:], sweep=sweep)  # nothing changed there since: still recorded
+    assert planning.sweep_planned(sweep, len(ids))
+    assert not planning.sweep_planned(sweep + DAY, len(ids))
 
 
 # --- When they go out: the send hour, in TIME_ZONE --------------------------------------------------

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         self.verbosity = verbosity
         if dry_run:
             return self.dry_run(today)
-        planned = planning.plan(today)
+        planned = planning.plan(today, every_group=True)  # also what was deleted from the outbox by hand
         self.say(
             f"Planned as of {today}: {planned.current} due, {planned.stale} stale (skipped), "
             f"{planned.superseded} {planning.NO_LONGER_CALLED_FOR} (skipped)."

@@ -1,0 +1,100 @@
+"""Writing planned reminders to the outbox: the one place with SQL of its own, because planning writes a row per
+reminder due and the ORM's bulk_create spends most of a plan preparing their parameters.
+
+`insert(rows)` adds the rows that are not there yet and returns how many it added; a row already planned (the
+outbox's unique constraints) is left as it is, so a plan run twice writes nothing the second time. PostgreSQL:
+the rows are streamed with COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING; SQLite:
+one executemany of INSERT … ON CONFLICT DO NOTHING. `insert_with_orm` is the same with bulk_create, which
+tests/commitments/test_outbox.py compares it with on both databases.
+"""
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from commitments.models import Reminder
+
+COLUMNS = (
+    "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days", "planned_for", "state",
+    "attempts", "last_error", "message_id", "created_at",
+)  # fmt: skip
+STALE = "stale: a later reminder of the same series was due"
+CHUNK = 5000
+
+
+def batched(rows: Iterable, size: int) -> Iterator[list]:
+    """The rows in lists of `size` (itertools.batched, from Python 3.12)."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def row(planned) -> Reminder:
+    """A planning.Planned as an outbox row: pending, or skipped when stale."""
+    return Reminder(
+        recipient_id=planned.recipient_id,
+        reason=planned.reason,
+        commitment_id=planned.commitment_id,
+        meeting_id=planned.meeting_id,
+        anchor_date=planned.anchor_date,
+        lead_days=planned.lead_days,
+        planned_for=planned.planned_for,
+        state=Reminder.State.SKIPPED if planned.stale else Reminder.State.PENDING,
+        last_error=STALE if planned.stale else "",
+    )
+
+
+def values(planned, created_at) -> tuple:
+    state, error = (Reminder.State.SKIPPED, STALE) if planned.stale else (Reminder.State.PENDING, "")
+    return (
+        planned.recipient_id, planned.reason, planned.commitment_id, planned.meeting_id, planned.anchor_date,
+        planned.lead_days, planned.planned_for, state, 0, error, "", created_at,
+    )  # fmt: skip
+
+
+def insert(rows: Iterable) -> int:
+    """Add the planned reminders not yet in the outbox; how many were added. Streams: rows may be a generator."""
+    created_at = timezone.now()
+    table, columns = Reminder._meta.db_table, ", ".join(COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.planned_reminder")  # one plan per transaction, or more
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE planned_reminder ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+            )
+            # Chunk by chunk: the rows may come from a query on this connection, which cannot run inside a COPY.
+            for chunk in batched(rows, CHUNK):
+                with cursor.copy(f"COPY planned_reminder ({columns}) FROM STDIN") as copy:
+                    for planned in chunk:
+                        copy.write_row(values(planned, created_at))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM planned_reminder ON CONFLICT DO NOTHING"  # noqa: S608 (names of the model's own)
+            )
+            return cursor.rowcount
+        placeholders = ", ".join(["%s"] * len(COLUMNS))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
+        added = 0
+        for chunk in batched(_adapted(rows, created_at), CHUNK):
+            cursor.executemany(sql, chunk)
+            added += cursor.rowcount
+        return added
+
+
+def _adapted(rows: Iterable, created_at) -> Iterator[tuple]:
+    """SQLite's parameters: dates and times as the database backend writes them."""
+    ops = connection.ops
+    created_at = ops.adapt_datetimefield_value(created_at)
+    for planned in rows:
+        value = list(values(planned, created_at))
+        value[4], value[6] = ops.adapt_datefield_value(value[4]), ops.adapt_datefield_value(value[6])
+        yield tuple(value)
+
+
+def insert_with_orm(rows: Iterable) -> int:
+    """What insert() does, through the ORM: the reference it is tested against."""
+    before = Reminder.objects.count()
+    for chunk in batched(rows, CHUNK):
+        Reminder.objects.bulk_create([row(planned) for planned in chunk], ignore_conflicts=True)
+    return Reminder.objects.count() - before
