@@ -52,6 +52,8 @@ class FilterBackend(DjangoFilterBackend):
     OTHER_PARAMETERS = {"page", "page_size", "format"}
 
     def filter_queryset(self, request, queryset, view):
+        if getattr(view, "detail", False):  # one object by its id: the list's filters are not built
+            return queryset
         filterset_class = self.get_filterset_class(view, queryset)
         known = set(filterset_class.base_filters) if filterset_class else set()
         unknown = sorted(set(request.query_params) - known - self.OTHER_PARAMETERS)

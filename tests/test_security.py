@@ -2,8 +2,10 @@
 resets and body limits."""
 
 import datetime
+import gzip
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -461,3 +463,34 @@ def test_a_file_over_the_limit_gets_a_page_that_says_how_large_a_file_may_be(cli
     page = response.content.decode()
     assert "larger than this app accepts: a file may be up to 25 MB" in page
     assert 'href="/commitments/import/"' in page
+
+
+def test_pages_and_json_are_compressed_for_clients_that_accept_it(login, owner, commitment):
+    client = login(owner)
+    for url in [f"/commitments/{commitment.pk}/", f"/meetings/{commitment.meeting_id}/", "/api/v1/commitments/"]:
+        plain = client.get(url)
+        assert "Content-Encoding" not in plain.headers
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert commitment.title in gzip.decompress(packed.content).decode()
+        assert len(packed.content) < len(plain.content)
+
+
+def test_a_compressed_page_hides_its_length_and_its_csrf_token_changes(login, owner, commitment):
+    """BREACH works on a secret that stays the same beside input reflected in a compressed page of stable length."""
+    client = login(owner)
+    url = f"/commitments/{commitment.pk}/?q=csrfmiddlewaretoken"
+    answers = [client.get(url, HTTP_ACCEPT_ENCODING="gzip") for _ in range(10)]
+    assert len({len(answer.content) for answer in answers}) > 1
+    pages = [gzip.decompress(answer.content).decode() for answer in answers]
+    tokens = {re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages}
+    assert len(tokens) == 10
+
+
+@pytest.mark.parametrize("url", ["/accounts/notifications/", "/accounts/two-factor/", "/accounts/password_change/"])
+def test_the_account_pages_which_show_secrets_are_never_compressed(login, owner, url):
+    response = login(owner).get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
+    assert b"</html>" in response.content

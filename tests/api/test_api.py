@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments import attachments
+from commitments.filters import CommitmentFilterSet
 from commitments.models import Attachment, Commitment
 from tests.factories import CommitmentFactory, MeetingFactory, ParticipantFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
@@ -65,6 +66,26 @@ def test_a_bad_filter_is_a_400_with_the_field(api, owner):
     response = api.get(reverse("api:commitment-list") + "?follow_up_before=soon")
     assert response.status_code == 400
     assert "follow_up_before" in response.json()
+
+
+@pytest.mark.parametrize("method", ["get", "patch"])
+def test_a_detail_request_builds_no_list_filter(api, commitment, coordinator, monkeypatch, method):
+    """The list's FilterSet (its form and every widget) is built for lists only: not to read or edit one object."""
+    built = []
+    original = CommitmentFilterSet.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(kwargs.get("data"))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CommitmentFilterSet, "__init__", counting)
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    body = {"version": commitment.version, "lead_agency": "MHA"} if method == "patch" else None
+    assert getattr(api, method)(url, body, format="json").status_code == 200
+    assert built == []
+    assert api.get(reverse("api:commitment-list") + "?status=open").status_code == 200
+    assert len(built) == 1  # the spy sees the list's
 
 
 def test_pages_have_a_maximum_size(api, owner, meeting):

@@ -77,12 +77,19 @@ class Worker:
             f"{self.name}@%h",
             *(["--beat", f"--schedule={self.log.with_suffix('.beat')}"] if self.beat else []),
         ]
+        self.offset = self.log.stat().st_size if self.log.exists() else 0  # the log is kept across tests
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        wait_for(lambda: b"ready." in self.log.read_bytes(), timeout=60, what=f"worker {self.name} to start")
+        wait_for(lambda: "ready." in self.output(), timeout=60, what=f"worker {self.name} to start")
         return self
+
+    def output(self) -> str:
+        """What this worker process has logged."""
+        with open(self.log, "rb") as log:
+            log.seek(self.offset)
+            return log.read().decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL to the worker and its pool: no chance to clean up."""

@@ -1,12 +1,13 @@
 """Reminders delivered by a real worker to a real SMTP server: once, after retries, despite a crash."""
 
+import re
 import time
 from collections import Counter
 
 from commitments.models import Commitment, Reminder
 from commitments.reminders.tasks import sweep_reminders
-from meetings.models import Membership, WorkingGroup
-from tests.factories import CommitmentFactory, MembershipFactory, UserFactory
+from meetings.models import Meeting, Membership, WorkingGroup
+from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory, UserFactory, WorkingGroupFactory
 from tests.live.conftest import BATCH_SIZE, CLAIM_TIMEOUT, QUIET_PERIOD, wait_for
 
 RECOVERY_INTERVAL = 2  # seconds between beat's runs of send_reminders, here
@@ -141,6 +142,41 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(session_in_a_week,
     got = received(smtp_live)
     report("two workers at once", expected, got)
     assert set(got.values()) == {1}
+
+
+def test_a_sweep_is_shared_by_two_workers_and_sends_each_digest_once(session_in_a_week, workers, smtp_live):
+    """The sweep fans out: a planning task per working group, then a sending task per batch; both workers take
+    part, and every owner and coordinator of every group gets one digest."""
+    expected = expected_recipients()
+    for g in range(3):
+        group = WorkingGroupFactory()
+        MeetingFactory(group=group, number=1)
+        session = MeetingFactory(
+            group=group, number=2, status=Meeting.Status.SCHEDULED, start_date=session_in_a_week, end_date=None
+        )
+        coordinator = UserFactory(username=f"coordinator{g}")
+        MembershipFactory(group=group, user=coordinator, role=Membership.Role.COORDINATOR)
+        expected.add(coordinator.email)
+        for n in range(10):
+            owner = UserFactory(username=f"desk{g}-{n}")
+            MembershipFactory(group=group, user=owner)
+            CommitmentFactory(meeting=session, owner=owner, follow_up_date=None)
+            expected.add(owner.email)
+    Reminder.objects.all().delete()  # the assignment notices
+    smtp_live.handler.delay = 0.05
+    one, two = workers("one"), workers("two")
+    sweep_reminders.delay()
+    wait_for(lambda: set(received(smtp_live)) == expected, timeout=120, what="every digest")
+    time.sleep(3)
+    got = received(smtp_live)
+    report("a sweep shared by two workers", expected, got)
+    assert set(got.values()) == {1}
+    for worker in (one, two):
+        log = worker.output()
+        print(worker.name, {task: log.count(f"{task}[") for task in ("plan_reminders", "send_batch")})
+        assert re.search(r"tasks\.send_batch\[[^]]+\] succeeded", log), f"worker {worker.name} sent no batch"
+    planned = " ".join(worker.output() for worker in (one, two))  # a task per group, the demo's two and these three
+    assert len(re.findall(r"tasks\.plan_reminders\[[^]]+\] succeeded", planned)) == 5
 
 
 def test_owner_changes_entered_in_a_row_reach_each_owner_in_one_message(
