@@ -12,10 +12,13 @@ late if need be. Earlier ones that were never sent are *stale* and recorded as s
 a worker that was down for three days sends one reminder per series, not a burst.
 """
 
+import contextlib
 import datetime
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, groupby
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -220,12 +223,13 @@ def opted_out_reasons() -> set[tuple[int, str]]:
 
 
 def open_commitments(group_ids) -> Iterator[CommitmentFacts]:
+    """The open commitments of the groups whose owners are active and still members, group by group."""
     rows = (
         Commitment.objects.open()
         .filter(meeting__group__in=group_ids, owner__is_active=True)
         .filter(is_member(OuterRef("owner"), OuterRef("meeting__group")))  # owners who left are not reminded
         .values_list("pk", "meeting__group_id", "owner_id", "follow_up_date")
-        .order_by("pk")
+        .order_by("meeting__group_id", "pk")
     )
     for row in rows.iterator(chunk_size=BATCH):
         yield CommitmentFacts(*row)
@@ -278,6 +282,10 @@ def inputs_of(group: GroupFacts, today, members: list[int], opted_out: set, comm
     return hashlib.sha256(repr((today, group, members, turned_off, commitments, rules)).encode()).hexdigest()
 
 
+def planned_alike(last: ReminderPlan | None, today: datetime.date, inputs: str) -> bool:
+    return last is not None and (last.day, last.inputs) == (today, inputs)
+
+
 def plan(
     today: datetime.date, *, group_ids=None, sweep: datetime.datetime | None = None, every_group=False, dry_run=False
 ) -> PlanReport:
@@ -288,34 +296,40 @@ def plan(
     opted_out = opted_out_reasons()
     members = active_members(list(groups))
     versions = commitment_versions(list(groups))
+    inputs = {gid: inputs_of(group, today, members[gid], opted_out, versions.get(gid)) for gid, group in groups.items()}
     last_plans = ReminderPlan.objects.in_bulk(list(groups))
-    for group in groups.values():
-        inputs = inputs_of(group, today, members[group.group_id], opted_out, versions.get(group.group_id))
-        last = last_plans.get(group.group_id)
-        unchanged = last is not None and (last.day, last.inputs) == (today, inputs) and not every_group
-        if dry_run or not unchanged:
-            plan_group(group, today, opted_out, report, dry_run)
-        if dry_run or (unchanged and not sweep):
-            continue
-        record = last or ReminderPlan(group_id=group.group_id)
-        record.day, record.inputs, record.planned_at, record.sweep = today, inputs, timezone.now(), sweep
-        record.save(force_insert=last is None)
-    if group_ids is None and not dry_run:
-        report.superseded += skip_inactive_groups()
+    fresh = dry_run or every_group
+    to_plan = [gid for gid in groups if fresh or not planned_alike(last_plans.get(gid), today, inputs[gid])]
+    with transaction.atomic() if to_plan else contextlib.nullcontext():  # nothing to plan: nothing written
+        planned_before = (Reminder.objects.aggregate(last=Max("pk"))["last"] or 0) if to_plan else 0
+        # One read of every planned group's commitments, group after group (not one each: it would scan them all).
+        without = set(to_plan)
+        for gid, commitments in groupby(open_commitments(to_plan), key=attrgetter("group_id")):
+            plan_group(groups[gid], commitments, today, opted_out, planned_before, report, dry_run)
+            without.remove(gid)
+        for gid in sorted(without):  # groups without an open commitment: their coordinators' reminders
+            plan_group(groups[gid], (), today, opted_out, planned_before, report, dry_run)
+        if dry_run:
+            return report
+        for gid in groups if sweep else to_plan:  # a sweep's groups are all recorded: its last one starts sending
+            record = last_plans.get(gid) or ReminderPlan(group_id=gid)
+            record.day, record.inputs, record.planned_at, record.sweep = today, inputs[gid], timezone.now(), sweep
+            record.save(force_insert=gid not in last_plans)
+        if group_ids is None:
+            report.superseded += skip_inactive_groups()
     return report
 
 
-def plan_group(group: GroupFacts, today, opted_out, report: PlanReport, dry_run: bool = False) -> None:
-    """Plan one group: add what is due and not yet in the outbox, skip what is no longer called for."""
+def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before: int, report, dry_run=False) -> None:
+    """Plan one group: add what is due and not yet in the outbox, skip what an earlier plan recorded (rows up to
+    planned_before: those added since are current) and is no longer called for."""
     current_keys = set()
 
-    def planned() -> Iterator[Planned]:
-        yield from reminders_for_group(group, today)
-        for commitment in open_commitments([group.group_id]):
-            yield from reminders_for_commitment(commitment, group, today, opted_out)
-
     def counted() -> Iterator[Planned]:
-        for reminder in planned():
+        for reminder in chain(
+            reminders_for_group(group, today),
+            chain.from_iterable(reminders_for_commitment(c, group, today, opted_out) for c in commitments),
+        ):
             if reminder.stale:
                 report.stale += 1
             else:
@@ -329,9 +343,8 @@ def plan_group(group: GroupFacts, today, opted_out, report: PlanReport, dry_run:
             pass
         return
     scope = Q(commitment__meeting__group=group.group_id) | Q(commitment=None, meeting__group=group.group_id)
-    with transaction.atomic():
-        report.added += outbox.insert(counted())
-        report.superseded += skip_superseded(current_keys, scope)
+    report.added += outbox.insert(counted())
+    report.superseded += skip_superseded(current_keys, scope & Q(pk__lte=planned_before))
 
 
 def skip_superseded(current_keys: set[tuple], scope: Q) -> int:
