@@ -23,6 +23,8 @@ import time
 from multiprocessing import get_context
 from pathlib import Path
 
+from bench.load import load, load_table
+
 BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 WARM_UP, REPEATS = 3, 15
@@ -130,19 +132,16 @@ def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS) ->
     return statistics.median(timings), len(queries)
 
 
-def pages(floor_only: bool = False) -> tuple[float, dict]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client, override_settings
-
+def page_urls() -> dict[str, str]:
+    """The pages measured: the benchmark coordinator's, of the group with 500 commitments."""
     from bench import data
     from commitments.models import Commitment
     from meetings.models import Meeting
 
-    user = get_user_model().objects.get(username=data.USERNAME)
     detail = Commitment.objects.filter(meeting__group__slug="jwg-0").order_by("pk").first()
     meeting = Meeting.objects.filter(group__slug="jwg-0").order_by("number").first()
     brief = Meeting.objects.get(group__slug="jwg-0", number=data.MEETINGS_PER_GROUP + 1)
-    urls = {
+    return {
         "dashboard": "/",
         "commitment list": "/commitments/",
         "commitment list, mine overdue": "/commitments/?owner=mine&overdue=true",
@@ -153,6 +152,16 @@ def pages(floor_only: bool = False) -> tuple[float, dict]:
         "API commitment list (50)": "/api/v1/commitments/?page_size=50",
         "API commitment detail": f"/api/v1/commitments/{detail.pk}/",
     }
+
+
+def pages(floor_only: bool = False) -> tuple[float, dict]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from bench import data
+
+    user = get_user_model().objects.get(username=data.USERNAME)
+    urls = page_urls()
 
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()
@@ -768,8 +777,8 @@ def main() -> None:
     import django
 
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if part not in ("all", "pages", "search", "sweep", "imports", "directory"):
-        raise SystemExit("usage: python -m bench [pages|search|sweep|imports|directory]")
+    if part not in ("all", "pages", "search", "sweep", "imports", "directory", "load"):
+        raise SystemExit("usage: python -m bench [pages|search|sweep|imports|directory|load]")
     django.setup()
     started = time.perf_counter()
     prepare_database()
@@ -790,14 +799,19 @@ def main() -> None:
     if part == "directory":
         print(directory_table(directory()))
         return
+    if part == "load":
+        print(load_table(load(page_urls(), log)))
+        return
     floor_ms, results = pages()
     searched = searches(floor_ms)
     swept = run_sweep()
     results |= downloads(floor_ms)
     imported = imports()
     logins = directory()
+    loaded = load(page_urls(), log)
     tables = [page_table(database, floor_ms, results), search_table(database, floor_ms, searched)]
-    print("\n\n".join([*tables, sweep_table(swept), import_table(imported), directory_table(logins)]))
+    tables += [sweep_table(swept), import_table(imported), directory_table(logins), load_table(loaded)]
+    print("\n\n".join(tables))
     keys = (
         "plan_s", "plan_write_floor_s", "replan_s", "plan_floor_s", "send_s", "send_floor_s", "send_2_workers_s",
         "queries", "peak_mb",
@@ -810,6 +824,7 @@ def main() -> None:
         "sweep": {**{key: swept[key] for key in keys}, "detail": swept},
         "imports": imported,
         "directory": logins,
+        "load": loaded,
     }
     (BENCH_DIR / "results.json").write_text(json.dumps(output, indent=2) + "\n")
     log(f"finished in {time.perf_counter() - started:.0f} s; bench/results.json written")
