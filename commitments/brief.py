@@ -7,13 +7,16 @@ all show exactly the same thing.
 """
 
 import datetime
+import hashlib
 from collections import Counter
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from commitments.data_version import data_version
 from commitments.exports import csv_file
 from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from commitments.permissions import could_read_then
@@ -150,6 +153,27 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
         "past": past,
         **_totals([{"category": name, "lines": sections[name]} for name in categories]),
     }
+
+
+CACHED_FOR = 24 * 60 * 60  # at most: a change to the data, or the next day, makes a new one
+
+
+def live_brief(meeting: Meeting) -> dict:
+    """build_brief(meeting), kept in the cache for everyone until the data changes (data_version) or the day does.
+    It holds every line: for_reader makes each reader's copy."""
+    key = f"brief:{meeting.pk}:{timezone.localdate().isoformat()}:{data_version()}"
+    brief = cache.get(key)
+    if brief is None:
+        brief = build_brief(meeting)
+        cache.set(key, brief, CACHED_FOR)
+    return brief
+
+
+def rendered_key(brief: dict, *about) -> str:
+    """The cache key of a reader's brief as rendered: the data version and the lines the reader is shown, each
+    with whether it is restricted. Readers shown the same lines share it; no reader is shown another's lines."""
+    shown = [(line["id"], bool(line.get("restricted"))) for line in brief_lines(brief)]
+    return hashlib.sha256(repr((data_version(), timezone.localdate(), about, shown)).encode()).hexdigest()
 
 
 def _totals(sections: list[dict]) -> dict:

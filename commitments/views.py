@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
@@ -31,7 +32,9 @@ from commitments.brief import (
     compare,
     files_still_kept,
     for_reader,
+    live_brief,
     marking,
+    rendered_key,
     restricted_as_now,
     where_and_when,
 )
@@ -511,7 +514,7 @@ class BriefMixin:
         self.frozen = for_reader(latest.data, request.user, self.meeting.group_id) if latest else None
         self.latest_snapshot = latest
         self.snapshot = None if request.GET.get("live") else latest
-        self.live = for_reader(build_brief(self.meeting), request.user, self.meeting.group_id)
+        self.live = for_reader(live_brief(self.meeting), request.user, self.meeting.group_id)
         return restricted_as_now(self.frozen if self.snapshot else self.live)
 
 
@@ -537,7 +540,8 @@ class BriefView(BriefMixin, View):
                 "latest_snapshot": self.latest_snapshot,
                 "differences": compare(self.frozen, self.live) if self.frozen else [],
                 "can_freeze": can_manage_group(request.user, self.meeting.group_id),
-                "kept_files": files_still_kept(brief),
+                "kept_files": SimpleLazyObject(lambda: files_still_kept(brief)),  # read when not cached
+                "rendered_key": rendered_key(brief, self.meeting.pk, self.snapshot and self.snapshot.pk),
                 "query": "?live=1" if request.GET.get("live") else "",
             },
         )

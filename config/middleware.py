@@ -27,12 +27,13 @@ class CompressionMiddleware(GZipMiddleware):
     shrinks to a tenth. BREACH (guessing a secret in a compressed page from its size, with input reflected beside
     it) is met as Django meets it: CSRF tokens are masked afresh on every page, and the gzip header has a random
     length. The account pages, which show secrets of their own (the calendar address, a new API token, the
-    two-factor key), are never compressed."""
+    two-factor key), are never compressed; nor is an answer with an ETag (an API object's version), which
+    compression would make weak, and If-Match compares strongly."""
 
     UNCOMPRESSED = ("/accounts/",)
 
     def process_response(self, request, response):
-        if request.path.startswith(self.UNCOMPRESSED):
+        if request.path.startswith(self.UNCOMPRESSED) or response.has_header("ETag"):
             return response
         return super().process_response(request, response)
 

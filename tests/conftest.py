@@ -8,6 +8,7 @@ everything; `granted` is a member to whom a test grants access to a restricted c
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,11 @@ from tests.filter_cases import DAY, TODAY
 from tests.smtp import SMTPServer
 
 PASSWORD = "correct horse battery staple"
-# Where the suite keeps attached files (the live tests' Celery worker reads them there too).
-ATTACHMENT_DIR = Path(__file__).resolve().parents[1] / "var" / "test-attachments"
+# Where the suite keeps attached files (the live tests' Celery worker reads them there too): a folder for each of
+# the processes that run the suite side by side (make test), which count the files they store.
+ATTACHMENT_DIR = (
+    Path(__file__).resolve().parents[1] / "var" / "test-attachments" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -477,6 +477,13 @@ def test_pages_and_json_are_compressed_for_clients_that_accept_it(login, owner, 
         assert len(packed.content) < len(plain.content)
 
 
+def test_an_api_object_keeps_its_strong_etag_and_is_not_compressed(login, owner, commitment):
+    """If-Match compares ETags strongly: the weak one a compressed answer carries would refuse every edit."""
+    response = login(owner).get(f"/api/v1/commitments/{commitment.pk}/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.headers["ETag"] == f'"{commitment.version}"'
+    assert "Content-Encoding" not in response.headers
+
+
 def test_a_compressed_page_hides_its_length_and_its_csrf_token_changes(login, owner, commitment):
     """BREACH works on a secret that stays the same beside input reflected in a compressed page of stable length."""
     client = login(owner)

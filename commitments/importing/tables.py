@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_countries import countries
 from simple_history.utils import bulk_create_with_history
 
+from commitments.data_version import data_changed
 from commitments.importing import values
 from commitments.models import Category, Commitment
 from commitments.reminders.signals import tell_the_new_owners
@@ -494,6 +495,7 @@ class CommitmentTable(Table):
         for commitment in plain:
             commitment.sync_closed_at()
         bulk_create_with_history(plain, Commitment, BATCH, default_user=user, default_change_reason=reason)
+        data_changed()  # saved in bulk: no post_save
         tell_the_new_owners(plain, user)
         for row in rows:
             commitment = row.target

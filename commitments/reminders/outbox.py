@@ -54,30 +54,31 @@ def values(planned, created_at) -> tuple:
     )  # fmt: skip
 
 
+# The statements, from the model's own names (never input).
+TABLE, NAMES = Reminder._meta.db_table, ", ".join(COLUMNS)
+CREATE = f"CREATE TEMPORARY TABLE planned_reminder ON COMMIT DROP AS SELECT {NAMES} FROM {TABLE} WITH NO DATA"  # noqa: S608  # nosec B608
+COPY = f"COPY planned_reminder ({NAMES}) FROM STDIN"
+MOVE = f"INSERT INTO {TABLE} ({NAMES}) SELECT {NAMES} FROM planned_reminder ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
+INSERT = f"INSERT INTO {TABLE} ({NAMES}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
+
+
 def insert(rows: Iterable) -> int:
     """Add the planned reminders not yet in the outbox; how many were added. Streams: rows may be a generator."""
     created_at = timezone.now()
-    table, columns = Reminder._meta.db_table, ", ".join(COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("DROP TABLE IF EXISTS pg_temp.planned_reminder")  # one plan per transaction, or more
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE planned_reminder ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
-            )
+            cursor.execute(CREATE)
             # Chunk by chunk: the rows may come from a query on this connection, which cannot run inside a COPY.
             for chunk in batched(rows, CHUNK):
-                with cursor.copy(f"COPY planned_reminder ({columns}) FROM STDIN") as copy:
+                with cursor.copy(COPY) as copy:
                     for planned in chunk:
                         copy.write_row(values(planned, created_at))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM planned_reminder ON CONFLICT DO NOTHING"  # noqa: S608 (names of the model's own)
-            )
+            cursor.execute(MOVE)
             return cursor.rowcount
-        placeholders = ", ".join(["%s"] * len(COLUMNS))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
         added = 0
         for chunk in batched(_adapted(rows, created_at), CHUNK):
-            cursor.executemany(sql, chunk)
+            cursor.executemany(INSERT, chunk)
             added += cursor.rowcount
         return added
 

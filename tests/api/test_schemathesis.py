@@ -73,7 +73,9 @@ def api_schema(coordinator_token):
 
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda mode: mode.value)
 def test_every_operation_conforms_to_the_schema(api_schema, coordinator_token, mode):
-    headers = {"Authorization": f"Token {coordinator_token}"}
+    # Its WSGI transport does not undo a content coding as an HTTP client does: JSON is asked for as is
+    # (tests/test_security.py reads the gzipped answers).
+    headers = {"Authorization": f"Token {coordinator_token}", "Accept-Encoding": "identity"}
     operations, cases, failures, partial_saves, no_input = 0, 0, [], [], []
     for result in api_schema.get_all_operations():
         operation = result.ok()

@@ -6,11 +6,15 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth.models import update_last_login
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from docx import Document
 from docx.table import Table
 from icalendar import Calendar
 
+from commitments import brief as brief_module
 from commitments.brief import brief_lines, build_brief
 from commitments.feeds import follow_up_uid
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment
@@ -175,6 +179,70 @@ def test_a_coordinator_freezes_the_brief_and_the_difference_shows(demo, client):
     download = client.get(reverse("meetings:brief-download", args=[tenth.pk, "csv"]))
     assert "brief-india-uzbekistan-jwg-ct-10-frozen.csv" in download["Content-Disposition"]
     assert "Terms of reference agreed." not in download.content.decode()
+
+
+# --- The brief, cached: built once for everyone, rendered once for all who are shown the same lines ------------
+
+
+def brief_page(client, user, meeting) -> str:
+    client.force_login(user)
+    response = client.get(reverse("meetings:brief", args=[meeting.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_brief_is_built_once_and_a_progress_update_shows_at_once(demo, client, monkeypatch):
+    users, tenth = demo
+    built = []
+    monkeypatch.setattr(brief_module, "build_brief", lambda meeting: built.append(meeting) or build_brief(meeting))
+    first = brief_page(client, users["member"], tenth)
+    with CaptureQueriesContext(connection) as queries:
+        again = brief_page(client, users["coordinator"], tenth)
+    assert len(built) == 1
+    assert lines_html(again) == lines_html(first)
+    assert not [q for q in queries if "commitments_progressupdate" in q["sql"]]  # neither built nor rendered again
+
+    research = Commitment.objects.get(title__startswith="Launch joint research")
+    research.post_progress(author=users["owner"], text="Terms of reference agreed.", new_status="in_progress")
+    assert "Terms of reference agreed." in lines_html(brief_page(client, users["member"], tenth))
+    assert len(built) == 2
+
+
+def lines_html(page: str) -> str:
+    return page[page.index('<section class="mb-4"') :]
+
+
+def test_restricted_lines_are_never_shown_from_another_readers_copy_and_a_grant_shows_at_once(demo, client):
+    users, tenth = demo
+    ninth = Meeting.objects.get(group=tenth.group, number=9)
+    secret = CommitmentFactory(
+        meeting=ninth, owner=users["owner"], title="Hawala network: source names", restricted=True
+    )
+    member = users["member"]
+    assert secret.title in brief_page(client, users["coordinator"], tenth)
+    assert secret.title not in brief_page(client, member, tenth)
+    assert secret.title in brief_page(client, users["coordinator"], tenth)
+
+    secret.access_granted_to.add(member)
+    assert secret.title in brief_page(client, member, tenth)
+    secret.access_granted_to.remove(member)
+    assert secret.title not in brief_page(client, member, tenth)
+    assert secret.title in brief_page(client, users["owner"], tenth)
+
+
+def test_a_login_keeps_the_brief_and_a_new_name_does_not(demo, client, monkeypatch):
+    """A write that changes nothing the brief shows (a login's time) does not make it be built again."""
+    users, tenth = demo
+    built = []
+    monkeypatch.setattr(brief_module, "build_brief", lambda meeting: built.append(meeting) or build_brief(meeting))
+    brief_page(client, users["member"], tenth)
+    update_last_login(None, users["member"])  # what every login saves
+    brief_page(client, users["member"], tenth)
+    assert len(built) == 1
+    users["member"].first_name = "Renamed"
+    users["member"].save()
+    brief_page(client, users["member"], tenth)
+    assert len(built) == 2
 
 
 def test_only_coordinators_freeze(demo, client):
