@@ -6,7 +6,7 @@ SYSTEM_PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate clean chromium pango libmagic libreoffice ldap slapd bench
+.PHONY: run test lint format migrate clean chromium pango libmagic libreoffice ldap slapd bench bench-scale
 
 # The virtual environment is rebuilt when a requirements file changes. python-ldap (directory login) is built
 # against Debian's OpenLDAP and SASL libraries: `ldap` installs their headers first.
@@ -111,6 +111,10 @@ test: $(VENV)/.dev node_modules/.installed chromium pango libmagic libreoffice s
 # Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.
 bench: $(VENV)/.dev node_modules/.installed libmagic slapd
 	$(PYTHON) -m bench
+
+# The same pages and the reminder sweep over 1,000,000 commitments of 50,000 owners (minutes; not in CI).
+bench-scale: $(VENV)/.dev node_modules/.installed libmagic
+	BENCH_SCALE=10 $(PYTHON) -m bench scale
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

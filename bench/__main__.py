@@ -36,13 +36,13 @@ def configure() -> str:
     database = os.environ.get("DATABASE_URL", "")
     if database.startswith("postgres"):
         base, _, _ = database.rpartition("/")
-        name = os.environ.get("BENCH_DATABASE") or "tracker_bench"  # on a shared server, a name of one's own
+        name = os.environ.get("BENCH_DATABASE") or "tracker_bench" + scale_suffix("_")  # or a name of one's own
         os.environ["DATABASE_URL"] = f"{base}/{name}"
         ensure_postgres_database(database, name)
         label = "PostgreSQL"
     else:
         (BASE_DIR / "var").mkdir(exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{BASE_DIR / 'var' / 'bench.sqlite3'}"
+        os.environ["DATABASE_URL"] = f"sqlite:///{BASE_DIR / 'var' / ('bench' + scale_suffix('-') + '.sqlite3')}"
         label = "SQLite"
     os.environ.update(
         {
@@ -57,6 +57,11 @@ def configure() -> str:
         }
     )
     return label
+
+
+def scale_suffix(separator: str) -> str:
+    scale = int(os.environ.get("BENCH_SCALE") or 1)
+    return f"{separator}x{scale}" if scale > 1 else ""
 
 
 def ensure_postgres_database(url: str, name: str) -> None:
@@ -571,10 +576,12 @@ def sweep(out) -> None:
     del raw
     sink.take()
 
-    send_again()
-    delivery.prepare(now)
-    send_2_workers_s = send_in_processes(delivery.batches(now), now, 2)
-    received_2 = len(sink.take())
+    in_processes = {}
+    for processes in (2, 4) if data.SCALE > 1 else (2,):  # make bench-scale: four too
+        send_again()
+        delivery.prepare(now)
+        seconds = send_in_processes(delivery.batches(now), now, processes)
+        in_processes[processes] = (round(seconds, 2), len(sink.take()))
     sink.stop()
     out.send(
         {
@@ -582,7 +589,7 @@ def sweep(out) -> None:
             "reminders": due,
             "digests": digests,
             "sent": received,
-            "sent_by_2_workers": received_2,
+            "sent_by_2_workers": in_processes[2][1],
             "report": sent.digests,
             "plan_current": report.current,
             "plan_s": round(plan_s, 2),
@@ -593,7 +600,8 @@ def sweep(out) -> None:
             "replan_queries": len(replan_queries),
             "send_s": round(send_s, 2),
             "send_floor_s": round(send_floor, 2),
-            "send_2_workers_s": round(send_2_workers_s, 2),
+            "send_2_workers_s": in_processes[2][0],
+            **({"send_4_workers_s": in_processes[4][0]} if 4 in in_processes else {}),
             "message_kb": round(size / 1024, 1),
             "send_queries": len(send_queries),
             "queries": len(plan_queries) + len(send_queries),
@@ -764,6 +772,14 @@ def sweep_table(swept: dict) -> str:
         f"{ratio(swept['send_s'], swept['send_floor_s'])} | {swept['send_queries']} |",
         f"| sending in two processes sharing the batches | {swept['send_2_workers_s']} | {swept['send_s']} "
         f"(one process) | {ratio(swept['send_2_workers_s'], swept['send_s'])} | |",
+        *(
+            [
+                f"| sending in four processes | {swept['send_4_workers_s']} | {swept['send_s']} (one process) | "
+                f"{ratio(swept['send_4_workers_s'], swept['send_s'])} | |"
+            ]
+            if "send_4_workers_s" in swept
+            else []
+        ),
         f"| (the floor sends the same {swept['sent']:,} digests, {swept['message_kb']} KB on average, "
         "already built) | | | | |",
         f"| peak memory of the sweep process | {swept['peak_mb']} MB | | | |",
@@ -777,8 +793,8 @@ def main() -> None:
     import django
 
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if part not in ("all", "pages", "search", "sweep", "imports", "directory", "load"):
-        raise SystemExit("usage: python -m bench [pages|search|sweep|imports|directory|load]")
+    if part not in ("all", "pages", "search", "sweep", "imports", "directory", "load", "scale"):
+        raise SystemExit("usage: python -m bench [pages|search|sweep|imports|directory|load|scale]")
     django.setup()
     started = time.perf_counter()
     prepare_database()
@@ -801,6 +817,10 @@ def main() -> None:
         return
     if part == "load":
         print(load_table(load(page_urls(), log)))
+        return
+    if part == "scale":  # make bench-scale: the pages and the sweep over BENCH_SCALE times the sweep's data
+        floor_ms, results = pages()
+        print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(run_sweep()))
         return
     floor_ms, results = pages()
     searched = searches(floor_ms)

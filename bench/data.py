@@ -10,6 +10,7 @@ the planner finds nothing of it due on SWEEP_DAY.
 
 import datetime
 import hashlib
+import os
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -24,7 +25,9 @@ RECIPE = 4  # raise when the data below changes: the next run rebuilds
 GROUPS, MEMBERS, MEETINGS_PER_GROUP = 50, 10, 20
 COMMITMENTS, BIG_GROUP_COMMITMENTS, UPDATES, DETAIL_UPDATES = 20_000, 500, 100_000, 50
 ATTACHMENTS = 2_000  # on every tenth commitment of the pages' groups
-SWEEP_GROUPS, SWEEP_OWNERS, SWEEP_COMMITMENTS = 10, 5_000, 100_000
+# `make bench-scale` (BENCH_SCALE=10): ten times the sweep's groups, owners and commitments, in a database of its own.
+SCALE = int(os.environ.get("BENCH_SCALE") or 1)
+SWEEP_GROUPS, SWEEP_OWNERS, SWEEP_COMMITMENTS = 10 * SCALE, 5_000 * SCALE, 100_000 * SCALE
 SWEEP_DAY = datetime.date(2026, 1, 5)
 BATCH = 5_000
 USERNAME = "bench-coordinator"  # coordinator of the first group, member of two others, owner of some
@@ -32,7 +35,7 @@ USERNAME = "bench-coordinator"  # coordinator of the first group, member of two 
 
 def fingerprint() -> str:
     migrations = MigrationRecorder.Migration.objects.order_by("app", "name").values_list("app", "name")
-    recipe = f"{RECIPE}:{list(migrations)}"
+    recipe = f"{RECIPE}:{SCALE}:{list(migrations)}"
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 
