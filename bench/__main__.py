@@ -119,19 +119,24 @@ def analyze() -> None:
 # --- Pages ---------------------------------------------------------------------------------------
 
 
-def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS) -> tuple[float, int]:
+def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS, before=None) -> tuple[float, int]:
+    """The median time of a page and its queries; `before` runs ahead of each request, untimed."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    before = before or (lambda: None)
     for _ in range(warm_up):
+        before()
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
     timings = []
     for _ in range(repeats):
+        before()
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
+    before()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     return statistics.median(timings), len(queries)
@@ -164,6 +169,7 @@ def pages(floor_only: bool = False) -> tuple[float, dict]:
     from django.test import Client, override_settings
 
     from bench import data
+    from commitments.data_version import data_changed
 
     user = get_user_model().objects.get(username=data.USERNAME)
     urls = page_urls()
@@ -176,10 +182,42 @@ def pages(floor_only: bool = False) -> tuple[float, dict]:
         if floor_only:
             return round(floor_ms, 3), results
         for name, url in urls.items():
-            ms, queries = measure(client, url)
+            # The brief is kept built and rendered until the data changes: measured both ways.
+            fresh = data_changed if name.startswith("brief") else None
+            ms, queries = measure(client, url, before=fresh)
             results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
             log(f"{name}: {ms:.1f} ms, {queries} queries")
+        ms, queries = measure(client, urls["brief (500 commitments)"])
+        results["brief (500 commitments), cached"] = {
+            "ms": round(ms, 2),
+            "ratio": round(ms / floor_ms, 1),
+            "queries": queries,
+        }
+        log(f"brief, cached: {ms:.1f} ms, {queries} queries")
     return round(floor_ms, 3), results
+
+
+def peers(floor_ms: float) -> dict:
+    """Django's own pages over the same rows, measured the same way: the admin's changelist of 50 commitments."""
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.test import Client, override_settings
+
+    from bench import data
+    from commitments.models import Commitment
+
+    client_user = get_user_model().objects.get(username=data.USERNAME)
+    changelist = admin.site._registry[Commitment]
+    per_page, changelist.list_per_page = changelist.list_per_page, 50
+    try:
+        with override_settings(ROOT_URLCONF="bench.urls"):
+            client = Client()
+            client.force_login(client_user)
+            ms, queries = measure(client, "/admin/commitments/commitment/")
+    finally:
+        changelist.list_per_page = per_page
+    log(f"admin changelist (50): {ms:.1f} ms, {queries} queries")
+    return {"admin changelist (50)": {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}}
 
 
 # Queries as staff type them: words of progress notes and their sources, a spelling variant, part of a country's
@@ -800,7 +838,8 @@ def main() -> None:
     prepare_database()
     if part == "pages":
         floor_ms, results = pages()
-        print(page_table(database, floor_ms, results | downloads(floor_ms)))
+        peered = {f"peer: {name}": r for name, r in peers(floor_ms).items()}
+        print(page_table(database, floor_ms, results | peered | downloads(floor_ms)))
         return
     if part == "search":
         floor_ms, _ = pages(floor_only=True)
@@ -823,13 +862,15 @@ def main() -> None:
         print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(run_sweep()))
         return
     floor_ms, results = pages()
+    peered = peers(floor_ms)
     searched = searches(floor_ms)
     swept = run_sweep()
-    results |= downloads(floor_ms)
+    downloaded = downloads(floor_ms)
     imported = imports()
     logins = directory()
     loaded = load(page_urls(), log)
-    tables = [page_table(database, floor_ms, results), search_table(database, floor_ms, searched)]
+    shown = results | {f"peer: {name}": r for name, r in peered.items()} | downloaded
+    tables = [page_table(database, floor_ms, shown), search_table(database, floor_ms, searched)]
     tables += [sweep_table(swept), import_table(imported), directory_table(logins), load_table(loaded)]
     print("\n\n".join(tables))
     keys = (
@@ -839,7 +880,8 @@ def main() -> None:
     output = {
         "database": database,
         "floor_ms": floor_ms,
-        "pages": results,
+        "pages": results | downloaded,
+        "peers": peered,
         "search": searched,
         "sweep": {**{key: swept[key] for key in keys}, "detail": swept},
         "imports": imported,

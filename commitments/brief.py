@@ -172,7 +172,7 @@ def live_brief(meeting: Meeting) -> dict:
 def rendered_key(brief: dict, *about) -> str:
     """The cache key of a reader's brief as rendered: the data version and the lines the reader is shown, each
     with whether it is restricted. Readers shown the same lines share it; no reader is shown another's lines."""
-    shown = [(line["id"], bool(line.get("restricted"))) for line in brief_lines(brief)]
+    shown = [(line["id"], bool(line.get("restricted"))) for line in lines_of(brief)]
     return hashlib.sha256(repr((data_version(), timezone.localdate(), about, shown)).encode()).hexdigest()
 
 
@@ -195,7 +195,7 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
     is for its owner then, those granted access then and the coordinators). A line whose commitment
     has since been deleted is judged by the second rule alone.
     """
-    ids = [line["id"] for line in brief_lines(brief)]
+    ids = [line["id"] for line in lines_of(brief)]
     visible = set(Commitment.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     if len(visible) == len(ids):
         existing = visible  # every line's commitment exists (and is visible): no second query
@@ -213,7 +213,7 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
             group_id=group_id,
         )
 
-    if all(shown(line) for line in brief_lines(brief)):
+    if all(shown(line) for line in lines_of(brief)):
         return brief
 
     sections = [
@@ -281,6 +281,12 @@ def _line(commitment, status, update, previous, status_then, since, today) -> di
     }
 
 
+def lines_of(brief: dict):
+    """The brief's lines as recorded."""
+    for section in brief["sections"]:
+        yield from section["lines"]
+
+
 def brief_lines(brief: dict):
     """The brief's lines with their category, for files and comparisons; links at the site's address now."""
     for section in brief["sections"]:
@@ -291,8 +297,10 @@ def brief_lines(brief: dict):
                 "restricted_label": "yes" if line.get("restricted") else "",
                 "url": settings.SITE_URL + reverse("commitments:detail", args=[line["id"]]),
                 # Briefs frozen before lines kept ISO dates have them in words only.
-                "follow_up_iso": line.get("follow_up_iso", _iso(line["follow_up"])),
-                "latest_update_iso": line.get("latest_update_iso", _iso(line["latest_update_date"])),
+                "follow_up_iso": line["follow_up_iso"] if "follow_up_iso" in line else _iso(line["follow_up"]),
+                "latest_update_iso": (
+                    line["latest_update_iso"] if "latest_update_iso" in line else _iso(line["latest_update_date"])
+                ),
                 "attachments": line.get("attachments", []),
                 "attachments_text": attached(line),
             }
@@ -307,7 +315,7 @@ def attached(line: dict) -> str:
 def files_still_kept(brief: dict) -> set[int]:
     """The ids of the brief's files that are still kept: a frozen brief names the files of its time, and those
     deleted since are named, not linked."""
-    ids = [file["id"] for line in brief_lines(brief) for file in line["attachments"]]
+    ids = [file["id"] for line in lines_of(brief) for file in line.get("attachments", [])]
     return set(Attachment.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
@@ -327,7 +335,7 @@ def brief_title(brief: dict) -> str:
 def marking(brief: dict) -> str:
     """The protective marking of a brief as its reader has it: the installation's (BRIEF_MARKING), and a marking
     of its own when it includes restricted commitments."""
-    restricted = any(line.get("restricted") for line in brief_lines(brief))
+    restricted = any(line.get("restricted") for line in lines_of(brief))
     return " · ".join(filter(None, [settings.BRIEF_MARKING, RESTRICTED_MARKING if restricted else ""]))
 
 
