@@ -13,6 +13,7 @@ import datetime
 import email
 import email.policy
 import json
+import logging
 import os
 import platform
 import resource
@@ -834,6 +835,7 @@ def main() -> None:
     if part not in ("all", "pages", "search", "sweep", "imports", "directory", "load", "scale"):
         raise SystemExit("usage: python -m bench [pages|search|sweep|imports|directory|load|scale]")
     django.setup()
+    logging.getLogger("security").setLevel(logging.WARNING)  # the benchmark's own logins and downloads
     started = time.perf_counter()
     prepare_database()
     if part == "pages":
