@@ -131,17 +131,21 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(session_in_a_week,
         MembershipFactory(group=group, user=user, role=Membership.Role.MEMBER)
         CommitmentFactory(meeting=ninth, owner=user, follow_up_date=None)
     Reminder.objects.all().delete()
-    expected = expected_recipients()
-    smtp_live.handler.delay = 0.05
-    workers("one")
-    workers("two")
-    sweep_reminders.delay()
-    sweep_reminders.delay()
-    wait_for(lambda: set(received(smtp_live)) == expected, timeout=120, what="every digest")
+    sweep_on_two_workers(workers, smtp_live, expected_recipients(), sweeps=2, name="two workers at once")
+
+
+def sweep_on_two_workers(workers, smtp, expected: set, sweeps: int, name: str) -> tuple:
+    """Start two workers, sweep, and check that every expected recipient got one digest; the two workers."""
+    smtp.handler.delay = 0.05
+    started = workers("one"), workers("two")
+    for _ in range(sweeps):
+        sweep_reminders.delay()
+    wait_for(lambda: set(received(smtp)) == expected, timeout=120, what="every digest")
     time.sleep(3)
-    got = received(smtp_live)
-    report("two workers at once", expected, got)
+    got = received(smtp)
+    report(name, expected, got)
     assert set(got.values()) == {1}
+    return started
 
 
 def test_a_sweep_is_shared_by_two_workers_and_sends_each_digest_once(session_in_a_week, workers, smtp_live):
@@ -163,14 +167,7 @@ def test_a_sweep_is_shared_by_two_workers_and_sends_each_digest_once(session_in_
             CommitmentFactory(meeting=session, owner=owner, follow_up_date=None)
             expected.add(owner.email)
     Reminder.objects.all().delete()  # the assignment notices
-    smtp_live.handler.delay = 0.05
-    one, two = workers("one"), workers("two")
-    sweep_reminders.delay()
-    wait_for(lambda: set(received(smtp_live)) == expected, timeout=120, what="every digest")
-    time.sleep(3)
-    got = received(smtp_live)
-    report("a sweep shared by two workers", expected, got)
-    assert set(got.values()) == {1}
+    one, two = sweep_on_two_workers(workers, smtp_live, expected, sweeps=1, name="a sweep shared by two workers")
     for worker in (one, two):
         log = worker.output()
         print(worker.name, {task: log.count(f"{task}[") for task in ("plan_reminders", "send_batch")})
