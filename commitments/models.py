@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from config.display import person, plain_line
 from meetings.dates import check_plausible, spell_date
-from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, WorkingGroup, valid_choice
+from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, Membership, WorkingGroup, valid_choice
 
 UNKNOWN = object()  # an owner that was not loaded from the database
 
@@ -82,21 +82,25 @@ class CommitmentQuerySet(AuditedQuerySet):
         rows = self.exclude(**{field: ""}).order_by().values_list(field).annotate(uses=Count("pk"))
         return [name for name, _ in sorted(rows, key=lambda row: (-row[1], row[0]))]
 
-    def visible_to(self, user) -> "CommitmentQuerySet":
+    def visible_to(self, user, roles: dict[int, str] | None = None) -> "CommitmentQuerySet":
         """What a user may see: the commitments of their working groups, restricted ones on a need to know.
 
         A restricted commitment is seen by its owner, the group's coordinators, superusers and the
         users granted access to it. Every list, count, export, brief, feed and API answer starts here.
+        `roles`: the user's {group id: role}, when already read for the request (meetings.permissions.group_roles):
+        the groups are then named by id, which PostgreSQL plans better than a subquery in a query that stops early.
         """
-        in_groups = self.filter(meeting__group__in=WorkingGroup.objects.visible_to(user))
+        if roles is None or not user.is_authenticated or user.is_superuser:
+            groups, coordinated = WorkingGroup.objects.visible_to(user), WorkingGroup.objects.coordinated_by(user)
+        else:
+            groups = list(roles)
+            coordinated = [group for group, role in roles.items() if role == Membership.Role.COORDINATOR]
+        in_groups = self.filter(meeting__group__in=groups)
         if not user.is_authenticated or user.is_superuser:
             return in_groups  # none for the anonymous, everything for superusers
         granted = Commitment.access_granted_to.through.objects.filter(user=user).values("commitment_id")
         return in_groups.filter(
-            Q(restricted=False)
-            | Q(owner=user)
-            | Q(meeting__group__in=WorkingGroup.objects.coordinated_by(user))
-            | Q(pk__in=granted)
+            Q(restricted=False) | Q(owner=user) | Q(meeting__group__in=coordinated) | Q(pk__in=granted)
         )
 
     def of_group(self, group: WorkingGroup) -> "CommitmentQuerySet":
@@ -408,9 +412,9 @@ class Commitment(models.Model):
 
 
 class ProgressUpdateQuerySet(AuditedQuerySet):
-    def visible_to(self, user) -> "ProgressUpdateQuerySet":
+    def visible_to(self, user, roles: dict[int, str] | None = None) -> "ProgressUpdateQuerySet":
         """The progress updates of the commitments the user may see: those of a restricted one are as hidden."""
-        return self.filter(commitment__in=Commitment.objects.visible_to(user))
+        return self.filter(commitment__in=Commitment.objects.visible_to(user, roles))
 
     def progress(self) -> "ProgressUpdateQuerySet":
         """Entries that report progress: not an owner's move of the follow-up date (which says why, not what

@@ -71,7 +71,7 @@ from config.security import security_event
 from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin
 from meetings import views as meeting_views
 from meetings.models import WorkingGroup
-from meetings.permissions import can_manage_group, is_coordinator, role_label
+from meetings.permissions import can_manage_group, group_roles, is_coordinator, role_label
 from meetings.views import get_meeting
 
 LIST_RELATED = ("meeting__group", "category", "owner")
@@ -102,7 +102,9 @@ class DashboardView(TemplateView):
                 :DASHBOARD_MINE
             ],
             my_open_count=mine.count(),
-            latest_updates=ProgressUpdate.objects.filter(commitment__in=visible, handed_over_to=None)
+            # The groups by id (read for the role labels above): PostgreSQL then reads the newest updates first.
+            latest_updates=ProgressUpdate.objects.visible_to(user, group_roles(user))
+            .filter(handed_over_to=None)
             .select_related("author", "commitment")
             .order_by("-created_at", "-pk")[:10],
             **kwargs,

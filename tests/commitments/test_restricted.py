@@ -17,11 +17,12 @@ from rest_framework.test import APIClient
 
 from commitments import search
 from commitments.brief import build_brief
-from commitments.models import BriefSnapshot, CalendarFeed, Commitment, Reminder
+from commitments.models import BriefSnapshot, CalendarFeed, Commitment, ProgressUpdate, Reminder
 from commitments.reminders import delivery, planning
+from meetings.permissions import group_roles
 from tests.commitments.conftest import NOW, TODAY
 from tests.commitments.test_search import attach
-from tests.factories import CommitmentFactory, commitment_form_data
+from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory, commitment_form_data
 from tests.readers import pdf_pages, pdf_reader
 
 SENTINEL = "Zq7Sentinel"  # in every text field of the restricted commitment, its journal and its attachments
@@ -423,3 +424,19 @@ def test_the_search_counts_nothing_of_it_for_those_without_access(login, member,
         "participants": 0,
         "attachments": 2,
     }
+
+
+@pytest.mark.parametrize(
+    "persona", ["owner", "granted", "member", "coordinator", "outsider", "other_coordinator", "superuser"]
+)
+def test_the_groups_given_by_id_see_what_the_subqueries_see(request, persona, secret, public, other_group):
+    """The dashboard names the reader's groups by id (read once for the request); the rule is the same."""
+    CommitmentFactory(meeting=MeetingFactory(group=other_group, number=4), title="Elsewhere", restricted=True)
+    for commitment in (secret, public):
+        ProgressUpdateFactory(commitment=commitment, author=commitment.owner)
+    user = request.getfixturevalue(persona)
+    roles = group_roles(user)
+    seen = set(Commitment.objects.visible_to(user, roles))
+    assert seen == set(Commitment.objects.visible_to(user))
+    assert (secret in seen) == (persona in {"owner", "granted", "coordinator", "superuser"})
+    assert set(ProgressUpdate.objects.visible_to(user, roles)) == set(ProgressUpdate.objects.visible_to(user))
