@@ -232,6 +232,10 @@ class ReminderAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        # A sent (or being sent) row is the record that keeps its reminder from going out again: deleted, the
+        # next plan would find it due and send it a second time.
+        if obj is not None and obj.state in (Reminder.State.SENT, Reminder.State.SENDING):
+            return False
         return request.user.is_superuser
 
     def delete_model(self, request, obj):

@@ -143,6 +143,16 @@ class CommitmentFilterSet(django_filters.FilterSet):
             *((str(owner.pk), person(owner)) for owner in owners),
         ]
 
+    def is_valid(self) -> bool:
+        """Also refused: several values for a filter that takes one (the last would be used, the others dropped)."""
+        valid = super().is_valid()
+        for name in self.filters:
+            if name != "ordering" and not isinstance(self.filters[name], django_filters.MultipleChoiceFilter):
+                if len(self.data.getlist(name)) > 1 and name not in self.form.errors:
+                    self.form.add_error(name, "Choose one value only.")
+                    valid = False
+        return valid
+
     def search(self, queryset, name, value):
         """The search's commitments (commitments/search.py): their words, progress updates' or attachments'; or
         the one a reference such as "C-12" names."""

@@ -24,16 +24,21 @@ SEEN_RESOLUTION = 60  # seconds: the idle timeout is counted to the minute
 
 class CompressionMiddleware(GZipMiddleware):
     """Pages and JSON are sent gzipped to clients that accept it: the brief, read by everyone before a session,
-    shrinks to a tenth. BREACH (guessing a secret in a compressed page from its size, with input reflected beside
+    shrinks to a twentieth. BREACH (guessing a secret in a compressed page from its size, with input reflected beside
     it) is met as Django meets it: CSRF tokens are masked afresh on every page, and the gzip header has a random
     length. The account pages, which show secrets of their own (the calendar address, a new API token, the
     two-factor key), are never compressed; nor is an answer with an ETag (an API object's version), which
     compression would make weak, and If-Match compares strongly."""
 
     UNCOMPRESSED = ("/accounts/",)
+    COMPRESSED_TYPES = ("text/html", "application/json")  # not Word or PDF (compressed already), files, calendars
 
     def process_response(self, request, response):
-        if request.path.startswith(self.UNCOMPRESSED) or response.has_header("ETag"):
+        if (
+            request.path.startswith(self.UNCOMPRESSED)
+            or response.has_header("ETag")
+            or not response.get("Content-Type", "").startswith(self.COMPRESSED_TYPES)
+        ):
             return response
         return super().process_response(request, response)
 

@@ -477,6 +477,17 @@ def test_pages_and_json_are_compressed_for_clients_that_accept_it(login, owner, 
         assert len(packed.content) < len(plain.content)
 
 
+def test_only_html_and_json_are_compressed(login, owner, commitment):
+    """Word, PDF and the calendar are compressed files or need no compressing; only pages and JSON are."""
+    client = login(owner)
+    feed = client.get("/accounts/notifications/").context["feed_url"].split("://", 1)[1].split("/", 1)[1]
+    for url in [f"/meetings/{commitment.meeting_id}/brief.docx", f"/meetings/{commitment.meeting_id}/brief.csv",
+                "/" + feed]:  # fmt: skip
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        assert response.status_code == 200, url
+        assert "Content-Encoding" not in response.headers, url
+
+
 def test_an_api_object_keeps_its_strong_etag_and_is_not_compressed(login, owner, commitment):
     """If-Match compares ETags strongly: the weak one a compressed answer carries would refuse every edit."""
     response = login(owner).get(f"/api/v1/commitments/{commitment.pk}/", HTTP_ACCEPT_ENCODING="gzip")

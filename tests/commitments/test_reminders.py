@@ -310,6 +310,24 @@ def test_reminders_deleted_in_the_admin_are_planned_again_if_still_due(tenth, me
     assert ("owner", R.PRE_SESSION, 7) in outbox()
 
 
+def test_a_sent_reminder_cannot_be_deleted_so_it_never_goes_out_twice(tenth, meeting, owner, admin_client):
+    """The outbox's sent rows are the record that keeps a reminder from being sent again: deleted, the next plan
+    would find it due and send it a second time."""
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    sent = Reminder.objects.get(state=Reminder.State.PENDING, recipient=owner, reason=R.PRE_SESSION)
+    sent.state, sent.sent_at = Reminder.State.SENT, timezone.now()
+    sent.save()
+    response = admin_client.post(
+        "/admin/commitments/reminder/", {"action": "delete_selected", "_selected_action": [sent.pk], "post": "yes"}
+    )
+    assert response.status_code == 403
+    assert admin_client.get(f"/admin/commitments/reminder/{sent.pk}/delete/").status_code == 403
+    assert Reminder.objects.filter(pk=sent.pk, state=Reminder.State.SENT).exists()
+    plan_on(D - 7 * DAY)
+    assert ("owner", R.PRE_SESSION, 7) not in outbox()
+
+
 def test_a_sweep_is_planned_once_its_last_group_is(tenth, meeting, owner, other_group):
     sweep = timezone.now()
     ids = planning.active_group_ids()

@@ -174,6 +174,20 @@ def test_a_bad_filter_value_gets_a_clear_message_and_no_rows(login, owner, filte
     assert "Enter a valid date." in response.content.decode()
 
 
+def test_a_filter_that_takes_one_value_refuses_several(login, owner, filter_rows):
+    """?category=1&category=2 used to filter by the last one alone, as if the first had not been asked."""
+    categories = f"?category={filter_rows['research'].category_id}&category={filter_rows['done'].category_id}"
+    response = login(owner).get(reverse("commitments:list") + categories)
+    assert list(response.context["object_list"]) == []
+    assert "Some filters could not be applied" in response.content.decode()
+    assert "Choose one value only." in response.content.decode()
+    api = login(owner).get(reverse("api:commitment-list") + categories)
+    assert api.status_code == 400
+    assert api.json() == {"category": ["Choose one value only."]}
+    several = login(owner).get(reverse("api:commitment-list") + "?status=open&status=done")
+    assert several.status_code == 200  # the status takes several
+
+
 def test_the_list_shows_nothing_of_other_groups(login, outsider, filter_rows):
     response = login(outsider).get(reverse("commitments:list"))
     assert list(response.context["object_list"]) == []
