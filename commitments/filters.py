@@ -4,6 +4,7 @@ import datetime
 import re
 
 import django_filters
+from django_filters import MultipleChoiceFilter
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F
@@ -85,7 +86,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     meeting = django_filters.ModelChoiceFilter(queryset=Meeting.objects.none(), label="Meeting")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="Category")
-    status = django_filters.MultipleChoiceFilter(  # a column of the row: no DISTINCT (django-filter's default)
+    status = MultipleChoiceFilter(  # a column of the row: no DISTINCT (django-filter's default)
         choices=Commitment.Status.choices, widget=forms.CheckboxSelectMultiple, label="Status", distinct=False
     )
     owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
@@ -146,11 +147,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
     def is_valid(self) -> bool:
         """Also refused: several values for a filter that takes one (the last would be used, the others dropped)."""
         valid = super().is_valid()
-        for name in self.filters:
-            if name != "ordering" and not isinstance(self.filters[name], django_filters.MultipleChoiceFilter):
-                if len(self.data.getlist(name)) > 1 and name not in self.form.errors:
-                    self.form.add_error(name, "Choose one value only.")
-                    valid = False
+        single = [n for n, f in self.filters.items() if n != "ordering" and not isinstance(f, MultipleChoiceFilter)]
+        for name in single:
+            if len(self.data.getlist(name)) > 1 and name not in self.form.errors:
+                self.form.add_error(name, "Choose one value only.")
+                valid = False
         return valid
 
     def search(self, queryset, name, value):
