@@ -4,11 +4,11 @@ import datetime
 import re
 
 import django_filters
-from django_filters import MultipleChoiceFilter
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
+from django_filters import MultipleChoiceFilter
 
 from commitments import search
 from commitments.models import Attachment, Category, Commitment, ProgressUpdate
