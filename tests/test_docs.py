@@ -50,3 +50,12 @@ def test_every_variable_the_settings_read_is_in_the_configuration_table():
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert len(read) > 40
     assert sorted(read - documented) == []
+
+
+def test_the_documented_file_mail_address_is_an_absolute_folder():
+    """django-environ reads `filemail:///path` as a folder relative to where the process runs: four slashes."""
+    import environ
+
+    table = (BASE_DIR / "docs" / "operations.md").read_text()
+    example = re.search(r"`(filemail:[^`]+)`", table)[1]
+    assert environ.Env.email_url_config(example)["EMAIL_FILE_PATH"].startswith("/")
