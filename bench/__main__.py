@@ -548,6 +548,22 @@ def send_again() -> None:
     )
 
 
+def planning_floors(out) -> None:
+    """In a child process of its own (the rows it holds would count in the sweep's peak memory): one read of the
+    open commitments, and the fastest write of their reminders."""
+    import django
+
+    django.setup()
+    from bench import data
+    from commitments.models import Commitment, Reminder
+
+    Reminder.objects.all().delete()
+    started = time.perf_counter()
+    rows = list(Commitment.objects.open().values_list("pk", "meeting__group_id", "owner_id", "follow_up_date"))
+    plan_floor = time.perf_counter() - started
+    out.send((plan_floor, time_outbox_writes(rows, data.SWEEP_DAY)))
+
+
 def sweep(out) -> None:
     """In a child process, so that its peak memory is its own: plan, plan again, then send to a local SMTP server
     in this process, and in two processes sharing the batches."""
@@ -567,12 +583,7 @@ def sweep(out) -> None:
     ReminderPlan.objects.all().delete()
     day = data.SWEEP_DAY
     now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(settings.REMINDER_SEND_HOUR, 30)))
-
-    started = time.perf_counter()
-    rows = list(Commitment.objects.open().values_list("pk", "meeting__group_id", "owner_id", "follow_up_date"))
-    plan_floor = time.perf_counter() - started
-    write_floor = time_outbox_writes(rows, day)
-    del rows
+    plan_floor, write_floor = in_child(planning_floors)
 
     plan_queries = QueryCounter()
     with counting(plan_queries):
@@ -649,22 +660,27 @@ def sweep(out) -> None:
     )
 
 
-def run_sweep() -> dict:
+def in_child(target):
+    """What target(out) sends, run in a forked process of its own."""
     from django.db import connections
 
     connections.close_all()  # the child opens its own
     context = get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=sweep, args=(sender,))
+    child = context.Process(target=target, args=(sender,))
     child.start()
     sender.close()  # the child's end only: recv() then fails at once if the child dies
     try:
         result = receiver.recv()
     except EOFError:
         child.join()
-        raise SystemExit(f"the sweep process ended without a result (exit code {child.exitcode})") from None
+        raise SystemExit(f"{target.__name__} ended without a result (exit code {child.exitcode})") from None
     child.join()
     return result
+
+
+def run_sweep() -> dict:
+    return in_child(sweep)
 
 
 # --- Directory login -----------------------------------------------------------------------------------
