@@ -137,6 +137,12 @@ TEMPLATES = [
             "builtins": ["commitments.templatetags.tracker", "django.templatetags.l10n"],
         },
     },
+    {  # the e-mail templates (commitments/reminders/mail_templates.py)
+        "NAME": "mail",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,  # <app>/jinja2/
+        "OPTIONS": {"environment": "commitments.reminders.mail_templates.environment"},
+    },
 ]
 
 # The admin's history pages are a record: a version is shown, never restored (meetings/admin.py).

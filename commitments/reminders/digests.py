@@ -5,12 +5,13 @@ summaries and nudges, then the recipient's commitments: each once, by follow-up 
 it is in the digest ("overdue since 2 Mar", "new: assigned to you", "before the 10th meeting"), then those handed
 over to someone else. The subject names the most important news and counts only the commitments it speaks of.
 
-Built from the templates reminders/digest-subject.txt, -body.txt and -body.html; the subject and the
-text part are plain text (nothing escaped), the HTML part is escaped. Restricted commitments, and every
+Built from the templates commitments/jinja2/reminders/digest-subject.txt, -body.txt and -body.html; the subject
+and the text part are plain text (nothing escaped), the HTML part is escaped. Restricted commitments, and every
 commitment with REMINDER_EMAIL_DETAIL=references, are named by their reference alone.
 """
 
 import datetime
+import functools
 import uuid
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
@@ -20,9 +21,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, OuterRef
-from django.template import Context
-from django.template.loader import get_template, render_to_string
-from django.urls import reverse
+from django.template import engines
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
@@ -41,21 +41,33 @@ TAG_ORDER = [Reason.OVERDUE, Reason.DUE_SOON, Reason.ASSIGNED, Reason.PRE_SESSIO
 UNSUBSCRIBE_SALT = "commitments.unsubscribe"
 
 
-def render_plain(template_name: str, context: dict) -> str:
-    """A template rendered as plain text: the subject and the text part are not HTML, so nothing is escaped."""
-    return get_template(template_name).template.render(Context(context, autoescape=False))
-
-
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    """Subject, plain text and HTML from the template triplet reminders/<name>-subject.txt, -body.txt, -body.html."""
-    subject = plain_line(render_plain(f"reminders/{name}-subject.txt", context))
-    text = render_plain(f"reminders/{name}-body.txt", context)
-    html = render_to_string(f"reminders/{name}-body.html", {**context, "subject": subject})
+    """Subject, plain text and HTML from the templates commitments/jinja2/reminders/<name>-subject.txt, -body.txt
+    and -body.html (the engine of mail_templates: the subject and the text are plain text, nothing escaped; the HTML
+    is escaped)."""
+    engine = engines["mail"]
+    subject = plain_line(engine.get_template(f"reminders/{name}-subject.txt").render(context))
+    text = engine.get_template(f"reminders/{name}-body.txt").render(context)
+    html = engine.get_template(f"reminders/{name}-body.html").render({**context, "subject": subject})
     return subject, text, html
 
 
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
+
+
+def commitment_url(pk: int) -> str:
+    """A commitment page's full address, as absolute(commitment.get_absolute_url()) gives it: the route is reversed
+    once, not once for each line of thousands of digests."""
+    before, after = _around_id("commitments:detail", get_script_prefix())
+    return f"{settings.SITE_URL}{before}{pk}{after}"
+
+
+@functools.lru_cache
+def _around_id(view_name: str, script_prefix: str) -> tuple[str, str]:
+    marker = "2147483647"
+    before, _, after = reverse(view_name, args=[marker]).partition(marker)
+    return before, after
 
 
 def shows_details(commitment: Commitment) -> bool:
@@ -91,16 +103,8 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
 # --- Digests ------------------------------------------------------------------------------------------
 
 
-class TemplateFields:
-    """Django templates look `line.label` up as a key before an attribute: answering it spares them
-    an exception per lookup, which a digest of many lines feels."""
-
-    def __getitem__(self, name: str):
-        return getattr(self, name)
-
-
 @dataclass
-class Line(TemplateFields):
+class Line:
     """A commitment as a digest shows it, formatted once for both the text and the HTML part."""
 
     commitment: Commitment
@@ -118,12 +122,12 @@ class Line(TemplateFields):
 
     @classmethod
     def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date) -> "Line":
-        url = absolute(commitment.get_absolute_url())
+        url = commitment_url(commitment.pk)
         details = last_update is not None and shows_details(commitment)
         return cls(
             commitment=commitment,
             label=email_label(commitment),
-            status=commitment.get_status_display(),
+            status=Commitment.Status(commitment.status).label,  # get_status_display() hashes the choices each time
             follow_up=spell_date(commitment.follow_up_date) if commitment.follow_up_date else "",
             overdue=commitment.is_overdue(today),
             url=url,
@@ -160,7 +164,7 @@ def tag_text(row: Reminder, today: datetime.date) -> str:
 
 
 @dataclass
-class SessionLead(TemplateFields):
+class SessionLead:
     """A session the digest counts down to, at its head: where and when, and the day to post an update by."""
 
     meeting: Meeting
@@ -171,7 +175,7 @@ class SessionLead(TemplateFields):
 
 
 @dataclass
-class Section(TemplateFields):
+class Section:
     """A coordinators' summary before a session, or a nudge to agree a session's date."""
 
     reason: str
@@ -274,7 +278,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 
 @dataclass
-class Digest(TemplateFields):
+class Digest:
     """What one recipient's digest says, before it is written out."""
 
     sessions: list[SessionLead]

@@ -1,7 +1,5 @@
 """Template helpers used across the pages (loaded as a builtin)."""
 
-import textwrap
-
 from django import forms, template
 from django.utils.html import format_html
 
@@ -49,18 +47,6 @@ def countdown(meeting: Meeting, today) -> str:
 
 register.filter("person", person)
 register.filter("attachment_kind", kind_label)
-
-
-@register.filter
-def wrap(text: str, indent: int = 0) -> str:
-    """Plain text with each line wrapped at 76 characters, lines it adds indented by `indent` spaces (for the text
-    part of e-mails: mail readers show it as it is). Addresses and other long words are not broken."""
-    return "\n".join(
-        textwrap.fill(line, 76, subsequent_indent=" " * int(indent), break_long_words=False, break_on_hyphens=False)
-        if len(line) > 76  # most lines fit: a digest of thousands of lines need not measure each word of them
-        else line.rstrip()
-        for line in str(text).split("\n")
-    )
 
 
 @register.simple_tag(takes_context=True)

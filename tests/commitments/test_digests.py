@@ -6,10 +6,11 @@ import datetime
 import io
 import re
 
+import lxml.html
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from commitments.models import Commitment, Reminder
@@ -109,6 +110,25 @@ def test_a_commitment_is_listed_once_with_all_its_reasons_by_follow_up_date(owne
     for title in ("Share intelligence", "Joint training", "Joint research"):
         assert body.count(f">{title}</a>") == 1
     assert body.index("Share intelligence") < body.index("Joint training") < body.index("Joint research")
+
+
+def test_each_line_links_to_its_commitment_also_under_a_path_prefix(owners_week, owner, smtp_server, settings):
+    """The lines' addresses are built from the route once, not reversed line by line: they stay right when the
+    site is served under a path of its own."""
+    commitment = Commitment.objects.filter(owner=owner).order_by("pk").first()
+    sweep()
+    assert (
+        f"  Open: {settings.SITE_URL}/commitments/{commitment.pk}/" in plain(digest_to(smtp_server, owner)).splitlines()
+    )
+    smtp_server.messages.clear()
+    Reminder.objects.update(state=Reminder.State.PENDING)
+    set_script_prefix("/tracker/")
+    try:
+        sweep()
+    finally:
+        set_script_prefix("/")
+    lines = plain(digest_to(smtp_server, owner)).splitlines()
+    assert f"  Open: {settings.SITE_URL}/tracker/commitments/{commitment.pk}/" in lines
 
 
 def test_the_session_leads_the_message_with_the_date_to_post_an_update_by(owners_week, owner, smtp_server):
@@ -379,6 +399,24 @@ def test_line_breaks_and_direction_marks_in_names_reach_no_message(owners_week, 
     assert "X-WR-CALNAME:10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism" in (
         calendar.get_content().replace("\r\n ", "")
     )
+
+
+def test_markup_in_titles_and_names_is_text_in_the_html_part_and_as_typed_in_the_text_part(
+    owners_week, owner, smtp_server
+):
+    owner.first_name, owner.last_name = "<b>Arjun</b>", "O'Neil & Mehta"
+    owner.save()
+    undated = owners_week[2]
+    undated.title = 'Joint research <img src=x onerror="alert(1)"> & more'
+    undated.save_versioned(undated.version)
+    sweep()
+    message = digest_to(smtp_server, owner)
+    assert '* Joint research <img src=x onerror="alert(1)"> & more' in plain(message).splitlines()
+    assert "Dear <b>Arjun</b> O'Neil & Mehta," in plain(message)
+    document = lxml.html.fromstring(html(message))
+    assert not document.xpath("//img | //b")
+    assert 'Joint research <img src=x onerror="alert(1)"> & more' in [a.text for a in document.iter("a")]
+    assert "Dear <b>Arjun</b> O'Neil & Mehta," in document.text_content()
 
 
 def test_no_header_is_folded_right_after_its_colon(owners_week, owner, smtp_server, settings):

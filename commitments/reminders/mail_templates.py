@@ -1,0 +1,36 @@
+"""The engine of the e-mail templates (commitments/jinja2/reminders/): Jinja2, which writes a digest of many lines
+several times faster than Django's templates, and a sweep writes thousands of digests.
+
+Subjects and text parts (*.txt) are plain text: nothing escaped. HTML parts (*.html) are escaped. A name the
+template does not know is an error, not an empty string: a digest is never sent with a hole in it.
+"""
+
+import textwrap
+
+import jinja2
+from django.template.defaultfilters import date, pluralize
+
+from config.display import person
+
+
+def wrap(text: str, indent: int = 0) -> str:
+    """Plain text with each line wrapped at 76 characters, lines it adds indented by `indent` spaces (for the text
+    part of e-mails: mail readers show it as it is). Addresses and other long words are not broken."""
+    return "\n".join(
+        textwrap.fill(line, 76, subsequent_indent=" " * int(indent), break_long_words=False, break_on_hyphens=False)
+        if len(line) > 76  # most lines fit: a digest of thousands of lines need not measure each word of them
+        else line.rstrip()
+        for line in str(text).split("\n")
+    )
+
+
+def environment(**options) -> jinja2.Environment:
+    from commitments.reminders.digests import email_label  # the digests module renders with this engine
+
+    options.pop("autoescape", None)
+    options |= {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": True}  # the latter as Django's do
+    env = jinja2.Environment(
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False), **options
+    )
+    env.filters.update(date=date, pluralize=pluralize, person=person, wrap=wrap, email_label=email_label)
+    return env
