@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from commitments.data_version import data_version
 from commitments.exports import csv_file
-from commitments.models import Attachment, Category, Commitment, ProgressUpdate
+from commitments.models import Attachment, Commitment, ProgressUpdate
 from commitments.permissions import could_read_then
 from config.display import person
 from meetings.dates import spell_date
@@ -134,7 +134,7 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
         line["attachments"] = files.get(commitment.pk, [])
         sections.setdefault(commitment.category.name, []).append(line)
 
-    categories = [c.name for c in Category.objects.all() if c.name in sections]
+    categories = list(sections)  # in the categories' order: the commitments were read in it
     return {
         "meeting": {
             "id": meeting.pk,

@@ -517,7 +517,8 @@ class BriefMixin:
         self.latest_snapshot = latest
         self.snapshot = None if request.GET.get("live") else latest
         self.live = for_reader(live_brief(self.meeting), request.user, self.meeting.group_id)
-        return restricted_as_now(self.frozen if self.snapshot else self.live)
+        # The live brief is built afresh whenever a commitment changes (data_version): restricted as it is now.
+        return restricted_as_now(self.frozen) if self.snapshot else self.live
 
 
 class BriefView(BriefMixin, View):

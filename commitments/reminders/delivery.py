@@ -12,8 +12,8 @@ between the SMTP server accepting the digest and the database recording its batc
 - Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
   died; the next sweep puts them back to pending. A claim is dated when it is made, not when its
   sweep began, so the timeout bounds one batch's sending, not a whole sweep's.
-- Withdraw: pending reminders that are no longer right (the recipient left the group, the commitment was
-  closed or changed owner) are skipped before sending.
+- Withdraw: a batch's due reminders that are no longer right (the recipient left the group, the commitment
+  was closed or changed owner) are skipped in the transaction that claims the rest.
 """
 
 import datetime
@@ -99,25 +99,24 @@ def still_true() -> Q:
     return Q(commitment__isnull=True) | (open_q("commitment") & (about_their_commitment | handed_over))
 
 
-def withdraw_outdated() -> int:
-    """Skip the pending reminders that are no longer right to send:
+def withdraw_outdated(now: datetime.datetime, recipient_ids: list[int]) -> int:
+    """Skip, among the due rows of these recipients (a batch's, about to be claimed), those no longer right to send:
     - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
       not quote a group's commitments to someone who may no longer read them;
     - those about a commitment closed since, or whose owner changed since (an assignment to someone who no
-      longer has it, a handover to someone who has it back)."""
-    with transaction.atomic():
-        withdrawn = (
-            Reminder.objects.filter(state=State.PENDING)
-            .exclude(entitled())
-            .update(
-                state=State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group"
-            )
-        )
-        withdrawn += (
-            Reminder.objects.filter(state=State.PENDING)
-            .exclude(still_true())
-            .update(state=State.SKIPPED, last_error="withdrawn: the commitment was closed or changed owner since")
-        )
+      longer has it, a handover to someone who has it back).
+    Checked batch by batch as they are sent, so that the cost follows what is sent (and is shared by the workers
+    sending), not the whole outbox every few minutes."""
+    withdrawn = (
+        Reminder.objects.filter(due(now), recipient_id__in=recipient_ids)
+        .exclude(entitled())
+        .update(state=State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group")
+    )
+    withdrawn += (
+        Reminder.objects.filter(due(now), recipient_id__in=recipient_ids)
+        .exclude(still_true())
+        .update(state=State.SKIPPED, last_error="withdrawn: the commitment was closed or changed owner since")
+    )
     return withdrawn
 
 
@@ -194,6 +193,7 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
     """Claim the due rows of these recipients, send each of them one digest, record what was accepted."""
     token = uuid.uuid4()
     with transaction.atomic():
+        report.withdrawn += withdraw_outdated(now, recipient_ids)
         claimed = Reminder.objects.filter(due(now), recipient_id__in=recipient_ids).update(
             state=State.SENDING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
@@ -294,8 +294,9 @@ def send_to(recipient_ids: list[int], now: datetime.datetime | None = None, repo
 
 
 def prepare(now: datetime.datetime) -> SendReport:
-    """Before a send: take back what stopped workers had claimed, withdraw what is no longer right."""
-    return SendReport(recovered=recover_stale_claims(now), withdrawn=withdraw_outdated())
+    """Before a send: take back what stopped workers had claimed (each batch then withdraws, among its own rows,
+    what is no longer right)."""
+    return SendReport(recovered=recover_stale_claims(now))
 
 
 def send_due(now: datetime.datetime | None = None, batch_size: int | None = None) -> SendReport:

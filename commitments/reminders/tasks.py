@@ -47,7 +47,7 @@ def send_reminders() -> dict:
     batches = delivery.batches(now)
     if batches:
         group(send_batch.s(recipient_ids) for recipient_ids in batches).apply_async()
-    return {"batches": len(batches), "recovered": report.recovered, "withdrawn": report.withdrawn}
+    return {"batches": len(batches), "recovered": report.recovered}
 
 
 @shared_task
@@ -56,7 +56,13 @@ def send_batch(recipient_ids: list[int]) -> dict:
     sent = delivery.send_to(recipient_ids)
     if sent.retrying:
         _schedule_retry()
-    return {"digests": sent.digests, "sent": sent.sent, "retrying": sent.retrying, "failed": sent.failed}
+    return {
+        "digests": sent.digests,
+        "sent": sent.sent,
+        "retrying": sent.retrying,
+        "failed": sent.failed,
+        "withdrawn": sent.withdrawn,
+    }
 
 
 def _schedule_retry() -> None:

@@ -384,6 +384,27 @@ def test_someone_who_left_the_group_gets_nothing_of_it(due_today, smtp_server, o
     assert not Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).exists()
 
 
+def test_each_batch_withdraws_its_own_rows_as_it_is_sent(due_today, smtp_server, owner, owner2, group):
+    """The check against memberships and commitments is made batch by batch, in the transaction of the claim:
+    its cost follows what is sent, and each batch checks its rows as they are when it is sent."""
+    now = timezone.now()
+    delivery.prepare(now)
+    first, second = delivery.batches(now, batch_size=1)[:2]
+    assert (first, second) == ([owner.pk], [owner2.pk])
+    group.memberships.filter(user__in=[owner, owner2]).delete()
+    theirs = {user: list(Reminder.objects.filter(delivery.due(now), recipient=user)) for user in (owner, owner2)}
+
+    report = delivery.send_to(first, now)
+    assert report.digests == 0 and report.withdrawn == len(theirs[owner]) > 0
+    for user, state in ((owner, Reminder.State.SKIPPED), (owner2, Reminder.State.PENDING)):
+        assert {row.state for row in Reminder.objects.filter(pk__in=[row.pk for row in theirs[user]])} == {state}
+
+    MembershipFactory(group=group, user=owner2)  # back before their batch is sent: their reminders go
+    report = delivery.send_to(second, now)
+    assert (report.digests, report.withdrawn) == (1, 0)
+    assert set(by_recipient(smtp_server)) == {owner2.email}
+
+
 def test_a_handover_notice_to_someone_who_left_is_withdrawn(meeting, owner, owner2, coordinator, group, smtp_server):
     commitment = CommitmentFactory(meeting=meeting, owner=owner, title="Joint research on radicalization")
     Reminder.objects.all().delete()
