@@ -13,6 +13,7 @@ from django_filters import MultipleChoiceFilter
 from commitments import search
 from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from config.display import person
+from config.forms import FilterForm
 from meetings.models import Meeting, WorkingGroup
 
 MINE = "mine"
@@ -122,6 +123,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     class Meta:
         model = Commitment
         fields = []
+        form = FilterForm
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         if data is not None and len(data.getlist("ordering")) > 1:  # ?ordering=status&ordering=-title
@@ -189,6 +191,7 @@ class AttachmentFilterSet(django_filters.FilterSet):
     class Meta:
         model = Attachment
         fields = []
+        form = FilterForm
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)

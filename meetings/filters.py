@@ -3,6 +3,7 @@
 import django_filters
 from django_countries import countries
 
+from config.forms import FilterForm
 from meetings.models import Meeting, WorkingGroup
 
 
@@ -17,6 +18,7 @@ class MeetingFilterSet(django_filters.FilterSet):
     class Meta:
         model = Meeting
         fields = []
+        form = FilterForm
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

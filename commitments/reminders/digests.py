@@ -22,7 +22,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, OuterRef
 from django.template import engines
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
@@ -59,14 +59,14 @@ def absolute(path: str) -> str:
 def commitment_url(pk: int) -> str:
     """A commitment page's full address, as absolute(commitment.get_absolute_url()) gives it: the route is reversed
     once, not once for each line of thousands of digests."""
-    before, after = _around_id("commitments:detail", get_script_prefix())
+    before, after = _around_id("commitments:detail", get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
     return f"{settings.SITE_URL}{before}{pk}{after}"
 
 
 @functools.lru_cache
-def _around_id(view_name: str, script_prefix: str) -> tuple[str, str]:
+def _around_id(view_name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
     marker = "2147483647"
-    before, _, after = reverse(view_name, args=[marker]).partition(marker)
+    before, _, after = reverse(view_name, args=[marker], urlconf=urlconf).partition(marker)
     return before, after
 
 

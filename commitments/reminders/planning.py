@@ -287,10 +287,11 @@ def planned_alike(last: ReminderPlan | None, today: datetime.date, inputs: str) 
 
 
 def plan(
-    today: datetime.date, *, group_ids=None, sweep: datetime.datetime | None = None, every_group=False, dry_run=False
+    today: datetime.date, *, group_ids=None, sweep: datetime.datetime | None = None, every_group=False
 ) -> PlanReport:
     """Record what is due in the outbox for the active groups (those of group_ids, or all), skipping the groups
-    that have not changed since their last plan that day, unless every_group. A dry run records nothing."""
+    that have not changed since their last plan that day, unless every_group. (What is due without recording it:
+    due_reminders.)"""
     report = PlanReport()
     groups = group_facts(today, group_ids)
     opted_out = opted_out_reasons()
@@ -298,19 +299,16 @@ def plan(
     versions = commitment_versions(list(groups))
     inputs = {gid: inputs_of(group, today, members[gid], opted_out, versions.get(gid)) for gid, group in groups.items()}
     last_plans = ReminderPlan.objects.in_bulk(list(groups))
-    fresh = dry_run or every_group
-    to_plan = [gid for gid in groups if fresh or not planned_alike(last_plans.get(gid), today, inputs[gid])]
+    to_plan = [gid for gid in groups if every_group or not planned_alike(last_plans.get(gid), today, inputs[gid])]
     with transaction.atomic() if to_plan else contextlib.nullcontext():  # nothing to plan: nothing written
         planned_before = (Reminder.objects.aggregate(last=Max("pk"))["last"] or 0) if to_plan else 0
         # One read of every planned group's commitments, group after group (not one each: it would scan them all).
         without = set(to_plan)
         for gid, commitments in groupby(open_commitments(to_plan), key=attrgetter("group_id")):
-            plan_group(groups[gid], commitments, today, opted_out, planned_before, report, dry_run)
+            plan_group(groups[gid], commitments, today, opted_out, planned_before, report)
             without.remove(gid)
         for gid in sorted(without):  # groups without an open commitment: their coordinators' reminders
-            plan_group(groups[gid], (), today, opted_out, planned_before, report, dry_run)
-        if dry_run:
-            return report
+            plan_group(groups[gid], (), today, opted_out, planned_before, report)
         for gid in groups if sweep else to_plan:  # a sweep's groups are all recorded: its last one starts sending
             record = last_plans.get(gid) or ReminderPlan(group_id=gid)
             record.day, record.inputs, record.planned_at, record.sweep = today, inputs[gid], timezone.now(), sweep
@@ -320,7 +318,7 @@ def plan(
     return report
 
 
-def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before: int, report, dry_run=False) -> None:
+def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before: int, report) -> None:
     """Plan one group: add what is due and not yet in the outbox, skip what an earlier plan recorded (rows up to
     planned_before: those added since are current) and is no longer called for."""
     current_keys = set()
@@ -338,10 +336,6 @@ def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before:
             yield reminder
 
     report.groups += 1
-    if dry_run:
-        for _ in counted():
-            pass
-        return
     scope = Q(commitment__meeting__group=group.group_id) | Q(commitment=None, meeting__group=group.group_id)
     report.added += outbox.insert(counted())
     report.superseded += skip_superseded(current_keys, scope & Q(pk__lte=planned_before))

@@ -1,13 +1,16 @@
 import datetime
 
+import lxml.html
 import pytest
 import time_machine
 from django.db import connection
+from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Commitment, ProgressUpdate, Reminder
+from config.forms import FilterForm
 from tests.factories import (
     CommitmentFactory,
     MeetingFactory,
@@ -140,6 +143,27 @@ def test_no_filter_makes_the_list_distinct(login, owner, filter_rows, group, que
     listing = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
     assert len(listing) >= 2  # the count and the page
     assert [sql for sql in listing if "DISTINCT" in sql.upper()] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/commitments/?status=open&status=done&owner=mine&overdue=true&q=training&follow_up_before=2027-02-31",
+        "/meetings/?host_country=IN&status=held&year=20x",
+    ],
+)
+def test_the_filters_are_written_as_djangos_own_templates_write_them(login, owner, filter_rows, url, monkeypatch):
+    """The filter forms' widgets are rendered by the Jinja2 version of Django's widget templates (faster with
+    hundreds of options): the same form as the default templates give, chosen values and errors included."""
+    client = login(owner)
+    pages = []
+    for renderer in (FilterForm.default_renderer, DjangoTemplates()):
+        monkeypatch.setattr(FilterForm, "default_renderer", renderer)
+        document = lxml.html.fromstring(client.get(url).content)
+        [form] = [form for form in document.iter("form") if form.get("aria-label", "").startswith("Filter")]
+        pages.append(lxml.html.tostring(form, encoding="unicode"))
+    assert pages[0].replace("\n\n", "\n") == pages[1].replace("\n\n", "\n")
+    assert " selected" in pages[0] and 'class="form-select' in pages[0]  # the chosen values are shown
 
 
 def test_the_owner_filter_takes_a_person(login, owner, member, filter_rows):
