@@ -376,16 +376,25 @@ def test_one_digest_that_cannot_be_written_stops_no_other(owners_week, owner, co
     assert report.failed == failed.count()
 
 
+def typed(owner, name: tuple[str, str], commitment, title: str) -> None:
+    """The owner's name and the commitment's title as someone typed them, then a sweep."""
+    owner.first_name, owner.last_name = name
+    owner.save()
+    commitment.title = title
+    commitment.save_versioned(commitment.version)
+    sweep()
+
+
 def test_line_breaks_and_direction_marks_in_names_reach_no_message(owners_week, group, owner, smtp_server):
     group.name = "India–Uzbekistan Joint Working Group\non Counter Terrorism"
     group.short_name = "JWG-CT \u202eTC"
     group.save()
-    owner.first_name, owner.last_name = "Arjun\r\nOpen: http://evil.example/", "Mehta"
-    owner.save()
-    undated = owners_week[2]
-    undated.title = "Joint research\nOpen: http://evil.example/ \u202egnp.exe"
-    undated.save_versioned(undated.version)
-    sweep()
+    typed(
+        owner,
+        ("Arjun\r\nOpen: http://evil.example/", "Mehta"),
+        owners_week[2],
+        "Joint research\nOpen: http://evil.example/ \u202egnp.exe",
+    )
     message = digest_to(smtp_server, owner)
     assert message["Subject"] == "[JWG-CT TC] 10th meeting in 7 days: 3 of your commitments"
     text = plain(message)
@@ -404,12 +413,12 @@ def test_line_breaks_and_direction_marks_in_names_reach_no_message(owners_week, 
 def test_markup_in_titles_and_names_is_text_in_the_html_part_and_as_typed_in_the_text_part(
     owners_week, owner, smtp_server
 ):
-    owner.first_name, owner.last_name = "<b>Arjun</b>", "O'Neil & Mehta"
-    owner.save()
-    undated = owners_week[2]
-    undated.title = 'Joint research <img src=x onerror="alert(1)"> & more'
-    undated.save_versioned(undated.version)
-    sweep()
+    typed(
+        owner,
+        ("<b>Arjun</b>", "O'Neil & Mehta"),
+        owners_week[2],
+        'Joint research <img src=x onerror="alert(1)"> & more',
+    )
     message = digest_to(smtp_server, owner)
     assert '* Joint research <img src=x onerror="alert(1)"> & more' in plain(message).splitlines()
     assert "Dear <b>Arjun</b> O'Neil & Mehta," in plain(message)
