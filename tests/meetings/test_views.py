@@ -1,5 +1,6 @@
 import datetime
 
+import lxml.html
 import pytest
 from django.urls import reverse
 
@@ -61,6 +62,12 @@ def test_a_bad_year_is_an_error_not_a_crash(login, member, meetings):
     assert response.status_code == 200
     assert list(response.context["object_list"]) == []
     assert "Enter a number." in response.content.decode()
+    # Said above the form as well, as the commitment list says it: the empty list is explained at a glance.
+    document = lxml.html.fromstring(response.content)
+    [alert] = document.find_class("alert-danger")
+    assert alert.get("role") == "alert"
+    assert "Some filters could not be applied" in alert.text_content()
+    assert "Year: Enter a number." in alert.text_content()
 
 
 def test_the_meeting_page_shows_participants_agenda_outcome_and_commitments_by_category(login, member, meetings, owner):
