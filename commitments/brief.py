@@ -13,7 +13,6 @@ from collections import Counter
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from commitments.data_version import data_version
@@ -295,7 +294,7 @@ def brief_lines(brief: dict):
                 **line,
                 "category": section["category"],
                 "restricted_label": "yes" if line.get("restricted") else "",
-                "url": settings.SITE_URL + reverse("commitments:detail", args=[line["id"]]),
+                "url": Commitment.address(line["id"]),
                 # Briefs frozen before lines kept ISO dates have them in words only.
                 "follow_up_iso": line["follow_up_iso"] if "follow_up_iso" in line else _iso(line["follow_up"]),
                 "latest_update_iso": (

@@ -11,7 +11,6 @@ commitment with REMINDER_EMAIL_DETAIL=references, are named by their reference a
 """
 
 import datetime
-import functools
 import uuid
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
@@ -22,7 +21,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, OuterRef
 from django.template import engines
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
@@ -54,20 +53,6 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
 
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
-
-
-def commitment_url(pk: int) -> str:
-    """A commitment page's full address, as absolute(commitment.get_absolute_url()) gives it: the route is reversed
-    once, not once for each line of thousands of digests."""
-    before, after = _around_id("commitments:detail", get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
-    return f"{settings.SITE_URL}{before}{pk}{after}"
-
-
-@functools.lru_cache
-def _around_id(view_name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
-    marker = "2147483647"
-    before, _, after = reverse(view_name, args=[marker], urlconf=urlconf).partition(marker)
-    return before, after
 
 
 def shows_details(commitment: Commitment) -> bool:
@@ -122,7 +107,7 @@ class Line:
 
     @classmethod
     def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date) -> "Line":
-        url = commitment_url(commitment.pk)
+        url = Commitment.address(commitment.pk)
         details = last_update is not None and shows_details(commitment)
         return cls(
             commitment=commitment,

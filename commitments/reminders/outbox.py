@@ -31,22 +31,8 @@ def batched(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def row(planned) -> Reminder:
-    """A planning.Planned as an outbox row: pending, or skipped when stale."""
-    return Reminder(
-        recipient_id=planned.recipient_id,
-        reason=planned.reason,
-        commitment_id=planned.commitment_id,
-        meeting_id=planned.meeting_id,
-        anchor_date=planned.anchor_date,
-        lead_days=planned.lead_days,
-        planned_for=planned.planned_for,
-        state=Reminder.State.SKIPPED if planned.stale else Reminder.State.PENDING,
-        last_error=STALE if planned.stale else "",
-    )
-
-
 def values(planned, created_at) -> tuple:
+    """A planning.Planned as an outbox row, its values in the order of COLUMNS: pending, or skipped when stale."""
     state, error = (Reminder.State.SKIPPED, STALE) if planned.stale else (Reminder.State.PENDING, "")
     return (
         planned.recipient_id, planned.reason, planned.commitment_id, planned.meeting_id, planned.anchor_date,
@@ -97,5 +83,7 @@ def insert_with_orm(rows: Iterable) -> int:
     """What insert() does, through the ORM: the reference it is tested against."""
     before = Reminder.objects.count()
     for chunk in batched(rows, CHUNK):
-        Reminder.objects.bulk_create([row(planned) for planned in chunk], ignore_conflicts=True)
+        created_at = timezone.now()
+        chunk = [Reminder(**dict(zip(COLUMNS, values(planned, created_at), strict=True))) for planned in chunk]
+        Reminder.objects.bulk_create(chunk, ignore_conflicts=True)
     return Reminder.objects.count() - before
