@@ -103,8 +103,10 @@ class DashboardView(TemplateView):
             ],
             my_open_count=mine.count(),
             # The groups by id (read for the role labels above): PostgreSQL then reads the newest updates first.
+            # Handovers left out as "not (… is not null)": SQLite would pick the index of handed_over_to for
+            # "is null" (nearly every row) and sort them all, 14 ms instead of 4 on the benchmark's data.
             latest_updates=ProgressUpdate.objects.visible_to(user, group_roles(user))
-            .filter(handed_over_to=None)
+            .exclude(handed_over_to__isnull=False)
             .select_related("author", "commitment")
             .order_by("-created_at", "-pk")[:10],
             **kwargs,
