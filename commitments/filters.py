@@ -8,7 +8,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
-from django_filters import MultipleChoiceFilter
 
 from commitments import search
 from commitments.models import Attachment, Category, Commitment, ProgressUpdate
@@ -87,7 +86,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     meeting = django_filters.ModelChoiceFilter(queryset=Meeting.objects.none(), label="Meeting")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="Category")
-    status = MultipleChoiceFilter(  # a column of the row: no DISTINCT (django-filter's default)
+    status = django_filters.MultipleChoiceFilter(  # a column of the row: no DISTINCT (django-filter's default)
         choices=Commitment.Status.choices, widget=forms.CheckboxSelectMultiple, label="Status", distinct=False
     )
     owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
@@ -145,16 +144,6 @@ class CommitmentFilterSet(django_filters.FilterSet):
             (NO_OWNER, "No owner"),
             *((str(owner.pk), person(owner)) for owner in owners),
         ]
-
-    def is_valid(self) -> bool:
-        """Also refused: several values for a filter that takes one (the last would be used, the others dropped)."""
-        valid = super().is_valid()
-        single = [n for n, f in self.filters.items() if n != "ordering" and not isinstance(f, MultipleChoiceFilter)]
-        for name in single:
-            if len(self.data.getlist(name)) > 1 and name not in self.form.errors:
-                self.form.add_error(name, "Choose one value only.")
-                valid = False
-        return valid
 
     def search(self, queryset, name, value):
         """The search's commitments (commitments/search.py): their words, progress updates' or attachments'; or

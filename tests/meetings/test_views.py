@@ -57,6 +57,19 @@ def test_another_groups_meetings_are_never_listed(login, member, meetings, other
     assert listed(login(member), f"?group={other_group.pk}", meetings) == set()
 
 
+@pytest.mark.parametrize(
+    "query", ["?year=2019&year=2025", "?status=held&status=planned", "?host_country=IN&host_country=UZ"]
+)
+def test_a_filter_that_takes_one_value_refuses_several(login, member, meetings, query):
+    """?year=2019&year=2025 used to filter by the last year alone, as if the first had not been asked."""
+    response = login(member).get(reverse("meetings:list") + query)
+    assert list(response.context["object_list"]) == []
+    assert "Choose one value only." in response.content.decode()
+    api = login(member).get(reverse("api:meeting-list") + query)
+    assert api.status_code == 400
+    assert "Choose one value only." in str(api.json())
+
+
 def test_a_bad_year_is_an_error_not_a_crash(login, member, meetings):
     response = login(member).get(reverse("meetings:list") + "?year=abc")
     assert response.status_code == 200
