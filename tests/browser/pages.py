@@ -53,8 +53,10 @@ def officer_chosen() -> str:
 # the search's hits of every kind, of one kind, and none.
 VARIANTS = {
     "meetings:brief": {"live": "?live=1"},
-    "meetings:list": {"filter refused": "?year=1"},
-    "commitments:list": {"filter refused": "?follow_up_after=2026-02-31&follow_up_before=soon"},
+    "meetings:list": {"filter refused": "?year=1&status=someday&host_country=IN&host_country=UZ"},
+    "commitments:list": {
+        "filter refused": "?follow_up_after=2026-02-31&follow_up_before=soon&status=someday&owner=abc&overdue=maybe"
+    },
     "commitments:handover": {"officer chosen": officer_chosen},
     "commitments:import-preview": {"refused rows": "?state=refused"},
     "search": {"results": "?q=Uzbekistan", "one kind": "?q=radicalization&kind=commitments", "none": "?q=zzzz"},

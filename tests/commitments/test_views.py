@@ -212,6 +212,24 @@ def test_a_filter_that_takes_one_value_refuses_several(login, owner, filter_rows
     assert several.status_code == 200  # the status takes several
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "error"),
+    [
+        ("?category=CATEGORY&category=CATEGORY", "category", "Choose one value only."),
+        ("?status=someday", "status", "Select a valid choice."),
+        ("?owner=abc", "owner", "Select a valid choice."),
+        ("?overdue=maybe", "overdue", "Use true or false."),
+        ("?follow_up_before=2027-02-31", "follow_up_before", "Enter a valid date."),
+    ],
+)
+def test_each_filters_error_is_said_beside_it(login, owner, filter_rows, query, field, error):
+    """Above the form, the banner lists them all; beside each filter, its own, tied to it for screen readers."""
+    query = query.replace("CATEGORY", str(filter_rows["research"].category_id))
+    document = lxml.html.fromstring(login(owner).get(reverse("commitments:list") + query).content)
+    [beside] = document.xpath(f'//*[@id="id_{field}_error"]')
+    assert error in beside.text_content()
+
+
 def test_the_list_shows_nothing_of_other_groups(login, outsider, filter_rows):
     response = login(outsider).get(reverse("commitments:list"))
     assert list(response.context["object_list"]) == []
