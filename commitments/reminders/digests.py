@@ -286,6 +286,8 @@ class Digest:
                 lines[row.commitment_id].tag(row, today)
             elif (row.reason, row.meeting_id) not in sections:
                 sections[row.reason, row.meeting_id] = group_section(row, today)
+        for pk in out_of_reach(rows[0].recipient, [line.commitment for line in handed_over.values()]) if rows else ():
+            handed_over[pk].url = ""  # named, not linked: the page would answer 404
         own = sorted(lines.values(), key=by_follow_up_date)
         leads = session_leads(own, today)
         for section in sections.values():
@@ -358,6 +360,17 @@ def by_follow_up_date(line: Line) -> tuple:
     """Soonest follow-up date first, commitments without one last."""
     day = line.commitment.follow_up_date
     return (day is None, day or datetime.date.min, line.label)
+
+
+def out_of_reach(recipient, commitments: list[Commitment]) -> set[int]:
+    """The restricted commitments among these that the recipient may no longer open (handed over to someone else):
+    one query, and none when none is restricted."""
+    restricted = {commitment.pk for commitment in commitments if commitment.restricted}
+    if not restricted:
+        return set()
+    return restricted - set(
+        Commitment.objects.visible_to(recipient).filter(pk__in=restricted).values_list("pk", flat=True)
+    )
 
 
 def handed_to(commitment: Commitment) -> str:

@@ -316,6 +316,28 @@ def test_a_handover_notice_names_the_new_owner(commitment, owner, member, coordi
     assert message["Subject"] == "[India–Uzbekistan JWG-CT] 1 commitment handed over to someone else"
     assert f"{commitment.title} — now with {person(member)}" in prose(plain(message))
     assert rows(plain(message)) == {}  # not among the owner's own commitments
+    lines = plain(message).splitlines()
+    named = next(number for number, line in enumerate(lines) if line.startswith(f"- {commitment.title}"))
+    after = next(line for line in lines[named + 1 :] if not line.startswith("    "))  # past the name's wrapped lines
+    assert after == f"  Open: {commitment.address(commitment.pk)}"  # the link right below
+
+
+def test_a_restricted_commitment_handed_over_is_named_not_linked_to_who_can_no_longer_open_it(
+    commitment, owner, member, coordinator, smtp_server, client
+):
+    """Its previous owner learns it is no longer theirs, by reference, without a link that would answer 404."""
+    commitment.restricted = True
+    commitment.save_versioned(commitment.version)
+    Reminder.objects.all().delete()
+    with at(NOW - QUIET * 2):
+        give(commitment, member, by=coordinator)
+    sweep()
+    message = digest_to(smtp_server, owner)
+    url = f"/commitments/{commitment.pk}/"
+    assert f"Commitment C-{commitment.pk} (restricted)" in plain(message)
+    assert url not in plain(message) and url not in html(message)
+    client.force_login(owner)
+    assert client.get(url).status_code == 404  # what the link would have opened
 
 
 def test_demo_data_announces_no_assignments(db):
