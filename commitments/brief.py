@@ -194,12 +194,7 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
     is for its owner then, those granted access then and the coordinators). A line whose commitment
     has since been deleted is judged by the second rule alone.
     """
-    ids = [line["id"] for line in lines_of(brief)]
-    visible = set(Commitment.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-    if len(visible) == len(ids):
-        existing = visible  # every line's commitment exists (and is visible): no second query
-    else:
-        existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    visible, existing = _readable(user, [line["id"] for line in lines_of(brief)])
 
     def shown(line: dict) -> bool:
         if line["id"] in existing and line["id"] not in visible:
@@ -220,6 +215,22 @@ def for_reader(brief: dict, user, group_id: int) -> dict:
         for section in brief["sections"]
     ]
     return {**brief, **_totals([section for section in sections if section["lines"]])}
+
+
+def _readable(user, ids: list[int]) -> tuple[set[int], set[int]]:
+    """(the commitments among ids the user may see now, those that still exist), kept in the cache per data
+    version and reader: anything that changes who sees what (a grant, a restriction, a membership) replaces it."""
+    key = "brief-reader:" + hashlib.sha256(repr((data_version(), user.pk, ids)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        visible = set(Commitment.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+        if len(visible) == len(ids):
+            existing = visible  # every line's commitment exists (and is visible): no second query
+        else:
+            existing = set(Commitment.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        found = (visible, existing)
+        cache.set(key, found, CACHED_FOR)
+    return found
 
 
 def restricted_as_now(brief: dict) -> dict:

@@ -230,6 +230,27 @@ def test_restricted_lines_are_never_shown_from_another_readers_copy_and_a_grant_
     assert secret.title in brief_page(client, users["owner"], tenth)
 
 
+def test_a_readers_lines_are_checked_once_per_data_version_and_a_restriction_shows_at_once(demo, client):
+    """Which of the brief's lines a reader may see is kept with the brief: read again, the page asks the database
+    nothing about the commitments; restricting one, or lifting it, shows at once."""
+    users, tenth = demo
+    ninth = Meeting.objects.get(group=tenth.group, number=9)
+    secret = CommitmentFactory(meeting=ninth, owner=users["owner"], title="Hawala network: source names")
+    member = users["member"]
+    assert secret.title in brief_page(client, member, tenth)
+    with CaptureQueriesContext(connection) as queries:
+        assert secret.title in brief_page(client, member, tenth)
+    assert not [q for q in queries if 'FROM "commitments_commitment"' in q["sql"]]
+
+    secret.restricted = True
+    secret.save_versioned(secret.version)
+    assert secret.title not in brief_page(client, member, tenth)
+    assert secret.title in brief_page(client, users["owner"], tenth)
+    secret.restricted = False
+    secret.save_versioned(secret.version)
+    assert secret.title in brief_page(client, member, tenth)
+
+
 def test_a_login_keeps_the_brief_and_a_new_name_does_not(demo, client, monkeypatch):
     """A write that changes nothing the brief shows (a login's time) does not make it be built again."""
     users, tenth = demo
