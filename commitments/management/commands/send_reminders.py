@@ -11,7 +11,7 @@ from commitments.reminders import delivery, planning
 class Command(BaseCommand):
     help = (
         "Plan the reminders due on a day and send them now, synchronously (what the hourly Celery sweep does). "
-        "With --today, acts as of that day at the send hour."
+        "Run before the send hour, or with --today, acts as of that day at the send hour."
     )
 
     def add_arguments(self, parser):
