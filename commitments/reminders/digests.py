@@ -286,7 +286,7 @@ class Digest:
                 lines[row.commitment_id].tag(row, today)
             elif (row.reason, row.meeting_id) not in sections:
                 sections[row.reason, row.meeting_id] = group_section(row, today)
-        for pk in out_of_reach(rows[0].recipient, [line.commitment for line in handed_over.values()]) if rows else ():
+        for pk in out_of_reach(rows[0].recipient, [line.commitment for line in handed_over.values()]):
             handed_over[pk].url = ""  # named, not linked: the page would answer 404
         own = sorted(lines.values(), key=by_follow_up_date)
         leads = session_leads(own, today)
