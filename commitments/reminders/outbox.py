@@ -3,7 +3,8 @@ reminder due and the ORM's bulk_create spends most of a plan preparing their par
 
 `insert(rows)` adds the rows that are not there yet and returns how many it added; a row already planned (the
 outbox's unique constraints) is left as it is, so a plan run twice writes nothing the second time. PostgreSQL:
-the rows are streamed with COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING; SQLite:
+the rows are streamed with COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING, and a
+large addition is followed by ANALYZE of the outbox (the sending's queries are planned on it at once); SQLite:
 one executemany of INSERT … ON CONFLICT DO NOTHING. `insert_with_orm` is the same with bulk_create, which
 tests/commitments/test_outbox.py compares it with on both databases.
 """
@@ -45,6 +46,9 @@ TABLE, NAMES = Reminder._meta.db_table, ", ".join(COLUMNS)
 CREATE = f"CREATE TEMPORARY TABLE planned_reminder ON COMMIT DROP AS SELECT {NAMES} FROM {TABLE} WITH NO DATA"  # noqa: S608  # nosec B608
 COPY = f"COPY planned_reminder ({NAMES}) FROM STDIN"
 MOVE = f"INSERT INTO {TABLE} ({NAMES}) SELECT {NAMES} FROM planned_reminder ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
+SIZE = "SELECT reltuples FROM pg_class WHERE oid = %s::regclass"  # the table's; -1 before its first analysis
+ANALYZE = f"ANALYZE {TABLE}"
+ANALYZE_AFTER, GROWTH = 10_000, 0.2  # rows added at once, and against the rows the planner knows of
 INSERT = f"INSERT INTO {TABLE} ({NAMES}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
 
 
@@ -61,7 +65,13 @@ def insert(rows: Iterable) -> int:
                     for planned in chunk:
                         copy.write_row(values(planned, created_at))
             cursor.execute(MOVE)
-            return cursor.rowcount
+            added = cursor.rowcount
+            cursor.execute(SIZE, [TABLE])
+            if added >= max(ANALYZE_AFTER, GROWTH * cursor.fetchone()[0]):
+                # The planner's picture of the outbox, as autovacuum would give it only later: without it, the
+                # sending's batches read every pending row of the day (1,000,000: 0.9 s a batch instead of 0.06).
+                cursor.execute(ANALYZE)
+            return added
         added = 0
         for chunk in batched(_adapted(rows, created_at), CHUNK):
             cursor.executemany(INSERT, chunk)

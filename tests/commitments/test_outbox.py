@@ -4,7 +4,7 @@ the same rows, the same count, and rows already there left as they are."""
 import datetime
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from commitments.models import NotificationPreference, Reminder
@@ -70,3 +70,20 @@ def test_nothing_is_written_when_a_row_breaks_a_rule(due, meeting):
     with pytest.raises(IntegrityError):
         outbox.insert([*due, broken])
     assert Reminder.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics: PostgreSQL")
+def test_a_large_addition_gives_the_planner_the_outboxs_new_size_at_once(due, monkeypatch):
+    """Without it the sending's batches were planned for an outbox of a few rows and read every pending row of the
+    day, each batch, until autovacuum came by."""
+
+    def known_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(outbox.SIZE, [outbox.TABLE])
+            return cursor.fetchone()[0]
+
+    monkeypatch.setattr(outbox, "ANALYZE_AFTER", len(due) // 2)
+    outbox.insert(due[:5])  # a few: left to autovacuum
+    assert known_rows() <= 0
+    outbox.insert(due)
+    assert known_rows() == Reminder.objects.count() == len(due)
