@@ -70,13 +70,19 @@ def insert(rows: Iterable) -> int:
             if added >= max(ANALYZE_AFTER, GROWTH * cursor.fetchone()[0]):
                 # The planner's picture of the outbox, as autovacuum would give it only later: without it, the
                 # sending's batches read every pending row of the day (1,000,000: 0.9 s a batch instead of 0.06).
-                cursor.execute(ANALYZE)
+                # Once the rows are committed: analysed inside the transaction, the sample missed them.
+                transaction.on_commit(analyze)
             return added
         added = 0
         for chunk in batched(_adapted(rows, created_at), CHUNK):
             cursor.executemany(INSERT, chunk)
             added += cursor.rowcount
         return added
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(ANALYZE)
 
 
 def _adapted(rows: Iterable, created_at) -> Iterator[tuple]:
