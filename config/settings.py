@@ -201,7 +201,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = str(BASE_DIR / DATABASES["default"]["NAME"])
     # Take the write lock when a transaction starts, so that a read-then-write inside
     # transaction.atomic() cannot interleave with another writer (web and worker share the file).
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    # A writer waits up to 20 s for another's lock (Python's default, 5 s, ran out on a busy machine: a progress
+    # update then failed with "database is locked" instead of landing a moment later).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "timeout": 20,
+    }
     # A file, not memory, for the test database: the live tests' Celery worker opens it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
