@@ -239,5 +239,5 @@ def _in_words(filterset, key: str, value: str) -> str:
     if isinstance(named, Model):
         return str(named)
     if key == "owner" and value.isdigit():  # "mine" and "none" say themselves
-        return dict(filterset.filters[key].extra["choices"]).get(value, value)
+        return dict(filterset.form.fields[key].choices).get(value, value)
     return value

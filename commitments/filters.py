@@ -14,9 +14,11 @@ from commitments.models import Attachment, Category, Commitment, ProgressUpdate
 from config.display import person
 from config.forms import FilterForm
 from meetings.models import Meeting, WorkingGroup
+from meetings.permissions import group_roles
 
 MINE = "mine"
 NO_OWNER = "none"
+MEETING_LABEL_FIELDS = ["number", "group__name", "group__short_name"]  # str(meeting): "JWG-CT: 9th meeting"
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -130,16 +132,21 @@ class CommitmentFilterSet(django_filters.FilterSet):
             data.setlist("ordering", [",".join(data.getlist("ordering"))])
         super().__init__(data, *args, request=request, **kwargs)
         user = request.user
-        groups = WorkingGroup.objects.visible_to(user)
+        groups = WorkingGroup.objects.visible_to(user, group_roles(user))
         self.filters["group"].queryset = groups
-        self.filters["meeting"].queryset = Meeting.objects.visible_to(user).select_related("group")
+        # The fields of an option's label only: a page lists every meeting of the user's groups.
+        meetings = (
+            Meeting.objects.visible_to(user, group_roles(user)).select_related("group").only(*MEETING_LABEL_FIELDS)
+        )
+        self.filters["meeting"].queryset = meetings
         owners = (
             get_user_model()
             .objects.filter(memberships__group__in=groups)
             .distinct()
             .order_by("first_name", "last_name", "username")
         )
-        self.filters["owner"].extra["choices"] = [
+        # Read when the form is shown or an owner chosen; not for the API's lists, which show no form.
+        self.filters["owner"].extra["choices"] = lambda: [
             (MINE, "Me"),
             (NO_OWNER, "No owner"),
             *((str(owner.pk), person(owner)) for owner in owners),

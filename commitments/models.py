@@ -301,14 +301,19 @@ class Commitment(models.Model):
         self._saved_owner_id = self.owner_id
 
     def get_absolute_url(self) -> str:
-        return reverse("commitments:detail", args=[self.pk])
+        return Commitment.path(self.pk)
+
+    @staticmethod
+    def path(pk: int) -> str:
+        """A commitment page's path, as get_absolute_url(): the route is reversed once per URL configuration and path
+        prefix, not once for each of the many lines a sweep, a brief or a list writes."""
+        before, after = _around_id("commitments:detail", get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+        return f"{before}{pk}{after}"
 
     @staticmethod
     def address(pk: int) -> str:
-        """A commitment page's full address at SITE_URL, for e-mails and files: the route is reversed once per URL
-        configuration and path prefix, not once for each of the thousands of lines a sweep or a brief writes."""
-        before, after = _around_id("commitments:detail", get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
-        return f"{settings.SITE_URL}{before}{pk}{after}"
+        """A commitment page's full address at SITE_URL, for e-mails and files."""
+        return settings.SITE_URL + Commitment.path(pk)
 
     @property
     def previous_owner_id(self):

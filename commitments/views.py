@@ -39,6 +39,7 @@ from commitments.brief import (
     where_and_when,
 )
 from commitments.charts import bars, category_status_chart
+from commitments.data_version import data_version
 from commitments.documents import Paper, brief_docx, brief_pdf
 from commitments.feeds import user_feed
 from commitments.filters import CommitmentFilterSet
@@ -86,8 +87,9 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user, today = self.request.user, timezone.localdate()
-        visible = Commitment.objects.visible_to(user)
-        groups = list(WorkingGroup.objects.visible_to(user).with_upcoming_home_sessions(today))
+        roles = group_roles(user)  # the reader's groups by id, read once for the request (and the role labels)
+        visible = Commitment.objects.visible_to(user, roles)
+        groups = list(WorkingGroup.objects.visible_to(user, roles).with_upcoming_home_sessions(today))
         counts = visible.counts_by_group(today)
         charts = category_status_chart(visible.counts_by_category_and_status(), list(Category.objects.all()))
         for group in groups:
@@ -102,10 +104,10 @@ class DashboardView(TemplateView):
                 :DASHBOARD_MINE
             ],
             my_open_count=mine.count(),
-            # The groups by id (read for the role labels above): PostgreSQL then reads the newest updates first.
-            # Handovers left out as "not (… is not null)": SQLite would pick the index of handed_over_to for
-            # "is null" (nearly every row) and sort them all, 14 ms instead of 4 on the benchmark's data.
-            latest_updates=ProgressUpdate.objects.visible_to(user, group_roles(user))
+            # The groups by id: PostgreSQL then reads the newest updates first. Handovers left out as "not (… is not
+            # null)": SQLite would pick the index of handed_over_to for "is null" (nearly every row) and sort them
+            # all, 14 ms instead of 4 on the benchmark's data.
+            latest_updates=ProgressUpdate.objects.visible_to(user, roles)
             .exclude(handed_over_to__isnull=False)
             .select_related("author", "commitment")
             .order_by("-created_at", "-pk")[:10],
@@ -115,9 +117,17 @@ class DashboardView(TemplateView):
 
 def filtered_commitments(request) -> tuple[CommitmentFilterSet, QuerySet]:
     """The commitments the user may see, narrowed by the list's filter (none if the filter is invalid)."""
-    base = Commitment.objects.visible_to(request.user).select_related(*LIST_RELATED)
+    base = Commitment.objects.visible_to(request.user, group_roles(request.user)).select_related(*LIST_RELATED)
     filterset = CommitmentFilterSet(request.GET, queryset=base, request=request)
     return filterset, (filterset.qs if filterset.is_valid() else base.none())
+
+
+def filter_form_key(request) -> str:
+    """What the list's filter form shows depends on: the options of what the user may see, which change only with the
+    data (data_version), and the values asked for (the query, the page aside). Its cache key, per user."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"{data_version()}:{request.user.pk}:{query.urlencode()}"
 
 
 class SearchView(View):
@@ -153,6 +163,7 @@ class CommitmentListView(ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             filter=self.filterset,
+            filter_key=filter_form_key(self.request),
             today=timezone.localdate(),
             can_create=is_coordinator(self.request.user),
             **kwargs,

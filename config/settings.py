@@ -137,11 +137,11 @@ TEMPLATES = [
             "builtins": ["commitments.templatetags.tracker", "django.templatetags.l10n"],
         },
     },
-    {  # the e-mail templates (commitments/reminders/mail_templates.py)
-        "NAME": "mail",
+    {  # the e-mail digests and the commitment list's rows (commitments/jinja_engine.py)
+        "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "APP_DIRS": True,  # <app>/jinja2/
-        "OPTIONS": {"environment": "commitments.reminders.mail_templates.environment"},
+        "OPTIONS": {"environment": "commitments.jinja_engine.environment"},
     },
 ]
 

@@ -62,13 +62,18 @@ class AuditedQuerySet(models.QuerySet):
 
 
 class WorkingGroupQuerySet(AuditedQuerySet):
-    def visible_to(self, user) -> "WorkingGroupQuerySet":
-        """The groups a user may see: all for superusers, otherwise those they belong to."""
+    def visible_to(self, user, roles: dict[int, str] | None = None) -> "WorkingGroupQuerySet":
+        """The groups a user may see: all for superusers, otherwise those they belong to.
+
+        `roles`: the user's {group id: role}, when already read for the request (meetings.permissions.group_roles).
+        """
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(pk__in=Membership.objects.filter(user=user).values("group_id"))
+        return self.filter(
+            pk__in=Membership.objects.filter(user=user).values("group_id") if roles is None else list(roles)
+        )
 
     def with_upcoming_home_sessions(self, today: datetime.date) -> "WorkingGroupQuerySet":
         """Prefetch each group's coming home-hosted sessions, for `upcoming_home_session`."""
@@ -208,8 +213,8 @@ def is_member(user, group, role: str | None = None) -> Exists:
 
 
 class MeetingQuerySet(AuditedQuerySet):
-    def visible_to(self, user) -> "MeetingQuerySet":
-        return self.filter(group__in=WorkingGroup.objects.visible_to(user))
+    def visible_to(self, user, roles: dict[int, str] | None = None) -> "MeetingQuerySet":
+        return self.filter(group__in=WorkingGroup.objects.visible_to(user, roles))
 
     def hosted_by_home(self) -> "MeetingQuerySet":
         return self.filter(host_country=F("group__home_country"))

@@ -31,7 +31,7 @@ from commitments.models import Attachment, Category, Commitment, StaleVersionErr
 from config.api import IgnoreClientContentNegotiation, LogHiddenMixin
 from config.merging import current_value, key
 from config.security import security_event
-from meetings.permissions import is_coordinator
+from meetings.permissions import group_roles, is_coordinator
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -92,7 +92,7 @@ class CommitmentViewSet(
 
     def get_queryset(self):
         return (
-            Commitment.objects.visible_to(self.request.user)
+            Commitment.objects.visible_to(self.request.user, group_roles(self.request.user))
             .select_related("meeting__group", "category", "owner")
             .prefetch_related("access_granted_to")
         )

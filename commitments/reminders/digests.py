@@ -42,9 +42,9 @@ UNSUBSCRIBE_SALT = "commitments.unsubscribe"
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
     """Subject, plain text and HTML from the templates commitments/jinja2/reminders/<name>-subject.txt, -body.txt
-    and -body.html (the engine of mail_templates: the subject and the text are plain text, nothing escaped; the HTML
+    and -body.html (commitments/jinja_engine.py: the subject and the text are plain text, nothing escaped; the HTML
     is escaped)."""
-    engine = engines["mail"]
+    engine = engines["jinja2"]
     subject = plain_line(engine.get_template(f"reminders/{name}-subject.txt").render(context))
     text = engine.get_template(f"reminders/{name}-body.txt").render(context)
     html = engine.get_template(f"reminders/{name}-body.html").render({**context, "subject": subject})

@@ -19,6 +19,7 @@ from commitments import search
 from commitments.brief import build_brief
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment, ProgressUpdate, Reminder
 from commitments.reminders import delivery, planning
+from meetings.models import Meeting, WorkingGroup
 from meetings.permissions import group_roles
 from tests.commitments.conftest import NOW, TODAY
 from tests.commitments.test_search import attach
@@ -430,7 +431,7 @@ def test_the_search_counts_nothing_of_it_for_those_without_access(login, member,
     "persona", ["owner", "granted", "member", "coordinator", "outsider", "other_coordinator", "superuser"]
 )
 def test_the_groups_given_by_id_see_what_the_subqueries_see(request, persona, secret, public, other_group):
-    """The dashboard names the reader's groups by id (read once for the request); the rule is the same."""
+    """The dashboard and the list name the reader's groups by id (read once for the request); the rule is the same."""
     CommitmentFactory(meeting=MeetingFactory(group=other_group, number=4), title="Elsewhere", restricted=True)
     for commitment in (secret, public):
         ProgressUpdateFactory(commitment=commitment, author=commitment.owner)
@@ -440,3 +441,8 @@ def test_the_groups_given_by_id_see_what_the_subqueries_see(request, persona, se
     assert seen == set(Commitment.objects.visible_to(user))
     assert (secret in seen) == (persona in {"owner", "granted", "coordinator", "superuser"})
     assert set(ProgressUpdate.objects.visible_to(user, roles)) == set(ProgressUpdate.objects.visible_to(user))
+    groups = set(WorkingGroup.objects.visible_to(user))
+    assert set(WorkingGroup.objects.visible_to(user, roles)) == groups and (other_group in groups) == (
+        persona in {"outsider", "other_coordinator", "superuser"}
+    )
+    assert set(Meeting.objects.visible_to(user, roles)) == set(Meeting.objects.visible_to(user))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from commitments.models import Commitment, ProgressUpdate, Reminder
 from config.forms import FilterForm
+from tests.conftest import member_of
 from tests.factories import (
     CommitmentFactory,
     MeetingFactory,
@@ -237,6 +238,56 @@ def test_the_list_shows_nothing_of_other_groups(login, outsider, filter_rows):
     assert list(response.context["object_list"]) == []
 
 
+def filter_form(page: bytes) -> bytes:
+    [form] = lxml.html.fromstring(page).xpath('//form[@aria-label="Filter commitments"]')
+    return lxml.html.tostring(form)
+
+
+def options(page: bytes, field: str) -> list[str]:
+    return [option.text for option in lxml.html.fromstring(page).xpath(f'//select[@name="{field}"]/option')]
+
+
+def test_the_filter_form_is_kept_until_the_data_changes(login, owner, coordinator, meeting):
+    """The form is kept rendered per user, data version and query (commitments.views.filter_form_key)."""
+    CommitmentFactory(meeting=meeting, owner=owner)
+    client = login(owner)
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(reverse("commitments:list")).content
+    with CaptureQueriesContext(connection) as again:
+        assert filter_form(client.get(reverse("commitments:list")).content) == filter_form(page)
+    assert len(again) < len(first)  # its options are not read again
+    assert "10th meeting" not in " ".join(options(page, "meeting"))
+    MeetingFactory(group=meeting.group, number=10)
+    member = member_of(meeting.group, "new-member")
+    member.first_name, member.last_name = "Dilnoza", "Karimova"
+    member.save()
+    page = client.get(reverse("commitments:list")).content
+    assert any(label.endswith("10th meeting") for label in options(page, "meeting"))
+    assert "Dilnoza Karimova" in options(page, "owner")
+    # What was asked for is shown, each query its own
+    page = client.get(reverse("commitments:list") + "?q=exchange&owner=mine").content
+    form = lxml.html.fromstring(page)
+    assert form.xpath('//input[@name="q"]/@value') == ["exchange"]
+    assert form.xpath('//select[@name="owner"]/option[@selected]/@value') == ["mine"]
+    assert (
+        lxml.html.fromstring(client.get(reverse("commitments:list")).content).xpath('//input[@name="q"]/@value') == []
+    )
+
+
+def test_a_filter_form_kept_for_one_user_is_not_shown_to_another(login, owner, outsider, meeting, other_group):
+    MeetingFactory(group=other_group, number=3)
+    assert any(
+        label.endswith("9th meeting")
+        for label in options(login(owner).get(reverse("commitments:list")).content, "meeting")
+    )
+    theirs = options(login(outsider).get(reverse("commitments:list")).content, "meeting")
+    assert theirs and not any(label.endswith("9th meeting") for label in theirs)
+    assert not any(
+        label.endswith("3rd meeting")
+        for label in options(login(owner).get(reverse("commitments:list")).content, "meeting")
+    )
+
+
 def test_the_list_is_paginated_and_keeps_the_filter_in_page_links(login, owner, meeting):
     CommitmentFactory.create_batch(55, meeting=meeting, owner=owner)
     response = login(owner).get(reverse("commitments:list") + "?owner=mine")
@@ -263,11 +314,22 @@ def test_the_detail_page_shows_the_journal_newest_first_and_the_history(login, c
     assert f"{coordinator.get_full_name()} changed it" in history
 
 
-def test_user_text_is_escaped(login, meeting, owner):
+@pytest.mark.parametrize("shown_in", ["detail", "list"])
+def test_user_text_is_escaped(login, meeting, owner, shown_in):
+    """The detail page (Django's templates) and the list's rows (commitments/jinja2/commitments/rows.html)."""
+    owner.first_name, owner.last_name = "<i>Asha</i>", "Rao"
+    owner.save()
+    meeting.group.short_name = "<b>JWG</b>"
+    meeting.group.save()
     commitment = CommitmentFactory(meeting=meeting, owner=owner, title="<script>alert(1)</script>")
-    content = login(owner).get(commitment.get_absolute_url()).content.decode()
-    assert "<script>alert(1)</script>" not in content
+    url = commitment.get_absolute_url() if shown_in == "detail" else reverse("commitments:list")
+    content = login(owner).get(url).content.decode()
+    assert "<script>alert(1)</script>" not in content and "<i>Asha" not in content and "<b>JWG" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+    assert "&lt;i&gt;Asha&lt;/i&gt; Rao" in content and "&lt;b&gt;JWG&lt;/b&gt;" in content
+    if shown_in == "list":  # and what the rows mark up is markup, once
+        assert f'<a href="/commitments/{commitment.pk}/">&lt;script&gt;' in content
+        assert '<span class="badge text-bg-primary">Open</span>' in content
 
 
 # --- Progress updates ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""The engine of the e-mail templates (commitments/jinja2/reminders/): Jinja2, which writes a digest of many lines
-several times faster than Django's templates, and a sweep writes thousands of digests.
+"""The Jinja2 engine ("jinja2" in settings.TEMPLATES, templates in <app>/jinja2/): for what writes many lines, where
+it is several times faster than Django's templates — the e-mail digests (a sweep writes thousands) and the rows of
+the commitment list (a fragment of a Django template: the `jinja_rows` tag).
 
-Subjects and text parts (*.txt) are plain text: nothing escaped. HTML parts (*.html) are escaped. A name the
+Text (*.txt: subjects and text parts of e-mail) is plain: nothing escaped. HTML (*.html) is escaped. A name the
 template does not know is an error, not an empty string: a digest is never sent with a hole in it.
 """
 
@@ -25,7 +26,9 @@ def wrap(text: str, indent: int = 0) -> str:
 
 
 def environment(**options) -> jinja2.Environment:
+    from commitments.models import Commitment
     from commitments.reminders.digests import email_label  # the digests module renders with this engine
+    from commitments.templatetags.tracker import restricted_badge, status_badge
 
     options.pop("autoescape", None)
     options |= {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": True}  # the latter as Django's do
@@ -33,4 +36,5 @@ def environment(**options) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False), **options
     )
     env.filters.update(date=date, pluralize=pluralize, person=person, wrap=wrap, email_label=email_label)
+    env.globals.update(path=Commitment.path, status_badge=status_badge, restricted_badge=restricted_badge)
     return env
