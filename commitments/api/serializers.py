@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 from commitments import handover
 from commitments.attachments import kind_label
@@ -81,7 +82,7 @@ class CommitmentSerializer(TrackedModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is not None:
+        if request is not None and request.method not in SAFE_METHODS:  # what a write may name; a read names none
             meetings = manageable_meetings(request.user)
             if isinstance(self.instance, Commitment):  # sent back unchanged by an owner, who manages none
                 meetings = meetings | Meeting.objects.filter(pk=self.instance.meeting_id)
