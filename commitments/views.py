@@ -173,7 +173,7 @@ class CommitmentListView(ListView):
 def get_commitment(request, pk: int) -> Commitment:
     """The commitment if the user may see it, with what its pages show; 404 otherwise."""
     queryset = Commitment.objects.select_related("meeting__group", "category", "owner", "created_by")
-    return get_visible_or_404(queryset, request, pk=pk)
+    return get_visible_or_404(queryset, request, roles=group_roles(request.user), pk=pk)
 
 
 def detail_context(request, commitment: Commitment, progress_form=None, posted=False, attachment_form=None) -> dict:

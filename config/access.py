@@ -11,10 +11,16 @@ from django.http import Http404
 from config.security import security_event
 
 
-def get_visible_or_404(queryset, request, **lookup):
-    """The object if the user may see it; 404 otherwise, so its existence is not disclosed."""
+def get_visible_or_404(queryset, request, *, roles: dict[int, str] | None = None, **lookup):
+    """The object if the user may see it; 404 otherwise, so its existence is not disclosed.
+
+    `roles`: the user's {group id: role} when read for the request (meetings.permissions.group_roles), passed on to
+    `visible_to`: the groups are then named by id, which PostgreSQL plans in a fraction of the time it takes over
+    subqueries (a commitment with its meeting, group and people: 7 ms of planning for 0.6 ms of work).
+    """
     try:
-        return queryset.visible_to(request.user).get(**lookup)
+        visible = queryset.visible_to(request.user) if roles is None else queryset.visible_to(request.user, roles)
+        return visible.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         log_if_hidden(request, queryset.model, **lookup)
         raise Http404(f"No {queryset.model._meta.verbose_name} found.") from None

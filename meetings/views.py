@@ -13,7 +13,7 @@ from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm, meeting_formsets, previous_co_chairs, row_changes, row_errors
 from meetings.models import Meeting
-from meetings.permissions import can_manage_group, coordinated_groups, is_coordinator, role_label
+from meetings.permissions import can_manage_group, coordinated_groups, group_roles, is_coordinator, role_label
 
 
 def filtered_meetings(request) -> tuple[MeetingFilterSet, QuerySet]:
@@ -46,7 +46,9 @@ class MeetingDetailView(DetailView):
         return Meeting.objects.select_related("group").prefetch_related("participants", "agenda_topics")
 
     def get_object(self, queryset=None):
-        return get_visible_or_404(self.get_queryset(), self.request, pk=self.kwargs["pk"])
+        return get_visible_or_404(
+            self.get_queryset(), self.request, roles=group_roles(self.request.user), pk=self.kwargs["pk"]
+        )
 
     def get_context_data(self, **kwargs):
         user, meeting = self.request.user, self.object
@@ -131,13 +133,13 @@ class MeetingCreateView(MeetingFormMixin, CreateView):
 
 class MeetingUpdateView(MeetingFormMixin, UpdateView):
     def get_object(self, queryset=None):
-        meeting = get_visible_or_404(Meeting.objects.select_related("group"), self.request, pk=self.kwargs["pk"])
+        meeting = get_meeting(self.request, self.kwargs["pk"])
         check(can_manage_group(self.request.user, meeting.group_id))
         return meeting
 
 
 def get_meeting(request, pk: int) -> Meeting:
-    return get_visible_or_404(Meeting.objects.select_related("group"), request, pk=pk)
+    return get_visible_or_404(Meeting.objects.select_related("group"), request, roles=group_roles(request.user), pk=pk)
 
 
 class MeetingCalendarView(View):
