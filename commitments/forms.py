@@ -141,6 +141,14 @@ class CommitmentForm(VersionedCommitmentForm):
         for name in ("owner", "access_granted_to"):
             self.fields[name].queryset = members
             self.fields[name].label_from_instance = person
+        if self.instance.pk:  # grantees who left or were deactivated keep their access until a coordinator unticks them
+            granted = self.instance.access_granted_to.exclude(pk__in=members.values("pk"))
+            self.fields["access_granted_to"].queryset = members | granted
+        gone = self.instance.owner if self.instance.owner_id and not members.filter(pk=self.instance.owner_id) else None
+        if gone is not None:  # left the group, or the account was closed: kept, and shown, until handed over
+            self.fields["owner"].queryset = members | type(gone).objects.filter(pk=gone.pk)
+            why = " (no longer a member)" if gone.is_active else " (account closed)"
+            self.fields["owner"].label_from_instance = lambda user: person(user) + (why if user == gone else "")
         groups = [self.instance.meeting.group_id] if self.instance.pk else coordinated_groups(user)
         used = Commitment.objects.filter(meeting__group__in=groups)
         for name in NAMED_FIELDS:

@@ -298,7 +298,7 @@ class Commitment(models.Model):
         self.sync_closed_at()
         with transaction.atomic():  # with what post_save receivers record (the owner-change notices)
             super().save(*args, **kwargs)
-        self._saved_owner_id = self.owner_id
+        self._saved_owner_id, self._saved_meeting_id = self.owner_id, self.meeting_id
 
     def get_absolute_url(self) -> str:
         return Commitment.path(self.pk)
@@ -354,11 +354,15 @@ class Commitment(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._saved_owner_id = instance.__dict__.get("owner_id", UNKNOWN)
+        instance._saved_meeting_id = instance.__dict__.get("meeting_id", UNKNOWN)
         return instance
 
     def clean(self) -> None:
         self.sync_closed_at()
-        if self.owner_id and self.meeting_id:
+        # A new owner, or the same one at a meeting of another group, must be a member of the group. An owner who
+        # has since left it (or whose account was closed) stays until handed over, and the rest can still be edited.
+        kept = self.owner_id == self.previous_owner_id and self.meeting_id == getattr(self, "_saved_meeting_id", None)
+        if self.owner_id and self.meeting_id and not kept:
             group = self.meeting.group
             if not group.memberships.filter(user_id=self.owner_id).exists():
                 raise ValidationError({"owner": f"The owner must be a member of the {group}."})

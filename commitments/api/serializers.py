@@ -87,8 +87,12 @@ class CommitmentSerializer(TrackedModelSerializer):
             if isinstance(self.instance, Commitment):  # sent back unchanged by an owner, who manages none
                 meetings = meetings | Meeting.objects.filter(pk=self.instance.meeting_id)
             self.fields["meeting"].queryset = meetings
-            self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)
-            self.fields["access_granted_to"].child_relation.queryset = get_user_model().objects.filter(is_active=True)
+            active = owners = grantees = get_user_model().objects.filter(is_active=True)
+            if isinstance(self.instance, Commitment):  # its people kept, and sent back as read, even if deactivated
+                owners = active | get_user_model().objects.filter(pk=self.instance.owner_id)
+                grantees = active | self.instance.access_granted_to.all()
+            self.fields["owner"].queryset = owners
+            self.fields["access_granted_to"].child_relation.queryset = grantees
 
     def get_owner_label(self, commitment) -> str:
         return person(commitment.owner, nobody="")

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from commitments import attachments
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Attachment, Commitment
+from tests.commitments.test_views import owner_gone
 from tests.factories import CommitmentFactory, MeetingFactory, ParticipantFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
 
@@ -118,6 +119,26 @@ def test_the_etag_flow(api, commitment, coordinator):
     commitment.refresh_from_db()
     assert (commitment.lead_agency, commitment.version) == ("NIA", 3)
     assert commitment.history.first().history_user == coordinator
+
+
+@pytest.mark.parametrize("how", ["left", "deactivated"])
+def test_a_commitment_whose_owner_is_gone_is_edited_and_sent_back_as_read(
+    api, commitment, coordinator, owner, member, how
+):
+    commitment.access_granted_to.add(member)
+    member.is_active = False  # a grantee whose account was closed: sent back as read too
+    member.save()
+    owner_gone(commitment, how)
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    response = api.patch(url, {"priority": 1}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200, response.json()
+    as_read = api.get(url).json()
+    response = api.put(url, as_read, format="json", HTTP_IF_MATCH='"2"')
+    assert response.status_code == 200, response.json()
+    commitment.refresh_from_db()
+    assert (commitment.owner, commitment.priority, commitment.version) == (owner, 1, 2)  # sent back unchanged
+    assert list(commitment.access_granted_to.all()) == [member]
 
 
 def test_an_owner_changes_status_and_follow_up_only(api, commitment, owner, member):

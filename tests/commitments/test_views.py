@@ -419,6 +419,58 @@ def test_a_coordinator_edits_a_commitment(login, commitment, coordinator):
     assert commitment.history.first().history_user == coordinator
 
 
+def owner_gone(commitment, how: str) -> None:
+    """The owner leaves the commitment's group, or their account is deactivated; the commitment waits for a handover."""
+    if how == "left":
+        commitment.owner.memberships.filter(group=commitment.meeting.group_id).delete()
+    else:
+        commitment.owner.is_active = False
+        commitment.owner.save()
+
+
+@pytest.mark.parametrize("how", ["left", "deactivated"])
+def test_editing_a_commitment_whose_owner_is_gone_keeps_the_owner(login, commitment, coordinator, owner, how):
+    owner_gone(commitment, how)
+    client = login(coordinator)
+    page = lxml.html.fromstring(client.get(reverse("commitments:edit", args=[commitment.pk])).content)
+    [chosen] = page.xpath('//select[@name="owner"]/option[@selected]')
+    assert chosen.get("value") == str(owner.pk)
+    assert chosen.text.endswith("(no longer a member)" if how == "left" else "(account closed)")
+    response = client.post(
+        reverse("commitments:edit", args=[commitment.pk]), commitment_form_data(commitment, priority=1)
+    )
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.owner, commitment.priority) == (owner, 1)
+
+
+def test_editing_keeps_a_grantee_whose_account_was_closed(login, commitment, coordinator, member):
+    commitment.restricted = True
+    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment.access_granted_to.add(member)
+    member.is_active = False
+    member.save()
+    response = login(coordinator).post(
+        reverse("commitments:edit", args=[commitment.pk]), commitment_form_data(commitment, priority=1)
+    )
+    assert response.status_code == 302
+    assert list(commitment.access_granted_to.all()) == [member]
+
+
+def test_a_commitment_moved_to_another_groups_meeting_needs_an_owner_of_that_group(
+    login, commitment, coordinator, other_group
+):
+    elsewhere = MeetingFactory(group=other_group, number=2)
+    member_of(other_group, "coordinator-there", "coordinator")
+    other_group.memberships.create(user=coordinator, role="coordinator")
+    response = login(coordinator).post(
+        reverse("commitments:edit", args=[commitment.pk]), commitment_form_data(commitment, meeting=elsewhere.pk)
+    )
+    assert response.status_code == 422 and "must be a member" in response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.meeting_id != elsewhere.pk
+
+
 def test_an_owner_edits_only_status_and_follow_up_date(login, commitment, owner):
     response = login(owner).get(reverse("commitments:edit", args=[commitment.pk]))
     assert set(response.context["form"].fields) == {"status", "follow_up_date", "reason", "expected_version"}
