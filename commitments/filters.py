@@ -89,7 +89,10 @@ class CommitmentFilterSet(django_filters.FilterSet):
     meeting = django_filters.ModelChoiceFilter(queryset=Meeting.objects.none(), label="Meeting")
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label="Category")
     status = django_filters.MultipleChoiceFilter(  # a column of the row: no DISTINCT (django-filter's default)
-        choices=Commitment.Status.choices, widget=forms.CheckboxSelectMultiple, label="Status", distinct=False
+        choices=Commitment.Status.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label="Status",
+        distinct=False,
     )
     owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
     responsible_side = django_filters.ChoiceFilter(

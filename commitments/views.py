@@ -69,7 +69,7 @@ from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
 from config.display import person
 from config.security import security_event
-from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin
+from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin, NearestPageMixin
 from meetings import views as meeting_views
 from meetings.models import WorkingGroup
 from meetings.permissions import can_manage_group, group_roles, is_coordinator, role_label
@@ -152,7 +152,7 @@ class SearchView(View):
         return render(request, self.template_name, context)
 
 
-class CommitmentListView(ListView):
+class CommitmentListView(NearestPageMixin, ListView):
     template_name = "commitments/commitment_list.html"
     paginate_by = 50
 

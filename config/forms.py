@@ -2,14 +2,44 @@
 
 from django import forms
 from django.forms import renderers
+from django.forms.boundfield import BoundField
+
+
+class AppliedValue(BoundField):
+    """A filter shows the value it applies: "002" is meeting 2, "01/12/2026" the 1st of December (as typed, a select
+    or a date picker would show nothing while the list is filtered by it). A refused value is shown as typed."""
+
+    def value(self):
+        cleaned = getattr(self.form, "cleaned_data", {})
+        if self.name in cleaned and not self.errors:
+            return self.field.prepare_value(cleaned[self.name])
+        return super().value()
 
 
 class FilterForm(forms.Form):
     """The form of a list's filters (FilterSet Meta.form), its widgets written by Django's own widget templates in
     their Jinja2 version, which render the same HTML several times faster: a list's filters offer hundreds of
-    options (owners, meetings, countries), each a template of its own, at every request."""
+    options (owners, meetings, countries), each a template of its own, at every request.
+
+    A filter sent empty (?status=) is as if it were not sent."""
 
     default_renderer = renderers.Jinja2()  # one, kept: its templates are compiled once per process
+    bound_field_class = AppliedValue
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and any("" in data.getlist(key) for key in data):
+            data = data.copy()
+            for key in list(data):
+                if values := [value for value in data.getlist(key) if value != ""]:
+                    data.setlist(key, values)
+                else:
+                    del data[key]
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the query asks for a filter (not only a page or an order)."""
+        return any(self.data.getlist(name) for name in self.fields if name != "ordering")
 
     def clean(self):
         """Also refused: several values for a filter that takes one (the last would be used, the others dropped,

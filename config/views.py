@@ -19,6 +19,16 @@ from config.throttle import allow
 INVALID_FORM_STATUS = 422  # Unprocessable Content: the page shows the form again with its errors
 
 
+class NearestPageMixin:
+    """A list's page that does not exist shows the last one, a page "number" that is none the first (Django's
+    Paginator.get_page), instead of a bare 404: a filter or a deletion may leave fewer pages than a link had."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
 class InvalidFormStatusMixin:
     """A form view whose invalid submission is answered 422 instead of 200 (htmx is told to show it)."""
 

@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
 from config.access import check, get_visible_or_404
-from config.views import AtomicPostMixin, InvalidFormStatusMixin
+from config.views import AtomicPostMixin, InvalidFormStatusMixin, NearestPageMixin
 from meetings.calendar import meeting_ics
 from meetings.filters import MeetingFilterSet
 from meetings.forms import MeetingForm, meeting_formsets, previous_co_chairs, row_changes, row_errors
@@ -23,7 +23,7 @@ def filtered_meetings(request) -> tuple[MeetingFilterSet, QuerySet]:
     return filterset, filterset.qs if filterset.is_valid() else base.none()
 
 
-class MeetingListView(ListView):
+class MeetingListView(NearestPageMixin, ListView):
     """The meetings of the user's groups, filtered (the commitments app adds its column: commitments/views.py)."""
 
     template_name = "meetings/meeting_list.html"

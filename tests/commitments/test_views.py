@@ -8,6 +8,7 @@ from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from commitments.models import Commitment, ProgressUpdate, Reminder
 from config.forms import FilterForm
@@ -231,6 +232,48 @@ def test_each_filters_error_is_said_beside_it(login, owner, filter_rows, query, 
     assert error in beside.text_content()
 
 
+def test_a_filter_shows_the_value_it_applies(login, owner, filter_rows):
+    """A value the filter reads in another spelling is shown as it is applied, not left out of the form."""
+    meeting = filter_rows["done"].meeting_id
+    client = login(owner)
+    response = client.get(reverse("commitments:list") + f"?follow_up_after=01/12/2026&meeting=00{meeting}")
+    form = lxml.html.fromstring(response.content)
+    assert form.xpath('//input[@name="follow_up_after"]/@value') == ["2026-12-01"]
+    assert form.xpath('//select[@name="meeting"]/option[@selected]/@value') == [str(meeting)]
+    assert response.context["paginator"].count == len(
+        listed(client, f"?follow_up_after=2026-12-01&meeting={meeting}", filter_rows)
+    )
+
+
+def test_a_filter_sent_empty_is_as_if_not_sent(login, owner, filter_rows):
+    everything = listed(login(owner), "", filter_rows)
+    assert listed(login(owner), "?status=&owner=&q=", filter_rows) == everything
+    assert listed(login(owner), "?status=&status=done", filter_rows) == listed(
+        login(owner), "?status=done", filter_rows
+    )
+    api = APIClient()
+    api.force_authenticate(owner)
+    assert api.get(reverse("api:commitment-list") + "?status=").json()["count"] == len(everything)
+
+
+@pytest.mark.parametrize(
+    ("query", "active"), [("", False), ("?page=1", False), ("?ordering=title", False), ("?owner=mine", True)]
+)
+def test_the_filter_panel_is_open_when_a_filter_is_asked(login, owner, filter_rows, query, active):
+    [panel] = lxml.html.fromstring(login(owner).get(reverse("commitments:list") + query).content).xpath(
+        '//details[summary[starts-with(., "Filter")]]'
+    )
+    assert (panel.get("open") is not None, "(active)" in panel.xpath("string(summary)")) == (active, active)
+
+
+def test_the_status_checkboxes_look_like_the_others_and_name_their_error(login, owner, filter_rows):
+    page = lxml.html.fromstring(login(owner).get(reverse("commitments:list") + "?status=bogus").content)
+    boxes = page.xpath('//input[@name="status"]')
+    assert boxes and all("form-check-input" in box.get("class", "") for box in boxes)
+    [fieldset] = page.xpath('//fieldset[.//input[@name="status"]]')
+    assert fieldset.get("aria-describedby") == "id_status_error" and page.xpath('//*[@id="id_status_error"]')
+
+
 def test_the_list_shows_nothing_of_other_groups(login, outsider, filter_rows):
     response = login(outsider).get(reverse("commitments:list"))
     assert list(response.context["object_list"]) == []
@@ -295,6 +338,13 @@ def test_the_list_is_paginated_and_keeps_the_filter_in_page_links(login, owner, 
     assert "?owner=mine&amp;page=2" in response.content.decode()
     second = login(owner).get(reverse("commitments:list") + "?owner=mine&page=2")
     assert len(second.context["object_list"]) == 5
+    # A page that does not exist is the last (a filter may leave fewer pages than a link had), no number the first
+    for page, shown in (("99", 2), ("0", 2), ("abc", 1)):
+        for url in (reverse("commitments:list") + "?owner=mine&page=", reverse("meetings:list") + "?page="):
+            response = login(owner).get(url + page)
+            assert response.status_code == 200 and response.context["page_obj"].number == min(
+                shown, response.context["paginator"].num_pages
+            )
 
 
 # --- Detail ----------------------------------------------------------------------------------------
