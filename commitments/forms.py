@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 
 from commitments import attachments, handover, search
 from commitments.models import NAMED_FIELDS, Commitment, ImportKind, NotificationPreference, ProgressUpdate, as_used
+from commitments.permissions import nameable
 from config.display import person
 from config.merging import MergingFormMixin
 from config.uploads import check_size, largest_file
@@ -139,14 +140,10 @@ class CommitmentForm(VersionedCommitmentForm):
         if self.instance.pk:  # the people of the commitment's own group
             members = members.filter(memberships__group=self.instance.meeting.group_id)
         for name in ("owner", "access_granted_to"):
-            self.fields[name].queryset = members
+            self.fields[name].queryset = nameable(members, self.instance, name)
             self.fields[name].label_from_instance = person
-        if self.instance.pk:  # grantees who left or were deactivated keep their access until a coordinator unticks them
-            granted = self.instance.access_granted_to.exclude(pk__in=members.values("pk"))
-            self.fields["access_granted_to"].queryset = members | granted
         gone = self.instance.owner if self.instance.owner_id and not members.filter(pk=self.instance.owner_id) else None
-        if gone is not None:  # left the group, or the account was closed: kept, and shown, until handed over
-            self.fields["owner"].queryset = members | type(gone).objects.filter(pk=gone.pk)
+        if gone is not None:  # left the group, or the account was closed: said beside the name
             why = " (no longer a member)" if gone.is_active else " (account closed)"
             self.fields["owner"].label_from_instance = lambda user: person(user) + (why if user == gone else "")
         groups = [self.instance.meeting.group_id] if self.instance.pk else coordinated_groups(user)

@@ -36,6 +36,17 @@ def can_post_progress(user, commitment) -> bool:
     return can_update_commitment(user, commitment)
 
 
+def nameable(people, commitment, field: str):
+    """Who an edit may name as the commitment's `field` ("owner" or "access_granted_to"): `people`, and those it
+    names now — kept until handed over or unticked, even after leaving the group or having their account closed, so
+    that an edit of anything else (or the object sent back as read) does not drop or refuse them."""
+    if commitment is None or commitment.pk is None:
+        return people
+    if field == "owner":
+        return people | people.model.objects.filter(pk=commitment.owner_id)
+    return people | commitment.access_granted_to.all()
+
+
 def editable_fields(user, commitment) -> tuple[str, ...] | None:
     """The fields the user may change: None for all of them, () for none."""
     if can_manage_commitment(user, commitment):

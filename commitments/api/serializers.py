@@ -7,7 +7,7 @@ from rest_framework.permissions import SAFE_METHODS
 from commitments import handover
 from commitments.attachments import kind_label
 from commitments.models import NAMED_FIELDS, Attachment, Category, Commitment, ProgressUpdate, as_used
-from commitments.permissions import editable_fields
+from commitments.permissions import editable_fields, nameable
 from config.api import RefuseUnknownFieldsMixin, TrackedModelSerializer
 from config.display import person
 from meetings.models import Meeting, WorkingGroup
@@ -87,12 +87,10 @@ class CommitmentSerializer(TrackedModelSerializer):
             if isinstance(self.instance, Commitment):  # sent back unchanged by an owner, who manages none
                 meetings = meetings | Meeting.objects.filter(pk=self.instance.meeting_id)
             self.fields["meeting"].queryset = meetings
-            active = owners = grantees = get_user_model().objects.filter(is_active=True)
-            if isinstance(self.instance, Commitment):  # its people kept, and sent back as read, even if deactivated
-                owners = active | get_user_model().objects.filter(pk=self.instance.owner_id)
-                grantees = active | self.instance.access_granted_to.all()
-            self.fields["owner"].queryset = owners
-            self.fields["access_granted_to"].child_relation.queryset = grantees
+            active = get_user_model().objects.filter(is_active=True)
+            commitment = self.instance if isinstance(self.instance, Commitment) else None
+            self.fields["owner"].queryset = nameable(active, commitment, "owner")
+            self.fields["access_granted_to"].child_relation.queryset = nameable(active, commitment, "access_granted_to")
 
     def get_owner_label(self, commitment) -> str:
         return person(commitment.owner, nobody="")
