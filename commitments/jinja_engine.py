@@ -1,6 +1,6 @@
 """The Jinja2 engine ("jinja2" in settings.TEMPLATES, templates in <app>/jinja2/): for what writes many lines, where
 it is several times faster than Django's templates — the e-mail digests (a sweep writes thousands) and the rows of
-the commitment list (a fragment of a Django template: the `jinja_rows` tag).
+the commitment list and the brief's lines (fragments of Django templates: the `jinja` tag).
 
 Text (*.txt: subjects and text parts of e-mail) is plain: nothing escaped. HTML (*.html) is escaped. A name the
 template does not know is an error, not an empty string: a digest is never sent with a hole in it.
@@ -9,7 +9,8 @@ template does not know is an error, not an empty string: a digest is never sent 
 import textwrap
 
 import jinja2
-from django.template.defaultfilters import date, pluralize
+from django.template.defaultfilters import date, linebreaksbr, pluralize
+from django.urls import reverse
 
 from config.display import person
 
@@ -35,6 +36,18 @@ def environment(**options) -> jinja2.Environment:
     env = jinja2.Environment(
         autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False), **options
     )
-    env.filters.update(date=date, pluralize=pluralize, person=person, wrap=wrap, email_label=email_label)
-    env.globals.update(path=Commitment.path, status_badge=status_badge, restricted_badge=restricted_badge)
+    env.filters.update(
+        date=date,
+        pluralize=pluralize,
+        person=person,
+        wrap=wrap,
+        email_label=email_label,
+        linebreaksbr=lambda text: linebreaksbr(text, autoescape=True),
+    )
+    env.globals.update(
+        path=Commitment.path,
+        url=lambda name, *args: reverse(name, args=args),
+        status_badge=status_badge,
+        restricted_badge=restricted_badge,
+    )
     return env

@@ -1,5 +1,7 @@
 """Template helpers used across the pages (loaded as a builtin)."""
 
+import functools
+
 from django import forms, template
 from django.template import engines
 from django.utils.html import format_html
@@ -15,12 +17,14 @@ register = template.Library()
 
 
 @register.simple_tag
+@functools.cache  # a handful of statuses, shown on every line of every list
 def status_badge(status: str) -> str:
     status = Commitment.Status(status)
     return format_html('<span class="badge {}">{}</span>', status.css, status.label)
 
 
 @register.simple_tag
+@functools.cache
 def restricted_badge(restricted: bool) -> str:
     """Marks a need-to-know commitment wherever it is listed."""
     if not restricted:
@@ -32,12 +36,13 @@ def restricted_badge(restricted: bool) -> str:
 
 
 @register.simple_tag
-def jinja_rows(commitments, today) -> str:
-    """The rows of a commitments table, written by the Jinja2 engine (commitments/jinja2/commitments/rows.html):
-    a page of 50 rows in a third of the time Django's templates take. The template escapes what it shows."""
-    rows = engines["jinja2"].get_template("commitments/rows.html").render({"commitments": commitments, "today": today})
+def jinja(template_name: str, **context) -> str:
+    """A fragment written by the Jinja2 engine (commitments/jinja_engine.py), for what writes many lines — the rows of
+    the commitment list, the brief's lines — in a third of the time Django's templates take. The Jinja2 template
+    escapes what it shows."""
+    fragment = engines["jinja2"].get_template(template_name).render(context)
     # Safe: Jinja2 escapes what an *.html template shows (commitments/jinja_engine.py).
-    return mark_safe(rows)  # noqa: S308  # nosec B308 B703
+    return mark_safe(fragment)  # noqa: S308  # nosec B308 B703
 
 
 # How an e-mail names a commitment: its title, or its reference where the e-mail may not quote it.

@@ -91,10 +91,12 @@ def test_the_brief_page_prints_cleanly_and_escapes_text(demo, client):
     research = Commitment.objects.get(title__startswith="Launch joint research")
     research.lead_agency = "<b>ICWA</b>"
     research.save_versioned(research.version)
+    research.post_progress(author=users["owner"], text="<i>Terms</i> & scope agreed.\nField work next.")
     client.force_login(users["member"])
     content = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
     assert "Brief for the 10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism" in content
     assert "&lt;b&gt;ICWA&lt;/b&gt;" in content
+    assert "&lt;i&gt;Terms&lt;/i&gt; &amp; scope agreed.<br>Field work next." in content  # text, its lines kept
     assert 'class="no-print"' in content
 
 
@@ -156,6 +158,25 @@ def test_the_csv_has_the_same_content(demo, client):
 
 
 # --- Freezing --------------------------------------------------------------------------------------------
+
+def test_a_brief_frozen_in_the_first_format_is_shown_and_downloaded(demo, client):
+    """Briefs frozen before lines kept their restriction, owner, grants, files and ISO dates still show."""
+    users, tenth = demo
+    data = build_brief(tenth, TODAY)
+    for line in (line for section in data["sections"] for line in section["lines"]):
+        for key in ("restricted", "owner_id", "granted", "attachments", "follow_up_iso", "latest_update_iso"):
+            del line[key]
+    BriefSnapshot.objects.create(meeting=tenth, data=data, frozen_by=users["coordinator"])
+    client.force_login(users["coordinator"])
+    page = client.get(reverse("meetings:brief", args=[tenth.pk]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Share intelligence on terrorist groups and their movements" in content
+    assert "Points of contact designated on both sides; first exchange held." in content
+    assert "Restricted</span>" not in content
+    for extension in ("csv", "docx", "pdf"):
+        assert client.get(reverse("meetings:brief-download", args=[tenth.pk, extension])).status_code == 200
+
 
 
 def test_a_coordinator_freezes_the_brief_and_the_difference_shows(demo, client):
