@@ -1,6 +1,7 @@
 """The Jinja2 engine ("jinja2" in settings.TEMPLATES, templates in <app>/jinja2/): for what writes many lines, where
 it is several times faster than Django's templates — the e-mail digests (a sweep writes thousands) and the rows of
-the commitment list and the brief's lines (fragments of Django templates: the `jinja` tag).
+the commitment list, the brief's lines and a commitment's journal and files (fragments of Django templates: the
+`jinja` tag).
 
 Text (*.txt: subjects and text parts of e-mail) is plain: nothing escaped. HTML (*.html) is escaped. A name the
 template does not know is an error, not an empty string: a digest is never sent with a hole in it.
@@ -9,8 +10,9 @@ template does not know is an error, not an empty string: a digest is never sent 
 import textwrap
 
 import jinja2
-from django.template.defaultfilters import date, linebreaksbr, pluralize
+from django.template.defaultfilters import date, filesizeformat, linebreaksbr, pluralize
 from django.urls import reverse
+from django.utils.timezone import template_localtime
 
 from config.display import person
 
@@ -27,6 +29,7 @@ def wrap(text: str, indent: int = 0) -> str:
 
 
 def environment(**options) -> jinja2.Environment:
+    from commitments.attachments import kind_label
     from commitments.models import Commitment
     from commitments.reminders.digests import email_label  # the digests module renders with this engine
     from commitments.templatetags.tracker import restricted_badge, status_badge
@@ -37,7 +40,9 @@ def environment(**options) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False), **options
     )
     env.filters.update(
-        date=date,
+        date=lambda value, arg=None: date(template_localtime(value), arg),  # in local time, as Django's templates
+        filesizeformat=filesizeformat,
+        attachment_kind=kind_label,
         pluralize=pluralize,
         person=person,
         wrap=wrap,

@@ -183,7 +183,9 @@ def detail_context(request, commitment: Commitment, progress_form=None, posted=F
         "today": timezone.localdate(),
         "role": role_label(user, commitment.meeting.group_id),
         "updates": commitment.progress_updates.select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")))
+        .prefetch_related(  # as a list: no queryset made for each update
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by"), to_attr="files")
+        )
         .order_by("-created_at", "-pk"),
         "attachments": commitment.attachments.select_related("uploaded_by", "progress_update"),
         "can_attach": permissions.can_attach(user, commitment),
