@@ -93,6 +93,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Status",
         distinct=False,
+        method="filter_status",
     )
     owner = django_filters.ChoiceFilter(method="filter_owner", label="Owner", empty_label="Anyone")
     responsible_side = django_filters.ChoiceFilter(
@@ -159,6 +160,14 @@ class CommitmentFilterSet(django_filters.FilterSet):
         """The search's commitments (commitments/search.py): their words, progress updates' or attachments'; or
         the one a reference such as "C-12" names."""
         return search.commitments_matching(queryset, value)
+
+    def filter_status(self, queryset, name, value):
+        """The statuses chosen, written as those not chosen left out: the same rows (a commitment's status is one of
+        the four, a constraint), but SQLite, which keeps no statistics, would otherwise walk the status index through
+        every group's open commitments before it keeps the reader's (open ones of 3 groups among 113,000: 31 ms
+        against 1.2 on the benchmark's data). PostgreSQL plans both alike."""
+        others = [status for status in Commitment.Status.values if status not in value]
+        return queryset.exclude(status__in=others)
 
     def filter_owner(self, queryset, name, value):
         if value == MINE:

@@ -159,6 +159,7 @@ def test_the_csv_has_the_same_content(demo, client):
 
 # --- Freezing --------------------------------------------------------------------------------------------
 
+
 def test_a_brief_frozen_in_the_first_format_is_shown_and_downloaded(demo, client):
     """Briefs frozen before lines kept their restriction, owner, grants, files and ISO dates still show."""
     users, tenth = demo
@@ -176,7 +177,6 @@ def test_a_brief_frozen_in_the_first_format_is_shown_and_downloaded(demo, client
     assert "Restricted</span>" not in content
     for extension in ("csv", "docx", "pdf"):
         assert client.get(reverse("meetings:brief-download", args=[tenth.pk, extension])).status_code == 200
-
 
 
 def test_a_coordinator_freezes_the_brief_and_the_difference_shows(demo, client):

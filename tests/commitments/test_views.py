@@ -1,4 +1,5 @@
 import datetime
+import itertools
 
 import lxml.html
 import pytest
@@ -132,6 +133,22 @@ def test_each_filter_narrows_the_list(login, owner, filter_rows, group, query, e
         .replace("GROUP", str(group.pk))
     )
     assert listed(login(owner), query, filter_rows) == expected
+
+
+def test_the_status_filter_lists_exactly_the_statuses_chosen_in_every_combination(login, coordinator, meeting):
+    """Every combination of the four statuses, against the rows of those statuses (the filter is written as the
+    statuses not chosen, left out: see CommitmentFilterSet.filter_status)."""
+    statuses = Commitment.Status.values
+    for status in statuses:
+        CommitmentFactory(meeting=meeting, status=status, title=f"Two {status}")
+        CommitmentFactory(meeting=meeting, status=status, title=f"One {status}")
+    client = login(coordinator)
+    for size in range(1, len(statuses) + 1):
+        for chosen in itertools.combinations(statuses, size):
+            response = client.get(reverse("commitments:list"), {"status": chosen})
+            listed = sorted(c.title for c in response.context["object_list"])
+            assert listed == sorted(Commitment.objects.filter(status__in=chosen).values_list("title", flat=True))
+            assert response.context["paginator"].count == 2 * size
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
