@@ -99,23 +99,22 @@ def still_true() -> Q:
     return Q(commitment__isnull=True) | (open_q("commitment") & (about_their_commitment | handed_over))
 
 
-def withdraw_outdated(now: datetime.datetime, recipient_ids: list[int]) -> int:
-    """Skip, among the due rows of these recipients (a batch's, about to be claimed), those no longer right to send:
+def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
+    """Skip, among the rows a batch just claimed (its token), those no longer right to send:
     - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
       not quote a group's commitments to someone who may no longer read them;
     - those about a commitment closed since, or whose owner changed since (an assignment to someone who no
       longer has it, a handover to someone who has it back).
     Checked batch by batch as they are sent, so that the cost follows what is sent (and is shared by the workers
-    sending), not the whole outbox every few minutes."""
-    withdrawn = (
-        Reminder.objects.filter(due(now), recipient_id__in=recipient_ids)
-        .exclude(entitled())
-        .update(state=State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group")
+    sending), not the whole outbox every few minutes; among the rows claimed, which the database finds by their
+    state, not among every pending row of the outbox. A row withdrawn was not attempted."""
+    claimed = Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
+    skipped = {"state": State.SKIPPED, "claim_token": None, "claimed_at": None, "attempts": F("attempts") - 1}
+    withdrawn = claimed.exclude(entitled()).update(
+        last_error="withdrawn: the recipient is no longer a member of the working group", **skipped
     )
-    withdrawn += (
-        Reminder.objects.filter(due(now), recipient_id__in=recipient_ids)
-        .exclude(still_true())
-        .update(state=State.SKIPPED, last_error="withdrawn: the commitment was closed or changed owner since")
+    withdrawn += claimed.exclude(still_true()).update(
+        last_error="withdrawn: the commitment was closed or changed owner since", **skipped
     )
     return withdrawn
 
@@ -193,11 +192,12 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
     """Claim the due rows of these recipients, send each of them one digest, record what was accepted."""
     token = uuid.uuid4()
     with transaction.atomic():
-        report.withdrawn += withdraw_outdated(now, recipient_ids)
         claimed = Reminder.objects.filter(due(now), recipient_id__in=recipient_ids).update(
             state=State.SENDING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
-    if not claimed:
+        withdrawn = withdraw_outdated(token, recipient_ids) if claimed else 0
+    report.withdrawn += withdrawn
+    if claimed == withdrawn:
         return
     claimed_rows = Reminder.objects.filter(state=State.SENDING, recipient_id__in=recipient_ids, claim_token=token)
     rows = list(claimed_rows.select_related("meeting__group").only(*DIGEST_ROW_FIELDS))

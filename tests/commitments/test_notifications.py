@@ -398,6 +398,9 @@ def test_each_batch_withdraws_its_own_rows_as_it_is_sent(due_today, smtp_server,
     assert report.digests == 0 and report.withdrawn == len(theirs[owner]) > 0
     for user, state in ((owner, Reminder.State.SKIPPED), (owner2, Reminder.State.PENDING)):
         assert {row.state for row in Reminder.objects.filter(pk__in=[row.pk for row in theirs[user]])} == {state}
+    # A row withdrawn was not attempted, and no batch holds it.
+    withdrawn = Reminder.objects.filter(pk__in=[row.pk for row in theirs[owner]])
+    assert set(withdrawn.values_list("attempts", "claim_token", "claimed_at")) == {(0, None, None)}
 
     MembershipFactory(group=group, user=owner2)  # back before their batch is sent: their reminders go
     report = delivery.send_to(second, now)
