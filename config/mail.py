@@ -1,5 +1,6 @@
 """What every e-mail of the app shares: headers that strict mail tools accept, marked as sent by a machine."""
 
+import uuid
 from email.header import Header
 from email.utils import make_msgid
 from urllib.parse import urlsplit
@@ -34,6 +35,11 @@ class AutomaticMessage(EmailMultiAlternatives):
                 message.replace_header(name, UnfoldedHeader(str(message[name]), header_name=name))
         message["Auto-Submitted"] = "auto-generated"
         message["X-Auto-Response-Suppress"] = "All"
+        for part in message.walk():
+            if part.is_multipart() and part.get_boundary() is None:
+                # A random boundary of its own, which no text of a message can hold unless it knows it: the
+                # generator would otherwise make one and search the whole text for it (a sweep sends thousands).
+                part.set_boundary(f"==={uuid.uuid4().hex}==")
         return message
 
 

@@ -3,6 +3,8 @@ its reasons, subjects that count only what they say, the date to post an update 
 owner changes announced together once the person entering them has paused."""
 
 import datetime
+import email
+import email.policy
 import io
 import re
 
@@ -110,6 +112,24 @@ def test_a_commitment_is_listed_once_with_all_its_reasons_by_follow_up_date(owne
     for title in ("Share intelligence", "Joint training", "Joint research"):
         assert body.count(f">{title}</a>") == 1
     assert body.index("Share intelligence") < body.index("Joint training") < body.index("Joint research")
+
+
+def test_each_digests_parts_are_divided_by_a_boundary_of_its_own(owners_week, owner, coordinator, smtp_server):
+    """The boundaries are made by the app (not searched for by the generator): each message has its own, in no
+    part's text, and a strict parser finds every part."""
+    sweep()
+    boundaries = []
+    for raw in smtp_server.handler.raw:
+        message = email.message_from_bytes(raw, policy=email.policy.strict)
+        for part in message.walk():
+            if part.is_multipart():
+                boundary = part.get_boundary()
+                boundaries.append(boundary)
+                assert all(
+                    boundary not in str(child.get_content()) for child in part.iter_parts() if not child.is_multipart()
+                )
+        assert {"text/plain", "text/html"} <= {part.get_content_type() for part in message.walk()}
+    assert len(boundaries) >= 2 and len(set(boundaries)) == len(boundaries)
 
 
 def test_each_line_links_to_its_commitment_also_under_a_path_prefix(owners_week, owner, smtp_server, settings):
