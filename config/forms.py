@@ -36,11 +36,6 @@ class FilterForm(forms.Form):
                     del data[key]
         super().__init__(data, *args, **kwargs)
 
-    @property
-    def asks(self) -> bool:
-        """Whether the query asks for a filter (not only a page or an order)."""
-        return any(self.data.getlist(name) for name in self.fields if name != "ordering")
-
     def clean(self):
         """Also refused: several values for a filter that takes one (the last would be used, the others dropped,
         as if they had not been asked: ?year=2019&year=2025)."""

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from commitments import attachments
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Attachment, Commitment
+from config.forms import FilterForm
 from tests.commitments.test_views import owner_gone
 from tests.factories import CommitmentFactory, MeetingFactory, ParticipantFactory, ProgressUpdateFactory, api_token
 from tests.filter_cases import FILTER_CASES, filter_query
@@ -611,6 +612,22 @@ def test_unknown_query_parameters_are_refused_and_repeated_orderings_applied(api
     repeated = api.get("/api/v1/commitments/?ordering=-status&ordering=title").json()["results"]
     joined = api.get("/api/v1/commitments/?ordering=-status,title").json()["results"]
     assert [r["title"] for r in repeated] == [r["title"] for r in joined] == ["A", "B", "C"]
+
+
+def test_a_list_with_no_filter_asked_builds_no_filter_form(api, owner, meeting, monkeypatch):
+    """Nothing to validate: the rows in the default order (follow-up date, undated last), the form not built. A
+    filter sent empty is as if not sent; a bad ordering is refused as before."""
+    for title, follow_up in (("Later", 40), ("Undated", None), ("Sooner", 10)):
+        days = None if follow_up is None else datetime.timedelta(days=follow_up)
+        CommitmentFactory(meeting=meeting, owner=owner, title=title, follow_up_date=days and timezone.localdate() + days)
+    api.force_authenticate(owner)
+    expected = ["Sooner", "Later", "Undated"]
+    with monkeypatch.context() as patched:
+        patched.setattr(FilterForm, "__init__", lambda *args, **kwargs: pytest.fail("the filter form was built"))
+        for query in ("", "?page=1&page_size=10", "?status=&q="):
+            assert [r["title"] for r in api.get(f"/api/v1/commitments/{query}").json()["results"]] == expected
+    assert api.get("/api/v1/commitments/?ordering=bogus").status_code == 400
+    assert [r["title"] for r in api.get("/api/v1/commitments/?status=open").json()["results"]] == expected
 
 
 @pytest.mark.parametrize(
