@@ -619,7 +619,9 @@ def test_a_list_with_no_filter_asked_builds_no_filter_form(api, owner, meeting, 
     filter sent empty is as if not sent; a bad ordering is refused as before."""
     for title, follow_up in (("Later", 40), ("Undated", None), ("Sooner", 10)):
         days = None if follow_up is None else datetime.timedelta(days=follow_up)
-        CommitmentFactory(meeting=meeting, owner=owner, title=title, follow_up_date=days and timezone.localdate() + days)
+        CommitmentFactory(
+            meeting=meeting, owner=owner, title=title, follow_up_date=days and timezone.localdate() + days
+        )
     api.force_authenticate(owner)
     expected = ["Sooner", "Later", "Undated"]
     with monkeypatch.context() as patched:

@@ -3,10 +3,12 @@
 import datetime
 import io
 import re
+import uuid
 
 import pytest
 import time_machine
 from django.contrib.auth.models import update_last_login
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +17,7 @@ from docx.table import Table
 from icalendar import Calendar
 
 from commitments import brief as brief_module
+from commitments import data_version as data_version_module
 from commitments.brief import brief_lines, build_brief
 from commitments.feeds import follow_up_uid
 from commitments.models import BriefSnapshot, CalendarFeed, Commitment
@@ -227,6 +230,20 @@ def test_the_brief_is_built_once_and_a_progress_update_shows_at_once(demo, clien
     research.post_progress(author=users["owner"], text="Terms of reference agreed.", new_status="in_progress")
     assert "Terms of reference agreed." in lines_html(brief_page(client, users["member"], tenth))
     assert len(built) == 2
+
+
+def test_a_brief_kept_in_one_process_is_not_shown_once_another_changed_the_data(demo, client):
+    """Each process keeps the briefs it read last; a write made by another process (here: a row changed behind the
+    ORM's back, then the shared data version replaced, as that process's signals would) shows at the next read."""
+    users, tenth = demo
+    title = "Exchanged threat assessments"
+    assert title not in brief_page(client, users["member"], tenth)
+    research = Commitment.objects.get(title__startswith="Launch joint research")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE commitments_commitment SET title = %s WHERE id = %s", [title, research.pk])
+    assert title not in brief_page(client, users["member"], tenth)  # kept: the same data version
+    cache.set(data_version_module.KEY, uuid.uuid4().hex, None)  # as another process's write would
+    assert title in brief_page(client, users["member"], tenth)
 
 
 def lines_html(page: str) -> str:
