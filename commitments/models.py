@@ -131,23 +131,25 @@ class CommitmentQuerySet(AuditedQuerySet):
     def without_owner(self) -> "CommitmentQuerySet":
         return self.filter(owner__isnull=True)
 
-    def counts_by_group(self, today: datetime.date) -> dict[int, dict[str, int]]:
-        """{group id: {"total", "open", "overdue", "done"}} in one query."""
-        rows = (
-            self.order_by()
-            .values("meeting__group")
-            .annotate(
-                total=Count("pk"),
-                open=Count("pk", filter=open_q()),
-                overdue=Count("pk", filter=overdue_q(today)),
-                done=Count("pk", filter=Q(status=CommitmentStatus.DONE)),
-            )
-        )
-        return {row.pop("meeting__group"): row for row in rows}
+    def counts(self, today: datetime.date) -> list[dict]:
+        """Rows of group id, category id, status, count and how many of them are overdue, in one query: the
+        dashboard's numbers (totals_by_group) and charts (charts.category_status_chart)."""
+        rows = self.order_by().values("meeting__group", "category", "status")
+        return list(rows.annotate(count=Count("pk"), overdue=Count("pk", filter=overdue_q(today))))
 
-    def counts_by_category_and_status(self) -> list[dict]:
-        """Rows of group id, category id, status and count, in one query."""
-        return list(self.order_by().values("meeting__group", "category", "status").annotate(count=Count("pk")))
+
+def totals_by_group(counts: list[dict]) -> dict[int, dict[str, int]]:
+    """{group id: {"total", "open", "overdue", "done"}}, from CommitmentQuerySet.counts."""
+    totals: dict[int, dict[str, int]] = {}
+    for row in counts:
+        group = totals.setdefault(row["meeting__group"], {"total": 0, "open": 0, "overdue": 0, "done": 0})
+        group["total"] += row["count"]
+        group["overdue"] += row["overdue"]
+        if row["status"] in CommitmentStatus.open_values():
+            group["open"] += row["count"]
+        elif row["status"] == CommitmentStatus.DONE:
+            group["done"] += row["count"]
+    return totals
 
 
 class CommitmentStatus(models.TextChoices):

@@ -64,6 +64,7 @@ from commitments.models import (
     ImportFile,
     NotificationPreference,
     ProgressUpdate,
+    totals_by_group,
 )
 from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
@@ -98,8 +99,8 @@ class DashboardView(TemplateView):
         roles = group_roles(user)  # the reader's groups by id, read once for the request (and the role labels)
         visible = Commitment.objects.visible_to(user, roles)
         groups = list(WorkingGroup.objects.visible_to(user, roles).with_upcoming_home_sessions(today))
-        counts = visible.counts_by_group(today)
-        charts = category_status_chart(visible.counts_by_category_and_status(), list(Category.objects.all()))
+        rows = visible.counts(today)
+        counts, charts = totals_by_group(rows), category_status_chart(rows, list(Category.objects.all()))
         for group in groups:
             group.counts = counts.get(group.pk, {"total": 0, "open": 0, "overdue": 0, "done": 0})
             group.chart = charts.get(group.pk)

@@ -7,9 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
 
 # Every logged-in page starts with: the session, the user.
-DASHBOARD_QUERIES = 11  # + groups, their upcoming sessions, counts by group, counts by category and status,
-#                            categories, the user's roles, my ten soonest open commitments and their count,
-#                            latest updates
+DASHBOARD_QUERIES = 10  # + groups, their upcoming sessions, counts by group, category and status, categories,
+#                            the user's roles, my ten soonest open commitments and their count, latest updates
 MEETING_LIST_QUERIES = 6  # + the user's roles, the count for pagination, groups (filter choices), the page
 COMMITMENT_LIST_QUERIES = 9  # + owners (filter choices), the user's roles, the count for pagination,
 #                                  groups and meetings (filter choices), categories, the page

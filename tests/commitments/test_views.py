@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from commitments.models import Commitment, ProgressUpdate, Reminder
+from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from config.forms import FilterForm
 from tests.conftest import member_of
 from tests.factories import (
@@ -77,12 +77,15 @@ def test_the_dashboard_counts_open_overdue_and_done_per_group(login, meeting, me
     CommitmentFactory(meeting=meeting, follow_up_date=TODAY - DAY)
     CommitmentFactory(meeting=meeting, follow_up_date=TODAY + DAY, status=Commitment.Status.IN_PROGRESS)
     CommitmentFactory(meeting=meeting, status=Commitment.Status.DONE)
+    research = Category.objects.get(slug="research")
+    CommitmentFactory(meeting=meeting, category=research, follow_up_date=TODAY - 2 * DAY)
+    CommitmentFactory(meeting=meeting, category=research, status=Commitment.Status.DROPPED)  # closed: never overdue
     response = login(member).get("/")
     [group] = response.context["groups"]
-    assert group.counts == {"total": 3, "open": 2, "overdue": 1, "done": 1}
+    assert group.counts == {"total": 5, "open": 3, "overdue": 2, "done": 1}
     assert group.role == "Member"
     bars = {bar.category: bar.caption for bar in group.chart}
-    assert bars == {"Information sharing": "1 open, 1 in progress, 1 done"}
+    assert bars == {"Information sharing": "1 open, 1 in progress, 1 done", "Research": "1 open, 1 dropped"}
     assert '<svg class="chart-bar"' in response.content.decode()
 
 
