@@ -108,14 +108,17 @@ def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     Checked batch by batch as they are sent, so that the cost follows what is sent (and is shared by the workers
     sending), not the whole outbox every few minutes; among the rows claimed, which the database finds by their
     state, not among every pending row of the outbox. A row withdrawn was not attempted."""
-    claimed = Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
     skipped = {"state": State.SKIPPED, "claim_token": None, "claimed_at": None, "attempts": F("attempts") - 1}
-    withdrawn = claimed.exclude(entitled()).update(
-        last_error="withdrawn: the recipient is no longer a member of the working group", **skipped
-    )
-    withdrawn += claimed.exclude(still_true()).update(
-        last_error="withdrawn: the commitment was closed or changed owner since", **skipped
-    )
+    withdrawn = 0
+    for still_right, why in (
+        (entitled(), "withdrawn: the recipient is no longer a member of the working group"),
+        (still_true(), "withdrawn: the commitment was closed or changed owner since"),
+    ):
+        withdrawn += (
+            Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
+            .exclude(still_right)
+            .update(last_error=why, **skipped)
+        )
     return withdrawn
 
 
