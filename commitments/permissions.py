@@ -44,7 +44,8 @@ def nameable(people, commitment, field: str):
         return people
     if field == "owner":
         return people | people.model.objects.filter(pk=commitment.owner_id)
-    return people | commitment.access_granted_to.all()
+    # By id, not joined: someone granted several commitments is one person to name, not one row per grant.
+    return people | people.model.objects.filter(pk__in=commitment.access_granted_to.values("pk"))
 
 
 def editable_fields(user, commitment) -> tuple[str, ...] | None:

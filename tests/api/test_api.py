@@ -142,6 +142,23 @@ def test_a_commitment_whose_owner_is_gone_is_edited_and_sent_back_as_read(
     assert list(commitment.access_granted_to.all()) == [member]
 
 
+def test_a_grantee_with_grants_on_other_commitments_is_named_again(api, commitment, meeting, coordinator, member):
+    """Who an edit may name is a set of people, each once, however many commitments they were granted."""
+    for other in CommitmentFactory.create_batch(2, meeting=meeting, restricted=True):
+        other.access_granted_to.add(member)
+    commitment.restricted = True
+    commitment.save_versioned(commitment.version)
+    commitment.access_granted_to.add(member)
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    version = api.get(url)["ETag"]
+    response = api.patch(url, {"access_granted_to": [member.pk], "priority": 1}, format="json", HTTP_IF_MATCH=version)
+    assert response.status_code == 200, response.content
+    assert response.json()["access_granted_to"] == [member.pk]
+    response = api.patch(url, {"owner": member.pk}, format="json", HTTP_IF_MATCH=response["ETag"])
+    assert response.status_code == 200, response.content
+
+
 def test_an_owner_changes_status_and_follow_up_only(api, commitment, owner, member):
     api.force_authenticate(owner)
     url = reverse("api:commitment-detail", args=[commitment.pk])

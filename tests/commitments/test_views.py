@@ -527,6 +527,20 @@ def test_editing_keeps_a_grantee_whose_account_was_closed(login, commitment, coo
     assert list(commitment.access_granted_to.all()) == [member]
 
 
+def test_the_edit_form_offers_each_person_once_however_many_grants_they_hold(login, commitment, coordinator, member):
+    for other in CommitmentFactory.create_batch(2, meeting=commitment.meeting, restricted=True):
+        other.access_granted_to.add(member)
+    commitment.restricted = True
+    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment.access_granted_to.add(member)
+    page = lxml.html.fromstring(login(coordinator).get(reverse("commitments:edit", args=[commitment.pk])).content)
+    for field in ("access_granted_to", "owner"):
+        values = page.xpath(f'//*[@name="{field}"]//@value | //input[@name="{field}"]/@value')
+        values = [value for value in values if value]
+        assert len(values) == len(set(values)), field
+    assert str(member.pk) in page.xpath('//*[@name="access_granted_to"]/@value | //option/@value')
+
+
 def test_a_commitment_moved_to_another_groups_meeting_needs_an_owner_of_that_group(
     login, commitment, coordinator, other_group
 ):
