@@ -25,10 +25,18 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TRUE, FALSE = {"true", "on", "1", "yes"}, {"false", "off", "0", "no", ""}
 
 
+class FlagCheckbox(forms.CheckboxInput):
+    """Ticked, it sends "true", as the lists' links ask (?overdue=true), not the browser's "on": the address and an
+    export's file name say what was asked."""
+
+    def format_value(self, value):
+        return "true"
+
+
 class FlagField(forms.Field):
     """A yes/no filter that refuses anything but true/false (or a checkbox's "on"), rather than guessing."""
 
-    widget = forms.CheckboxInput(check_test=lambda value: str(value).lower() in TRUE)
+    widget = FlagCheckbox(check_test=lambda value: str(value).lower() in TRUE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +79,12 @@ class FlagFilter(django_filters.BooleanFilter):
 
 
 class CommitmentOrderingFilter(django_filters.OrderingFilter):
-    """Sortable columns; undated commitments come last whichever way dates are sorted."""
+    """Sortable columns; undated commitments come last whichever way dates are sorted, and rows that sort alike by
+    id (pages then neither repeat nor skip a row, and a filter keeps the order)."""
+
+    def filter(self, qs, value):
+        ordered = super().filter(qs, value)
+        return ordered.order_by(*ordered.query.order_by, "pk") if ordered is not qs else qs
 
     def get_ordering_value(self, param):
         value = super().get_ordering_value(param)

@@ -138,6 +138,37 @@ def test_each_filter_narrows_the_list(login, owner, filter_rows, group, query, e
     assert listed(login(owner), query, filter_rows) == expected
 
 
+@pytest.mark.parametrize("query", ["", "?overdue=true", "?overdue=on", "?status=open"])
+def test_the_overdue_checkbox_sends_true_as_the_lists_links_do(login, owner, meeting, query):
+    """Ticked, it asks ?overdue=true, as "Mine, overdue" and the dashboard do (not the browser's "on"): the
+    address and the export's file name say so."""
+    page = lxml.html.fromstring(login(owner).get(reverse("commitments:list") + query).content)
+    [checkbox] = page.xpath('//input[@name="overdue"]')
+    assert checkbox.get("value") == "true"
+    assert (checkbox.get("checked") is not None) == ("overdue" in query)
+
+
+@pytest.mark.parametrize(
+    "ordering", ["priority", "-priority", "status", "follow_up", "-follow_up", "owner", "category"]
+)
+def test_rows_that_sort_alike_come_in_one_order_with_or_without_filters(login, coordinator, meeting, ordering):
+    """The last tie-breaker is the id: pages neither repeat nor skip a row, and a filter keeps the order."""
+    earlier = MeetingFactory(group=meeting.group, number=meeting.number - 1)
+    made = [  # alternately of two meetings: a database reading them meeting by meeting finds them out of id order
+        CommitmentFactory(meeting=(meeting, earlier)[n % 2], title=f"Alike {n}", priority=2, follow_up_date=None)
+        for n in range(4)
+    ]
+    expected = [c.pk for c in sorted(made, key=lambda c: c.pk)]
+    client = login(coordinator)
+    for query in ({}, {"status": ["open", "in_progress"]}):
+        response = client.get(reverse("commitments:list"), {"ordering": ordering, **query})
+        assert [c.pk for c in response.context["object_list"]] == expected, query
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    listed = api.get("/api/v1/commitments/", {"ordering": ordering, "status": "open"}).json()["results"]
+    assert [row["id"] for row in listed] == expected
+
+
 def test_the_status_filter_lists_exactly_the_statuses_chosen_in_every_combination(login, coordinator, meeting):
     """Every combination of the four statuses, against the rows of those statuses (the filter is written as the
     statuses not chosen, left out: see CommitmentFilterSet.filter_status)."""
