@@ -172,6 +172,10 @@ def test_an_owner_posts_progress_with_a_file_a_member_downloads_it_and_a_coordin
     entry = page.locator("#journal-entries article").first
     expect(entry).to_contain_text("Workshop held; its report attached.")
     expect(entry.get_by_role("link", name="Workshop report, Tashkent.txt")).to_be_visible()
+    # The page's Attachments section lists it too, with its update, without a reload.
+    expect(page.locator("#attachments").get_by_role("link", name="Workshop report, Tashkent.txt")).to_be_visible()
+    expect(page.locator("#attachments")).to_contain_text("with the progress update of")
+    expect(page.locator("section#attachments")).to_have_count(1)
     assert page.evaluate("window.stillTheSamePage") is True  # posted through htmx, with its file
     screenshot("progress-with-file")
 

@@ -7,6 +7,7 @@ import io
 import logging
 
 import docx
+import lxml.html
 import pytest
 import time_machine
 import weasyprint
@@ -228,6 +229,10 @@ def test_progress_posted_with_files_plain_and_through_htmx(client, commitment, o
     fragment = response.content.decode()
     assert "photo.txt" in fragment and "report.pdf" in fragment
     assert Attachment.objects.filter(progress_update__isnull=False).count() == 2
+    # The page's Attachments section is replaced too (out of band), listing the new file with its update.
+    [section] = lxml.html.fromstring(f"<div>{fragment}</div>").xpath('//section[@id="attachments"]')
+    assert section.get("data-hx-swap-oob") == "true"
+    assert "photo.txt" in section.text_content() and "with the progress update of" in section.text_content()
 
 
 def test_a_refused_file_posts_no_progress_update(client, commitment, owner):
