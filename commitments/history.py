@@ -37,6 +37,9 @@ class Change:
 
 
 WITHHELD = "(restricted at the time)"
+GRANTS = "access granted to"
+# A form, the API and the admin save a commitment's fields, then its grants: two records of one edit.
+ONE_EDIT = datetime.timedelta(seconds=2)
 
 
 class _Labels:
@@ -102,7 +105,7 @@ def _grant_change(older: set[int], newer: set[int], labels: _Labels, readable) -
     def names(ids: set[int], can_read: bool) -> str:
         return (", ".join(sorted(labels.users.get(i, f"user {i}") for i in ids)) or "—") if can_read else WITHHELD
 
-    return [FieldChange("access granted to", names(older, readable[0]), names(newer, readable[1]))]
+    return [FieldChange(GRANTS, names(older, readable[0]), names(newer, readable[1]))]
 
 
 def change_log(commitment: Commitment, reader) -> list[Change]:
@@ -143,8 +146,31 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
                 note=(newer.history_change_reason or "") if who else "",
             )
         )
+    log = _one_entry_per_edit(log)
     log += _file_changes(commitment, records, readable)
     return sorted(log, key=lambda change: change.when, reverse=True)
+
+
+def _one_entry_per_edit(log: list[Change]) -> list[Change]:
+    """The log (newest first) with each change of grants alone that follows, by the same person within ONE_EDIT, a
+    creation or a change of other fields told as part of it: one edit, one entry."""
+    merged: list[Change] = []
+    for change in reversed(log):
+        edit = merged[-1] if merged else None
+        if (
+            edit is not None
+            and change.kind == "changed"
+            and change.changes
+            and all(field_change.label == GRANTS for field_change in change.changes)
+            and edit.kind in ("created", "changed")
+            and all(field_change.label != GRANTS for field_change in edit.changes)
+            and (change.who, change.withheld) == (edit.who, edit.withheld)
+            and change.when - edit.when <= ONE_EDIT
+        ):
+            edit.changes = edit.changes + change.changes
+            continue
+        merged.append(change)
+    return merged[::-1]
 
 
 def _file_changes(commitment: Commitment, records, readable: dict[int, bool]) -> list[Change]:

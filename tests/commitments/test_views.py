@@ -767,6 +767,24 @@ def test_a_commitment_without_history_shows_no_changes(login, commitment, owner)
     assert "No recorded changes." in response.content.decode()
 
 
+def test_one_edit_of_fields_and_grants_is_one_entry_of_the_history(login, commitment, coordinator, member):
+    """The form saves the fields, then the grants (two records): the history shows one change, by one person."""
+    client = login(coordinator)
+    data = commitment_form_data(commitment, restricted="on", access_granted_to=[member.pk], priority=1)
+    assert client.post(reverse("commitments:edit", args=[commitment.pk]), data).status_code == 302
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    response = api.patch(url, {"access_granted_to": [], "priority": 2}, format="json", HTTP_IF_MATCH='"2"')
+    assert response.status_code == 200, response.content
+    history = client.get(commitment.get_absolute_url()).context["history"]
+    assert [(change.kind, sorted(c.label for c in change.changes)) for change in history[:2]] == [
+        ("changed", ["access granted to", "priority"]),
+        ("changed", ["access granted to", "priority", "restricted"]),
+    ]
+    assert history[2].kind == "created" and len(history) == 3
+
+
 def test_saving_the_form_unchanged_changes_nothing(login, commitment, coordinator):
     client = login(coordinator)
     response = client.post(reverse("commitments:edit", args=[commitment.pk]), commitment_form_data(commitment))
