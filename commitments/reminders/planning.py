@@ -309,10 +309,17 @@ def plan(
             without.remove(gid)
         for gid in sorted(without):  # groups without an open commitment: their coordinators' reminders
             plan_group(groups[gid], (), today, opted_out, planned_before, report)
-        for gid in groups if sweep else to_plan:  # a sweep's groups are all recorded: its last one starts sending
-            record = last_plans.get(gid) or ReminderPlan(group_id=gid)
-            record.day, record.inputs, record.planned_at, record.sweep = today, inputs[gid], timezone.now(), sweep
-            record.save(force_insert=gid not in last_plans)
+        # A sweep's groups are all recorded: its last one starts sending. Written over whatever another planner of
+        # the group (an overlapping sweep) recorded since it was read, not refused on its key.
+        ReminderPlan.objects.bulk_create(
+            [
+                ReminderPlan(group_id=gid, day=today, inputs=inputs[gid], planned_at=timezone.now(), sweep=sweep)
+                for gid in (groups if sweep else to_plan)
+            ],
+            update_conflicts=True,
+            unique_fields=["group"],
+            update_fields=["day", "inputs", "planned_at", "sweep"],
+        )
         if group_ids is None:
             report.superseded += skip_inactive_groups()
     return report
@@ -373,9 +380,10 @@ def forget_plans() -> None:
 
 
 def sweep_planned(sweep: datetime.datetime, groups: int) -> bool:
-    """Whether every group of a sweep has been planned: each group's task asks after recording its own plan,
-    so the last one to finish finds them all (two finishing together may both find them: sending claims)."""
-    return ReminderPlan.objects.filter(sweep=sweep).count() >= groups
+    """Whether every group of a sweep has been planned, by it or by a sweep begun since (overlapping sweeps plan
+    each group in turn, and its record names the last): each group's task asks after recording its own plan, so
+    the last one to finish finds them all (two finishing together may both find them: sending claims)."""
+    return ReminderPlan.objects.filter(sweep__gte=sweep).count() >= groups
 
 
 # --- Events ------------------------------------------------------------------------------------------------

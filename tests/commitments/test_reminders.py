@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from commitments.models import Commitment, NotificationPreference, Reminder
+from commitments.models import Commitment, NotificationPreference, Reminder, ReminderPlan
 from commitments.reminders import delivery, planning
 from meetings.models import Meeting
 from tests.factories import CommitmentFactory, MeetingFactory
@@ -337,6 +337,33 @@ def test_a_sweep_is_planned_once_its_last_group_is(tenth, meeting, owner, other_
     planning.plan(D - 7 * DAY, group_ids=ids[1:], sweep=sweep)  # nothing changed there since: still recorded
     assert planning.sweep_planned(sweep, len(ids))
     assert not planning.sweep_planned(sweep + DAY, len(ids))
+
+
+def test_overlapping_sweeps_start_the_sending_once_every_group_is_planned_by_one_or_a_later(
+    tenth, meeting, other_group
+):
+    """Two sweeps at once plan each group in turn, in any order; each group's record names the last sweep that planned
+    it. The earlier sweep's last group finds every group planned by it or by the later one: the sending starts."""
+    first, second = timezone.now(), timezone.now() + datetime.timedelta(seconds=1)
+    one, two = planning.active_group_ids()
+    planning.plan(D - 7 * DAY, group_ids=[one], sweep=first)
+    planning.plan(D - 7 * DAY, group_ids=[one], sweep=second)
+    planning.plan(D - 7 * DAY, group_ids=[two], sweep=second)
+    assert planning.sweep_planned(second, 2)
+    planning.plan(D - 7 * DAY, group_ids=[two], sweep=first)  # the first sweep's last group, finishing last
+    assert planning.sweep_planned(first, 2)
+
+
+def test_a_group_planned_by_another_sweep_meanwhile_is_recorded_not_refused(tenth, meeting, monkeypatch):
+    """Two planners of one group may both find it never planned; the second records its plan over the first's,
+    rather than failing on the key the first just wrote (the failing task left its sweep unsent)."""
+    first, second = timezone.now(), timezone.now() + datetime.timedelta(seconds=1)
+    [group_id] = planning.active_group_ids()
+    planning.plan(D - 7 * DAY, group_ids=[group_id], sweep=first)
+    monkeypatch.setattr(ReminderPlan.objects, "in_bulk", lambda ids: {})  # read before the first one's write
+    planning.plan(D - 7 * DAY, group_ids=[group_id], sweep=second, every_group=True)
+    assert ReminderPlan.objects.get(group_id=group_id).sweep == second
+    assert planning.sweep_planned(second, 1)
 
 
 # --- When they go out: the send hour, in TIME_ZONE --------------------------------------------------
