@@ -480,6 +480,12 @@ def test_empty_progress_is_refused_and_nothing_is_saved(login, commitment, owner
     assert not ProgressUpdate.objects.exists()
     commitment.refresh_from_db()
     assert commitment.status == Commitment.Status.OPEN
+    # The page, or through htmx its sections replaced out of band: each once, the refusal announced.
+    page = lxml.html.fromstring(f"<div>{response.content.decode()}</div>")
+    for section in ("attachments", "history", "commitment-facts", "journal"):
+        assert len(page.xpath(f'//*[@id="{section}"]')) == 1, section
+    if htmx:
+        assert page.xpath('//*[@id="journal-news"]/text()') == ["Not posted: correct the fields marked in the form."]
 
 
 def test_an_unknown_status_is_refused(login, commitment, owner):
