@@ -103,7 +103,9 @@ def _grant_change(older: set[int], newer: set[int], labels: _Labels, readable) -
         return []
 
     def names(ids: set[int], can_read: bool) -> str:
-        return (", ".join(sorted(labels.users.get(i, f"user {i}") for i in ids)) or "—") if can_read else WITHHELD
+        if not ids:
+            return "—"  # no one: nothing to withhold
+        return ", ".join(sorted(labels.users.get(i, f"user {i}") for i in ids)) if can_read else WITHHELD
 
     return [FieldChange(GRANTS, names(older, readable[0]), names(newer, readable[1]))]
 
@@ -123,6 +125,14 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
         )
         for record in records
     }
+    # Who was granted access is itself need to know: named to those who could read the record were it restricted
+    # (its owner then, those granted then, the coordinators), even once the restriction is lifted.
+    grants_readable = {
+        record.pk: could_read_then(
+            reader, restricted=True, owner_id=record.owner_id, granted=granted[record.pk], group_id=group_id
+        )
+        for record in records
+    }
     labels = _Labels(records, user_ids=set().union(*granted.values()))
     log = []
     for newer, older in zip_longest(records, records[1:]):  # each with the one before it; none for bulk-loaded rows
@@ -132,7 +142,8 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
         changes = []
         if older is not None:
             changes = _field_changes(older, newer, labels, seen)
-            changes += _grant_change(granted[older.pk], granted[newer.pk], labels, seen)
+            grants_seen = (grants_readable[older.pk], grants_readable[newer.pk])
+            changes += _grant_change(granted[older.pk], granted[newer.pk], labels, grants_seen)
         if kind == "changed" and not changes:
             continue  # a save that changed only bookkeeping
         withheld = not any(seen)
@@ -153,18 +164,19 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
 
 def _one_entry_per_edit(log: list[Change]) -> list[Change]:
     """The log (newest first) with each change of grants alone that follows, by the same person within ONE_EDIT, a
-    creation or a change of other fields told as part of it: one edit, one entry."""
+    creation or a change of other fields told as part of it: one edit, one entry. A reader shown neither record's
+    details is shown the edit once."""
     merged: list[Change] = []
     for change in reversed(log):
         edit = merged[-1] if merged else None
+        grants_alone = change.changes and all(field_change.label == GRANTS for field_change in change.changes)
         if (
             edit is not None
             and change.kind == "changed"
-            and change.changes
-            and all(field_change.label == GRANTS for field_change in change.changes)
+            and (grants_alone or change.withheld)
             and edit.kind in ("created", "changed")
             and all(field_change.label != GRANTS for field_change in edit.changes)
-            and (change.who, change.withheld) == (edit.who, edit.withheld)
+            and change.who == edit.who
             and change.when - edit.when <= ONE_EDIT
         ):
             edit.changes = edit.changes + change.changes

@@ -307,6 +307,50 @@ def test_the_history_shows_what_it_said_while_restricted_only_to_those_who_could
         assert SENTINEL in change_history(login(reader).get(secret.get_absolute_url())), reader
 
 
+@pytest.mark.parametrize("through", ["form", "api"])
+def test_who_was_granted_access_is_named_only_to_those_who_could_read_it_restricted(
+    login, secret, coordinator, member, granted, owner, through
+):
+    """Lifting the restriction and the grants in one edit: a member reads the commitment from then on, but not who
+    was granted access while it was restricted; the edit is one entry for every reader."""
+    if through == "form":
+        data = commitment_form_data(secret, title="Exchange of watch lists", access_granted_to=[])
+        data.pop("restricted")
+        assert login(coordinator).post(reverse("commitments:edit", args=[secret.pk]), data).status_code == 302
+    else:
+        api = APIClient()
+        api.force_authenticate(coordinator)
+        response = api.patch(
+            reverse("api:commitment-detail", args=[secret.pk]),
+            {"restricted": False, "access_granted_to": [], "title": "Exchange of watch lists"},
+            format="json",
+            HTTP_IF_MATCH=f'"{secret.version}"',
+        )
+        assert response.status_code == 200, response.content
+    name, by = person_name(granted), person_name(coordinator)
+    for reader in (member, owner, granted, coordinator):
+        page = login(reader).get(secret.get_absolute_url())
+        [edit] = [change for change in page.context["history"] if change.who == by]  # one edit, one entry
+        assert sorted(change.label for change in edit.changes) == ["access granted to", "restricted", "title"]
+        assert (name in change_history(page)) == (reader != member), reader
+
+
+def test_a_member_sees_each_edit_of_a_commitment_restricted_for_a_while_once(
+    login, public, coordinator, member, granted
+):
+    """Restricted with a grant, then lifted: two edits, two entries for a member shown neither's details in full."""
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[public.pk])
+    for version, change in enumerate(
+        ({"restricted": True, "access_granted_to": [granted.pk], "description": "Held"}, {"restricted": False}), 1
+    ):
+        assert api.patch(url, change, format="json", HTTP_IF_MATCH=f'"{version}"').status_code == 200
+    page = login(member).get(public.get_absolute_url())
+    assert len([change for change in page.context["history"] if change.who == person_name(coordinator)]) == 2
+    assert person_name(granted) not in change_history(page)
+
+
 def change_history(page) -> str:
     """The change history section of a commitment's page (the journal, current content, is open once lifted)."""
     content = page.content.decode()
