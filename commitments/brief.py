@@ -133,10 +133,11 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     files = _attachments(ids, before=as_of)
 
     sections: dict[str, list[dict]] = {}
+    zone = timezone.get_current_timezone()  # looked up once, not for each line
     for commitment in commitments:
         pk = commitment["pk"]
         status = status_now.get(pk, commitment["status"])
-        line = _line(commitment, owners, status, latest.get(pk), previous, status_then, since, as_of_day)
+        line = _line(commitment, owners, status, latest.get(pk), previous, status_then, since, as_of_day, zone)
         line["granted"] = granted.get(pk, [])
         line["attachments"] = files.get(pk, [])
         sections.setdefault(commitment["category__name"], []).append(line)
@@ -206,15 +207,17 @@ def _totals(sections: list[dict]) -> dict:
     }
 
 
-def for_reader(brief: dict, user, group_id: int) -> dict:
+def for_reader(brief: dict, user, group_id: int, *, current: bool = False) -> dict:
     """The brief as a user may read it: without the restricted commitments they may not see.
 
     A frozen brief is filtered as it is read: a line is shown if the user may see the commitment
     today and could read it as it was when the brief was frozen (a line recorded while restricted
     is for its owner then, those granted access then and the coordinators). A line whose commitment
     has since been deleted is judged by the second rule alone.
+    `current`: the brief was built from the data as they are (live_brief, of the data version read for this request),
+    so that its lines' restriction, owner and grants are the commitments' own: the second rule alone is the first.
     """
-    visible, existing = _readable(user, [line["id"] for line in lines_of(brief)])
+    visible, existing = (set(), set()) if current else _readable(user, [line["id"] for line in lines_of(brief)])
 
     def shown(line: dict) -> bool:
         if line["id"] in existing and line["id"] not in visible:
@@ -304,7 +307,7 @@ def _owner_names(commitments: list[dict]) -> dict[int, str]:
     return names
 
 
-def _line(commitment: dict, owners: dict, status, update, previous, status_then, since, today) -> dict:
+def _line(commitment: dict, owners: dict, status, update, previous, status_then, since, today, zone) -> dict:
     """A brief's line, from a commitment's row (LINE_FIELDS) and its owner's name (_owner_names)."""
     pk, follow_up_date, closed_at = commitment["pk"], commitment["follow_up_date"], commitment["closed_at"]
     is_open = status in Commitment.Status.open_values()
@@ -318,7 +321,7 @@ def _line(commitment: dict, owners: dict, status, update, previous, status_then,
     if not is_open and closed_at and (since is None or closed_at >= since):
         changes.append("closed")
     overdue = is_open and follow_up_date is not None and follow_up_date < today
-    updated_on = timezone.localtime(update.created_at).date() if update else None
+    updated_on = timezone.localtime(update.created_at, zone).date() if update else None
     if overdue:
         changes.append("overdue")
     if is_open and (update is None or (since and update.created_at < since)):

@@ -306,10 +306,16 @@ class Commitment(models.Model):
 
     @staticmethod
     def path(pk: int) -> str:
-        """A commitment page's path, as get_absolute_url(): the route is reversed once per URL configuration and path
-        prefix, not once for each of the many lines a sweep, a brief or a list writes."""
+        """A commitment page's path, as get_absolute_url()."""
+        return Commitment.paths()(pk)
+
+    @staticmethod
+    def paths():
+        """What writes a commitment page's path from its id, at the address the site is reached now: the route is
+        reversed once per URL configuration and path prefix, and looked up once for the many lines a sweep, a brief
+        or a list writes, not for each of them."""
         before, after = _around_id("commitments:detail", get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
-        return f"{before}{pk}{after}"
+        return lambda pk: f"{before}{pk}{after}"
 
     @staticmethod
     def address(pk: int) -> str:

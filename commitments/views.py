@@ -540,7 +540,7 @@ class BriefMixin:
         self.frozen = for_reader(latest.data, request.user, self.meeting.group_id) if latest else None
         self.latest_snapshot = latest
         self.snapshot = None if request.GET.get("live") else latest
-        self.live = for_reader(live_brief(self.meeting), request.user, self.meeting.group_id)
+        self.live = for_reader(live_brief(self.meeting), request.user, self.meeting.group_id, current=True)
         # The live brief is built afresh whenever a commitment changes (data_version): restricted as it is now.
         return restricted_as_now(self.frozen) if self.snapshot else self.live
 

@@ -94,12 +94,15 @@ def test_the_brief_page_prints_cleanly_and_escapes_text(demo, client):
     research = Commitment.objects.get(title__startswith="Launch joint research")
     research.lead_agency = "<b>ICWA</b>"
     research.save_versioned(research.version)
-    research.post_progress(author=users["owner"], text="<i>Terms</i> & scope agreed.\nField work next.")
+    research.post_progress(
+        author=users["owner"], text="<i>Terms</i> & scope agreed.\nField work next.\r\nThen\rreport."
+    )
     client.force_login(users["member"])
     content = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
     assert "Brief for the 10th meeting of the India–Uzbekistan Joint Working Group on Counter Terrorism" in content
     assert "&lt;b&gt;ICWA&lt;/b&gt;" in content
-    assert "&lt;i&gt;Terms&lt;/i&gt; &amp; scope agreed.<br>Field work next." in content  # text, its lines kept
+    # text, each of its lines kept, whatever ends them
+    assert "&lt;i&gt;Terms&lt;/i&gt; &amp; scope agreed.<br>Field work next.<br>Then<br>report." in content
     assert 'class="no-print"' in content
 
 

@@ -423,11 +423,14 @@ def test_user_text_is_escaped(login, meeting, owner, shown_in):
     meeting.group.short_name = "<b>JWG</b>"
     meeting.group.save()
     commitment = CommitmentFactory(meeting=meeting, owner=owner, title="<script>alert(1)</script>")
+    commitment.post_progress(author=owner, text="<b>Met</b> & agreed.\nNext:\r\nreport\rby March.")
     url = commitment.get_absolute_url() if shown_in == "detail" else reverse("commitments:list")
     content = login(owner).get(url).content.decode()
     assert "<script>alert(1)</script>" not in content and "<i>Asha" not in content and "<b>JWG" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
     assert "&lt;i&gt;Asha&lt;/i&gt; Rao" in content and "&lt;b&gt;JWG&lt;/b&gt;" in content
+    if shown_in == "detail":  # the journal (commitments/jinja2/commitments/journal.html): each line kept
+        assert '<p class="mb-1">&lt;b&gt;Met&lt;/b&gt; &amp; agreed.<br>Next:<br>report<br>by March.</p>' in content
     if shown_in == "list":  # and what the rows mark up is markup, once
         assert f'<a href="/commitments/{commitment.pk}/">&lt;script&gt;' in content
         assert '<span class="badge text-bg-primary">Open</span>' in content
