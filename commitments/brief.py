@@ -359,13 +359,14 @@ def lines_of(brief: dict):
 
 def brief_lines(brief: dict):
     """The brief's lines with their category, for files and comparisons; links at the site's address now."""
+    address = Commitment.addresses()
     for section in brief["sections"]:
         for line in section["lines"]:
             yield {
                 **line,
                 "category": section["category"],
                 "restricted_label": "yes" if line.get("restricted") else "",
-                "url": Commitment.address(line["id"]),
+                "url": address(line["id"]),
                 # Briefs frozen before lines kept ISO dates have them in words only.
                 "follow_up_iso": line["follow_up_iso"] if "follow_up_iso" in line else _iso(line["follow_up"]),
                 "latest_update_iso": (

@@ -320,7 +320,14 @@ class Commitment(models.Model):
     @staticmethod
     def address(pk: int) -> str:
         """A commitment page's full address at SITE_URL, for e-mails and files."""
-        return settings.SITE_URL + Commitment.path(pk)
+        return Commitment.addresses()(pk)
+
+    @staticmethod
+    def addresses():
+        """What writes a commitment page's full address from its id (address()), for the many lines of a digest or a
+        file: see paths()."""
+        site, path = settings.SITE_URL, Commitment.paths()
+        return lambda pk: site + path(pk)
 
     @property
     def previous_owner_id(self):

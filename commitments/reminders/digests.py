@@ -106,8 +106,9 @@ class Line:
     new_owner: str = ""  # for a commitment handed over: who has it now, where the e-mail may say
 
     @classmethod
-    def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date) -> "Line":
-        url = Commitment.address(commitment.pk)
+    def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date, address) -> "Line":
+        """`address`: Commitment.addresses(), looked up once for the digest."""
+        url = address(commitment.pk)
         details = last_update is not None and shows_details(commitment)
         return cls(
             commitment=commitment,
@@ -276,13 +277,14 @@ class Digest:
         lines: dict[int, Line] = {}
         handed_over: dict[int, Line] = {}
         sections: dict[tuple, Section] = {}
+        address = Commitment.addresses()
         for row in sorted(rows, key=lambda row: TAG_ORDER.index(row.reason) if row.reason in TAG_ORDER else 0):
             if row.reason == Reason.HANDED_OVER:
-                line = handed_over[row.commitment_id] = Line.of(row.commitment, None, today)
+                line = handed_over[row.commitment_id] = Line.of(row.commitment, None, today, address)
                 line.new_owner = handed_to(row.commitment)
             elif row.commitment_id:
                 if row.commitment_id not in lines:
-                    lines[row.commitment_id] = Line.of(row.commitment, latest.get(row.commitment_id), today)
+                    lines[row.commitment_id] = Line.of(row.commitment, latest.get(row.commitment_id), today, address)
                 lines[row.commitment_id].tag(row, today)
             elif (row.reason, row.meeting_id) not in sections:
                 sections[row.reason, row.meeting_id] = group_section(row, today)
