@@ -36,12 +36,13 @@ LINE_ENDS = re.compile("\r\n?")
 def linebreaksbr(text) -> markupsafe.Markup:
     """Text escaped, each line end (\\n, \\r\\n or \\r) a <br>, as Django's filter of that name: without its checks for
     lazy strings, which cost more than the rest of a brief's line (a brief calls it for each of hundreds)."""
-    return markupsafe.escape(LINE_ENDS.sub("\n", str(text))).replace("\n", markupsafe.Markup("<br>"))
+    escaped = str(markupsafe.escape(LINE_ENDS.sub("\n", str(text))))
+    return markupsafe.Markup(escaped.replace("\n", "<br>"))  # noqa: S704  # nosec B704: escaped above, <br> the one markup added
 
 
 def environment(**options) -> jinja2.Environment:
     from commitments.attachments import kind_label
-    from commitments.models import Commitment
+    from commitments.models import paths_of
     from commitments.reminders.digests import email_label  # the digests module renders with this engine
     from commitments.templatetags.tracker import restricted_badge, status_badge
 
@@ -61,7 +62,7 @@ def environment(**options) -> jinja2.Environment:
         linebreaksbr=linebreaksbr,
     )
     env.globals.update(
-        commitment_paths=Commitment.paths,
+        paths_of=paths_of,
         url=lambda name, *args: reverse(name, args=args),
         status_badge=status_badge,
         restricted_badge=restricted_badge,

@@ -84,6 +84,14 @@ def _around_id(view_name: str, script_prefix: str, urlconf: str) -> tuple[str, s
     return before, after
 
 
+def paths_of(view_name: str):
+    """What writes the path of a view taking one id, from the id, at the address the site is reached now: the route
+    is reversed once per URL configuration and path prefix, and looked up once for the many lines a sweep, a brief or
+    a list writes, not for each of them."""
+    before, after = _around_id(view_name, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+    return lambda pk: f"{before}{pk}{after}"
+
+
 class CommitmentQuerySet(AuditedQuerySet):
     def names_used(self, field: str) -> list[str]:
         """The values of a named field (NAMED_FIELDS) in these commitments, the most used first."""
@@ -311,11 +319,8 @@ class Commitment(models.Model):
 
     @staticmethod
     def paths():
-        """What writes a commitment page's path from its id, at the address the site is reached now: the route is
-        reversed once per URL configuration and path prefix, and looked up once for the many lines a sweep, a brief
-        or a list writes, not for each of them."""
-        before, after = _around_id("commitments:detail", get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
-        return lambda pk: f"{before}{pk}{after}"
+        """What writes a commitment page's path from its id (paths_of)."""
+        return paths_of("commitments:detail")
 
     @staticmethod
     def address(pk: int) -> str:
