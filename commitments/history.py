@@ -36,7 +36,7 @@ class Change:
     note: str = ""  # why, as recorded with the change: "Imported from JWG-CT tracker.xlsx"
 
 
-WITHHELD = "(restricted at the time)"
+WITHHELD = "(not shown: restricted at the time)"
 GRANTS = "access granted to"
 # A form, the API and the admin save a commitment's fields, then its grants: two records of one edit.
 ONE_EDIT = datetime.timedelta(seconds=2)

@@ -302,7 +302,8 @@ def test_the_history_shows_what_it_said_while_restricted_only_to_those_who_could
     history = change_history(page)
     assert "Exchange of watch lists" in history
     assert SENTINEL not in history
-    assert "(restricted at the time) → Exchange of watch lists" in history  # listed, its old values withheld
+    # listed, its old values withheld: said so, not shown as if a value were "restricted at the time"
+    assert "(not shown: restricted at the time) → Exchange of watch lists" in history
     for reader in (owner, granted, coordinator):
         assert SENTINEL in change_history(login(reader).get(secret.get_absolute_url())), reader
 
