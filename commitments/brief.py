@@ -214,8 +214,9 @@ def for_reader(brief: dict, user, group_id: int, *, current: bool = False) -> di
     today and could read it as it was when the brief was frozen (a line recorded while restricted
     is for its owner then, those granted access then and the coordinators). A line whose commitment
     has since been deleted is judged by the second rule alone.
-    `current`: the brief was built from the data as they are (live_brief, of the data version read for this request),
-    so that its lines' restriction, owner and grants are the commitments' own: the second rule alone is the first.
+    `current`: the brief was built from the data as they are (live_brief, of the data version read for this request):
+    each line's restriction, owner and grants are its commitment's own now, so the second rule decides alone and
+    the database is not asked again.
     """
     visible, existing = (set(), set()) if current else _readable(user, [line["id"] for line in lines_of(brief)])
 
