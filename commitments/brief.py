@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Q
+from django.urls import get_script_prefix
 from django.utils import timezone
 
 from commitments.data_version import data_version
@@ -191,9 +192,11 @@ def live_brief(meeting: Meeting) -> dict:
 
 def rendered_key(brief: dict, *about) -> str:
     """The cache key of a reader's brief as rendered: the data version and the lines the reader is shown, each
-    with whether it is restricted. Readers shown the same lines share it; no reader is shown another's lines."""
+    with whether it is restricted, and the path the site is reached under (the lines' links start with it). Readers
+    shown the same lines share it; no reader is shown another's lines."""
     shown = [(line["id"], bool(line.get("restricted"))) for line in lines_of(brief)]
-    return hashlib.sha256(repr((data_version(), timezone.localdate(), about, shown)).encode()).hexdigest()
+    where = get_script_prefix()
+    return hashlib.sha256(repr((data_version(), timezone.localdate(), where, about, shown)).encode()).hexdigest()
 
 
 def _totals(sections: list[dict]) -> dict:

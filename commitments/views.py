@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
@@ -133,10 +133,11 @@ def filtered_commitments(request) -> tuple[CommitmentFilterSet, QuerySet]:
 
 def filter_form_key(request) -> str:
     """What the list's filter form shows depends on: the options of what the user may see, which change only with the
-    data (data_version), and the values asked for (the query, the page aside). Its cache key, per user."""
+    data (data_version), the values asked for (the query, the page aside) and the path the site is reached under (its
+    links start with it). Its cache key, per user."""
     query = request.GET.copy()
     query.pop("page", None)
-    return f"{data_version()}:{request.user.pk}:{query.urlencode()}"
+    return f"{data_version()}:{get_script_prefix()}:{request.user.pk}:{query.urlencode()}"
 
 
 class SearchView(View):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from rest_framework.test import APIClient
 
 from commitments import attachments
@@ -581,6 +581,30 @@ def test_two_files_in_one_api_upload_are_refused_not_one_dropped(commitment, own
     assert response.status_code == 400
     assert "one file" in str(response.json())
     assert not Attachment.objects.exists()
+
+
+def test_the_briefs_links_follow_the_path_the_site_is_served_under(client, group, coordinator, owner):
+    """The lines' links, to commitments and to files, are written from routes looked up once per page: under a path
+    of its own (the script prefix a request under it sets) they lead there, and at the root again afterwards."""
+    ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
+    tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
+    commitment = CommitmentFactory(meeting=ninth, owner=owner, title="Joint training")
+    client.force_login(owner)
+    attach_to_commitment(client, commitment, upload("syllabus.txt", b"Syllabus\n"))
+    attachment = Attachment.objects.get()
+    client.force_login(coordinator)
+    path = reverse("meetings:brief", args=[tenth.pk])
+    set_script_prefix("/tracker/")
+    try:
+        under = client.get(path).content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'<a href="/tracker/commitments/{commitment.pk}/">Joint training</a>' in under
+    assert f'<a href="/tracker/attachments/{attachment.pk}/">syllabus.txt</a>' in under
+    at_root = client.get(path + "?live=1").content.decode()
+    assert f'<a href="/commitments/{commitment.pk}/">Joint training</a>' in at_root
+    assert f'<a href="/attachments/{attachment.pk}/">syllabus.txt</a>' in at_root
+    assert "/tracker/commitments/" not in at_root and "/tracker/attachments/" not in at_root
 
 
 def test_a_frozen_brief_names_a_deleted_file_without_linking_it(client, group, coordinator, owner):

@@ -7,7 +7,7 @@ import time_machine
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -183,6 +183,23 @@ def test_the_status_filter_lists_exactly_the_statuses_chosen_in_every_combinatio
             listed = sorted(c.title for c in response.context["object_list"])
             assert listed == sorted(Commitment.objects.filter(status__in=chosen).values_list("title", flat=True))
             assert response.context["paginator"].count == 2 * size
+
+
+def test_the_lists_kept_parts_follow_the_path_the_site_is_served_under(login, coordinator, meeting):
+    """The list's filter panel is kept rendered: its links lead under the path the site is reached by, and at the root
+    again afterwards (one key per path)."""
+    commitment = CommitmentFactory(meeting=meeting, title="Joint training")
+    client = login(coordinator)
+    path = reverse("commitments:list")  # as the proxy passes it on, the path under /tracker/ taken off
+    set_script_prefix("/tracker/")
+    try:
+        under = client.get(path).content.decode()
+    finally:
+        set_script_prefix("/")
+    assert 'href="/tracker/search/"' in under and f'href="/tracker/commitments/{commitment.pk}/"' in under
+    at_root = client.get(path).content.decode()
+    assert "/tracker/search/" not in at_root and "/tracker/commitments/" not in at_root
+    assert 'href="/search/"' in at_root and f'href="/commitments/{commitment.pk}/"' in at_root
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
