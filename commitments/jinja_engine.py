@@ -1,7 +1,8 @@
 """The Jinja2 engine ("jinja2" in settings.TEMPLATES, templates in <app>/jinja2/): for what writes many lines, where
 it is several times faster than Django's templates — the e-mail digests (a sweep writes thousands) and the rows of
-the commitment list, the brief's lines and a commitment's journal and files (fragments of Django templates: the
-`jinja` tag).
+the commitment list, the brief's lines, a commitment's journal and files, and the charts of the dashboard and the brief
+(fragments of Django templates: the `jinja` tag). Their links come from `paths_of(view)`: a route looked up once per
+page, not once per line.
 
 Text (*.txt: subjects and text parts of e-mail) is plain: nothing escaped. HTML (*.html) is escaped. A name the
 template does not know is an error, not an empty string: a digest is never sent with a hole in it.

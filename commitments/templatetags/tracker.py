@@ -38,7 +38,8 @@ def restricted_badge(restricted: bool) -> str:
 @register.simple_tag(takes_context=True)
 def jinja(context, template_name: str, **values) -> str:
     """A fragment written by the Jinja2 engine (commitments/jinja_engine.py), for what writes many lines — the rows of
-    the commitment list, the brief's lines, a commitment's journal — in a third of the time Django's templates take.
+    the commitment list, the brief's lines, a commitment's journal, the charts — in a third of the time Django's
+    templates take.
     It is given the values named, and the request (its `csrf_input` for forms). The Jinja2 template escapes what it
     shows."""
     fragment = engines["jinja2"].get_template(template_name).render(values, context.get("request"))
