@@ -468,7 +468,7 @@ class MeetingDetailView(meeting_views.MeetingDetailView):
 
     def get_queryset(self):
         agreed = (
-            Commitment.objects.visible_to(self.request.user)
+            Commitment.objects.visible_to(self.request.user, group_roles(self.request.user))
             .select_related("category", "owner")
             .order_by("category__order", "category__name", "pk")
         )

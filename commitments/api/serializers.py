@@ -27,7 +27,7 @@ class CommitmentSerializer(TrackedModelSerializer):
     """A commitment agreed at a meeting: what, who, by when, and where it stands. Its `version` grows with each
     save; edits send the version they are based on (If-Match or `version`)."""
 
-    meeting_label = serializers.CharField(source="meeting.__str__", read_only=True)
+    meeting_label = serializers.CharField(source="meeting", read_only=True)  # str(): no signature read per row
     working_group = serializers.IntegerField(source="meeting.group_id", read_only=True)
     working_group_label = serializers.CharField(source="meeting.group.short_name", read_only=True)
     category_label = serializers.CharField(source="category.name", read_only=True)

@@ -74,6 +74,13 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
+API_FIELDS = (
+    *[field.name for field in Commitment._meta.concrete_fields],
+    *("meeting__number", "meeting__group__name", "meeting__group__short_name", "category__name"),
+    *("owner__first_name", "owner__last_name", "owner__username"),
+)
+
+
 @extend_schema_view(list=extend_schema(parameters=[OWNER]))
 class CommitmentViewSet(
     LogHiddenMixin,
@@ -94,6 +101,7 @@ class CommitmentViewSet(
         return (
             Commitment.objects.visible_to(self.request.user, group_roles(self.request.user))
             .select_related("meeting__group", "category", "owner")
+            .only(*API_FIELDS)
             .prefetch_related("access_granted_to")
         )
 
