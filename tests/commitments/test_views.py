@@ -104,6 +104,18 @@ def test_the_dashboard_says_when_the_date_is_to_be_agreed(login, group, member):
     assert "date to be agreed" in content
 
 
+@pytest.mark.parametrize("recent", [0, 3, 10, 12])
+def test_the_dashboard_shows_the_ten_newest_updates_however_old(login, meeting, member, recent):
+    """Recent updates and, when there are fewer than ten, older ones after them: newest first, whatever their age."""
+    commitment = CommitmentFactory(meeting=meeting)
+    moments = [timezone.now() - n * datetime.timedelta(hours=5) for n in range(recent)]
+    moments += [timezone.now() - datetime.timedelta(days=400 + 30 * n) for n in range(12)]
+    for moment in moments:
+        ProgressUpdateFactory(commitment=commitment, text=f"Posted {moment:%Y-%m-%d %H:%M}", created_at=moment)
+    shown = [update.text for update in login(member).get("/").context["latest_updates"]]
+    assert shown == [f"Posted {moment:%Y-%m-%d %H:%M}" for moment in sorted(moments, reverse=True)[:10]]
+
+
 def test_the_dashboard_shows_nothing_of_other_groups(login, meeting, outsider):
     CommitmentFactory(meeting=meeting, title="Share intelligence on terrorist groups")
     ProgressUpdateFactory(commitment__meeting=meeting, text="Secret progress")
