@@ -671,10 +671,11 @@ class Reminder(models.Model):
         indexes = [
             # The sender's "what is due": pending rows by day.
             models.Index(fields=["state", "planned_for"], name="reminder_state_planned"),
-            # The sender's batches: pending rows by recipient, in recipient order; a batch's claimed
-            # rows (state "sending", few at any time: also how a dead worker's claims are found).
+            # The sender's batches: pending rows by recipient and day, in recipient order (a batch's claim
+            # finds its recipients' due rows here, not among every pending row of the day); a batch's
+            # claimed rows (state "sending", few at any time: also how a dead worker's claims are found).
             # Every index costs each claim and each outcome an index write, so there are no more.
-            models.Index(fields=["state", "recipient"], name="reminder_state_recipient"),
+            models.Index(fields=["state", "recipient", "planned_for"], name="reminder_state_recipient_day"),
         ]
 
     def __str__(self) -> str:

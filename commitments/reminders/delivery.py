@@ -78,6 +78,12 @@ def due(now: datetime.datetime) -> Q:
     )
 
 
+def claimable(now: datetime.datetime, recipient_ids: list[int]):
+    """A batch's due rows: found through its recipients in the index of pending rows by recipient and day
+    (reminder_state_recipient_day), not among every pending row of the day."""
+    return Reminder.objects.filter(due(now), recipient_id__in=recipient_ids)
+
+
 def entitled() -> Q:
     """Whether a reminder's recipient may still have it: still in the commitment's working group, or, for a
     group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
@@ -195,7 +201,7 @@ def send_batch(recipient_ids: list[int], now: datetime.datetime, connection, rep
     """Claim the due rows of these recipients, send each of them one digest, record what was accepted."""
     token = uuid.uuid4()
     with transaction.atomic():
-        claimed = Reminder.objects.filter(due(now), recipient_id__in=recipient_ids).update(
+        claimed = claimable(now, recipient_ids).update(
             state=State.SENDING, claim_token=token, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
         withdrawn = withdraw_outdated(token, recipient_ids) if claimed else 0
