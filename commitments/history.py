@@ -34,12 +34,13 @@ class Change:
     changes: list[FieldChange] = field(default_factory=list)
     withheld: bool = False  # made while it was restricted, out of the reader's sight then
     note: str = ""  # why, as recorded with the change: "Imported from JWG-CT tracker.xlsx"
+    version: int | None = None  # the commitment's version the change saved (None for a file's)
 
 
 WITHHELD = "(not shown: restricted at the time)"
 GRANTS = "access granted to"
-# A form, the API and the admin save a commitment's fields, then its grants: two records of one edit.
-ONE_EDIT = datetime.timedelta(seconds=2)
+# A form, the API and the admin save a commitment's fields, then its grants: two records of one edit, of one version
+# (a save raises the version; saving the grants does not).
 
 
 class _Labels:
@@ -155,6 +156,7 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
                 [] if withheld else changes,
                 withheld,
                 note=(newer.history_change_reason or "") if who else "",
+                version=newer.version,
             )
         )
     log = _one_entry_per_edit(log)
@@ -163,8 +165,8 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
 
 
 def _one_entry_per_edit(log: list[Change]) -> list[Change]:
-    """The log (newest first) with each change of grants alone that follows, by the same person within ONE_EDIT, a
-    creation or a change of other fields told as part of it: one edit, one entry. A reader shown neither record's
+    """The log (newest first) with each change of grants alone that follows a creation or a change of other fields
+    of the same version (saved with them) told as part of it: one edit, one entry. A reader shown neither record's
     details is shown the edit once."""
     merged: list[Change] = []
     for change in reversed(log):
@@ -177,7 +179,7 @@ def _one_entry_per_edit(log: list[Change]) -> list[Change]:
             and edit.kind in ("created", "changed")
             and all(field_change.label != GRANTS for field_change in edit.changes)
             and change.who == edit.who
-            and change.when - edit.when <= ONE_EDIT
+            and change.version == edit.version
         ):
             edit.changes = edit.changes + change.changes
             continue

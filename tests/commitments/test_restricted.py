@@ -336,6 +336,21 @@ def test_who_was_granted_access_is_named_only_to_those_who_could_read_it_restric
         assert (name in change_history(page)) == (reader != member), reader
 
 
+def test_a_grant_made_on_its_own_just_after_another_edit_is_an_entry_of_its_own(login, secret, coordinator, member):
+    """Three edits through the API in as many seconds — a title, a grant, a title — are three entries: a grant is
+    told with the edit it was saved with, not with whichever edit came just before it."""
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[secret.pk])
+    for change in ({"title": "Hotel"}, {"access_granted_to": [*secret.access_granted_to.values_list("pk", flat=True),
+                                                             member.pk]}, {"title": "India"}):  # fmt: skip
+        version = Commitment.objects.get(pk=secret.pk).version
+        assert api.patch(url, change, format="json", HTTP_IF_MATCH=f'"{version}"').status_code == 200
+    history = login(coordinator).get(secret.get_absolute_url()).context["history"]
+    edits = [sorted(c.label for c in change.changes) for change in history if change.who == person_name(coordinator)]
+    assert edits[:3] == [["title"], ["access granted to"], ["title"]]
+
+
 def test_a_member_sees_each_edit_of_a_commitment_restricted_for_a_while_once(
     login, public, coordinator, member, granted
 ):
