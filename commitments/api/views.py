@@ -74,6 +74,8 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
+ENTITY_TAG = re.compile(r'(W/)?"[^"]*"')  # an entity tag (RFC 9110 8.8.3), weak or strong
+
 API_FIELDS = (
     *[field.name for field in Commitment._meta.concrete_fields],
     *("meeting__number", "meeting__group__name", "meeting__group__short_name", "category__name"),
@@ -134,7 +136,7 @@ class CommitmentViewSet(
         # What differs once cleaned (spaces trimmed, a name saved as used): sent as it was, it changes nothing.
         changed = [name for name in changed if key(serializer.validated_data.get(name, saved[name])) != saved[name]]
         if expected != commitment.version:
-            return self.stale(commitment)
+            return self.stale(commitment, expected)
         if not changed:  # saving would raise the version and refuse a colleague's edit for nothing
             commitment.refresh_from_db()
             return self.with_etag(Response(self.get_serializer(commitment).data), commitment)
@@ -143,7 +145,7 @@ class CommitmentViewSet(
             with transaction.atomic():
                 serializer.save()
         except StaleVersionError:
-            return self.stale(commitment)
+            return self.stale(commitment, expected)
         return self.with_etag(Response(serializer.data), serializer.instance)
 
     @extend_schema(parameters=[IF_MATCH, ETAG], responses={200: CommitmentSerializer, **VERSION_ERRORS})
@@ -182,8 +184,9 @@ class CommitmentViewSet(
 
     @staticmethod
     def expected_version(request, current: int) -> int | None:
-        """The version an edit is based on: If-Match (strong comparison: a weak or unknown ETag is stale; of a
-        list, the current version if it is among them) or a valid "version" field; both must agree."""
+        """The version an edit is based on: If-Match (strong comparison: of a list, the current version if it is
+        among them, else the newest it names; 0 if it names none, weak ETags never do) or a valid "version" field;
+        both must agree. An If-Match that is no list of ETags is refused as such."""
         header = request.headers.get("If-Match", "").strip()
         value = request.data.get("version")
         if value not in (None, "") and (isinstance(value, bool) or not str(value).isdigit() or int(value) < 1):
@@ -194,11 +197,14 @@ class CommitmentViewSet(
         if not header:
             return version
         tags = [tag.strip() for tag in header.split(",")]
+        if not all(ENTITY_TAG.fullmatch(tag) for tag in tags):
+            raise ValidationError(
+                {"If-Match": [f'Name the version as its ETag gives it, in quotes: If-Match: "{current}".']}
+            )
         named = {int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]+"', tag)}  # W/"3" is never a match
-        expected = current if current in named else -1  # no version has these ETags: answered as stale
         if version is not None and version not in named:
             raise ValidationError({"version": ["It says another version than If-Match: send one or the other."]})
-        return expected
+        return current if current in named else max(named, default=0)  # answered as stale unless current
 
     def check_fields(self, request, commitment) -> list[str]:
         """The fields the request changes; refused, rather than ignored, where the user may not change them
@@ -219,12 +225,20 @@ class CommitmentViewSet(
             raise PermissionDenied(f"As the owner you may change only {', '.join(allowed)}; not {', '.join(refused)}.")
         return changed
 
-    def stale(self, commitment) -> Response:
+    def stale(self, commitment, based_on: int) -> Response:
+        """412: the edit is based on another version than the commitment's (`based_on`; 0: none of its versions)."""
         commitment.refresh_from_db()  # validation applied the refused values to the instance
+        current = commitment.version
+        if based_on == 0:
+            said = "Your If-Match names no version of this commitment (a weak ETag never does): "
+            said += f"it is at version {current}."
+        elif based_on > current:
+            said = f"This commitment has had no version {based_on}: it is at version {current}."
+        else:
+            said = f"Someone else saved this commitment since version {based_on}: it is at version {current}."
         response = Response(
             {
-                "detail": f"Someone else saved this commitment: it is at version {commitment.version}. "
-                "Here is its current state; apply your change to it and send it again.",
+                "detail": f"{said} Here is its current state; apply your change to it and send it again.",
                 "current": self.get_serializer(commitment).data,
             },
             status=status.HTTP_412_PRECONDITION_FAILED,

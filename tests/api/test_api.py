@@ -590,6 +590,41 @@ def test_if_match_compares_strongly_and_takes_a_list(api, commitment, coordinato
     assert response.status_code == status
 
 
+@pytest.mark.parametrize("if_match", ["1", '"1', "W/1", '"1" "2"', "version 1"])
+def test_an_if_match_that_is_no_etag_is_refused_as_such(api, commitment, coordinator, if_match):
+    """Not an ETag ("1" without its quotes, …): a 400 that says how to write it, not a 412 that says someone saved."""
+    api.force_authenticate(coordinator)
+    response = api.patch(f"/api/v1/commitments/{commitment.pk}/", {"lead_agency": "NIA"}, HTTP_IF_MATCH=if_match)
+    assert response.status_code == 400
+    assert response.json() == {"If-Match": ['Name the version as its ETag gives it, in quotes: If-Match: "1".']}
+    commitment.refresh_from_db()
+    assert (commitment.lead_agency, commitment.version) != ("NIA", 2)
+
+
+@pytest.mark.parametrize(
+    ("if_match", "body", "said"),
+    [
+        ('"1"', {}, "Someone else saved this commitment since version 1: it is at version 2."),
+        ('"9"', {}, "This commitment has had no version 9: it is at version 2."),
+        (
+            'W/"2"',
+            {},
+            "Your If-Match names no version of this commitment (a weak ETag never does): it is at version 2.",
+        ),
+        (None, {"version": 10**30}, f"This commitment has had no version {10**30}: it is at version 2."),
+    ],
+)
+def test_a_refused_version_is_said_as_it_is(api, commitment, coordinator, if_match, body, said):
+    api.force_authenticate(coordinator)
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    assert api.patch(url, {"lead_agency": "MHA"}, HTTP_IF_MATCH='"1"').status_code == 200
+    headers = {"HTTP_IF_MATCH": if_match} if if_match else {}
+    response = api.patch(url, {"lead_agency": "NIA", **body}, format="json", **headers)
+    assert response.status_code == 412
+    assert response.json()["detail"].startswith(said)
+    assert response.json()["current"]["lead_agency"] == "MHA"
+
+
 def test_bad_input_is_refused_as_such_before_the_missing_version(api, commitment, coordinator):
     api.force_authenticate(coordinator)
     response = api.patch(f"/api/v1/commitments/{commitment.pk}/", {"status": "bogus"})
