@@ -23,6 +23,9 @@ class CategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+NOT_NAMEABLE = "No open account has the id {pk_value}: name someone whose account is open."
+
+
 class CommitmentSerializer(TrackedModelSerializer):
     """A commitment agreed at a meeting: what, who, by when, and where it stands. Its `version` grows with each
     save; edits send the version they are based on (If-Match or `version`)."""
@@ -89,8 +92,11 @@ class CommitmentSerializer(TrackedModelSerializer):
             self.fields["meeting"].queryset = meetings
             active = get_user_model().objects.filter(is_active=True)
             commitment = self.instance if isinstance(self.instance, Commitment) else None
-            self.fields["owner"].queryset = nameable(active, commitment, "owner")
-            self.fields["access_granted_to"].child_relation.queryset = nameable(active, commitment, "access_granted_to")
+            owner, grantee = self.fields["owner"], self.fields["access_granted_to"].child_relation
+            owner.queryset = nameable(active, commitment, "owner")
+            grantee.queryset = nameable(active, commitment, "access_granted_to")
+            for field in (owner, grantee):  # an id nobody has and a closed account's are said alike
+                field.error_messages["does_not_exist"] = NOT_NAMEABLE
 
     def get_owner_label(self, commitment) -> str:
         return person(commitment.owner, nobody="")

@@ -142,6 +142,23 @@ def test_a_commitment_whose_owner_is_gone_is_edited_and_sent_back_as_read(
     assert list(commitment.access_granted_to.all()) == [member]
 
 
+@pytest.mark.parametrize("field", ["owner", "access_granted_to"])
+def test_naming_a_closed_account_is_refused_saying_why(api, commitment, coordinator, member, field):
+    """A member whose account was closed is not named anew (owner or grantee): the answer says so, as it says for an
+    id nobody has, rather than "Invalid pk"."""
+    member.is_active = False
+    member.save()
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    for pk in (member.pk, 999_999):
+        response = api.patch(url, {field: pk if field == "owner" else [pk]}, format="json", HTTP_IF_MATCH='"1"')
+        assert response.status_code == 400
+        said = response.json()[field]
+        assert said == [f"No open account has the id {pk}: name someone whose account is open."], said
+    commitment.refresh_from_db()
+    assert commitment.version == 1
+
+
 def test_a_grantee_with_grants_on_other_commitments_is_named_again(api, commitment, meeting, coordinator, member):
     """Who an edit may name is a set of people, each once, however many commitments they were granted."""
     for other in CommitmentFactory.create_batch(2, meeting=meeting, restricted=True):
