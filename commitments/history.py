@@ -38,6 +38,7 @@ class Change:
 
 
 WITHHELD = "(not shown: restricted at the time)"
+GRANTEES_WITHHELD = "(not shown: need to know)"  # who was granted access, restricted at the time or not
 GRANTS = "access granted to"
 # A form, the API and the admin save a commitment's fields, then its grants: two records of one edit, of one version
 # (a save raises the version; saving the grants does not).
@@ -106,7 +107,7 @@ def _grant_change(older: set[int], newer: set[int], labels: _Labels, readable) -
     def names(ids: set[int], can_read: bool) -> str:
         if not ids:
             return "—"  # no one: nothing to withhold
-        return ", ".join(sorted(labels.users.get(i, f"user {i}") for i in ids)) if can_read else WITHHELD
+        return ", ".join(sorted(labels.users.get(i, f"user {i}") for i in ids)) if can_read else GRANTEES_WITHHELD
 
     return [FieldChange(GRANTS, names(older, readable[0]), names(newer, readable[1]))]
 

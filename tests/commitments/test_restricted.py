@@ -351,6 +351,19 @@ def test_a_grant_made_on_its_own_just_after_another_edit_is_an_entry_of_its_own(
     assert edits[:3] == [["title"], ["access granted to"], ["title"]]
 
 
+def test_a_grant_not_shown_says_why_truly(login, public, coordinator, member, granted):
+    """Who was granted access is need to know, restricted at the time or not: a grant made while the commitment was
+    open is not shown to a member either, and the history says so without saying it was restricted then."""
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[public.pk])
+    assert api.patch(url, {"access_granted_to": [granted.pk]}, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+    page = login(member).get(public.get_absolute_url())
+    [edit] = [change for change in page.context["history"] if change.who == person_name(coordinator)]
+    assert [(c.label, c.old, c.new) for c in edit.changes] == [("access granted to", "—", "(not shown: need to know)")]
+    assert person_name(granted) not in change_history(page)
+
+
 def test_a_member_sees_each_edit_of_a_commitment_restricted_for_a_while_once(
     login, public, coordinator, member, granted
 ):
