@@ -351,6 +351,29 @@ def test_a_grant_made_on_its_own_just_after_another_edit_is_an_entry_of_its_own(
     assert edits[:3] == [["title"], ["access granted to"], ["title"]]
 
 
+def test_each_quick_edit_of_a_restricted_while_commitment_is_an_entry_for_every_reader(
+    login, public, coordinator, member, granted, owner
+):
+    """Restricted, retitled, granted, retitled, lifted — five API edits in as many seconds — are five entries for
+    every reader, whatever each may read of them: none is hidden inside another."""
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[public.pk])
+    edits = [
+        {"restricted": True},
+        {"title": "Foxtrot"},
+        {"access_granted_to": [granted.pk]},
+        {"title": "Golf"},
+        {"restricted": False},
+    ]
+    for edit in edits:
+        version = Commitment.objects.get(pk=public.pk).version
+        assert api.patch(url, edit, format="json", HTTP_IF_MATCH=f'"{version}"').status_code == 200
+    for reader in (member, owner, granted, coordinator):
+        history = login(reader).get(public.get_absolute_url()).context["history"]
+        assert len([change for change in history if change.who == person_name(coordinator)]) == len(edits), reader
+
+
 def test_a_grant_not_shown_says_why_truly(login, public, coordinator, member, granted):
     """Who was granted access is need to know, restricted at the time or not: a grant made while the commitment was
     open is not shown to a member either, and the history says so without saying it was restricted then."""
