@@ -69,7 +69,7 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         """The asked page size, refused with 400 unless a whole number from 1 to max_page_size."""
-        asked = request.query_params.get(self.page_size_query_param)
+        asked = one_value(request, self.page_size_query_param)
         if not asked:  # absent or empty, as for the page number
             return self.page_size
         if not asked.isdigit() or not 1 <= int(asked) <= self.max_page_size:
@@ -77,6 +77,23 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
         return int(asked)
+
+    def get_page_number(self, request, paginator):
+        """The asked page, refused with 400 unless a whole number from 1; one past the last is not found (404)."""
+        asked = one_value(request, self.page_query_param)
+        if not asked:
+            return 1
+        if not asked.isdigit() or int(asked) < 1:
+            raise serializers.ValidationError({self.page_query_param: ["A whole number from 1."]})
+        return int(asked)
+
+
+def one_value(request, name: str) -> str | None:
+    """A query parameter that takes one value, as sent; sent twice, refused (the last would be used silently)."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise serializers.ValidationError({name: ["Choose one value only."]})
+    return values[0] if values else None
 
 
 class LogHiddenMixin:

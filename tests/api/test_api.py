@@ -100,6 +100,22 @@ def test_pages_have_a_maximum_size(api, owner, meeting):
         assert response.json() == {"page_size": ["A whole number from 1 to 200."]}
 
 
+def test_a_page_number_that_is_none_is_refused_as_such_and_one_past_the_end_is_not_found(api, owner, meeting):
+    CommitmentFactory.create_batch(3, meeting=meeting)
+    api.force_authenticate(owner)
+    url = reverse("api:commitment-list")
+    assert api.get(url + "?page=2&page_size=2").json()["results"]  # the last page
+    for page in ["0", "-1", "two", "1.5"]:
+        response = api.get(url + f"?page={page}")
+        assert response.status_code == 400
+        assert response.json() == {"page": ["A whole number from 1."]}
+    assert api.get(url + "?page=3&page_size=2").status_code == 404  # past the end: no such page
+    for twice in ["page=1&page=2", "page_size=5&page_size=6"]:
+        response = api.get(url + f"?{twice}")
+        assert response.status_code == 400
+        assert response.json() == {twice.partition("=")[0]: ["Choose one value only."]}
+
+
 # --- Editing with versions ----------------------------------------------------------------------
 
 
