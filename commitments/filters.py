@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from commitments import search
-from commitments.models import Attachment, Category, Commitment, ProgressUpdate
+from commitments.models import Attachment, Category, Commitment, ProgressUpdate, overdue_q
 from config.display import person
 from config.forms import FilterForm
 from meetings.models import Meeting, WorkingGroup
@@ -190,8 +190,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
         return queryset.filter(owner_id=value)
 
     def filter_overdue(self, queryset, name, value):
-        today = timezone.localdate()
-        return queryset.overdue(today) if value else queryset
+        """true: the overdue ones; false: those that are not (the checkbox unticked sends nothing: no filter)."""
+        overdue = overdue_q(timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def asked(self, names) -> bool:
         """Whether the query gives a value to any of these filters (one sent empty is as if not sent)."""

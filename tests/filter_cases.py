@@ -11,6 +11,8 @@ FILTER_CASES = [
     ("?owner=none", {"no_owner"}),
     ("?overdue=true", {"mine_overdue"}),
     ("?owner=mine&overdue=true", {"mine_overdue"}),
+    ("?overdue=false", {"mine_later", "research", "no_owner", "done"}),  # not overdue, as true is overdue
+    ("?owner=mine&overdue=false", {"mine_later"}),
     ("?status=done", {"done"}),
     ("?status=open&status=in_progress", {"mine_overdue", "mine_later", "research", "no_owner"}),
     ("?category=CATEGORY", {"research"}),
