@@ -402,15 +402,21 @@ def test_reading_the_text_of_a_file_deleted_meanwhile_does_nothing(db):
 # --- The brief ---------------------------------------------------------------------------------------------------
 
 
-def test_the_brief_lists_each_commitments_files_with_dates_and_links(client, group, coordinator, owner):
-
+@pytest.fixture
+def brief_with_a_file(client, group, coordinator, owner):
+    """The 10th meeting's brief, of a commitment agreed at the 9th with a file its owner attached: (the 10th
+    meeting, the commitment, the file), the coordinator logged in."""
     ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
     tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
     commitment = CommitmentFactory(meeting=ninth, owner=owner, title="Joint training")
     client.force_login(owner)
     attach_to_commitment(client, commitment, upload("syllabus.txt", b"Syllabus\n"))
-    attachment = Attachment.objects.get()
     client.force_login(coordinator)
+    return tenth, commitment, Attachment.objects.get()
+
+
+def test_the_brief_lists_each_commitments_files_with_dates_and_links(client, brief_with_a_file):
+    tenth, _, attachment = brief_with_a_file
     page = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
     assert f'<a href="/attachments/{attachment.pk}/">syllabus.txt</a>' in page
     # Each file read back by a reader other than the library that wrote it.
@@ -583,16 +589,10 @@ def test_two_files_in_one_api_upload_are_refused_not_one_dropped(commitment, own
     assert not Attachment.objects.exists()
 
 
-def test_the_briefs_links_follow_the_path_the_site_is_served_under(client, group, coordinator, owner):
+def test_the_briefs_links_follow_the_path_the_site_is_served_under(client, brief_with_a_file):
     """The lines' links, to commitments and to files, are written from routes looked up once per page: under a path
     of its own (the script prefix a request under it sets) they lead there, and at the root again afterwards."""
-    ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
-    tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
-    commitment = CommitmentFactory(meeting=ninth, owner=owner, title="Joint training")
-    client.force_login(owner)
-    attach_to_commitment(client, commitment, upload("syllabus.txt", b"Syllabus\n"))
-    attachment = Attachment.objects.get()
-    client.force_login(coordinator)
+    tenth, commitment, attachment = brief_with_a_file
     path = reverse("meetings:brief", args=[tenth.pk])
     set_script_prefix("/tracker/")
     try:
@@ -607,13 +607,8 @@ def test_the_briefs_links_follow_the_path_the_site_is_served_under(client, group
     assert "/tracker/commitments/" not in at_root and "/tracker/attachments/" not in at_root
 
 
-def test_a_frozen_brief_names_a_deleted_file_without_linking_it(client, group, coordinator, owner):
-    ninth = MeetingFactory(group=group, number=9, status="held", start_date="2025-09-30", end_date="2025-10-01")
-    tenth = MeetingFactory(group=group, number=10, host_country="IN", status="planned", start_date=None, end_date=None)
-    commitment = CommitmentFactory(meeting=ninth, owner=owner)
-    checked = attachments.check(upload("syllabus.txt", b"Syllabus\n"))
-    [attachment] = attachments.attach(commitment, [checked], user=owner)
-    client.force_login(coordinator)
+def test_a_frozen_brief_names_a_deleted_file_without_linking_it(client, brief_with_a_file):
+    tenth, _, attachment = brief_with_a_file
     client.post(reverse("meetings:brief-freeze", args=[tenth.pk]))
     client.post(reverse("attachment-delete", args=[attachment.pk]))
     page = client.get(reverse("meetings:brief", args=[tenth.pk])).content.decode()
