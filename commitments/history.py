@@ -99,6 +99,16 @@ def _grants_by_record(records) -> dict[int, set[int]]:
     return granted
 
 
+def _grants_left_by_the_edit(records, granted: dict[int, set[int]]) -> dict[int, set[int]]:
+    """{history id: who was granted access once the edit that wrote the record was done}. An edit saves the fields,
+    then the grants: two records of one version (every save raises it). What it wrote is for those it left with
+    access — not for a member whose access it took away, and for one it granted access."""
+    last_of_version: dict[int, set[int]] = {}
+    for record in records:  # newest first: the first of a version is the edit's last
+        last_of_version.setdefault(record.version, granted[record.pk])
+    return {record.pk: last_of_version[record.version] for record in records}
+
+
 def _grant_change(older: set[int], newer: set[int], labels: _Labels, readable) -> list[FieldChange]:
     """Who was granted access, when that changed (the field is many-to-many: not among TRACKED_FIELDS)."""
     if older == newer:
@@ -116,14 +126,11 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
     """Every recorded change, newest first, as the reader may see it (restricted states withheld)."""
     records = list(commitment.history.select_related("history_user").order_by("-history_date", "-history_id"))
     granted = _grants_by_record(records)
+    left = _grants_left_by_the_edit(records, granted)
     group_id = commitment.meeting.group_id
     readable = {
         record.pk: could_read_then(
-            reader,
-            restricted=record.restricted,
-            owner_id=record.owner_id,
-            granted=granted[record.pk],
-            group_id=group_id,
+            reader, restricted=record.restricted, owner_id=record.owner_id, granted=left[record.pk], group_id=group_id
         )
         for record in records
     }
@@ -131,7 +138,7 @@ def change_log(commitment: Commitment, reader) -> list[Change]:
     # (its owner then, those granted then, the coordinators), even once the restriction is lifted.
     grants_readable = {
         record.pk: could_read_then(
-            reader, restricted=True, owner_id=record.owner_id, granted=granted[record.pk], group_id=group_id
+            reader, restricted=True, owner_id=record.owner_id, granted=left[record.pk], group_id=group_id
         )
         for record in records
     }

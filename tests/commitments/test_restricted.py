@@ -374,6 +374,28 @@ def test_each_quick_edit_of_a_restricted_while_commitment_is_an_entry_for_every_
         assert len([change for change in history if change.who == person_name(coordinator)]) == len(edits), reader
 
 
+def test_what_an_edit_wrote_is_judged_by_the_grants_it_left(login, coordinator, meeting, owner, member, granted):
+    """One edit that retitles a restricted commitment and takes a member's access away: the member never could read
+    the new title, and is not shown it. One that grants a member access with a new title: that member may."""
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, restricted=True, title="Start")
+    commitment.access_granted_to.add(member)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    for edit in (
+        {"title": "Codename Topsecret", "lead_agency": "Agency X", "access_granted_to": []},
+        {"title": "Second title", "access_granted_to": [granted.pk]},
+        {"restricted": False, "title": "Public title"},
+    ):
+        version = Commitment.objects.get(pk=commitment.pk).version
+        assert api.patch(url, edit, format="json", HTTP_IF_MATCH=f'"{version}"').status_code == 200
+    removed = change_history(login(member).get(commitment.get_absolute_url()))
+    assert "Topsecret" not in removed and "Agency X" not in removed and "Second title" not in removed
+    added = change_history(login(granted).get(commitment.get_absolute_url()))
+    assert "Topsecret" not in added  # written before the grant: not shown
+    assert "(not shown: restricted at the time) → Second title" in added  # written with the grant: shown
+
+
 def test_a_grant_not_shown_says_why_truly(login, public, coordinator, member, granted):
     """Who was granted access is need to know, restricted at the time or not: a grant made while the commitment was
     open is not shown to a member either, and the history says so without saying it was restricted then."""
