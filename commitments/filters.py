@@ -25,23 +25,17 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TRUE, FALSE = {"true", "on", "1", "yes"}, {"false", "off", "0", "no", ""}
 
 
-class FlagCheckbox(forms.CheckboxInput):
-    """Ticked, it sends "true", as the lists' links ask (?overdue=true), not the browser's "on": the address and an
-    export's file name say what was asked."""
-
-    def format_value(self, value):
-        return "true"
-
-
 class FlagField(forms.Field):
-    """A yes/no filter that refuses anything but true/false (or a checkbox's "on"), rather than guessing."""
+    """A yes/no filter, or neither: "true" or "false" as the lists' links ask (?overdue=true) — the address and an
+    export's file name say what was asked (a checkbox's "on", from older addresses, is read as true); anything else
+    is refused rather than guessed."""
 
-    widget = FlagCheckbox(check_test=lambda value: str(value).lower() in TRUE)
+    widget = forms.Select
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The raw text reaches the field, which checks it; CheckboxInput would turn any text into True.
-        self.widget.value_from_datadict = lambda data, files, name: data.get(name)
+        label = str(self.label or "Yes")  # "Overdue": any, overdue, not overdue
+        self.widget.choices = [("", "Any"), ("true", label), ("false", f"Not {label.lower()}")]
 
     def to_python(self, value):
         if value is None or isinstance(value, bool):
@@ -52,6 +46,14 @@ class FlagField(forms.Field):
         if text in FALSE:
             return None if text == "" else False
         raise forms.ValidationError("Use true or false.", code="invalid")
+
+    def prepare_value(self, value):
+        """As the address writes it (the widget shows it chosen)."""
+        return {True: "true", False: "false"}.get(value, value)
+
+
+class FlagFilter(django_filters.BooleanFilter):
+    field_class = FlagField
 
 
 class DatePicker(forms.DateInput):
@@ -72,10 +74,6 @@ class DatePicker(forms.DateInput):
         except ValueError:
             return None
         return value
-
-
-class FlagFilter(django_filters.BooleanFilter):
-    field_class = FlagField
 
 
 class CommitmentOrderingFilter(django_filters.OrderingFilter):

@@ -150,14 +150,24 @@ def test_each_filter_narrows_the_list(login, owner, filter_rows, group, query, e
     assert listed(login(owner), query, filter_rows) == expected
 
 
-@pytest.mark.parametrize("query", ["", "?overdue=true", "?overdue=on", "?status=open"])
-def test_the_overdue_checkbox_sends_true_as_the_lists_links_do(login, owner, meeting, query):
-    """Ticked, it asks ?overdue=true, as "Mine, overdue" and the dashboard do (not the browser's "on"): the
-    address and the export's file name say so."""
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("", ""), ("?overdue=true", "true"), ("?overdue=on", "true"), ("?overdue=false", "false"), ("?status=open", "")],
+)
+def test_the_overdue_filter_shows_what_it_applies_and_sends_it_as_the_lists_links_do(
+    login, owner, meeting, query, shown
+):
+    """Any, overdue or not overdue: chosen, it asks ?overdue=true (or false), as "Mine, overdue" and the dashboard do
+    (not the browser's "on"): the address and the export's file name say so; and what the address asks is shown, so
+    that Apply keeps it."""
     page = lxml.html.fromstring(login(owner).get(reverse("commitments:list") + query).content)
-    [checkbox] = page.xpath('//input[@name="overdue"]')
-    assert checkbox.get("value") == "true"
-    assert (checkbox.get("checked") is not None) == ("overdue" in query)
+    [select] = page.xpath('//select[@name="overdue"]')
+    assert [(o.get("value"), o.text) for o in select.xpath("option")] == [
+        ("", "Any"),
+        ("true", "Overdue"),
+        ("false", "Not overdue"),
+    ]
+    assert [o.get("value") for o in select.xpath("option[@selected]")] == [shown]
 
 
 @pytest.mark.parametrize(
