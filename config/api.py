@@ -1,6 +1,8 @@
 """The REST API's shared parts: pagination, parsing, model validation, schema hooks. It imports no app:
 the apps' API modules build on it, and config/urls.py assembles the router."""
 
+import codecs
+import json
 from collections.abc import Mapping
 
 from django.contrib.auth.decorators import login_not_required
@@ -13,6 +15,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
+from rest_framework.utils.json import strict_constant
 
 from config.access import log_if_hidden
 
@@ -35,14 +38,37 @@ def is_api_request(request) -> bool:
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, answering JSON nested too deeply for Python's parser with 400 instead of 500, and
-    reading UTF-8 whatever charset the Content-Type names (JSON is UTF-8: RFC 8259)."""
+    """DRF's JSON parser, reading UTF-8 whatever charset the Content-Type names (JSON is UTF-8: RFC 8259), and
+    refusing with 400, in words, what it would read one way among several or not at all: a key given twice in one
+    object (the last would be kept, silently), a number of more than 30 digits, JSON nested too deeply."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, {**(parser_context or {}), "encoding": "utf-8"})
+            return json.load(
+                codecs.getreader("utf-8")(stream),
+                object_pairs_hook=one_value_per_key,
+                parse_int=whole_number,
+                parse_constant=strict_constant,
+            )
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
+        except ValueError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+
+
+def one_value_per_key(pairs: list[tuple]) -> dict:
+    read = dict(pairs)
+    if len(read) < len(pairs):
+        seen = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"{json.dumps(twice)} is given twice in one object.")
+    return read
+
+
+def whole_number(digits: str) -> int:
+    if len(digits.lstrip("-")) > 30:
+        raise ValueError("a number of more than 30 digits.")
+    return int(digits)
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -72,7 +98,7 @@ class Pagination(PageNumberPagination):
         asked = one_value(request, self.page_size_query_param)
         if not asked:  # absent or empty, as for the page number
             return self.page_size
-        if not asked.isdigit() or not 1 <= int(asked) <= self.max_page_size:
+        if not asked.isdigit() or len(asked) > 3 or not 1 <= int(asked) <= self.max_page_size:
             raise serializers.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
@@ -83,7 +109,7 @@ class Pagination(PageNumberPagination):
         asked = one_value(request, self.page_query_param)
         if not asked:
             return 1
-        if not asked.isdigit() or int(asked) < 1:
+        if not asked.isdigit() or len(asked) > 9 or int(asked) < 1:  # a billionth page: none, read or not
             raise serializers.ValidationError({self.page_query_param: ["A whole number from 1."]})
         return int(asked)
 

@@ -75,6 +75,9 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 ENTITY_TAG = re.compile(r'(W/)?"[^"]*"')  # an entity tag (RFC 9110 8.8.3), weak or strong
+VERSION = re.compile(
+    r"[1-9][0-9]{0,17}"
+)  # a commitment's version as its ETag writes it (and no number too long to read)
 
 API_FIELDS = (
     *[field.name for field in Commitment._meta.concrete_fields],
@@ -189,22 +192,26 @@ class CommitmentViewSet(
         both must agree. An If-Match that is no list of ETags is refused as such."""
         header = request.headers.get("If-Match", "").strip()
         value = request.data.get("version")
-        if value not in (None, "") and (isinstance(value, bool) or not str(value).isdigit() or int(value) < 1):
+        if value not in (None, "") and (isinstance(value, bool) or not VERSION.fullmatch(str(value))):
             raise ValidationError({"version": ["A whole number from 1: the version your edit is based on."]})
         version = int(value) if value not in (None, "") else None
         if header == "*":  # "whatever version there is": a blind overwrite, which this API does not do
             return None
         if not header:
             return version
-        tags = [tag.strip() for tag in header.split(",")]
-        if not all(ENTITY_TAG.fullmatch(tag) for tag in tags):
+        tags = [tag.strip() for tag in header.split(",") if tag.strip()]  # a list may hold empty elements
+        if not tags or not all(ENTITY_TAG.fullmatch(tag) for tag in tags):
             raise ValidationError(
                 {"If-Match": [f'Name the version as its ETag gives it, in quotes: If-Match: "{current}".']}
             )
-        named = {int(tag[1:-1]) for tag in tags if re.fullmatch(r'"[0-9]+"', tag)}  # W/"3" is never a match
+        # Compared strongly, as written: "03" and W/"3" are not "3".
+        named = {int(tag[1:-1]) for tag in tags if tag.startswith('"') and VERSION.fullmatch(tag[1:-1])}
         if version is not None and version not in named:
             raise ValidationError({"version": ["It says another version than If-Match: send one or the other."]})
-        return current if current in named else max(named, default=0)  # answered as stale unless current
+        if current in named:
+            return current
+        earlier = [number for number in named if number < current]  # answered as stale: said as it is (stale())
+        return max(earlier) if earlier else min(named, default=0)
 
     def check_fields(self, request, commitment) -> list[str]:
         """The fields the request changes; refused, rather than ignored, where the user may not change them
@@ -230,12 +237,14 @@ class CommitmentViewSet(
         commitment.refresh_from_db()  # validation applied the refused values to the instance
         current = commitment.version
         if based_on == 0:
-            said = "Your If-Match names no version of this commitment (a weak ETag never does): "
-            said += f"it is at version {current}."
+            said = f'Your If-Match names none of its versions (each is its number in quotes, "{current}"; a weak ETag '
+            said += "never matches)"
         elif based_on > current:
-            said = f"This commitment has had no version {based_on}: it is at version {current}."
+            said = f"This commitment has had no version {based_on}"
         else:
-            said = f"Someone else saved this commitment since version {based_on}: it is at version {current}."
+            said = f"This commitment was saved again since version {based_on} (by someone else, or in another edit "
+            said += "of yours)"
+        said += f": it is at version {current}."
         response = Response(
             {
                 "detail": f"{said} Here is its current state; apply your change to it and send it again.",

@@ -94,7 +94,7 @@ def test_pages_have_a_maximum_size(api, owner, meeting):
     CommitmentFactory.create_batch(3, meeting=meeting)
     api.force_authenticate(owner)
     assert len(api.get(reverse("api:commitment-list") + "?page_size=2").json()["results"]) == 2
-    for size in ["1000", "0", "-1", "two"]:
+    for size in ["1000", "0", "-1", "two", "9" * 5000]:
         response = api.get(reverse("api:commitment-list") + f"?page_size={size}")
         assert response.status_code == 400
         assert response.json() == {"page_size": ["A whole number from 1 to 200."]}
@@ -105,7 +105,7 @@ def test_a_page_number_that_is_none_is_refused_as_such_and_one_past_the_end_is_n
     api.force_authenticate(owner)
     url = reverse("api:commitment-list")
     assert api.get(url + "?page=2&page_size=2").json()["results"]  # the last page
-    for page in ["0", "-1", "two", "1.5"]:
+    for page in ["0", "-1", "two", "1.5", "9" * 5000]:
         response = api.get(url + f"?page={page}")
         assert response.status_code == 400
         assert response.json() == {"page": ["A whole number from 1."]}
@@ -454,6 +454,25 @@ def test_deeply_nested_json_is_a_400(api, commitment, coordinator):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('{"title": "d1", "title": "d2"}', 'JSON parse error - "title" is given twice in one object.'),
+        ('{"version": ' + "1" * 5000 + "}", "JSON parse error - a number of more than 30 digits."),
+    ],
+)
+def test_json_that_would_be_read_one_way_among_several_is_a_400(api, commitment, coordinator, body, said):
+    """A key given twice (the last would be kept, silently) or a number too long to read: refused as such, in words
+    a script's author reads, and nothing saved."""
+    api.force_authenticate(coordinator)
+    url = reverse("api:commitment-detail", args=[commitment.pk])
+    response = api.patch(url, body, content_type="application/json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 400
+    assert response.json() == {"detail": said}
+    commitment.refresh_from_db()
+    assert commitment.version == 1
+
+
 def test_an_edit_that_changes_nothing_saves_nothing(api, commitment, coordinator):
     api.force_authenticate(coordinator)
     url = reverse("api:commitment-detail", args=[commitment.pk])
@@ -623,7 +642,7 @@ def test_if_match_compares_strongly_and_takes_a_list(api, commitment, coordinato
     assert response.status_code == status
 
 
-@pytest.mark.parametrize("if_match", ["1", '"1', "W/1", '"1" "2"', "version 1"])
+@pytest.mark.parametrize("if_match", ["1", '"1', "W/1", '"1" "2"', "version 1", ",", "1" * 5000])
 def test_an_if_match_that_is_no_etag_is_refused_as_such(api, commitment, coordinator, if_match):
     """Not an ETag ("1" without its quotes, …): a 400 that says how to write it, not a 412 that says someone saved."""
     api.force_authenticate(coordinator)
@@ -634,17 +653,23 @@ def test_an_if_match_that_is_no_etag_is_refused_as_such(api, commitment, coordin
     assert (commitment.lead_agency, commitment.version) != ("NIA", 2)
 
 
+SAVED_SINCE_1 = "This commitment was saved again since version 1 (by someone else, or in another edit of yours)"
+NAMES_NONE = 'Your If-Match names none of its versions (each is its number in quotes, "2"; a weak ETag never matches)'
+
+
 @pytest.mark.parametrize(
     ("if_match", "body", "said"),
     [
-        ('"1"', {}, "Someone else saved this commitment since version 1: it is at version 2."),
-        ('"9"', {}, "This commitment has had no version 9: it is at version 2."),
-        (
-            'W/"2"',
-            {},
-            "Your If-Match names no version of this commitment (a weak ETag never does): it is at version 2.",
-        ),
-        (None, {"version": 10**30}, f"This commitment has had no version {10**30}: it is at version 2."),
+        ('"1"', {}, SAVED_SINCE_1),
+        ('"9"', {}, "This commitment has had no version 9"),
+        ('"1", "9"', {}, SAVED_SINCE_1),
+        ('"2",', {"lead_agency": "MHA"}, None),  # an empty element of a list is allowed: matched, nothing to save
+        ('W/"2"', {}, NAMES_NONE),
+        ('"02"', {}, NAMES_NONE),  # compared strongly: "02" is not "2"
+        ('"0"', {}, NAMES_NONE),
+        ('"abc"', {}, NAMES_NONE),
+        (f'"{"2" * 5000}"', {}, NAMES_NONE),
+        (None, {"version": 10**15}, f"This commitment has had no version {10**15}"),
     ],
 )
 def test_a_refused_version_is_said_as_it_is(api, commitment, coordinator, if_match, body, said):
@@ -653,9 +678,22 @@ def test_a_refused_version_is_said_as_it_is(api, commitment, coordinator, if_mat
     assert api.patch(url, {"lead_agency": "MHA"}, HTTP_IF_MATCH='"1"').status_code == 200
     headers = {"HTTP_IF_MATCH": if_match} if if_match else {}
     response = api.patch(url, {"lead_agency": "NIA", **body}, format="json", **headers)
+    if said is None:
+        assert response.status_code == 200
+        return
     assert response.status_code == 412
-    assert response.json()["detail"].startswith(said)
+    assert response.json()["detail"].startswith(f"{said}: it is at version 2."), response.json()["detail"]
     assert response.json()["current"]["lead_agency"] == "MHA"
+
+
+@pytest.mark.parametrize("version", ["1" * 5000, "0", "-1", "1.0", True])
+def test_a_version_field_that_is_no_version_is_refused_as_such(api, commitment, coordinator, version):
+    api.force_authenticate(coordinator)
+    response = api.patch(
+        f"/api/v1/commitments/{commitment.pk}/", {"lead_agency": "NIA", "version": version}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"version": ["A whole number from 1: the version your edit is based on."]}
 
 
 def test_bad_input_is_refused_as_such_before_the_missing_version(api, commitment, coordinator):
