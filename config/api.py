@@ -11,7 +11,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import parsers, serializers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -111,6 +111,8 @@ class Pagination(PageNumberPagination):
             return 1
         if not asked.isdigit() or len(asked) > 9 or int(asked) < 1:  # a billionth page: none, read or not
             raise serializers.ValidationError({self.page_query_param: ["A whole number from 1."]})
+        if int(asked) > paginator.num_pages:
+            raise NotFound(f"There is no page {int(asked)}: the last is page {paginator.num_pages}.")
         return int(asked)
 
 

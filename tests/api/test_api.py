@@ -109,7 +109,9 @@ def test_a_page_number_that_is_none_is_refused_as_such_and_one_past_the_end_is_n
         response = api.get(url + f"?page={page}")
         assert response.status_code == 400
         assert response.json() == {"page": ["A whole number from 1."]}
-    assert api.get(url + "?page=3&page_size=2").status_code == 404  # past the end: no such page
+    past_the_end = api.get(url + "?page=3&page_size=2")  # no such page, and the answer says which is the last
+    assert past_the_end.status_code == 404
+    assert past_the_end.json() == {"detail": "There is no page 3: the last is page 2."}
     for twice in ["page=1&page=2", "page_size=5&page_size=6"]:
         response = api.get(url + f"?{twice}")
         assert response.status_code == 400
