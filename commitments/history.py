@@ -77,10 +77,13 @@ def _value(record, model_field):
 
 
 def _field_changes(older, newer, labels: _Labels, readable=(True, True)) -> list[FieldChange]:
-    """What differs between two states; the values of a state the reader could not read then are withheld."""
+    """What differs between two states; the values of a state the reader could not read then are withheld — but
+    whether it was restricted, which it always was when withheld: that tells nothing, and says why."""
 
     def shown(record, model_field, can_read: bool) -> str:
-        return labels.display(model_field, _value(record, model_field)) if can_read else WITHHELD
+        if can_read or model_field.name == "restricted":
+            return labels.display(model_field, _value(record, model_field))
+        return WITHHELD
 
     return [
         FieldChange(str(f.verbose_name), shown(older, f, readable[0]), shown(newer, f, readable[1]))

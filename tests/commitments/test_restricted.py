@@ -304,6 +304,7 @@ def test_the_history_shows_what_it_said_while_restricted_only_to_those_who_could
     assert SENTINEL not in history
     # listed, its old values withheld: said so, not shown as if a value were "restricted at the time"
     assert "(not shown: restricted at the time) → Exchange of watch lists" in history
+    assert "Restricted: yes → no" in history  # what it withholds for: no secret, and said
     for reader in (owner, granted, coordinator):
         assert SENTINEL in change_history(login(reader).get(secret.get_absolute_url())), reader
 
