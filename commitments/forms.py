@@ -240,6 +240,7 @@ class AttachmentForm(forms.Form):
     commitment's page also holds the progress form's files."""
 
     prefix = "attach"
+    alike_when_blank = True  # its target only checks what is sent (templatetags/tracker.py: form_fields)
     files = AttachmentsField()
 
     def __init__(self, *args, target, **kwargs):
@@ -253,6 +254,7 @@ class AttachmentForm(forms.Form):
 
 
 class ProgressUpdateForm(forms.ModelForm):
+    alike_when_blank = True  # templatetags/tracker.py: form_fields
     files = AttachmentsField(label="Files with this update", required=False)
 
     class Meta:

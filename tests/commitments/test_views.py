@@ -1,16 +1,19 @@
 import datetime
 import itertools
+import zoneinfo
 
 import lxml.html
 import pytest
 import time_machine
 from django.db import connection
+from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commitments import jinja_engine
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from config.forms import FilterForm
 from tests.conftest import member_of
@@ -452,6 +455,33 @@ def test_the_detail_page_shows_the_journal_newest_first_and_the_history(login, c
     assert "Lead agency: — → Ministry of Home Affairs" in history
     assert "Status: Open → In progress" in history
     assert f"{coordinator.get_full_name()} changed it" in history
+
+
+def journal_dates(client, commitment) -> list[str]:
+    page = lxml.html.fromstring(client.get(commitment.get_absolute_url()).content)
+    return [text.split(" · ")[0] for text in page.xpath('//article[@class="journal-entry py-2"]/div/text()')]
+
+
+def test_the_journal_dates_its_entries_in_the_local_time_zone(login, commitment, owner, settings, monkeypatch):
+    """Each date is formatted once per process for its time zone, language and format
+    (commitments/jinja_engine.py: local_date), in the zone of the moment."""
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.UTC), tick=False):
+        commitment.post_progress(author=owner, text="Met.")
+    client = login(owner)
+    assert journal_dates(client, commitment) == ["28 November 2026, 15:30 IST"]
+    formatted = []
+    monkeypatch.setattr(jinja_engine, "date", lambda *args: formatted.append(args) or "formatted again")
+    assert journal_dates(client, commitment) == ["28 November 2026, 15:30 IST"]
+    assert formatted == []
+    with timezone.override(zoneinfo.ZoneInfo("UTC")):
+        assert journal_dates(client, commitment) == ["formatted again"]
+    monkeypatch.undo()
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        assert journal_dates(client, commitment) == ["28 November 2026, 05:00 EST"]
+    settings.TIME_ZONE = "Asia/Tashkent"
+    assert journal_dates(client, commitment) == ["28 November 2026, 15:00 +05"]
+    settings.LANGUAGE_CODE = "en-us"  # Django's own formats
+    assert journal_dates(client, commitment) == ["Nov. 28, 2026, 3 p.m."]
 
 
 @pytest.mark.parametrize("shown_in", ["detail", "list"])
@@ -942,3 +972,39 @@ def test_an_api_edit_that_only_adds_spaces_records_no_version(client, commitment
     assert response.status_code == 200
     commitment.refresh_from_db()
     assert commitment.version == 2
+
+
+def page_forms(page: bytes) -> list[str]:
+    """The forms of the commitment's page, as HTML (the CSRF token aside: it is each request's own)."""
+    document = lxml.html.fromstring(page)
+    for token in document.xpath('//input[@name="csrfmiddlewaretoken"]'):
+        token.drop_tree()
+    return [lxml.html.tostring(form, encoding="unicode") for form in document.xpath("//main//form")]
+
+
+def test_the_blank_forms_of_a_commitment_page_are_rendered_once(login, commitment, owner, monkeypatch):
+    """The progress and attachment forms are the same for everyone until filled in: their fields are rendered once
+    per process, not on every view of every commitment."""
+    client = login(owner)
+    first = page_forms(client.get(commitment.get_absolute_url()).content)
+    assert len(first) == 2
+    widgets = []
+    as_widget = BoundField.as_widget
+    monkeypatch.setattr(
+        BoundField, "as_widget", lambda field, *a, **k: widgets.append(field.name) or as_widget(field, *a, **k)
+    )
+    other = CommitmentFactory(meeting=commitment.meeting, owner=owner)
+    again = page_forms(client.get(other.get_absolute_url()).content)
+    assert widgets == []
+    assert [form.replace(f"/{other.pk}/", f"/{commitment.pk}/") for form in again] == first
+
+
+def test_a_filled_in_form_is_shown_as_filled_and_the_blank_one_stays_blank(login, commitment, owner):
+    client = login(owner)
+    client.get(commitment.get_absolute_url())  # the blank forms, kept
+    refused = client.post(
+        reverse("commitments:progress", args=[commitment.pk]), {"text": " ", "source": "Embassy cable 12"}
+    ).content.decode()
+    assert "This field is required." in refused and 'value="Embassy cable 12"' in refused
+    blank = client.get(commitment.get_absolute_url()).content.decode()
+    assert "This field is required." not in blank and "Embassy cable 12" not in blank
