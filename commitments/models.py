@@ -813,6 +813,11 @@ class AttachmentQuerySet(AuditedQuerySet):
             Q(meeting__in=Meeting.objects.visible_to(user)) | Q(commitment__in=Commitment.objects.visible_to(user))
         )
 
+    def listed(self) -> "AttachmentQuerySet":
+        """As a page lists them: with who attached them, without the text read from them for search (it may run to
+        megabytes, and no list shows it)."""
+        return self.select_related("uploaded_by").defer("text")
+
     def with_text(self, text: str) -> int:
         """Record the text read from the files (derived data, not a user's change: no history record)."""
         return super().unrecorded_update(text=text, text_read_at=timezone.now())

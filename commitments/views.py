@@ -186,18 +186,30 @@ def get_commitment(request, pk: int) -> Commitment:
     return get_visible_or_404(queryset, request, roles=group_roles(request.user), pk=pk)
 
 
+def journal_of(commitment: Commitment) -> tuple[list[ProgressUpdate], list[Attachment]]:
+    """The commitment's progress updates, newest first, each with its files (`files`), and all its files, its own and
+    its updates', each with its update: two queries."""
+    updates = list(commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"))
+    files = list(commitment.attachments.listed())
+    by_pk = {update.pk: update for update in updates}
+    for update in updates:
+        update.files = []
+    for attachment in files:
+        if update := by_pk.get(attachment.progress_update_id):  # not one posted between the two queries
+            attachment.progress_update = update
+            update.files.append(attachment)
+    return updates, files
+
+
 def detail_context(request, commitment: Commitment, progress_form=None, posted=False, attachment_form=None) -> dict:
     user = request.user
+    updates, files = journal_of(commitment)
     return {
         "commitment": commitment,
         "today": timezone.localdate(),
         "role": role_label(user, commitment.meeting.group_id),
-        "updates": commitment.progress_updates.select_related("author")
-        .prefetch_related(  # as a list: no queryset made for each update
-            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by"), to_attr="files")
-        )
-        .order_by("-created_at", "-pk"),
-        "attachments": commitment.attachments.select_related("uploaded_by", "progress_update"),
+        "updates": updates,
+        "attachments": files,
         "can_attach": permissions.can_attach(user, commitment),
         "can_remove_attachments": permissions.can_manage_commitment(user, commitment),
         "attachment_form": attachment_form or AttachmentForm(target=commitment),
@@ -477,7 +489,7 @@ class MeetingDetailView(meeting_views.MeetingDetailView):
     def get_context_data(self, **kwargs):
         user, meeting = self.request.user, self.object
         return super().get_context_data(
-            attachments=attachments.attached_to(meeting).select_related("uploaded_by"),
+            attachments=attachments.attached_to(meeting).listed(),
             deleted_files=attachments.deleted_from_meeting(meeting),
             can_attach=permissions.can_attach(user, meeting),
             can_remove_attachments=can_manage_group(user, meeting.group_id),

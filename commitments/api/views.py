@@ -314,7 +314,7 @@ class AttachmentViewSet(
     parser_classes = [MultiPartParser]
 
     def get_queryset(self):
-        return Attachment.objects.visible_to(self.request.user).select_related("uploaded_by").order_by("pk")
+        return Attachment.objects.visible_to(self.request.user).listed().order_by("pk")
 
     @extend_schema(
         responses={

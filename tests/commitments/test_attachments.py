@@ -19,7 +19,7 @@ from django.urls import reverse, set_script_prefix
 from rest_framework.test import APIClient
 
 from commitments import attachments
-from commitments.models import Attachment, Commitment, Reminder
+from commitments.models import Attachment, AttachmentQuerySet, Commitment, Reminder
 from commitments.tasks import read_attachment_text
 from tests.commitments.conftest import NOW, TODAY
 from tests.commitments.test_digests import digest_to, plain, plan, sweep
@@ -465,6 +465,44 @@ def test_pages_and_the_api_list_run_as_many_queries_for_one_file_as_for_many(
         api.get(urls[2])
     assert one == many
     assert len(api_one) == len(api_many)
+
+
+def test_pages_listing_files_do_not_read_the_text_read_from_them(client, meeting, commitment, owner, coordinator):
+    """The text read from a file for search may run to megabytes, and no page shows it: the commitment's page (its
+    files and its journal's) and the meeting's page list the files without it, as does the API's list of files."""
+    update = commitment.post_progress(author=owner, text="Report received.")
+    for target in (commitment, update, meeting):
+        attachments.attach(target, [attachments.check(upload("report.txt", b"Report\n"))], user=coordinator)
+    Attachment.objects.with_text("Report " * 100_000)
+    client.force_login(coordinator)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    for url, reader in [(commitment.get_absolute_url(), client), (meeting.get_absolute_url(), client)] + [
+        ("/api/v1/attachments/", api)
+    ]:
+        with CaptureQueriesContext(connection) as read:
+            page = reader.get(url).content.decode()
+        assert "report.txt" in page
+        selected = [query["sql"].split(" FROM ")[0] for query in read.captured_queries]
+        assert not [sql for sql in selected if '"commitments_attachment"."text"' in sql], url
+
+
+def test_a_file_posted_while_the_page_is_read_is_listed_with_its_update(client, commitment, owner, monkeypatch):
+    """The journal and the files are read by two queries: a progress update posted with a file between them is not
+    in the journal yet, and its file is listed with its date."""
+    listed = AttachmentQuerySet.listed
+
+    def posted_meanwhile(queryset):
+        update = commitment.post_progress(author=owner, text="Posted meanwhile.")
+        attachments.attach(update, [attachments.check(upload("late.txt", b"Late\n"))], user=owner)
+        return listed(queryset)
+
+    monkeypatch.setattr(AttachmentQuerySet, "listed", posted_meanwhile)
+    client.force_login(owner)
+    page = client.get(commitment.get_absolute_url()).content.decode()
+    listed_files = page.split('id="attachments-heading"')[1].split("</section>")[0]
+    assert "late.txt" in listed_files and "with the progress update of" in listed_files
+    assert "Posted meanwhile." not in page
 
 
 # --- Found by an outside tester -------------------------------------------------------------------------------
