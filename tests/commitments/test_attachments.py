@@ -477,9 +477,8 @@ def test_pages_listing_files_do_not_read_the_text_read_from_them(client, meeting
     client.force_login(coordinator)
     api = APIClient()
     api.force_authenticate(coordinator)
-    for url, reader in [(commitment.get_absolute_url(), client), (meeting.get_absolute_url(), client)] + [
-        ("/api/v1/attachments/", api)
-    ]:
+    pages = [(commitment.get_absolute_url(), client), (meeting.get_absolute_url(), client)]
+    for url, reader in [*pages, ("/api/v1/attachments/", api)]:
         with CaptureQueriesContext(connection) as read:
             page = reader.get(url).content.decode()
         assert "report.txt" in page
