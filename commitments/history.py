@@ -3,6 +3,7 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import zip_longest
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,7 @@ from django.utils.formats import date_format
 
 from commitments.models import Attachment, Category, Commitment
 from commitments.permissions import could_read_then
-from config.display import in_words, person
+from config.display import PERSON_FIELDS, in_words, person
 from meetings.models import Meeting
 
 # Bookkeeping fields that change with every save and say nothing to a reader.
@@ -45,18 +46,29 @@ GRANTS = "access granted to"
 
 
 class _Labels:
-    """Readable values for the ids and codes stored in history rows, looked up in one query per model."""
+    """Readable values for the ids and codes stored in history rows, looked up in one query per model, when a change
+    first needs them (a commitment never changed needs none)."""
 
     def __init__(self, records, user_ids=()):
-        ids = {model: set() for model in (get_user_model(), Category, Meeting)}
-        ids[get_user_model()].update(user_ids)
+        self.user_ids, self.category_ids, self.meeting_ids = set(user_ids), set(), set()
         for record in records:
-            ids[get_user_model()].add(record.owner_id)
-            ids[Category].add(record.category_id)
-            ids[Meeting].add(record.meeting_id)
-        self.users = {u.pk: person(u) for u in get_user_model().objects.filter(pk__in=ids[get_user_model()] - {None})}
-        self.categories = dict(Category.objects.filter(pk__in=ids[Category]).values_list("pk", "name"))
-        self.meetings = {m.pk: m.title for m in Meeting.objects.filter(pk__in=ids[Meeting])}
+            self.user_ids.add(record.owner_id)
+            self.category_ids.add(record.category_id)
+            self.meeting_ids.add(record.meeting_id)
+
+    @cached_property
+    def users(self) -> dict[int, str]:
+        people = get_user_model().objects.filter(pk__in=self.user_ids - {None}).only(*PERSON_FIELDS)
+        return {user.pk: person(user) for user in people}
+
+    @cached_property
+    def categories(self) -> dict[int, str]:
+        return dict(Category.objects.filter(pk__in=self.category_ids - {None}).values_list("pk", "name"))
+
+    @cached_property
+    def meetings(self) -> dict[int, str]:
+        numbers = Meeting.objects.filter(pk__in=self.meeting_ids - {None}).values_list("pk", "number")
+        return {pk: Meeting.title_of(number) for pk, number in numbers}
 
     def display(self, model_field: models.Field, value) -> str:
         if value is None:

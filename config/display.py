@@ -38,6 +38,9 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{pluralize(n)}"
 
 
+PERSON_FIELDS = ("first_name", "last_name", "username")  # what person() reads of a user
+
+
 def person(user, nobody: str = "—") -> str:
     """A user's full name, or their username, on one plain line; `nobody` when there is no user."""
     if user is None:

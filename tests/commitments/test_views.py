@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments import jinja_engine
+from commitments.history import change_log
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from config.forms import FilterForm
 from tests.conftest import member_of
@@ -843,6 +844,24 @@ def test_a_commitment_without_history_shows_no_changes(login, commitment, owner)
     response = login(owner).get(commitment.get_absolute_url())
     assert response.status_code == 200
     assert "No recorded changes." in response.content.decode()
+
+
+@pytest.mark.parametrize("recorded", [0, 1])
+def test_a_history_with_nothing_changed_looks_up_no_names(commitment, owner, recorded):
+    """Names of people, categories and meetings are looked up for changes to tell: a commitment never changed since
+    it was recorded (or loaded in bulk, with no record) has none."""
+    if not recorded:
+        commitment.history.all().delete()
+    assert commitment.history.count() == recorded
+    with CaptureQueriesContext(connection) as read:
+        assert [change.kind for change in change_log(commitment, owner)] == ["created"] * recorded
+    looked_up = [
+        table
+        for table in ("auth_user", "commitments_category", "meetings_meeting")
+        for query in read.captured_queries
+        if f'FROM "{table}"' in query["sql"]
+    ]
+    assert looked_up == []
 
 
 def test_one_edit_of_fields_and_grants_is_one_entry_of_the_history(login, commitment, coordinator, member):
