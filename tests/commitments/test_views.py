@@ -17,6 +17,7 @@ from commitments import jinja_engine
 from commitments.history import change_log
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
 from config.forms import FilterForm
+from meetings.permissions import group_roles
 from tests.conftest import member_of
 from tests.factories import (
     CommitmentFactory,
@@ -29,6 +30,7 @@ from tests.filter_cases import FILTER_CASES, filter_query
 
 TODAY = datetime.date(2026, 11, 28)
 DAY = datetime.timedelta(days=1)
+NOW = datetime.datetime(2026, 11, 28, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +120,27 @@ def test_the_dashboard_shows_the_ten_newest_updates_however_old(login, meeting, 
         ProgressUpdateFactory(commitment=commitment, text=f"Posted {moment:%Y-%m-%d %H:%M}", created_at=moment)
     shown = [update.text for update in login(member).get("/").context["latest_updates"]]
     assert shown == [f"Posted {moment:%Y-%m-%d %H:%M}" for moment in sorted(moments, reverse=True)[:10]]
+
+
+def test_the_newest_updates_are_read_from_the_index_by_date_not_sorted_from_all(meeting, member, other_group):
+    """The dashboard's newest updates: found by walking the updates newest first, each checked against what the reader
+    may see, until ten are found — not by sorting every update of every commitment the reader may see (on SQLite,
+    which keeps no statistics to choose by: PostgreSQL chooses from its own)."""
+    mine, theirs = CommitmentFactory(meeting=meeting), CommitmentFactory(meeting=MeetingFactory(group=other_group))
+    for n in range(12):
+        for commitment in (mine, theirs):
+            ProgressUpdateFactory(commitment=commitment, text=f"{commitment.pk}: {n}", created_at=NOW - n * DAY)
+    newest = ProgressUpdate.objects.newest_visible_to(member, group_roles(member))[:10]
+    assert [update.text for update in newest] == [f"{mine.pk}: {n}" for n in range(10)]
+    sql, params = newest.query.sql_with_params()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+        assert "SCAN commitments_progressupdate USING INDEX progress_created" in plan
+        assert "TEMP B-TREE FOR ORDER BY" not in plan
+    else:
+        assert '+"commitments_progressupdate"' not in sql  # the column as it is: the planner chooses
 
 
 def test_the_dashboard_shows_nothing_of_other_groups(login, meeting, outsider):
