@@ -1,8 +1,8 @@
 """The Jinja2 engine ("jinja2" in settings.TEMPLATES, templates in <app>/jinja2/): for what writes many lines, where
 it is several times faster than Django's templates — the e-mail digests (a sweep writes thousands) and the rows of
-the commitment list, the brief's lines, a commitment's journal and files, and the charts of the dashboard and the brief
-(fragments of Django templates: the `jinja` tag). Their links come from `paths_of(view)`: a route looked up once per
-page, not once per line.
+the commitment list, the brief's lines, a commitment's journal and files, the dashboard's lists, and the charts of
+the dashboard and the brief (fragments of Django templates: the `jinja` tag). Their links come from
+`paths_of(view)`: a route looked up once per page, not once per line.
 
 Text (*.txt: subjects and text parts of e-mail) is plain: nothing escaped. HTML (*.html) is escaped. A name the
 template does not know is an error, not an empty string: a digest is never sent with a hole in it.
@@ -16,7 +16,7 @@ import jinja2
 import markupsafe
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.defaultfilters import date, filesizeformat, pluralize
+from django.template.defaultfilters import date, filesizeformat, pluralize, truncatewords
 from django.urls import reverse
 from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language
@@ -84,6 +84,7 @@ def environment(**options) -> jinja2.Environment:
         wrap=wrap,
         email_label=email_label,
         linebreaksbr=linebreaksbr,
+        truncatewords=truncatewords,
     )
     env.globals.update(
         paths_of=paths_of,

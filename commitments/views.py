@@ -109,9 +109,9 @@ class DashboardView(TemplateView):
         return super().get_context_data(
             today=today,
             groups=groups,
-            my_commitments=mine.select_related(*LIST_RELATED).order_by(F("follow_up_date").asc(nulls_last=True), "pk")[
-                :DASHBOARD_MINE
-            ],
+            my_commitments=mine.select_related(*LIST_RELATED)
+            .only(*LIST_FIELDS)
+            .order_by(F("follow_up_date").asc(nulls_last=True), "pk")[:DASHBOARD_MINE],
             my_open_count=mine.count(),
             # The groups by id: PostgreSQL then reads the newest updates first. Handovers left out as "not (… is not
             # null)": SQLite would pick the index of handed_over_to for "is null" (nearly every row) and sort them
