@@ -106,8 +106,9 @@ class Line:
     new_owner: str = ""  # for a commitment handed over: who has it now, where the e-mail may say
 
     @classmethod
-    def of(cls, commitment: Commitment, last_update: ProgressUpdate | None, today: datetime.date, address) -> "Line":
-        """`address`: Commitment.addresses(), looked up once for the digest."""
+    def of(cls, commitment: Commitment, last_update, today: datetime.date, address) -> "Line":
+        """`last_update`: its newest progress (ProgressUpdateQuerySet.latest_per_commitment), if any; `address`:
+        Commitment.addresses(), looked up once for the digest."""
         url = address(commitment.pk)
         details = last_update is not None and shows_details(commitment)
         return cls(
@@ -273,7 +274,7 @@ class Digest:
     handed_over: list[Line]  # commitments no longer theirs
 
     @classmethod
-    def of(cls, rows: list[Reminder], latest: dict[int, ProgressUpdate], today: datetime.date) -> "Digest":
+    def of(cls, rows: list[Reminder], latest: dict, today: datetime.date) -> "Digest":
         lines: dict[int, Line] = {}
         handed_over: dict[int, Line] = {}
         sections: dict[tuple, Section] = {}
