@@ -16,12 +16,12 @@ import jinja2
 import markupsafe
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template.defaultfilters import date, filesizeformat, pluralize, truncatewords
+from django.template.defaultfilters import date, filesizeformat, pluralize
 from django.urls import reverse
 from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language
 
-from config.display import person
+from config.display import excerpt, person
 
 
 def wrap(text: str, indent: int = 0) -> str:
@@ -84,7 +84,7 @@ def environment(**options) -> jinja2.Environment:
         wrap=wrap,
         email_label=email_label,
         linebreaksbr=linebreaksbr,
-        truncatewords=truncatewords,
+        excerpt=excerpt,
     )
     env.globals.update(
         paths_of=paths_of,

@@ -4,6 +4,7 @@ pages and a commitment's change log."""
 import re
 
 from django.template.defaultfilters import pluralize
+from django.utils.text import Truncator
 from simple_history.models import DeletedObject
 
 # What would make a name or title read as something else outside its own line: control characters (line breaks
@@ -31,6 +32,12 @@ def file_text(text: str) -> str:
     control characters, which XML cannot hold and a terminal would obey, and direction overrides, which turn
     text around, left out. Stored text may hold them: forms take what is pasted."""
     return LEFT_OUT_OF_FILES.sub("", LINE_BREAKS.sub("\n", text))
+
+
+def excerpt(text: str, words: int) -> str:
+    """The start of a text: its first `words` words, and no more than 8 characters a word of them, so that a text
+    written without spaces (a script that needs none, a link pasted whole) is shortened too; "…" where it is cut."""
+    return Truncator(Truncator(text).words(words)).chars(words * 8)
 
 
 def counted(n: int, noun: str) -> str:

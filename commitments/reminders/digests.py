@@ -24,10 +24,9 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import Truncator
 
 from commitments.models import Category, Commitment, ProgressUpdate, Reminder
-from config.display import counted, person, plain_line
+from config.display import counted, excerpt, person, plain_line
 from config.mail import AutomaticMessage
 from meetings.calendar import meeting_ics
 from meetings.dates import days_from, spell_date
@@ -120,7 +119,7 @@ class Line:
             url=url,
             progress_url=url + "#journal",
             last_update_date=spell_date(timezone.localdate(last_update.created_at)) if last_update else "",
-            last_update_text=plain_line(Truncator(last_update.text).words(40)) if details else "",
+            last_update_text=plain_line(excerpt(last_update.text, 40)) if details else "",
         )
 
     @property

@@ -1,6 +1,7 @@
 """Narrow screens. No page scrolls sideways at 320 CSS pixels (WCAG 1.4.10, reflow): as a coordinator, as an owner
-and before logging in, over the pages of tests/browser/pages.py. On a phone, the commitment list fits the screen
-and the dashboard's chart keeps its bars."""
+and before logging in, over the pages of tests/browser/pages.py, with words too long for a line among what people
+wrote (a link pasted whole, a title without spaces). On a phone, the commitment list fits the screen and the
+dashboard's chart keeps its bars."""
 
 from django.utils.formats import date_format
 from playwright.sync_api import expect
@@ -10,9 +11,22 @@ from tests.browser import checkers, pages
 from tests.browser.conftest import DEMO_PASSWORD
 
 WIDTH, HEIGHT = 320, 640
+LINK = "https://mea.sharepoint.example/sites/CTDivision/Shared%20Documents/JWG-CT/9th%20meeting/" + "Note_verbale" * 12
+TITLE = "Joint_training_calendar_" * 12  # 288 characters, no space
+
+
+def write_long_words() -> Commitment:
+    """A progress update holding a link pasted whole, and a commitment titled without a space, of the owner's."""
+    commitment = Commitment.objects.filter(owner__username="owner", restricted=False).order_by("pk").first()
+    commitment.post_progress(author=commitment.owner, text=f"The note is at {LINK} for all to read.", source=LINK)
+    commitment.title = TITLE
+    commitment.lead_agency = LINK[:200]
+    commitment.save_versioned(commitment.version, user=commitment.owner)
+    return commitment
 
 
 def test_no_page_scrolls_sideways_at_320_px(browser, browser_context_args, live_server, demo):
+    write_long_words()
     found = []
     for survey in pages.surveys():
         state = pages.log_in_state(browser, live_server.url, survey.persona, DEMO_PASSWORD)
@@ -52,3 +66,23 @@ def test_on_a_phone_commitments_fit_the_screen_and_charts_keep_their_bars(log_in
     card = rows.filter(has=page.get_by_role("link", name=shared.title))
     for text in ("In progress", "Arjun Mehta", date_format(shared.follow_up_date), "Overdue"):
         expect(card.get_by_text(text).first).to_be_in_viewport()
+
+
+def test_long_words_wrap_in_their_column_on_a_wide_screen(log_in, live_server):
+    commitment = write_long_words()
+    page = log_in("owner")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for path in (
+        "/",
+        commitment.get_absolute_url(),
+        commitment.meeting.get_absolute_url(),
+        "/search/?q=Joint_training",
+    ):
+        page.goto(live_server.url + path)
+        assert page.evaluate(checkers.SIDEWAYS) is None, path
+        for text in page.locator("main").get_by_text("Note_verbale").all() + page.locator("main p, main h1").all():
+            box, column = text.bounding_box(), text.locator("xpath=..").bounding_box()
+            assert box is None or box["x"] + box["width"] <= column["x"] + column["width"] + 1, (
+                path,
+                text.inner_text(),
+            )

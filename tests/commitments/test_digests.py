@@ -630,3 +630,21 @@ def test_the_coordinators_summary_lists_at_most_fifty_of_each_kind_and_counts_th
         assert part.count("and 71 more") == 1  # overdue: 121 − 50
         assert part.count("and 70 more") == 1  # without an owner
     assert len(message.as_bytes()) < 150_000
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (" ".join(f"word{n}" for n in range(60)), "word0 word1"),  # cut after 40 words
+        ("会議" * 1000, "会議会議"),  # a script written without spaces
+        ("See https://mea.example/" + "Note_verbale" * 100, "See https://mea.example/Note_verbale"),
+    ],
+)
+def test_a_long_last_update_is_quoted_shortened(owners_week, owner, smtp_server, text, kept):
+    _, soon, _ = owners_week
+    with at(NOW - datetime.timedelta(days=1)):
+        soon.post_progress(author=owner, text=text)
+    sweep()
+    quoted = [line.split(" Open: ")[0] for line in prose(plain(digest_to(smtp_server, owner))).split("Last update: ")]
+    [line] = [line for line in quoted if kept in line]
+    assert line.endswith("…") and len(line.split(" — ")[1]) <= 321  # 40 words, or 320 characters and "…"

@@ -143,6 +143,16 @@ def test_the_newest_updates_are_read_from_the_index_by_date_not_sorted_from_all(
         assert '+"commitments_progressupdate"' not in sql  # the column as it is: the planner chooses
 
 
+@pytest.mark.parametrize(
+    "text", [" ".join(f"word{n}" for n in range(60)), "会議" * 1000, "https://mea.example/" + "Note_verbale" * 100]
+)
+def test_the_dashboard_shortens_a_long_update_written_with_or_without_spaces(login, commitment, owner, member, text):
+    commitment.post_progress(author=owner, text=text)
+    page = lxml.html.fromstring(login(member).get("/").content)
+    [shown] = page.xpath('//section[@aria-labelledby="latest"]//p[@class="mb-0 small"]/text()')
+    assert shown.endswith("…") and text.startswith(shown[:20]) and len(shown) <= 241
+
+
 def test_the_dashboard_shows_nothing_of_other_groups(login, meeting, outsider):
     CommitmentFactory(meeting=meeting, title="Share intelligence on terrorist groups")
     ProgressUpdateFactory(commitment__meeting=meeting, text="Secret progress")
