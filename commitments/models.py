@@ -448,14 +448,15 @@ class Commitment(models.Model):
         )
 
     def post_progress(self, *, author, text: str, new_status: str = "", source: str = "") -> "ProgressUpdate":
-        """Add a journal entry and apply its new status, both or neither."""
+        """Add a journal entry and apply its new status, both or neither. A status the commitment already has is
+        no change: the entry does not say it."""
         with transaction.atomic():
             update = ProgressUpdate(commitment=self, author=author, text=text, new_status=new_status, source=source)
             update.full_clean()
+            if new_status and not self.change_status(new_status, user=author):
+                update.new_status = ""
             update._history_user = author
             update.save()
-            if new_status:
-                self.change_status(new_status, user=author)
         return update
 
 

@@ -602,6 +602,28 @@ def test_an_unknown_status_is_refused(login, commitment, owner):
     assert not ProgressUpdate.objects.exists()
 
 
+def test_a_status_it_already_has_is_not_told_as_a_change(login, commitment, owner, member):
+    """Posting progress with the status the commitment has: recorded as progress, not as "status → In progress",
+    as its change history records no change either (the page, the dashboard and the API alike)."""
+    commitment.change_status("in_progress", user=owner)
+    api = APIClient()
+    api.force_authenticate(owner)
+    login(owner).post(
+        reverse("commitments:progress", args=[commitment.pk]), {"text": "Met again.", "new_status": "in_progress"}
+    )
+    answer = api.post(
+        f"/api/v1/commitments/{commitment.pk}/progress-updates/",
+        {"text": "And again.", "new_status": "in_progress"},
+        format="json",
+    )
+    assert answer.status_code == 201 and answer.json()["new_status"] == ""
+    assert list(commitment.progress_updates.values_list("new_status", flat=True)) == ["", ""]
+    journal = lxml.html.fromstring(login(member).get(commitment.get_absolute_url()).content)
+    dashboard = lxml.html.fromstring(login(member).get("/").content)
+    entries = journal.xpath("//article") + dashboard.xpath('//section[@aria-labelledby="latest"]/div')
+    assert len(entries) == 4 and not [entry for entry in entries if "→" in entry.text_content()]
+
+
 def test_a_coordinator_posts_on_any_commitment_of_the_group(login, commitment, coordinator):
     login(coordinator).post(reverse("commitments:progress", args=[commitment.pk]), {"text": "Chased the owner."})
     assert commitment.progress_updates.get().author == coordinator
