@@ -307,8 +307,8 @@ class AttachmentSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer
             raise serializers.ValidationError({name: ["Send one value: one file per request."] for name in repeated})
         places = [data[name] for name in ("meeting", "commitment", "progress_update") if data.get(name)]
         update = data.get("progress_update")
-        if update is not None and data.get("commitment") in (None, update.commitment):
-            places = [update]  # the update's commitment may be named with it
+        if update is not None and data.get("commitment") == update.commitment:
+            places.remove(update.commitment)  # the update's commitment may be named with it
         if len(places) != 1:
             raise serializers.ValidationError("Name one meeting, commitment or progress update to attach the file to.")
         data["target"] = places[0]

@@ -626,6 +626,36 @@ def test_two_files_in_one_api_upload_are_refused_not_one_dropped(commitment, own
     assert not Attachment.objects.exists()
 
 
+@pytest.mark.parametrize("with_update", [["meeting"], ["commitment"], ["meeting", "commitment"], []])
+def test_an_api_upload_names_one_place_or_an_update_with_its_own_commitment(commitment, owner, with_update):
+    """Exactly one meeting, commitment or progress update; an update may come with its own commitment, and anything
+    else named beside it is refused, not dropped."""
+    update = commitment.post_progress(author=owner, text="Report received.")
+    others = {
+        "meeting": commitment.meeting_id,
+        "commitment": CommitmentFactory(meeting=commitment.meeting, owner=owner).pk,
+    }
+    api = APIClient()
+    api.force_authenticate(owner)
+    sent = {
+        "progress_update": update.pk,
+        "file": upload("a.txt", b"A\n"),
+        **{name: others[name] for name in with_update},
+    }
+    response = api.post("/api/v1/attachments/", sent, format="multipart")
+    if with_update:
+        assert response.status_code == 400 and "Name one meeting" in str(response.json())
+        assert not Attachment.objects.exists()
+    else:
+        assert response.status_code == 201 and Attachment.objects.get().progress_update == update
+    own = api.post(
+        "/api/v1/attachments/",
+        {"progress_update": update.pk, "commitment": commitment.pk, "file": upload("b.txt", b"B\n")},
+        format="multipart",
+    )
+    assert own.status_code == 201
+
+
 def test_the_briefs_links_follow_the_path_the_site_is_served_under(client, brief_with_a_file):
     """The lines' links, to commitments and to files, are written from routes looked up once per page: under a path
     of its own (the script prefix a request under it sets) they lead there, and at the root again afterwards."""
