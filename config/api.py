@@ -71,20 +71,25 @@ def whole_number(digits: str) -> int:
     return int(digits)
 
 
-class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing a query parameter that filters nothing (400): with a typo such as
-    `?stauts=open`, a list would otherwise answer every row as if it were filtered."""
+OTHER_PARAMETERS = {"page", "page_size", "format"}  # what every list takes beside its filters
 
-    OTHER_PARAMETERS = {"page", "page_size", "format"}
+
+def refuse_unknown_parameters(request, known=frozenset()) -> None:
+    """A list refuses a query parameter that filters nothing (400): with a typo such as `?stauts=open`, it would
+    otherwise answer every row as if it were filtered."""
+    unknown = sorted(set(request.query_params) - set(known) - OTHER_PARAMETERS)
+    if unknown:
+        raise serializers.ValidationError({name: ["Unknown query parameter."] for name in unknown})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing a query parameter that filters nothing (refuse_unknown_parameters)."""
 
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "detail", False):  # one object by its id: the list's filters are not built
             return queryset
         filterset_class = self.get_filterset_class(view, queryset)
-        known = set(filterset_class.base_filters) if filterset_class else set()
-        unknown = sorted(set(request.query_params) - known - self.OTHER_PARAMETERS)
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        refuse_unknown_parameters(request, filterset_class.base_filters if filterset_class else ())
         return super().filter_queryset(request, queryset, view)
 
 

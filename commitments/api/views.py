@@ -28,7 +28,7 @@ from commitments.api.serializers import (
 from commitments.attachments import DOWNLOAD_POLICY
 from commitments.filters import MINE, NO_OWNER, AttachmentFilterSet, CommitmentFilterSet
 from commitments.models import Attachment, Category, Commitment, StaleVersionError
-from config.api import IgnoreClientContentNegotiation, LogHiddenMixin
+from config.api import IgnoreClientContentNegotiation, LogHiddenMixin, refuse_unknown_parameters
 from config.merging import current_value, key
 from config.security import security_event
 from meetings.permissions import group_roles, is_coordinator
@@ -169,6 +169,7 @@ class CommitmentViewSet(
         """The progress journal, newest first; owners and coordinators post to it."""
         commitment = self.get_object()
         if request.method == "GET":
+            refuse_unknown_parameters(request)  # the journal has no filters
             updates = commitment.progress_updates.select_related("author").order_by("-created_at", "-pk")
             return Response(ProgressUpdateSerializer(updates, many=True).data)
         if not permissions.can_post_progress(request.user, commitment):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from commitments import attachments
@@ -737,6 +738,29 @@ def test_unknown_query_parameters_are_refused_and_repeated_orderings_applied(api
     repeated = api.get("/api/v1/commitments/?ordering=-status&ordering=title").json()["results"]
     joined = api.get("/api/v1/commitments/?ordering=-status,title").json()["results"]
     assert [r["title"] for r in repeated] == [r["title"] for r in joined] == ["A", "B", "C"]
+
+
+def list_paths() -> list[str]:
+    """The API's addresses that answer a list (an array, or a page of one), from its schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    lists = []
+    for path, operations in schema["paths"].items():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {})
+        body = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        if body.get("type") == "array" or body.get("$ref", "").split("/")[-1].startswith("Paginated"):
+            lists.append(path)
+    return lists
+
+
+def test_every_list_refuses_a_query_parameter_it_does_not_know(api, owner, commitment):
+    """A typo such as ?stauts=open would otherwise answer every row as if filtered: the lists of the schema, the
+    journal of a commitment among them."""
+    api.force_authenticate(owner)
+    paths = list_paths()
+    assert "/api/v1/commitments/{id}/progress-updates/" in paths and len(paths) >= 6
+    for path in paths:
+        refused = api.get(path.replace("{id}", str(commitment.pk)) + "?stauts=open")
+        assert refused.status_code == 400 and refused.json() == {"stauts": ["Unknown query parameter."]}, path
 
 
 def test_a_list_with_no_filter_asked_builds_no_filter_form(api, owner, meeting, monkeypatch):
