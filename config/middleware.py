@@ -123,6 +123,23 @@ class NoStoreForAuthenticatedMiddleware:
         return response
 
 
+class MethodNotAllowedPageMiddleware:
+    """An address that takes a form's post only, opened as a page (a refused post without JavaScript leaves the
+    browser on it, and Enter in the address bar opens it): a page that says so, rather than a blank 405. The API
+    answers in JSON as it does."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and request.method == "GET" and not is_api_request(request):
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response["Allow"]
+            return page
+        return response
+
+
 class DeniedRequestLogMiddleware:
     """Every refusal (403) of a logged-in or anonymous request goes to the security log."""
 

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.MethodNotAllowedPageMiddleware",
     # An htmx request sent to the login page reloads the whole page there (outside the two below).
     "config.middleware.HtmxLoginRedirectMiddleware",
     # Every page needs a logged-in user unless its view is marked @login_not_required.
