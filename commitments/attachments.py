@@ -259,10 +259,10 @@ def log_refused(request, errors) -> None:
 
 
 def deleted_from_meeting(meeting):
-    """The history records of the files deleted from a meeting, newest first, with who deleted them (a
-    commitment's are in its change history)."""
+    """The history records of the files deleted from a meeting, newest first, with who attached and who deleted
+    them (a commitment's are in its change history)."""
     records = Attachment.history.filter(history_type="-", meeting_id=meeting.pk)
-    return records.select_related("history_user").order_by("-history_date")
+    return records.select_related("history_user", "uploaded_by").order_by("-history_date")
 
 
 def download(request, attachment: Attachment) -> FileResponse:

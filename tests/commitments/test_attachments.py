@@ -500,7 +500,7 @@ def test_a_file_posted_while_the_page_is_read_is_listed_with_its_update(client, 
     client.force_login(owner)
     page = client.get(commitment.get_absolute_url()).content.decode()
     listed_files = page.split('id="attachments-heading"')[1].split("</section>")[0]
-    assert "late.txt" in listed_files and "with the progress update of" in listed_files
+    assert "late.txt" in listed_files and "the progress update of" in listed_files
     assert "Posted meanwhile." not in page
 
 
@@ -554,7 +554,11 @@ def test_the_commitments_attachments_list_its_progress_updates_files_too(client,
     page = client.get(commitment.get_absolute_url()).content.decode()
     listed = page.split('id="attachments-heading"')[1].split("</section>")[0]
     assert "report.txt" in listed
-    assert "with the progress update of" in listed
+    assert "the progress update of" in listed
+    # which of the day's updates: a link to it in the journal
+    update = commitment.progress_updates.get()
+    [link] = lxml.html.fromstring(listed).xpath('//a[starts-with(text(), "the progress update of")]/@href')
+    assert link == f"#update-{update.pk}" and f'id="update-{update.pk}"' in page
 
 
 def test_an_upload_too_large_in_all_tells_an_htmx_page_why(client, commitment, owner):
@@ -602,15 +606,25 @@ def test_a_refused_kind_and_a_refused_size_are_in_the_security_log(client, commi
     assert any("refused" in m and "status=413" in m for m in messages)
 
 
-def test_a_meetings_deleted_file_is_recorded_on_its_page(client, meeting, coordinator, member):
+def test_a_meetings_deleted_file_is_recorded_on_its_page(client, meeting, coordinator, owner, member, group):
+    """Who attached it and when, who deleted it and when, and its SHA-256 (as a commitment's change history says)."""
+    membership = group.memberships.get(user=owner)
+    membership.role = "coordinator"
+    membership.save()
+    client.force_login(owner)
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC), tick=False):
+        client.post(reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("notes.txt", b"Notes\n")]})
     client.force_login(coordinator)
-    client.post(reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("notes.txt", b"Notes\n")]})
-    client.post(reverse("attachment-delete", args=[Attachment.objects.get().pk]))
+    with time_machine.travel(datetime.datetime(2026, 11, 3, 9, 0, tzinfo=datetime.UTC), tick=False):
+        client.post(reverse("attachment-delete", args=[Attachment.objects.get().pk]))
     client.force_login(member)
-    page = client.get(meeting.get_absolute_url()).content.decode()
-    assert "notes.txt" in page
-    assert hashlib.sha256(b"Notes\n").hexdigest() in page
-    assert "deleted by" in page
+    page = lxml.html.fromstring(client.get(meeting.get_absolute_url()).content)
+    [record] = [" ".join(li.text_content().split()) for li in page.xpath("//details//li")]
+    sha256 = hashlib.sha256(b"Notes\n").hexdigest()
+    assert record == (
+        f"“notes.txt”, attached by {owner.get_full_name()} on 2 November 2026, 14:30 IST, deleted by "
+        f"{coordinator.get_full_name()} on 3 November 2026, 14:30 IST (SHA-256 {sha256})"
+    )
 
 
 def test_two_files_in_one_api_upload_are_refused_not_one_dropped(commitment, owner):
