@@ -120,6 +120,10 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     else:
         since = None
         commitments = commitments.filter(meeting__number__lt=meeting.number)
+    # Their statuses and files are read through a subquery of their ids: hundreds of ids as parameters took
+    # 2.5 ms a query more on PostgreSQL (500: 4.2 → 1.5 ms, 5.2 → 2.7 ms). The newest updates, one subquery per
+    # commitment, are read by the ids themselves: through a subquery PostgreSQL took 59 ms instead of 13.
+    scope = commitments.values("pk")
     # Rows, not model instances: a brief reads hundreds (500: 19 → 3 ms on SQLite, 26 → 6 on PostgreSQL).
     commitments = list(
         commitments.order_by("category__order", "category__name", "meeting__number", "pk").values(*LINE_FIELDS)
@@ -128,10 +132,10 @@ def build_brief(meeting: Meeting, today: datetime.date | None = None) -> dict:
     owners = _owner_names(commitments)
 
     granted = _grants([c["pk"] for c in commitments if c["restricted"]])  # grants matter only while restricted
-    status_then = _statuses_as_of(ids, since) if since else {}
-    status_now = _statuses_as_of(ids, as_of) if past else {}
+    status_then = _statuses_as_of(scope, since) if since else {}
+    status_now = _statuses_as_of(scope, as_of) if past else {}
     latest = ProgressUpdate.objects.latest_per_commitment(ids, before=as_of)
-    files = _attachments(ids, before=as_of)
+    files = _attachments(scope, before=as_of)
 
     sections: dict[str, list[dict]] = {}
     zone = timezone.get_current_timezone()  # looked up once, not for each line
