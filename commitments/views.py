@@ -68,7 +68,7 @@ from commitments.models import (
 )
 from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
-from config.display import person
+from config.display import PERSON_FIELDS, person
 from config.security import security_event
 from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin, NearestPageMixin
 from meetings import views as meeting_views
@@ -83,9 +83,14 @@ LIST_RELATED = ("meeting__group", "category", "owner")
 LIST_FIELDS = (
     *("title", "restricted", "status", "follow_up_date", "priority", "meeting", "category", "owner"),
     *("meeting__number", "meeting__group__short_name", "category__name"),
-    *("owner__first_name", "owner__last_name", "owner__username"),
+    *(f"owner__{name}" for name in PERSON_FIELDS),
 )
 DASHBOARD_MINE = 10  # the soonest; the list page has them all
+# What a meeting's page shows of each commitment agreed there (commitments/meeting_detail.html).
+AGREED_FIELDS = (
+    *("meeting", "title", "restricted", "status", "follow_up_date", "category", "owner"),
+    *("category__name", "category__order", *(f"owner__{name}" for name in PERSON_FIELDS)),
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NEW_API_TOKEN = "new_api_token"  # noqa: S105 (a session key: the token just created, shown once)
@@ -481,6 +486,7 @@ class MeetingDetailView(meeting_views.MeetingDetailView):
         agreed = (
             Commitment.objects.visible_to(self.request.user, group_roles(self.request.user))
             .select_related("category", "owner")
+            .only(*AGREED_FIELDS)
             .order_by("category__order", "category__name", "pk")
         )
         return super().get_queryset().prefetch_related(Prefetch("commitments", queryset=agreed))
