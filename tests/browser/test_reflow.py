@@ -3,6 +3,7 @@ and before logging in, over the pages of tests/browser/pages.py, with words too 
 wrote (a link pasted whole, a title without spaces). On a phone, the commitment list fits the screen and the
 dashboard's chart keeps its bars."""
 
+import pytest
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
@@ -66,6 +67,49 @@ def test_on_a_phone_commitments_fit_the_screen_and_charts_keep_their_bars(log_in
     card = rows.filter(has=page.get_by_role("link", name=shared.title))
     for text in ("In progress", "Arjun Mehta", date_format(shared.follow_up_date), "Overdue"):
         expect(card.get_by_text(text).first).to_be_in_viewport()
+
+
+# Boxes that spill out of the box they are in (a table wider than its scrolling box, a card's title cut off at its
+# edge), and buttons of one word broken onto two lines.
+SPILLED = """() => {
+    const spilled = [];
+    for (const box of document.querySelectorAll("main .table-responsive, main .table-cards td, main p, main h1")) {
+        const inner = box.firstElementChild && box.classList.contains("table-responsive") ? box.firstElementChild : box;
+        if (inner.scrollWidth > box.clientWidth + 1) {
+            const name = `${box.tagName.toLowerCase()}.${[...box.classList].join(".")}`;
+            spilled.push(`${name}: ${inner.scrollWidth} px in ${box.clientWidth}`);
+        }
+    }
+    for (const button of document.querySelectorAll("main .btn")) {
+        const style = getComputedStyle(button);
+        const lines = (button.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom))
+            / parseFloat(style.lineHeight);
+        if (button.offsetParent && !button.textContent.trim().includes(" ") && lines > 1.5) {
+            spilled.push(`button "${button.textContent.trim()}" on ${Math.round(lines)} lines`);
+        }
+    }
+    return spilled;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 768, 1024, 1280])
+def test_long_words_wrap_in_their_column_at_any_width(log_in, live_server, width):
+    """A title without spaces breaks in its column, a table's or a card's, rather than widen a table past its box;
+    a button's one word is never broken; the navigation fits beside the page (a coordinator has the most links)."""
+    commitment = write_long_words()
+    page = log_in("coordinator")
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in (
+        "/",
+        "/commitments/",
+        commitment.get_absolute_url(),
+        commitment.meeting.get_absolute_url(),
+        "/search/?q=Joint_training",
+        "/search/?q=Tashkent",
+    ):
+        page.goto(live_server.url + path)
+        assert page.evaluate(checkers.SIDEWAYS) is None, (path, width)
+        assert page.evaluate(SPILLED) == [], (path, width)
 
 
 def test_long_words_wrap_in_their_column_on_a_wide_screen(log_in, live_server):
