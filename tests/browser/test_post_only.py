@@ -6,10 +6,12 @@ import lxml.html
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.browser import pages
+from tests.browser import checkers, pages
 
 
-def test_an_address_that_takes_posts_only_says_so_on_a_page(demo):
+def test_an_address_that_takes_posts_only_says_so_on_a_page(demo, tmp_path):
+    """Each such address of the survey, for an owner and a coordinator; the page is valid HTML (the Nu checker)."""
+    files = {}
     for persona in ("owner", "coordinator"):
         survey = pages.survey(persona)
         post_only = [path for _, path, rule in survey.left_out if rule.startswith("takes POST only")]
@@ -24,3 +26,14 @@ def test_an_address_that_takes_posts_only_says_so_on_a_page(demo):
             page = lxml.html.fromstring(response.content)
             assert page.xpath("//main//h1/text()") == ["Nothing to show here"], path
             assert "/" in page.xpath('//main//a[text()="Back to the dashboard"]/@href'), path
+            html = tmp_path / f"{len(files):03}.html"
+            html.write_text(response.text, encoding="utf-8")
+            files[html] = f"{persona}, {path}"
+    assert checkers.nu_errors(files) == []
+
+
+def test_the_page_of_a_post_only_address_passes_wcag_21_a_and_aa(log_in, live_server, demo):
+    page = log_in("owner")
+    page.goto(f"{live_server.url}/accounts/logout/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Nothing to show here"
+    assert checkers.axe_violations(page) == []

@@ -60,6 +60,12 @@ def test_the_dashboard_shows_my_open_commitments_overdue_first(login, meeting, o
     assert "Someone else" not in mine
 
 
+def test_the_dashboard_says_when_its_lists_are_empty(login, meeting, member):
+    page = lxml.html.fromstring(login(member).get("/").content)
+    assert page.xpath('//section[@aria-labelledby="mine"]/p/text()') == ["Nothing open is assigned to you."]
+    assert page.xpath('//section[@aria-labelledby="latest"]/p/text()') == ["No progress updates yet."]
+
+
 def test_the_dashboard_shows_my_ten_soonest_and_links_to_all_of_them(login, meeting, owner):
     for n in range(12):
         CommitmentFactory(meeting=meeting, owner=owner, title=f"Task number {n:02}", follow_up_date=TODAY + n * DAY)
