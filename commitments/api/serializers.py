@@ -101,6 +101,39 @@ class CommitmentSerializer(TrackedModelSerializer):
     def get_owner_label(self, commitment) -> str:
         return person(commitment.owner, nobody="")
 
+    def to_representation(self, commitment) -> dict:
+        """The readable fields, written out one by one: ModelSerializer's generic way took 60 µs a commitment, a
+        quarter of an API list of 50. tests/api/test_representation.py holds the two alike."""
+        meeting, when = commitment.meeting, self.fields["created_at"]  # dates and times are written as DRF writes them
+        return {
+            "id": commitment.pk,
+            "meeting": commitment.meeting_id,
+            "meeting_label": str(meeting),
+            "working_group": meeting.group_id,
+            "working_group_label": meeting.group.short_name,
+            "title": commitment.title,
+            "description": commitment.description,
+            "category": commitment.category_id,
+            "category_label": commitment.category.name,
+            "owner": commitment.owner_id,
+            "owner_label": self.get_owner_label(commitment),
+            "responsible_side": commitment.responsible_side,
+            "lead_agency": commitment.lead_agency,
+            "partner_counterpart": commitment.partner_counterpart,
+            "record_paragraph": commitment.record_paragraph,
+            "follow_up_date": commitment.follow_up_date and commitment.follow_up_date.isoformat(),
+            "status": commitment.status,
+            "priority": commitment.priority,
+            "created_by": commitment.created_by_id,
+            "created_at": when.to_representation(commitment.created_at),
+            "updated_at": when.to_representation(commitment.updated_at),
+            "closed_at": commitment.closed_at and when.to_representation(commitment.closed_at),
+            "version": commitment.version,
+            "reference": commitment.reference,
+            "restricted": commitment.restricted,
+            "access_granted_to": [user.pk for user in commitment.access_granted_to.all()],
+        }
+
     def validate(self, attrs):
         attrs.pop("version", None)  # the view checks it; the model raises it
         self.follow_up_reason = attrs.pop("follow_up_reason", "").strip()
