@@ -171,9 +171,11 @@ def pages(floor_only: bool = False) -> tuple[float, dict]:
 
     from bench import data
     from commitments.data_version import data_changed
+    from config.startup import set_aside_what_starting_loaded
 
     user = get_user_model().objects.get(username=data.USERNAME)
     urls = page_urls()
+    set_aside_what_starting_loaded()  # as the web process does once loaded (config/wsgi.py)
 
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()
