@@ -220,14 +220,6 @@ else:
     # at least 0.5 alike (search.SIMILARITY): pg_trgm's index then skips the words less alike (2.6 ms for a word
     # among 200,000 rather than 6 ms at its default of 0.3).
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    if env_flag("DATABASE_PREPARED_STATEMENTS", True):
-        # The parameters travel apart from the statement, so that a statement a connection runs a few times (a
-        # page's queries) is prepared once: PostgreSQL then plans it without parsing it again, or reuses its plan.
-        # It took half a millisecond to plan a commitment with its meeting, group and people, and 0.05 to
-        # run it. Off behind a pooler that hands a session's statements to other connections (PgBouncer in
-        # transaction mode, without max_prepared_statements).
-        options["server_side_binding"] = True
-        options["prepare_threshold"] = 5  # psycopg's: prepared at the fifth run on the connection
     options["options"] = f"{options.get('options', '')} -c jit=off -c pg_trgm.similarity_threshold=0.5".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

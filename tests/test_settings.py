@@ -83,35 +83,6 @@ def test_postgresql_connections_are_persistent():
     assert result.stdout.split()[1:3] == ["django.db.backends.postgresql", "60"]
 
 
-def prepared_statements(**environ) -> str:
-    """On PostgreSQL, how many statements a connection has prepared after running one six times."""
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
-        "from django.db import connection; cursor = connection.cursor(); "
-        "[cursor.execute('SELECT %s + 1', [n]) for n in range(6)]; "
-        "cursor.execute('SELECT count(*) FROM pg_prepared_statements'); print(cursor.fetchone()[0])"
-    )
-    env = {
-        "PATH": os.environ["PATH"],
-        "ENV_FILE": "",
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "x" * 50,
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
-        **environ,
-    }
-    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def test_postgresql_prepares_the_statements_a_connection_runs_again():
-    assert prepared_statements() == "1"
-
-
-def test_prepared_statements_can_be_turned_off_for_a_pooler_in_transaction_mode():
-    assert prepared_statements(DATABASE_PREPARED_STATEMENTS="false") == "0"
-
-
 def test_a_malformed_boolean_is_an_error_not_a_guess():
     result = django_settings(SECRET_KEY="x" * 50, DEBUG="perhaps")
     assert result.returncode != 0
