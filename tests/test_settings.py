@@ -83,6 +83,27 @@ def test_postgresql_connections_are_persistent():
     assert result.stdout.split()[1:3] == ["django.db.backends.postgresql", "60"]
 
 
+def test_a_query_of_more_than_65535_parameters_runs_on_postgresql():
+    """A brief of 70,000 commitments names them all; a handover may name as many. Parameters bound by the server
+    (prepared statements) stop at 65,535, and Django's PostgreSQL backend batches nothing for that limit."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+        "from django.db import connection; cursor = connection.cursor(); "
+        "cursor.execute('SELECT count(*) FROM (VALUES (1)) v(n) WHERE n IN (' + ', '.join(['%s'] * 70_000) + ')', "
+        "list(range(70_000))); print(cursor.fetchone()[0])"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "x" * 50,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    }
+    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
+
+
 def test_a_malformed_boolean_is_an_error_not_a_guess():
     result = django_settings(SECRET_KEY="x" * 50, DEBUG="perhaps")
     assert result.returncode != 0
