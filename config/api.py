@@ -71,13 +71,15 @@ def whole_number(digits: str) -> int:
     return int(digits)
 
 
-OTHER_PARAMETERS = {"page", "page_size", "format"}  # what every list takes beside its filters
+OTHER_PARAMETERS = {"format"}  # what every list takes beside its filters
+PAGING_PARAMETERS = {"page", "page_size"}  # what a list in pages takes too
 
 
-def refuse_unknown_parameters(request, known=frozenset()) -> None:
+def refuse_unknown_parameters(request, known=frozenset(), *, paged: bool = False) -> None:
     """A list refuses a query parameter that filters nothing (400): with a typo such as `?stauts=open`, it would
-    otherwise answer every row as if it were filtered."""
-    unknown = sorted(set(request.query_params) - set(known) - OTHER_PARAMETERS)
+    otherwise answer every row as if it were filtered. A list that comes whole refuses `page` and `page_size`."""
+    taken = set(known) | OTHER_PARAMETERS | (PAGING_PARAMETERS if paged else set())
+    unknown = sorted(set(request.query_params) - taken)
     if unknown:
         raise serializers.ValidationError({name: ["Unknown query parameter."] for name in unknown})
 
@@ -89,7 +91,8 @@ class FilterBackend(DjangoFilterBackend):
         if getattr(view, "detail", False):  # one object by its id: the list's filters are not built
             return queryset
         filterset_class = self.get_filterset_class(view, queryset)
-        refuse_unknown_parameters(request, filterset_class.base_filters if filterset_class else ())
+        known = filterset_class.base_filters if filterset_class else ()
+        refuse_unknown_parameters(request, known, paged=getattr(view, "paginator", None) is not None)
         return super().filter_queryset(request, queryset, view)
 
 

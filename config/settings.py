@@ -687,5 +687,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "security": {"level": "INFO"},  # logins, logouts, failures, lockouts, refusals, exports, downloads
+        "weasyprint.progress": {"level": "WARNING"},  # each step of each PDF at INFO: some 70 lines a brief
     },
 }

@@ -147,3 +147,16 @@ def test_a_number_setting_out_of_its_bounds_stops_the_start_with_its_reason():
         assert result.returncode != 0
         assert reason in result.stderr
     assert django_settings(DEBUG="true", REMINDER_SEND_HOUR="0").returncode == 0
+
+
+def test_the_pdf_library_logs_no_progress_lines_at_the_default_level():
+    """WeasyPrint tells each step of each PDF at INFO: some 70 lines a brief, which would drown the app's own log."""
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "INFO", "SECRET_KEY": "x" * 50}
+    code = (
+        "import django, logging, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+        "print(logging.getLogger('weasyprint.progress').isEnabledFor(logging.INFO), "
+        "logging.getLogger('security').isEnabledFor(logging.INFO))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["False", "True"]  # after the log lines of starting

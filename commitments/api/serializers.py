@@ -131,7 +131,7 @@ class CommitmentSerializer(TrackedModelSerializer):
             "version": commitment.version,
             "reference": commitment.reference,
             "restricted": commitment.restricted,
-            "access_granted_to": [user.pk for user in commitment.access_granted_to.all()],
+            "access_granted_to": sorted(user.pk for user in commitment.access_granted_to.all()),  # whatever order read
         }
 
     def validate(self, attrs):

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView, RetrieveAPIView
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from commitments import attachments, handover, permissions
@@ -168,8 +169,8 @@ class CommitmentViewSet(
     def progress_updates(self, request, pk=None):
         """The progress journal, newest first; owners and coordinators post to it."""
         commitment = self.get_object()
-        if request.method == "GET":
-            refuse_unknown_parameters(request)  # the journal has no filters
+        if request.method in SAFE_METHODS:  # GET, and HEAD as GET: only a POST posts
+            refuse_unknown_parameters(request)  # the journal has no filters, and comes whole
             updates = commitment.progress_updates.select_related("author").order_by("-created_at", "-pk")
             return Response(ProgressUpdateSerializer(updates, many=True).data)
         if not permissions.can_post_progress(request.user, commitment):

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -859,3 +860,34 @@ def test_a_write_to_an_api_address_that_does_not_exist_is_a_json_404_for_a_token
     response = getattr(api, method)(f"/api/v1/commitments/{commitment.pk}", {}, format="json")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_head_request_changes_nothing_and_is_answered_as_a_get(coordinator, commitment):
+    """HEAD is a GET without its body, at every address of the schema that takes a POST: never the POST of an
+    address that takes both (a session's HEAD is not checked for a CSRF token, as it changes nothing)."""
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(coordinator)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    posted = [path for path, operations in schema["paths"].items() if "post" in operations]
+    assert "/api/v1/commitments/{id}/progress-updates/" in posted and len(posted) >= 4
+    tables = connection.introspection.table_names()
+    models = [model for model in apps.get_models() if model._meta.db_table in tables]  # search_word: PostgreSQL's
+    rows = {model: model._default_manager.count() for model in models}
+    for path in posted:
+        address = path.replace("{id}", str(commitment.pk))
+        body = json.dumps({"text": "Posted by a HEAD request"})
+        response = api.generic("HEAD", address, body, content_type="application/json")
+        assert response.status_code in (200, 405), (path, response.status_code)
+        if "get" in schema["paths"][path]:
+            assert response.status_code == 200 and response["Content-Type"] == api.get(address)["Content-Type"], path
+    assert {model: model._default_manager.count() for model in models} == rows
+
+
+def test_a_list_not_in_pages_refuses_paging_parameters(api, owner, commitment):
+    """The journal comes whole: ?page= and ?page_size= would say otherwise, so they are refused as unknown."""
+    api.force_authenticate(owner)
+    address = f"/api/v1/commitments/{commitment.pk}/progress-updates/"
+    for query in ("page=2", "page=abc", "page_size=5"):
+        name = query.split("=")[0]
+        refused = api.get(f"{address}?{query}")
+        assert refused.status_code == 400 and refused.json() == {name: ["Unknown query parameter."]}, query
