@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
@@ -193,6 +194,17 @@ class RefuseUnknownFieldsMixin:
 class TrackedModelSerializer(RefuseUnknownFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):
     # Saves with the acting user in the audit history (token requests carry no user for the middleware).
     # Not a docstring: the schema would publish it as the description of every serializer built on this one.
+
+    def save(self, **kwargs):
+        """Saved in one transaction. One that lost a race (another request saved the same unique value between this
+        one's validation and its save, and the database refused the row) is refused as its validation, run again,
+        now refuses it: a 400 with the constraint's message, not a 500."""
+        try:
+            with transaction.atomic():
+                return super().save(**kwargs)
+        except IntegrityError:
+            self.run_validation(self.initial_data)
+            raise
 
     def create(self, validated_data):
         related = self.pop_many_to_many(validated_data)

@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, RequestDataTooBig
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
@@ -39,11 +39,20 @@ class InvalidFormStatusMixin:
 
 
 class AtomicPostMixin:
-    """Form posts run in one transaction: the version check locks the row until the save."""
+    """Form posts run in one transaction: the version check locks the row until the save. A post that lost a race
+    (another saved the same meeting number between this form's validation and its save, and the database refused
+    the row) is answered as its form, validated again, now answers: the message a constraint gives, not an error
+    page."""
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
-            return super().post(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return super().post(request, *args, **kwargs)
+        except IntegrityError:
+            form = self.get_form()
+            if form.is_valid():  # not a rule a form checks
+                raise
+            return self.form_invalid(form)
 
 
 class LoginView(InvalidFormStatusMixin, auth_views.LoginView):

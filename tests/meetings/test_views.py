@@ -3,6 +3,8 @@ import datetime
 import lxml.html
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
+from rest_framework.validators import UniqueTogetherValidator
 
 from commitments.models import Category
 from meetings.forms import latest_record_id
@@ -485,3 +487,45 @@ def test_a_field_both_changed_on_a_meeting_must_be_chosen(login, coordinator, gr
     assert "Choose which value to keep." in unchosen.content.decode()
     ninth.refresh_from_db()
     assert ninth.venue == "A"
+
+
+@pytest.fixture
+def lost_race(monkeypatch):
+    """Another request saves the same meeting number between this one's validation and its save: the first check
+    of the constraints (the model's, and the API's validator of the pair) finds nothing yet; the database then
+    refuses the row."""
+    checked = []
+
+    def first_finds_nothing(check):
+        def checking(*args, **kwargs):
+            checked.append(check.__qualname__)
+            if checked.count(check.__qualname__) > 1:
+                return check(*args, **kwargs)
+
+        return checking
+
+    monkeypatch.setattr(Meeting, "validate_constraints", first_finds_nothing(Meeting.validate_constraints))
+    monkeypatch.setattr(UniqueTogetherValidator, "__call__", first_finds_nothing(UniqueTogetherValidator.__call__))
+    return checked
+
+
+def test_a_meeting_number_taken_meanwhile_is_refused_on_the_form_not_an_error_page(
+    login, coordinator, group, meetings, lost_race
+):
+    data = {"group": group.pk, "number": 9, "status": "planned", "host_country": "IN", **EMPTY_ROWS}
+    before = Meeting.objects.count()
+    response = login(coordinator).post(reverse("meetings:create"), data)
+    assert response.status_code == 422
+    assert "already has a meeting with this number" in " ".join(response.context["form"].errors["__all__"])
+    assert Meeting.objects.count() == before and lost_race.count("Model.validate_constraints") == 2
+
+
+def test_a_meeting_number_taken_meanwhile_is_refused_by_the_api_with_a_400(coordinator, group, meetings, lost_race):
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    body = {"group": group.pk, "number": 9, "status": "planned", "host_country": "IN"}
+    before = Meeting.objects.count()
+    response = api.post(reverse("api:meeting-list"), body, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert "already has a meeting with this number" in str(response.json())
+    assert Meeting.objects.count() == before and lost_race.count("UniqueTogetherValidator.__call__") == 2
