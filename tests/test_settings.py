@@ -12,15 +12,20 @@ from django.utils.formats import date_format
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def in_fresh_django(code: str, **environ) -> subprocess.CompletedProcess:
+    """Run `code` after Django's setup, in a fresh interpreter with only these variables set."""
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING", **environ}
+    setup = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
+    return subprocess.run([sys.executable, "-c", setup + code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+
+
 def django_settings(**environ) -> subprocess.CompletedProcess:
     """Load the settings in a fresh interpreter with only these variables set."""
-    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING", **environ}
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
         "from django.conf import settings as s; "
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default'].get('CONN_MAX_AGE'), s.TIME_ZONE)"
     )
-    return subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    return in_fresh_django(code, **environ)
 
 
 def test_without_a_secret_key_production_refuses_to_start():
@@ -87,19 +92,11 @@ def test_a_query_of_more_than_65535_parameters_runs_on_postgresql():
     """A brief of 70,000 commitments names them all; a handover may name as many. Parameters bound by the server
     (prepared statements) stop at 65,535, and Django's PostgreSQL backend batches nothing for that limit."""
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
         "from django.db import connection; cursor = connection.cursor(); "
         "cursor.execute('SELECT count(*) FROM (VALUES (1)) v(n) WHERE n IN (' + ', '.join(['%s'] * 70_000) + ')', "
         "list(range(70_000))); print(cursor.fetchone()[0])"
     )
-    env = {
-        "PATH": os.environ["PATH"],
-        "ENV_FILE": "",
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "x" * 50,
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
-    }
-    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    result = in_fresh_django(code, SECRET_KEY="x" * 50, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
 
@@ -151,12 +148,10 @@ def test_a_number_setting_out_of_its_bounds_stops_the_start_with_its_reason():
 
 def test_the_pdf_library_logs_no_progress_lines_at_the_default_level():
     """WeasyPrint tells each step of each PDF at INFO: some 70 lines a brief, which would drown the app's own log."""
-    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "INFO", "SECRET_KEY": "x" * 50}
     code = (
-        "import django, logging, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
-        "print(logging.getLogger('weasyprint.progress').isEnabledFor(logging.INFO), "
+        "import logging; print(logging.getLogger('weasyprint.progress').isEnabledFor(logging.INFO), "
         "logging.getLogger('security').isEnabledFor(logging.INFO))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    result = in_fresh_django(code, LOG_LEVEL="INFO", SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["False", "True"]  # after the log lines of starting
