@@ -475,17 +475,14 @@ class Sink:
     connections in parallel, keeping what it accepts until taken."""
 
     def __init__(self):
-        from tests.smtp import free_port
-
-        self.port = free_port()
         context = get_context("fork")
         self.commands, theirs = context.Pipe()
         self.process = context.Process(target=self.serve, args=(theirs,), daemon=True)
         self.process.start()
-        self.commands.recv()  # ready
+        self.port = self.commands.recv()  # ready, listening on this port
 
     def serve(self, commands) -> None:
-        from aiosmtpd.controller import Controller
+        from tests import smtp
 
         class Keep:
             def __init__(self):
@@ -496,9 +493,8 @@ class Sink:
                 return "250 OK"
 
         handler = Keep()
-        controller = Controller(handler, hostname="127.0.0.1", port=self.port)
-        controller.start()
-        commands.send("ready")
+        port, controller = smtp.serve(handler)
+        commands.send(port)
         while (command := commands.recv()) != "stop":
             if command == "take":
                 commands.send(handler.raw)

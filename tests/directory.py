@@ -13,6 +13,7 @@ small tree (people, a service account, groups).
 """
 
 import datetime
+import errno
 import ipaddress
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.smtp import free_port
+from tests.smtp import on_free_ports
 
 SLAPD = "/usr/sbin/slapd"
 SCHEMA = Path("/etc/ldap/schema")
@@ -117,9 +118,7 @@ def write_certificates(home: Path) -> None:
 class Directory:
     def __init__(self, home: Path, anonymous_read: bool = False):
         self.home = home
-        self.port, self.tls_port = free_port(), free_port()
-        self.uri = f"ldap://127.0.0.1:{self.port}"
-        self.tls_uri = f"ldaps://127.0.0.1:{self.tls_port}"
+        self.uri = self.tls_uri = ""  # ldap:// and ldaps:// on the ports it listens on, once started
         self.ca_file = str(home / "ca.pem")
         self.other_ca_file = str(home / "other-ca.pem")
         self.process: subprocess.Popen | None = None
@@ -142,11 +141,25 @@ class Directory:
     # --- the server ------------------------------------------------------------------
 
     def start(self) -> None:
-        listen = f"{self.uri}/ {self.tls_uri}/"
+        on_free_ports(self.listen, count=2)
+
+    def listen(self, port: int, tls_port: int) -> None:
+        """Starts slapd on these ports and waits until it answers; OSError(EADDRINUSE) if one was taken."""
+        self.uri, self.tls_uri = f"ldap://127.0.0.1:{port}", f"ldaps://127.0.0.1:{tls_port}"
+        log = self.home / "slapd.log"
+        log.write_bytes(b"")
         self.process = subprocess.Popen(
-            [SLAPD, "-f", str(self.home / "slapd.conf"), "-h", listen, "-d", "0"],
+            [
+                SLAPD,
+                "-f",
+                str(self.home / "slapd.conf"),
+                "-h",
+                f"{self.uri}/ {self.tls_uri}/",
+                "-d",
+                "none",
+            ],  # errors only
             stdout=subprocess.DEVNULL,
-            stderr=(self.home / "slapd.log").open("ab"),
+            stderr=log.open("ab"),
         )
         deadline = time.monotonic() + 10
         while True:
@@ -155,7 +168,11 @@ class Directory:
                 return
             except ldap.SERVER_DOWN:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"slapd did not start: {(self.home / 'slapd.log').read_text()}") from None
+                    self.stop()
+                    said = log.read_text()
+                    if "Address already in use" in said:
+                        raise OSError(errno.EADDRINUSE, f"slapd: {said}") from None
+                    raise RuntimeError(f"slapd did not start: {said}") from None
                 time.sleep(0.05)
 
     def stop(self) -> None:

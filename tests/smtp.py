@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import errno
 import socket
 import threading
 
@@ -12,6 +13,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def on_free_ports(start, count: int = 1, attempts: int = 5):
+    """What start(*ports) returns, called with ports that were free a moment ago. Another process may take one
+    before the server listens on it (another test worker's server, an outgoing connection given it as its own);
+    start then raises OSError(EADDRINUSE) and is called again with others."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start(*(free_port() for _ in range(count)))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or attempt == attempts:
+                raise
+
+
+def serve(handler) -> tuple[int, Controller]:
+    """An aiosmtpd server answering with handler, started on a free local port: its port and its controller."""
+
+    def start(port: int) -> tuple[int, Controller]:
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        return port, controller
+
+    return on_free_ports(start)
 
 
 class RecordingHandler:
@@ -55,8 +79,8 @@ class SMTPServer:
         """keep_parsed=False keeps the messages as sent only, after checking them (the benchmark, whose peak memory
         includes this server's)."""
         self.handler = RecordingHandler(keep_parsed)
-        self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.port: int | None = None
+        self.controller: Controller | None = None
 
     @property
     def messages(self):
@@ -75,7 +99,7 @@ class SMTPServer:
         self.handler.replies.extend(replies)
 
     def start(self) -> "SMTPServer":
-        self.controller.start()
+        self.port, self.controller = serve(self.handler)
         return self
 
     def stop(self) -> None:
