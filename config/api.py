@@ -177,15 +177,21 @@ class ModelCleanMixin:
 class RefuseUnknownFieldsMixin:
     """A field the serializer does not have is refused (400), not ignored: a client with a typo in a field
     name learns it at once instead of believing its change was made. So is a read-only field, unless it says
-    what is there already (an object sent back as it was read, with one field changed)."""
+    what is there already (an object sent back as it was read, with one field changed), and a number sent for a
+    text (DRF's CharField would save its digits: 1.10 as "1.1")."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             errors = {name: ["Unknown field."] for name in data if name not in self.fields}
             current = self.to_representation(self.instance) if self.instance is not None else {}
             for name, value in data.items():
-                if name in self.fields and self.fields[name].read_only and current.get(name, object()) != value:
+                field = self.fields.get(name)
+                if field is None:
+                    continue
+                if field.read_only and current.get(name, object()) != value:
                     errors[name] = ["This field is read-only."]
+                elif isinstance(field, serializers.CharField) and not isinstance(value, str | None):
+                    errors[name] = [field.error_messages["invalid"]]
             if errors:
                 raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)

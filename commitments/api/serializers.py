@@ -24,6 +24,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 NOT_NAMEABLE = "No open account has the id {pk_value}: name someone whose account is open."
+NEW_HAS_NO_VERSION = "A new commitment has no version yet (it starts at 1): leave version out."
 
 
 class CommitmentSerializer(TrackedModelSerializer):
@@ -135,7 +136,9 @@ class CommitmentSerializer(TrackedModelSerializer):
         }
 
     def validate(self, attrs):
-        attrs.pop("version", None)  # the view checks it; the model raises it
+        if self.instance is None and "version" in attrs:
+            raise serializers.ValidationError({"version": [NEW_HAS_NO_VERSION]})
+        attrs.pop("version", None)  # the view checks an edit's; the model raises it
         self.follow_up_reason = attrs.pop("follow_up_reason", "").strip()
         saved_follow_up = getattr(self.instance, "follow_up_date", None)  # before the instance takes the input
         meeting = attrs.get("meeting") or getattr(self.instance, "meeting", None)

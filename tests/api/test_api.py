@@ -625,6 +625,43 @@ def test_read_only_fields_are_refused_in_every_write_unless_they_say_what_is_the
     assert api.put(url, current).status_code == 200  # sent back as read: nothing refused, nothing changed
 
 
+def test_a_new_commitment_is_refused_a_version(api, commitment, coordinator, meeting):
+    """A version sent with a new commitment was dropped in silence: the commitment started at 1 all the same."""
+    api.force_authenticate(coordinator)
+    body = {"meeting": meeting.pk, "title": "New one", "category": commitment.category_id, "version": 5}
+    response = api.post("/api/v1/commitments/", body)
+    assert response.status_code == 400
+    assert response.json() == {"version": ["A new commitment has no version yet (it starts at 1): leave version out."]}
+    assert not Commitment.objects.filter(title="New one").exists()
+    del body["version"]
+    assert api.post("/api/v1/commitments/", body).json()["version"] == 1
+
+
+def test_a_text_field_takes_text_not_a_number(api, commitment, coordinator, meeting):
+    """`"source": 0` was saved as the text "0" (and 1.10 would have been saved as "1.1"): a client that sends a
+    number where the schema says a string has a bug it should hear of."""
+    api.force_authenticate(coordinator)
+    posted = api.post(f"/api/v1/commitments/{commitment.pk}/progress-updates/", {"text": "Held.", "source": 0})
+    assert posted.status_code == 400 and posted.json() == {"source": ["Not a valid string."]}
+    assert not commitment.progress_updates.exists()
+    created = api.post(
+        "/api/v1/commitments/", {"meeting": meeting.pk, "title": 2025, "category": commitment.category_id}
+    )
+    assert created.status_code == 400 and created.json() == {"title": ["Not a valid string."]}
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    for body in [{"lead_agency": 1.1}, {"follow_up_reason": 3, "follow_up_date": "2030-01-01"}, {"title": ["A"]}]:
+        response = api.patch(url, body, HTTP_IF_MATCH='"1"')
+        assert response.status_code == 400, body
+        assert response.json() == {next(iter(body)): ["Not a valid string."]}, body
+    city = meeting.city
+    response = api.patch(f"/api/v1/meetings/{meeting.pk}/", {"city": 7})
+    assert response.status_code == 400 and response.json() == {"city": ["Not a valid string."]}
+    commitment.refresh_from_db()
+    meeting.refresh_from_db()
+    assert (commitment.version, meeting.city) == (1, city)
+    assert api.patch(url, {"lead_agency": "1.10"}, HTTP_IF_MATCH='"1"').json()["lead_agency"] == "1.10"
+
+
 def test_a_reason_without_a_new_date_is_refused(api, commitment, owner):
     api.force_authenticate(owner)
     url = f"/api/v1/commitments/{commitment.pk}/"

@@ -76,13 +76,27 @@ def test_a_bad_year_is_an_error_not_a_crash(login, member, meetings):
     response = login(member).get(reverse("meetings:list") + "?year=abc")
     assert response.status_code == 200
     assert list(response.context["object_list"]) == []
-    assert "Enter a number." in response.content.decode()
+    assert "Enter a whole number." in response.content.decode()
     # Said above the form as well, as the commitment list says it: the empty list is explained at a glance.
     document = lxml.html.fromstring(response.content)
     [alert] = document.find_class("alert-danger")
     assert alert.get("role") == "alert"
     assert "Some filters could not be applied" in alert.text_content()
-    assert "Year: Enter a number." in alert.text_content()
+    assert "Year: Enter a whole number." in alert.text_content()
+
+
+def test_a_year_is_a_whole_number(login, member, meetings):
+    """?year=2025.5 was taken, and listed the meetings of 2025."""
+    response = login(member).get(reverse("meetings:list") + "?year=2025.5")
+    assert list(response.context["object_list"]) == []
+    assert "Year: Enter a whole number." in response.content.decode()
+    api = login(member).get(reverse("api:meeting-list") + "?year=2025.5")
+    assert api.status_code == 400
+    assert api.json() == {"year": ["Enter a whole number."]}
+    assert login(member).get(reverse("api:meeting-list") + "?year=2025").json()["count"] == 1
+    schema = login(member).get("/api/schema/?format=json").json()
+    [year] = [p for p in schema["paths"]["/api/v1/meetings/"]["get"]["parameters"] if p["name"] == "year"]
+    assert year["schema"] == {"type": "integer"}  # as a generated client types it
 
 
 def test_the_meeting_page_shows_participants_agenda_outcome_and_commitments_by_category(login, member, meetings, owner):
