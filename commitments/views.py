@@ -70,7 +70,13 @@ from commitments.reminders.digests import read_unsubscribe_token
 from config.access import check, get_visible_or_404
 from config.display import PERSON_FIELDS, person
 from config.security import security_event
-from config.views import INVALID_FORM_STATUS, AtomicPostMixin, InvalidFormStatusMixin, NearestPageMixin
+from config.views import (
+    INVALID_FORM_STATUS,
+    AtomicPostMixin,
+    InvalidFormStatusMixin,
+    NearestPageMixin,
+    PostOnlyMixin,
+)
 from meetings import views as meeting_views
 from meetings.models import WorkingGroup
 from meetings.permissions import can_manage_group, group_roles, is_coordinator, role_label
@@ -236,8 +242,10 @@ class CommitmentDetailView(DetailView):
         return {**super().get_context_data(**kwargs), **detail_context(self.request, self.object)}
 
 
-class ProgressCreateView(View):
+class ProgressCreateView(PostOnlyMixin, View):
     """Posts a progress update: a fragment for htmx, a redirect (or the page with errors) without it."""
+
+    form_page_name = "commitments:detail"
 
     def post(self, request, pk: int):
         commitment = get_commitment(request, pk)
@@ -259,10 +267,10 @@ class ProgressCreateView(View):
         return render(request, template, context, status=200 if form is None else INVALID_FORM_STATUS)
 
 
-class CommitmentAttachView(CommitmentDetailView):
+class CommitmentAttachView(PostOnlyMixin, CommitmentDetailView):
     """Files attached to a commitment from its page: by its owner or a coordinator."""
 
-    http_method_names = ["post"]
+    form_page_name = "commitments:detail"
 
     def post(self, request, pk: int):
         self.object = commitment = self.get_object()
@@ -430,7 +438,9 @@ class CalendarFeedView(View):
         return response
 
 
-class CalendarFeedRevokeView(View):
+class CalendarFeedRevokeView(PostOnlyMixin, View):
+    form_page_name = "notification-settings"
+
     def post(self, request):
         feed, created = CalendarFeed.objects.get_or_create(user=request.user)
         if not created:
@@ -439,8 +449,10 @@ class CalendarFeedRevokeView(View):
         return redirect("notification-settings")
 
 
-class ApiTokenView(View):
+class ApiTokenView(PostOnlyMixin, View):
     """Create, replace or revoke the user's API token (the settings page's buttons)."""
+
+    form_page_name = "notification-settings"
 
     def post(self, request):
         if request.POST.get("action") == "revoke":
@@ -503,11 +515,11 @@ class MeetingDetailView(meeting_views.MeetingDetailView):
         )
 
 
-class MeetingAttachView(MeetingDetailView):
+class MeetingAttachView(PostOnlyMixin, MeetingDetailView):
     """Files attached to a meeting from its page (the agreed record, the agenda, the list of delegations): by
     the group's coordinators."""
 
-    http_method_names = ["post"]
+    form_page_name = "meetings:detail"
 
     def post(self, request, pk: int):
         self.object = meeting = self.get_object()
@@ -531,8 +543,12 @@ class AttachmentDownloadView(View):
         return attachments.download(request, get_visible_or_404(Attachment.objects.all(), request, pk=pk))
 
 
-class AttachmentDeleteView(View):
+class AttachmentDeleteView(PostOnlyMixin, View):
     """A coordinator deletes an attachment: its bytes go, the history keeps who, when, its name and hash."""
+
+    def form_page(self) -> str:
+        attachment = get_visible_or_404(Attachment.objects.all(), self.request, pk=self.kwargs["pk"])
+        return (attachment.commitment or attachment.meeting).get_absolute_url()
 
     def post(self, request, pk: int):
         attachment = get_visible_or_404(Attachment.objects.select_related("meeting", "commitment"), request, pk=pk)
@@ -611,7 +627,9 @@ class BriefDownloadView(BriefMixin, View):
         return response
 
 
-class BriefFreezeView(View):
+class BriefFreezeView(PostOnlyMixin, View):
+    form_page_name = "meetings:brief"
+
     def post(self, request, pk: int):
         meeting = get_meeting(request, pk)
         check(can_manage_group(request.user, meeting.group_id))

@@ -134,7 +134,7 @@ class MethodNotAllowedPageMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 405 and request.method == "GET" and not is_api_request(request):
-            page = render(request, "405.html", status=405)
+            page = render(request, "405.html", {"form_page": getattr(response, "form_page", "")}, status=405)
             page["Allow"] = response["Allow"]
             return page
         return response

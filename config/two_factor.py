@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from config.api import is_api_request
 from config.security import security_event
 from config.throttle import allow
-from config.views import INVALID_FORM_STATUS
+from config.views import INVALID_FORM_STATUS, PostOnlyMixin
 from meetings.permissions import is_coordinator
 
 DEVICE_NAME = "Authenticator app"
@@ -151,8 +151,10 @@ class TwoFactorSetupView(View):
         return render(request, self.template_name, context, status=status)
 
 
-class TwoFactorDisableView(View):
+class TwoFactorDisableView(PostOnlyMixin, View):
     """Turns two-factor login off, given a current code or the password: a session left open is not enough."""
+
+    form_page_name = "two-factor"
 
     def post(self, request):
         if is_required(request.user):

@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, RequestDataTooB
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from config.api import is_api_request
 from config.directory import LoginForm, is_directory_user, password_in_directory
@@ -35,6 +36,23 @@ class InvalidFormStatusMixin:
     def form_invalid(self, form):
         response = super().form_invalid(form)
         response.status_code = INVALID_FORM_STATUS
+        return response
+
+
+class PostOnlyMixin:
+    """An address that takes a form's post only. Opened as a page (a refused post without JavaScript leaves the
+    browser on it; Enter in the address bar opens it), it answers 405, and its page (MethodNotAllowedPageMiddleware)
+    links to the page that holds the form."""
+
+    http_method_names = ["post"]
+    form_page_name = ""  # the URL name of that page, taking this address's arguments
+
+    def form_page(self) -> str:
+        return reverse(self.form_page_name, kwargs=self.kwargs)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = super().http_method_not_allowed(request, *args, **kwargs)
+        response.form_page = self.form_page()
         return response
 
 

@@ -5,30 +5,43 @@ of their own, rather than answer a blank 405."""
 import lxml.html
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser import checkers, pages
 
 
 def test_an_address_that_takes_posts_only_says_so_on_a_page(demo, tmp_path):
     """Each such address of the survey, for an owner and a coordinator; the page is valid HTML (the Nu checker)."""
-    files = {}
+    files, found = {}, {}
     for persona in ("owner", "coordinator"):
         survey = pages.survey(persona)
         post_only = [path for _, path, rule in survey.left_out if rule.startswith("takes POST only")]
         assert len(post_only) >= 5, survey.left_out
         client = Client()
-        client.force_login(
-            get_user_model().objects.get(username=persona), backend="django.contrib.auth.backends.ModelBackend"
-        )
+        user = get_user_model().objects.get(username=persona)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        if persona == "owner":  # two-factor login on, as the form that turns it off is shown then only
+            device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         for path in post_only:
             response = client.get(path)
             assert response.status_code == 405 and "POST" in response["Allow"], path
             page = lxml.html.fromstring(response.content)
             assert page.xpath("//main//h1/text()") == ["Nothing to show here"], path
             assert "/" in page.xpath('//main//a[text()="Back to the dashboard"]/@href'), path
+            # It links to the page whose form posts here (the logout form is on every page: the dashboard's).
+            [form_page] = page.xpath('//main//a[text()="Back to the page of the form"]/@href') or ["/"]
+            opened = client.get(form_page)
+            assert opened.status_code == 200, (path, form_page)
+            actions = lxml.html.fromstring(opened.content).xpath("//form[@method='post']/@action")
+            found[path] = found.get(path, False) or path in actions  # shown to those who may send it
             html = tmp_path / f"{len(files):03}.html"
             html.write_text(response.text, encoding="utf-8")
             files[html] = f"{persona}, {path}"
+    assert found and [path for path, shown in found.items() if not shown] == []
     assert checkers.nu_errors(files) == []
 
 
