@@ -97,6 +97,11 @@ AGREED_FIELDS = (
     *("meeting", "title", "restricted", "status", "follow_up_date", "category", "owner"),
     *("category__name", "category__order", *(f"owner__{name}" for name in PERSON_FIELDS)),
 )
+# What the journal shows of a progress update (commitments/jinja2/commitments/journal.html): its author's name alone.
+JOURNAL_FIELDS = (
+    *("commitment", "author", "created_at", "text", "new_status", "source", "moved_from", "moved_to"),
+    *(f"author__{name}" for name in PERSON_FIELDS),
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NEW_API_TOKEN = "new_api_token"  # noqa: S105 (a session key: the token just created, shown once)
@@ -199,7 +204,8 @@ def get_commitment(request, pk: int) -> Commitment:
 def journal_of(commitment: Commitment) -> tuple[list[ProgressUpdate], list[Attachment]]:
     """The commitment's progress updates, newest first, each with its files (`files`), and all its files, its own and
     its updates', each with its update: two queries."""
-    updates = list(commitment.progress_updates.select_related("author").order_by("-created_at", "-pk"))
+    updates = commitment.progress_updates.select_related("author").only(*JOURNAL_FIELDS)
+    updates = list(updates.order_by("-created_at", "-pk"))
     files = list(commitment.attachments.listed())
     by_pk = {update.pk: update for update in updates}
     for update in updates:

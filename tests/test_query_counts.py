@@ -1,9 +1,11 @@
 """List pages run a constant number of queries, whatever the number of rows."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from commitments import attachments
 from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
 
 # Every logged-in page starts with: the session, the user.
@@ -16,6 +18,8 @@ COMMITMENT_LIST_QUERIES = 9  # + owners (filter choices), the user's roles, the 
 VARIANTS = 1 if connection.vendor == "postgresql" else 0
 SEARCH_QUERIES = 7  # + each kind's best hits with their count (5)
 SEARCH_KIND_QUERIES = 4  # + the count for pagination, the page
+COMMITMENT_PAGE_QUERIES = 10  # + the user's roles, the commitment, its journal, its files, its history and the
+#                                 grants recorded in it, its files' history, those granted access (restricted)
 
 
 def add_rows(group, owner, n: int, first: int = 0) -> None:
@@ -58,3 +62,27 @@ def test_list_pages_do_not_grow_with_rows(login, group, owner, url, expected):
     add_rows(group, owner, 99, first=1)
     many = count(client, url)
     assert (one, many) == (expected, expected)
+
+
+def add_to_the_journal(commitment, people, n: int, first: int = 0) -> None:
+    """n progress updates, each with a file, and n edits of the commitment (a history record each)."""
+    for i in range(first, first + n):
+        author = people[i % len(people)]
+        update = ProgressUpdateFactory(commitment=commitment, author=author, source=f"note {i}")
+        attachments.attach(
+            update, [attachments.check(SimpleUploadedFile(f"note-{i}.txt", b"Note %d\n" % i))], user=author
+        )
+        commitment.title = f"Exchange of information, step {i}"
+        commitment.save_versioned(commitment.version, user=author)
+
+
+@pytest.mark.parametrize("reader", ["owner", "coordinator"])
+def test_a_commitment_page_does_not_grow_with_its_journal_files_and_history(login, meeting, owner, coordinator, reader):
+    commitment = CommitmentFactory(meeting=meeting, owner=owner, restricted=True)
+    client = login({"owner": owner, "coordinator": coordinator}[reader])
+    client.get("/")
+    add_to_the_journal(commitment, [owner, coordinator], 1)
+    one = count(client, commitment.get_absolute_url())
+    add_to_the_journal(commitment, [owner, coordinator], 29, first=1)
+    many = count(client, commitment.get_absolute_url())
+    assert (one, many) == (COMMITMENT_PAGE_QUERIES, COMMITMENT_PAGE_QUERIES)
