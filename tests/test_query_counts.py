@@ -6,7 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commitments import attachments
-from tests.factories import CommitmentFactory, MeetingFactory, ProgressUpdateFactory
+from tests.factories import (
+    AgendaTopicFactory,
+    CommitmentFactory,
+    MeetingFactory,
+    ParticipantFactory,
+    ProgressUpdateFactory,
+)
 
 # Every logged-in page starts with: the session, the user.
 DASHBOARD_QUERIES = 10  # + groups, their upcoming sessions, counts by group, category and status, categories,
@@ -86,3 +92,26 @@ def test_a_commitment_page_does_not_grow_with_its_journal_files_and_history(logi
     add_to_the_journal(commitment, [owner, coordinator], 29, first=1)
     many = count(client, commitment.get_absolute_url())
     assert (one, many) == (COMMITMENT_PAGE_QUERIES, COMMITMENT_PAGE_QUERIES)
+
+
+@pytest.mark.parametrize("page", ["", "brief/"])
+def test_a_meeting_page_and_its_brief_do_not_grow_with_what_was_agreed(login, meeting, owner, coordinator, page):
+    client = login(coordinator)
+    client.get("/")
+    url = meeting.get_absolute_url() + page
+
+    def agree(n: int, first: int = 0) -> None:
+        for i in range(first, first + n):
+            commitment = CommitmentFactory(meeting=meeting, owner=owner, restricted=i % 2 == 0)
+            ProgressUpdateFactory(commitment=commitment, author=owner)
+            ParticipantFactory(meeting=meeting, name=f"Delegate {i}")
+            AgendaTopicFactory(meeting=meeting, title=f"Topic {i}")
+            attachments.attach(
+                meeting, [attachments.check(SimpleUploadedFile(f"record-{i}.txt", b"%d\n" % i))], user=coordinator
+            )
+
+    agree(1)
+    one = count(client, url)
+    agree(29, first=1)
+    many = count(client, url)
+    assert one == many
