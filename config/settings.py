@@ -688,5 +688,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "security": {"level": "INFO"},  # logins, logouts, failures, lockouts, refusals, exports, downloads
         "weasyprint.progress": {"level": "WARNING"},  # each step of each PDF at INFO: some 70 lines a brief
+        # Its version as each process starts (a line before a command's own output: `manage.py spectacular >
+        # schema.json` wrote no JSON), and a line per login that the security log has; its lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,6 +1,7 @@
 """Deploy values come from the environment, with safe defaults."""
 
 import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -155,3 +156,18 @@ def test_the_pdf_library_logs_no_progress_lines_at_the_default_level():
     result = in_fresh_django(code, LOG_LEVEL="INFO", SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["False", "True"]  # after the log lines of starting
+
+
+def test_a_command_that_writes_data_to_standard_output_writes_nothing_else_there():
+    """Logs go to standard output, and at the default level a library logged a line there as Django started:
+    `manage.py spectacular > schema.json` (how an integrator takes the schema for a client) wrote no JSON."""
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "DEBUG": "true", "SECRET_KEY": "x" * 50}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--format", "openapi-json"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["info"]["title"] == "Commitments tracker API"
