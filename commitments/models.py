@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 from simple_history.models import HistoricalRecords
 
-from config.display import person, plain_line
+from config.display import plain_line
 from meetings.dates import check_plausible, spell_date
 from meetings.models import TEXT_MAX_LENGTH, AuditedQuerySet, Meeting, Membership, WorkingGroup, valid_choice
 
@@ -358,11 +358,11 @@ class Commitment(models.Model):
     def check_grantees(meeting: Meeting, users) -> None:
         """Access is granted only to members of the working group where the commitment was agreed."""
         members = set(meeting.group.memberships.values_list("user_id", flat=True))
-        outsiders = [user for user in users if user.pk not in members]
-        if outsiders:
-            names = ", ".join(map(person, outsiders))
+        outsiders = [user.pk for user in users if user.pk not in members]
+        if outsiders:  # by id, not by name: whoever sent the ids may not know who they are
+            ids = f"id{'s' if len(outsiders) > 1 else ''} {', '.join(map(str, sorted(outsiders)))}"
             raise ValidationError(
-                {"access_granted_to": f"Access can be granted only to members of the {meeting.group}; not to {names}."}
+                {"access_granted_to": f"Access can be granted only to members of the {meeting.group}; not to {ids}."}
             )
 
     @staticmethod

@@ -177,8 +177,8 @@ class ModelCleanMixin:
 class RefuseUnknownFieldsMixin:
     """A field the serializer does not have is refused (400), not ignored: a client with a typo in a field
     name learns it at once instead of believing its change was made. So is a read-only field, unless it says
-    what is there already (an object sent back as it was read, with one field changed), and a number sent for a
-    text (DRF's CharField would save its digits: 1.10 as "1.1")."""
+    what is there already (an object sent back as it was read, with one field changed), and a value of a type
+    that DRF would take, and change: see wrong_type."""
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -190,11 +190,25 @@ class RefuseUnknownFieldsMixin:
                     continue
                 if field.read_only and current.get(name, object()) != value:
                     errors[name] = ["This field is read-only."]
-                elif isinstance(field, serializers.CharField) and not isinstance(value, str | None):
-                    errors[name] = [field.error_messages["invalid"]]
+                elif said := wrong_type(field, value):
+                    errors[name] = [said]
             if errors:
                 raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
+
+
+def wrong_type(field, value) -> str | None:
+    """Why a value DRF would take is refused: a number for a text (its digits would be saved: 1.10 as "1.1"), a
+    number with a fraction for an id (cut down: 1.5 named 1; and 1e400, read as infinity, was a 500)."""
+    if isinstance(field, serializers.CharField):
+        return None if isinstance(value, str | None) else field.error_messages["invalid"]
+    if isinstance(field, serializers.ManyRelatedField):
+        field, value = field.child_relation, value if isinstance(value, list) else []
+    else:
+        value = [value]
+    if isinstance(field, serializers.PrimaryKeyRelatedField) and any(isinstance(one, float) for one in value):
+        return field.error_messages["incorrect_type"].format(data_type="float")
+    return None
 
 
 class TrackedModelSerializer(RefuseUnknownFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):

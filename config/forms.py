@@ -1,5 +1,7 @@
 """What the app's forms share."""
 
+import re
+
 from django import forms
 from django.forms import renderers
 from django.forms.boundfield import BoundField
@@ -14,6 +16,16 @@ class AppliedValue(BoundField):
         if self.name in cleaned and not self.errors:
             return self.field.prepare_value(cleaned[self.name])
         return super().value()
+
+
+class WholeNumberField(forms.IntegerField):
+    """Digits, with a minus if need be: Django's IntegerField reads 2025.0, 2_025 and other scripts' digits too
+    (as Python's int() does), which a filter would then apply as 2025."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"-?[0-9]+", str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class FilterForm(forms.Form):

@@ -25,6 +25,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 NOT_NAMEABLE = "No open account has the id {pk_value}: name someone whose account is open."
 NEW_HAS_NO_VERSION = "A new commitment has no version yet (it starts at 1): leave version out."
+NEW_HAS_NO_DATE_TO_MOVE = "A new commitment has no follow-up date to move yet: leave follow_up_reason out."
 
 
 class CommitmentSerializer(TrackedModelSerializer):
@@ -39,7 +40,8 @@ class CommitmentSerializer(TrackedModelSerializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
-        help_text="The version your edit is based on (or send If-Match); a stale one is refused with 412.",
+        help_text="The version your edit is based on (or send If-Match); a stale one is refused with 412. "
+        "Not with a new commitment (400).",
     )
     follow_up_reason = serializers.CharField(
         write_only=True,
@@ -47,7 +49,7 @@ class CommitmentSerializer(TrackedModelSerializer):
         allow_blank=True,
         max_length=300,
         help_text="Why the follow-up date moves, in a few words: required when an owner moves it; recorded in "
-        "the progress journal and shown to the coordinators.",
+        "the progress journal and shown to the coordinators. Not with a new commitment (400).",
     )
 
     class Meta:
@@ -140,6 +142,8 @@ class CommitmentSerializer(TrackedModelSerializer):
             raise serializers.ValidationError({"version": [NEW_HAS_NO_VERSION]})
         attrs.pop("version", None)  # the view checks an edit's; the model raises it
         self.follow_up_reason = attrs.pop("follow_up_reason", "").strip()
+        if self.instance is None and self.follow_up_reason:
+            raise serializers.ValidationError({"follow_up_reason": [NEW_HAS_NO_DATE_TO_MOVE]})
         saved_follow_up = getattr(self.instance, "follow_up_date", None)  # before the instance takes the input
         meeting = attrs.get("meeting") or getattr(self.instance, "meeting", None)
         for name in NAMED_FIELDS:
@@ -267,6 +271,7 @@ class HandoverSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=handover.LARGEST_ID),
         required=False,
         min_length=1,
+        error_messages={"min_length": "Name at least one commitment, or leave commitments out to hand over all."},
         help_text="Which of the officer's open commitments in the group: all of them if left out. "
         "In the answer: those handed over.",
     )

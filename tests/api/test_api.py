@@ -662,6 +662,67 @@ def test_a_text_field_takes_text_not_a_number(api, commitment, coordinator, meet
     assert api.patch(url, {"lead_agency": "1.10"}, HTTP_IF_MATCH='"1"').json()["lead_agency"] == "1.10"
 
 
+@pytest.mark.parametrize("number", ["1.5", "1e400", "-1e400", "true"])
+def test_an_id_is_a_whole_number_not_cut_down_nor_a_crash(api, commitment, coordinator, meeting, member, number):
+    """A fractional id was cut down and applied ("meeting": 1.5 moved a commitment to meeting 1); 1e400 was a 500."""
+    api.force_authenticate(coordinator)
+
+    def send(method: str, url: str, body: str, **headers):
+        return api.generic(method, url, body.replace("N", number), content_type="application/json", **headers)
+
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    for name, body in [
+        ("meeting", '{"meeting": N}'),
+        ("category", '{"category": N}'),
+        ("owner", '{"owner": N}'),
+        ("access_granted_to", '{"access_granted_to": [N]}'),
+    ]:
+        response = send("PATCH", url, body, HTTP_IF_MATCH='"1"')
+        assert response.status_code == 400, (body, response.status_code)
+        assert list(response.json()) == [name], body
+    created = send("POST", "/api/v1/meetings/", '{"group": N, "number": 77, "status": "planned"}')
+    assert created.status_code == 400 and "group" in created.json()
+    handover = f'{{"group": N, "officer": {commitment.owner_id}, "successor": {member.pk}}}'
+    response = send("POST", "/api/v1/handovers/", handover)
+    assert response.status_code == 400 and "group" in response.json()
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.meeting_id) == (1, meeting.pk)
+
+
+def test_a_handover_of_no_commitment_says_so_in_words(api, commitment, coordinator, group, member):
+    api.force_authenticate(coordinator)
+    body = {"group": group.pk, "officer": commitment.owner_id, "successor": member.pk, "commitments": []}
+    response = api.post("/api/v1/handovers/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "commitments": ["Name at least one commitment, or leave commitments out to hand over all."]
+    }
+
+
+def test_a_new_commitment_is_refused_a_reason_for_moving_its_date(api, commitment, coordinator, meeting):
+    """A reason sent with a new commitment's date was dropped in silence: there is no date to move yet."""
+    api.force_authenticate(coordinator)
+    body = {"meeting": meeting.pk, "title": "New one", "category": commitment.category_id}
+    body |= {"follow_up_date": "2030-03-01", "follow_up_reason": "Why"}
+    response = api.post("/api/v1/commitments/", body)
+    assert response.status_code == 400
+    assert list(response.json()) == ["follow_up_reason"]
+    assert not Commitment.objects.filter(title="New one").exists()
+
+
+def test_access_is_refused_to_an_outsider_without_naming_them(api, commitment, coordinator, outsider):
+    """The refusal named whoever an id was: a coordinator could learn the names of another group's people."""
+    outsider.first_name, outsider.last_name = "Kavita", "Rao"
+    outsider.save()
+    api.force_authenticate(coordinator)
+    body = {"restricted": True, "access_granted_to": [outsider.pk]}
+    response = api.patch(f"/api/v1/commitments/{commitment.pk}/", body, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 400
+    [message] = response.json()["access_granted_to"]
+    assert outsider.last_name not in message and outsider.username not in message
+    assert f"id {outsider.pk}" in message
+
+
 def test_a_reason_without_a_new_date_is_refused(api, commitment, owner):
     api.force_authenticate(owner)
     url = f"/api/v1/commitments/{commitment.pk}/"

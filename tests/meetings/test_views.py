@@ -94,9 +94,14 @@ def test_a_year_is_a_whole_number(login, member, meetings):
     assert api.status_code == 400
     assert api.json() == {"year": ["Enter a whole number."]}
     assert login(member).get(reverse("api:meeting-list") + "?year=2025").json()["count"] == 1
+    for written in ["2025.0", "2_025", "\uff12\uff10\uff12\uff15", "\u0662\u0660\u0662\u0665", "1899", "2101"]:
+        # taken as 2025 (Python's int() reads them so), or outside the years a date may have
+        answer = login(member).get(reverse("api:meeting-list"), {"year": written})
+        assert answer.status_code == 400, written
+    assert login(member).get(reverse("api:meeting-list") + "?year=2100").status_code == 200
     schema = login(member).get("/api/schema/?format=json").json()
     [year] = [p for p in schema["paths"]["/api/v1/meetings/"]["get"]["parameters"] if p["name"] == "year"]
-    assert year["schema"] == {"type": "integer"}  # as a generated client types it
+    assert year["schema"] == {"type": "integer", "minimum": 1900, "maximum": 2100}  # as a generated client types it
 
 
 def test_the_meeting_page_shows_participants_agenda_outcome_and_commitments_by_category(login, member, meetings, owner):
