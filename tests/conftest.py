@@ -39,6 +39,27 @@ ATTACHMENT_DIR = (
 )
 
 
+def database_use(item: pytest.Item) -> int:
+    """0: in a transaction rolled back after the test; 1: committed (a live server's, a browser's), then flushed,
+    and with it the rows the data migrations wrote (the categories); 2: none."""
+    fixtures = item.fixturenames
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return 1
+    return 0 if "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pytest-django runs the tests that commit after those that roll back, which need the categories; pytest's own
+    grouping of tests by a parameter of wider scope, after it, can undo that (a test parametrized by a name that is
+    also a fixture, `page`, took the browser's parameter and pulled the browser tests before others). Refused at
+    once, rather than found as missing categories in whichever tests come after the flush."""
+    first_committing = next((n for n, item in enumerate(items) if database_use(item) == 1), len(items))
+    late = [item.nodeid for item in items[first_committing:] if database_use(item) == 0]
+    if late:
+        raise pytest.UsageError(f"tests that need the database come after one that flushes it: {late[:3]}")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_settings():
     with override_settings(

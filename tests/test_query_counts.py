@@ -94,11 +94,11 @@ def test_a_commitment_page_does_not_grow_with_its_journal_files_and_history(logi
     assert (one, many) == (COMMITMENT_PAGE_QUERIES, COMMITMENT_PAGE_QUERIES)
 
 
-@pytest.mark.parametrize("page", ["", "brief/"])
-def test_a_meeting_page_and_its_brief_do_not_grow_with_what_was_agreed(login, meeting, owner, coordinator, page):
+@pytest.mark.parametrize("below", ["", "brief/"])  # the meeting's page, its brief
+def test_a_meeting_page_and_its_brief_do_not_grow_with_what_was_agreed(login, meeting, owner, coordinator, below):
     client = login(coordinator)
     client.get("/")
-    url = meeting.get_absolute_url() + page
+    url = meeting.get_absolute_url() + below
 
     def agree(n: int, first: int = 0) -> None:
         for i in range(first, first + n):
