@@ -44,7 +44,7 @@ class PostOnlyMixin:
     browser on it; Enter in the address bar opens it), it answers 405, and its page (MethodNotAllowedPageMiddleware)
     links to the page that holds the form."""
 
-    http_method_names = ["post"]
+    http_method_names = ["post", "options"]  # as Django's own logout
     form_page_name = ""  # the URL name of that page, taking this address's arguments
 
     def form_page(self) -> str:

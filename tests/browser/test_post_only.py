@@ -29,6 +29,8 @@ def test_an_address_that_takes_posts_only_says_so_on_a_page(demo, tmp_path):
         for path in post_only:
             response = client.get(path)
             assert response.status_code == 405 and "POST" in response["Allow"], path
+            options = client.options(path)  # as Django's own logout answers it
+            assert (options.status_code, options["Allow"]) == (200, "POST, OPTIONS"), path
             page = lxml.html.fromstring(response.content)
             assert page.xpath("//main//h1/text()") == ["Nothing to show here"], path
             assert "/" in page.xpath('//main//a[text()="Back to the dashboard"]/@href'), path
