@@ -3,12 +3,13 @@ the apps' API modules build on it, and config/urls.py assembles the router."""
 
 import codecs
 import json
+import re
 from collections.abc import Mapping
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import parsers, serializers
@@ -190,24 +191,35 @@ class RefuseUnknownFieldsMixin:
                     continue
                 if field.read_only and current.get(name, object()) != value:
                     errors[name] = ["This field is read-only."]
-                elif said := wrong_type(field, value):
+                elif said := wrong_type(field, value, form=isinstance(data, QueryDict)):
                     errors[name] = [said]
             if errors:
                 raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
 
 
-def wrong_type(field, value) -> str | None:
-    """Why a value DRF would take is refused: a number for a text (its digits would be saved: 1.10 as "1.1"), a
-    number with a fraction for an id (cut down: 1.5 named 1; and 1e400, read as infinity, was a 500)."""
+def wrong_type(field, value, *, form: bool = False) -> str | None:
+    """Why a value that DRF would take, and read as something else than was sent, is refused: a number for a text
+    (its digits would be saved: 1.10 as "1.1"); for an id or a whole number, anything but a JSON whole number (1.5
+    named 1, 6.0 handed over C-6, 1e400 was a 500, "٢", "+2" and "0_2" named 2), or in a form-encoded body (`form`,
+    whose values are all text) anything but digits; for a list of ids, anything but a list (an object's keys were
+    granted access). None if the value is of its field's type, or the field's own checks say the rest."""
     if isinstance(field, serializers.CharField):
         return None if isinstance(value, str | None) else field.error_messages["invalid"]
-    if isinstance(field, serializers.ManyRelatedField):
-        field, value = field.child_relation, value if isinstance(value, list) else []
-    else:
-        value = [value]
-    if isinstance(field, serializers.PrimaryKeyRelatedField) and any(isinstance(one, float) for one in value):
-        return field.error_messages["incorrect_type"].format(data_type="float")
+    if isinstance(field, serializers.ManyRelatedField | serializers.ListField):
+        if not isinstance(value, list):
+            return field.error_messages["not_a_list"].format(input_type=type(value).__name__)
+        child = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field.child
+        return next(filter(None, (wrong_type(child, one, form=form) for one in value)), None)
+    if isinstance(field, serializers.PrimaryKeyRelatedField | serializers.IntegerField) and value is not None:
+        if form and isinstance(value, str):
+            whole = re.fullmatch(r"[0-9]+", value) is not None
+        else:
+            whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole and isinstance(field, serializers.IntegerField):
+            return field.error_messages["invalid"]
+        if not whole:
+            return field.error_messages["incorrect_type"].format(data_type=type(value).__name__)
     return None
 
 

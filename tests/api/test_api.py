@@ -662,9 +662,13 @@ def test_a_text_field_takes_text_not_a_number(api, commitment, coordinator, meet
     assert api.patch(url, {"lead_agency": "1.10"}, HTTP_IF_MATCH='"1"').json()["lead_agency"] == "1.10"
 
 
-@pytest.mark.parametrize("number", ["1.5", "1e400", "-1e400", "true"])
-def test_an_id_is_a_whole_number_not_cut_down_nor_a_crash(api, commitment, coordinator, meeting, member, number):
-    """A fractional id was cut down and applied ("meeting": 1.5 moved a commitment to meeting 1); 1e400 was a 500."""
+# Each is read by DRF as a whole number, or as one it is not: a fraction cut down ("meeting": 1.5 moved a commitment
+# to meeting 1; 6.0 handed over C-6), infinity (a 500), a string of other digits or signs ("٢", "+2", "0_2", " 2 ").
+NOT_WHOLE_NUMBERS = ["1.5", "2.0", "1e0", "1e400", "-1e400", "true", '"2"', '" 2 "', '"\u0662"', '"+2"', '"0_2"']
+
+
+@pytest.mark.parametrize("number", NOT_WHOLE_NUMBERS)
+def test_an_id_or_a_number_is_a_json_whole_number(api, commitment, coordinator, group, meeting, member, number):
     api.force_authenticate(coordinator)
 
     def send(method: str, url: str, body: str, **headers):
@@ -676,17 +680,55 @@ def test_an_id_is_a_whole_number_not_cut_down_nor_a_crash(api, commitment, coord
         ("category", '{"category": N}'),
         ("owner", '{"owner": N}'),
         ("access_granted_to", '{"access_granted_to": [N]}'),
+        ("version", '{"title": "Renamed", "version": N}'),
     ]:
         response = send("PATCH", url, body, HTTP_IF_MATCH='"1"')
         assert response.status_code == 400, (body, response.status_code)
         assert list(response.json()) == [name], body
-    created = send("POST", "/api/v1/meetings/", '{"group": N, "number": 77, "status": "planned"}')
-    assert created.status_code == 400 and "group" in created.json()
-    handover = f'{{"group": N, "officer": {commitment.owner_id}, "successor": {member.pk}}}'
-    response = send("POST", "/api/v1/handovers/", handover)
-    assert response.status_code == 400 and "group" in response.json()
+    for name, body in [
+        ("group", '{"group": N, "number": 77, "status": "planned", "host_country": "UZ"}'),
+        ("number", f'{{"group": {group.pk}, "number": N, "status": "planned", "host_country": "UZ"}}'),
+    ]:
+        response = send("POST", "/api/v1/meetings/", body)
+        assert response.status_code == 400 and list(response.json()) == [name], (body, response.content)
+    for name, body in [
+        ("group", f'{{"group": N, "officer": {commitment.owner_id}, "successor": {member.pk}}}'),
+        (
+            "commitments",
+            f'{{"group": {group.pk}, "officer": {commitment.owner_id}, "successor": {member.pk}, "commitments": [N]}}',
+        ),
+    ]:
+        response = send("POST", "/api/v1/handovers/", body)
+        assert response.status_code == 400 and list(response.json()) == [name], (body, response.content)
     commitment.refresh_from_db()
-    assert (commitment.version, commitment.meeting_id) == (1, meeting.pk)
+    assert (commitment.version, commitment.meeting_id, commitment.owner_id) == (1, meeting.pk, commitment.owner_id)
+    assert not meeting.group.meetings.filter(number=77).exists()
+
+
+@pytest.mark.parametrize("grants", ['{"GRANTEE": null}', "{}", '"GRANTEE"', "GRANTEE"])
+def test_grants_are_a_list_of_ids_not_an_object_whose_keys_would_be_granted(
+    api, commitment, coordinator, granted, grants
+):
+    """{"4": null} granted user 4 access to a restricted commitment; {} revoked every grant."""
+    commitment.restricted = True
+    commitment.save_versioned(commitment.version, user=coordinator)
+    api.force_authenticate(coordinator)
+    body = '{"access_granted_to": G}'.replace("G", grants.replace("GRANTEE", str(granted.pk)))
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    response = api.generic("PATCH", url, body, content_type="application/json", HTTP_IF_MATCH=f'"{commitment.version}"')
+    assert response.status_code == 400 and list(response.json()) == ["access_granted_to"]
+    assert list(commitment.access_granted_to.all()) == []
+
+
+@pytest.mark.parametrize(("written", "taken"), [("ID", True), (" ID ", False), ("+ID", False), ("0_ID", False)])
+def test_an_upload_names_what_it_is_attached_to_in_digits(api, commitment, coordinator, written, taken):
+    """A form-encoded id is text: digits are read, and nothing else that int() would read (" 2 ", "+2", "0_2")."""
+    api.force_authenticate(coordinator)
+    upload = SimpleUploadedFile("note.txt", b"Held.\n", content_type="text/plain")
+    body = {"commitment": written.replace("ID", str(commitment.pk)), "file": upload}
+    response = api.post("/api/v1/attachments/", body, format="multipart")
+    assert response.status_code == (201 if taken else 400), response.content
+    assert commitment.attachments.exists() == taken
 
 
 def test_a_handover_of_no_commitment_says_so_in_words(api, commitment, coordinator, group, member):
