@@ -419,13 +419,20 @@ def spreadsheet(extension: str, columns, values: list[list], title: str, author:
     return response
 
 
+def refused_filter(filterset) -> HttpResponse:
+    """An export asked with a filter its list refuses (the list offers no export then): why, as text."""
+    return HttpResponse(
+        f"Invalid filter: {filterset.errors.as_text()}", status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
 class CommitmentExportView(View):
     """The filtered list as CSV or XLSX, with the filter echoed in the file name."""
 
     def get(self, request, extension: str):
         filterset, commitments = filtered_commitments(request)
         if not filterset.is_valid():
-            return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
+            return refused_filter(filterset)
         values = list(exports.rows(commitments, settings.SITE_URL))
         title, name = "Commitments", exports.filename(filterset, extension)
         response = spreadsheet(extension, exports.COLUMNS, values, title, person(request.user), name)
@@ -807,7 +814,7 @@ class MeetingExportView(View):
     def get(self, request, extension: str):
         filterset, meetings = meeting_views.filtered_meetings(request)
         if not filterset.is_valid():
-            return HttpResponse("Invalid filter: " + filterset.errors.as_text(), status=400, content_type="text/plain")
+            return refused_filter(filterset)
         values = list(exports.meeting_rows(meetings, settings.SITE_URL))
         name = f"meetings_{timezone.localdate().isoformat()}.{extension}"
         response = spreadsheet(extension, exports.MEETING_COLUMNS, values, "Meetings", person(request.user), name)

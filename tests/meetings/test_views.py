@@ -559,3 +559,10 @@ def test_a_list_whose_filter_is_refused_offers_no_export(login, coordinator, mee
     document = lxml.html.fromstring(response.content)
     assert document.find_class("alert-danger"), "the refusal is said above the list"
     assert document.xpath('//a[starts-with(text(), "Export")]') == []
+
+
+def test_an_export_asked_with_a_refused_filter_says_why_in_text_its_characters_named(login, coordinator, meetings):
+    response = login(coordinator).get(reverse("meetings:export", args=["csv"]), {"year": "\u0662\u0660\u0662\u0665"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Enter a whole number." in response.content.decode("utf-8")
