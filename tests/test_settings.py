@@ -20,6 +20,13 @@ def in_fresh_django(code: str, **environ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", setup + code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
 
 
+def manage(*arguments: str, **environ) -> subprocess.CompletedProcess:
+    """manage.py with these arguments, in a fresh interpreter with only these variables set."""
+    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", **environ}
+    command = [sys.executable, "manage.py", *arguments]
+    return subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True)
+
+
 def django_settings(**environ) -> subprocess.CompletedProcess:
     """Load the settings in a fresh interpreter with only these variables set."""
     code = (
@@ -63,14 +70,7 @@ def test_without_a_secret_key_the_worker_stops_at_once():
 
 
 def test_offline_commands_need_no_secret_key():
-    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = manage("makemigrations", "--check", "--dry-run", LOG_LEVEL="WARNING")
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
 
@@ -161,13 +161,6 @@ def test_the_pdf_library_logs_no_progress_lines_at_the_default_level():
 def test_a_command_that_writes_data_to_standard_output_writes_nothing_else_there():
     """Logs go to standard output, and at the default level a library logged a line there as Django started:
     `manage.py spectacular > schema.json` (how an integrator takes the schema for a client) wrote no JSON."""
-    env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "DEBUG": "true", "SECRET_KEY": "x" * 50}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "spectacular", "--format", "openapi-json"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = manage("spectacular", "--format", "openapi-json", DEBUG="true", SECRET_KEY="x" * 50)  # logging at INFO
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["info"]["title"] == "Commitments tracker API"
