@@ -199,11 +199,14 @@ class RefuseUnknownFieldsMixin:
 
 
 def wrong_type(field, value, *, form: bool = False) -> str | None:
-    """Why a value that DRF would take, and read as something else than was sent, is refused: a number for a text
-    (its digits would be saved: 1.10 as "1.1"); for an id or a whole number, anything but a JSON whole number (1.5
-    named 1, 6.0 handed over C-6, 1e400 was a 500, "٢", "+2" and "0_2" named 2), or in a form-encoded body (`form`,
-    whose values are all text) anything but digits; for a list of ids, anything but a list (an object's keys were
-    granted access). None if the value is of its field's type, or the field's own checks say the rest."""
+    """Why a value that DRF would take, and read as something else than was sent, is refused:
+    - a number for a text (its digits would be saved: 1.10 as "1.1");
+    - for an id, a whole number or a choice of numbers (a priority), anything but a JSON whole number (1.5 named 1,
+      6.0 handed over C-6, 1e400 was a 500, "٢", "+2" and "0_2" named 2, "3" set priority 3); in a form-encoded
+      body (`form`, whose values are all text: the upload's) anything but digits, or nothing for none;
+    - for a yes or no, anything but true or false ("no" and 0 lifted a restriction);
+    - for a list of ids, anything but a list (an object's keys were granted access).
+    None if the value is of its field's type: the field's own checks say the rest."""
     if isinstance(field, serializers.CharField):
         return None if isinstance(value, str | None) else field.error_messages["invalid"]
     if isinstance(field, serializers.ManyRelatedField | serializers.ListField):
@@ -211,15 +214,23 @@ def wrong_type(field, value, *, form: bool = False) -> str | None:
             return field.error_messages["not_a_list"].format(input_type=type(value).__name__)
         child = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field.child
         return next(filter(None, (wrong_type(child, one, form=form) for one in value)), None)
-    if isinstance(field, serializers.PrimaryKeyRelatedField | serializers.IntegerField) and value is not None:
+    if value is None or (form and value == ""):
+        return None
+    if isinstance(field, serializers.BooleanField) and not form:
+        return None if isinstance(value, bool) else field.error_messages["invalid"]
+    numbered = isinstance(field, serializers.ChoiceField) and all(isinstance(key, int) for key in field.choices)
+    if numbered or isinstance(field, serializers.PrimaryKeyRelatedField | serializers.IntegerField):
         if form and isinstance(value, str):
             whole = re.fullmatch(r"[0-9]+", value) is not None
         else:
             whole = isinstance(value, int) and not isinstance(value, bool)
-        if not whole and isinstance(field, serializers.IntegerField):
+        if whole:
+            return None
+        if numbered:
+            return field.error_messages["invalid_choice"].format(input=value)
+        if isinstance(field, serializers.IntegerField):
             return field.error_messages["invalid"]
-        if not whole:
-            return field.error_messages["incorrect_type"].format(data_type=type(value).__name__)
+        return field.error_messages["incorrect_type"].format(data_type=type(value).__name__)
     return None
 
 

@@ -25,9 +25,17 @@ from meetings.api.views import MeetingViewSet, WorkingGroupViewSet
 handler400 = "config.views.bad_request"
 
 
+class Router(DefaultRouter):
+    """An id in an address is digits: /commitments/+2/ and /٢/ were commitment 2, as int() reads them. Any other
+    address is the API's 404."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix: str = "") -> str:
+        return f"(?P<{lookup_prefix}{viewset.lookup_url_kwarg or viewset.lookup_field}>[0-9]+)"
+
+
 def api_urls() -> list:
     """The one router of /api/v1/ (kebab-case plural routes) and /api/v1/me/."""
-    router = DefaultRouter()
+    router = Router()
     router.include_format_suffixes = False
     router.register("working-groups", WorkingGroupViewSet, basename="working-group")
     router.register("meetings", MeetingViewSet, basename="meeting")

@@ -705,6 +705,47 @@ def test_an_id_or_a_number_is_a_json_whole_number(api, commitment, coordinator, 
     assert not meeting.group.meetings.filter(number=77).exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ('{"priority": "3"}', "priority"),
+        ('{"priority": 3.0}', "priority"),
+        ('{"priority": true}', "priority"),
+        ('{"restricted": "no"}', "restricted"),
+        ('{"restricted": "false"}', "restricted"),
+        ('{"restricted": 0}', "restricted"),
+        ('{"restricted": 1.0}', "restricted"),
+    ],
+)
+def test_a_choice_or_a_yes_no_is_of_its_json_type(api, commitment, coordinator, granted, body, name):
+    """{"restricted": "no"} lifted a restriction (the group could read the commitment); "3" set a priority."""
+    commitment.restricted, commitment.priority = True, 2
+    commitment.save_versioned(commitment.version, user=coordinator)
+    api.force_authenticate(coordinator)
+    url = f"/api/v1/commitments/{commitment.pk}/"
+    response = api.generic("PATCH", url, body, content_type="application/json", HTTP_IF_MATCH=f'"{commitment.version}"')
+    assert response.status_code == 400 and list(response.json()) == [name], response.content
+    commitment.refresh_from_db()
+    assert (commitment.restricted, commitment.priority) == (True, 2)
+
+
+def test_an_id_in_an_api_address_is_digits(api, commitment, coordinator):
+    """/api/v1/commitments/+2/ and /٢/ were commitment 2, as int() reads them; the docs say an id that is not a number
+    is a 404."""
+    api.force_authenticate(coordinator)
+    assert api.get(f"/api/v1/commitments/{commitment.pk}/").status_code == 200
+    for written in (
+        f"+{commitment.pk}",
+        f" {commitment.pk}",
+        "".join(chr(0x0660 + int(d)) for d in str(commitment.pk)),
+    ):
+        response = api.get(f"/api/v1/commitments/{written}/")
+        assert response.status_code == 404 and response["Content-Type"] == "application/json", written
+        progress = api.post(f"/api/v1/commitments/{written}/progress-updates/", {"text": "Held."})
+        assert progress.status_code == 404, written
+    assert not commitment.progress_updates.exists()
+
+
 @pytest.mark.parametrize("grants", ['{"GRANTEE": null}', "{}", '"GRANTEE"', "GRANTEE"])
 def test_grants_are_a_list_of_ids_not_an_object_whose_keys_would_be_granted(
     api, commitment, coordinator, granted, grants
@@ -722,10 +763,16 @@ def test_grants_are_a_list_of_ids_not_an_object_whose_keys_would_be_granted(
 
 @pytest.mark.parametrize(("written", "taken"), [("ID", True), (" ID ", False), ("+ID", False), ("0_ID", False)])
 def test_an_upload_names_what_it_is_attached_to_in_digits(api, commitment, coordinator, written, taken):
-    """A form-encoded id is text: digits are read, and nothing else that int() would read (" 2 ", "+2", "0_2")."""
+    """A form-encoded id is text: digits are read, and nothing else that int() would read (" 2 ", "+2", "0_2"); an
+    empty one is none (form encoding has no null)."""
     api.force_authenticate(coordinator)
     upload = SimpleUploadedFile("note.txt", b"Held.\n", content_type="text/plain")
-    body = {"commitment": written.replace("ID", str(commitment.pk)), "file": upload}
+    body = {
+        "commitment": written.replace("ID", str(commitment.pk)),
+        "meeting": "",
+        "progress_update": "",
+        "file": upload,
+    }
     response = api.post("/api/v1/attachments/", body, format="multipart")
     assert response.status_code == (201 if taken else 400), response.content
     assert commitment.attachments.exists() == taken
