@@ -193,7 +193,11 @@ class RefuseUnknownFieldsMixin:
                     errors[name] = ["This field is read-only."]
                 elif said := wrong_type(field, value, form=isinstance(data, QueryDict)):
                     errors[name] = [said]
-            if errors:
+            if errors:  # with what the fields say of the rest: every error of the body at once
+                try:
+                    super().to_internal_value({name: value for name, value in data.items() if name not in errors})
+                except serializers.ValidationError as more:
+                    errors = {**more.detail, **errors}
                 raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
 
@@ -205,7 +209,8 @@ def wrong_type(field, value, *, form: bool = False) -> str | None:
       6.0 handed over C-6, 1e400 was a 500, "٢", "+2" and "0_2" named 2, "3" set priority 3); in a form-encoded
       body (`form`, whose values are all text: the upload's) anything but digits, or nothing for none;
     - for a yes or no, anything but true or false ("no" and 0 lifted a restriction);
-    - for a list of ids, anything but a list (an object's keys were granted access).
+    - for a list of ids, anything but a list (an object's keys were granted access);
+    - for a date, anything but YYYY-MM-DD in digits ("2027-W01-1" was 4 January).
     None if the value is of its field's type: the field's own checks say the rest."""
     if isinstance(field, serializers.CharField):
         return None if isinstance(value, str | None) else field.error_messages["invalid"]
@@ -216,6 +221,9 @@ def wrong_type(field, value, *, form: bool = False) -> str | None:
         return next(filter(None, (wrong_type(child, one, form=form) for one in value)), None)
     if value is None or (form and value == ""):
         return None
+    if isinstance(field, serializers.DateField):  # Python reads "2027-W01-1", "20270105" and "2027-1-5" as dates
+        whole = isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is not None
+        return None if whole else field.error_messages["invalid"].format(format="YYYY-MM-DD")
     if isinstance(field, serializers.BooleanField) and not form:
         return None if isinstance(value, bool) else field.error_messages["invalid"]
     numbered = isinstance(field, serializers.ChoiceField) and all(isinstance(key, int) for key in field.choices)

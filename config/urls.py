@@ -85,6 +85,6 @@ urlpatterns = [
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     # Any other address under /api/: a JSON 404, never Django's page, nor a redirect that would drop a body.
-    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api-not-found"),
+    re_path(r"^api/(?P<rest>(?s:.*))$", api_not_found, name="api-not-found"),  # a newline too
     path("admin/", admin.site.urls),
 ]

@@ -729,6 +729,21 @@ def test_a_choice_or_a_yes_no_is_of_its_json_type(api, commitment, coordinator, 
     assert (commitment.restricted, commitment.priority) == (True, 2)
 
 
+@pytest.mark.parametrize("day", ["2030-1-5", "2030-W01-1", "20300105", "\uff12\uff10\uff13\uff10-01-05", "2030-01-05 "])
+def test_a_date_is_written_as_the_schema_says(api, commitment, coordinator, meeting, day):
+    """ "2030-W01-1" was saved as 4 January 2030, "2030-1-5" and other scripts' digits as 5 January: the schema says
+    a date (YYYY-MM-DD), and the refusal says so too."""
+    api.force_authenticate(coordinator)
+    saved = commitment.follow_up_date
+    response = api.patch(f"/api/v1/commitments/{commitment.pk}/", {"follow_up_date": day}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 400 and list(response.json()) == ["follow_up_date"], response.content
+    assert "YYYY-MM-DD" in response.json()["follow_up_date"][0]
+    response = api.patch(f"/api/v1/meetings/{meeting.pk}/", {"start_date": day, "end_date": day})
+    assert response.status_code == 400 and set(response.json()) == {"start_date", "end_date"}, response.content
+    commitment.refresh_from_db()
+    assert (commitment.follow_up_date, commitment.version) == (saved, 1)
+
+
 def test_an_id_in_an_api_address_is_digits(api, commitment, coordinator):
     """/api/v1/commitments/+2/ and /٢/ were commitment 2, as int() reads them; the docs say an id that is not a number
     is a 404."""
@@ -738,6 +753,8 @@ def test_an_id_in_an_api_address_is_digits(api, commitment, coordinator):
         f"+{commitment.pk}",
         f" {commitment.pk}",
         "".join(chr(0x0660 + int(d)) for d in str(commitment.pk)),
+        f"{commitment.pk}%0A",  # a newline, which the API's catch-all for what names nothing did not match
+        f"%0A{commitment.pk}",
     ):
         response = api.get(f"/api/v1/commitments/{written}/")
         assert response.status_code == 404 and response["Content-Type"] == "application/json", written
