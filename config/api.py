@@ -226,7 +226,8 @@ def wrong_type(field, value, *, form: bool = False) -> str | None:
         return None if whole else field.error_messages["invalid"].format(format="YYYY-MM-DD")
     if isinstance(field, serializers.BooleanField) and not form:
         return None if isinstance(value, bool) else field.error_messages["invalid"]
-    numbered = isinstance(field, serializers.ChoiceField) and all(isinstance(key, int) for key in field.choices)
+    choices = field.choices if isinstance(field, serializers.ChoiceField) else {}
+    numbered = bool(choices) and all(type(key) is int for key in choices)  # a priority's 1, 2, 3
     if numbered or isinstance(field, serializers.PrimaryKeyRelatedField | serializers.IntegerField):
         if form and isinstance(value, str):
             whole = re.fullmatch(r"[0-9]+", value) is not None
