@@ -550,12 +550,14 @@ def test_a_meeting_number_taken_meanwhile_is_refused_by_the_api_with_a_400(coord
     assert Meeting.objects.count() == before and lost_race.count("UniqueTogetherValidator.__call__") == 2
 
 
-@pytest.mark.parametrize(("page", "refused"), [("meetings:list", "?year=2025.5"), ("commitments:list", "?meeting=x")])
-def test_a_list_whose_filter_is_refused_offers_no_export(login, coordinator, meetings, page, refused):
+@pytest.mark.parametrize(
+    ("listing", "refused"), [("meetings:list", "?year=2025.5"), ("commitments:list", "?meeting=x")]
+)
+def test_a_list_whose_filter_is_refused_offers_no_export(login, coordinator, meetings, listing, refused):
     """Its export links led to a bare text 400 ("Invalid filter: …"): the list says what to correct instead."""
-    applied = lxml.html.fromstring(login(coordinator).get(reverse(page)).content)
+    applied = lxml.html.fromstring(login(coordinator).get(reverse(listing)).content)
     assert applied.xpath('//a[text()="Export CSV"]') and applied.xpath('//a[text()="Export Excel"]')
-    response = login(coordinator).get(reverse(page) + refused)
+    response = login(coordinator).get(reverse(listing) + refused)
     document = lxml.html.fromstring(response.content)
     assert document.find_class("alert-danger"), "the refusal is said above the list"
     assert document.xpath('//a[starts-with(text(), "Export")]') == []
