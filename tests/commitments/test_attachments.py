@@ -287,6 +287,23 @@ def test_an_outsider_gets_404_for_a_meeting_file(client, meeting, coordinator, o
     assert client.get(Attachment.objects.get().get_absolute_url()).status_code == 404
 
 
+def test_the_deletion_address_opened_as_a_page_links_to_the_files_place_for_those_who_see_it_only(
+    client, meeting, coordinator, outsider
+):
+    """Opened with GET it answers 405 with a link to the meeting's page; for someone who may not see the file, or a
+    file that is gone, a 404 that names nothing."""
+    client.force_login(coordinator)
+    client.post(reverse("meetings:attach", args=[meeting.pk]), {"attach-files": [upload("agenda.txt", b"Agenda\n")]})
+    url = reverse("attachment-delete", args=[Attachment.objects.get().pk])
+    response = client.get(url)
+    assert response.status_code == 405
+    assert f'href="{meeting.get_absolute_url()}"' in response.content.decode()
+    client.force_login(outsider)
+    hidden = client.get(url)
+    assert hidden.status_code == 404 and "agenda" not in hidden.content.decode()
+    assert client.get(reverse("attachment-delete", args=[999999])).status_code == 404
+
+
 def test_mail_never_names_or_links_the_files_of_a_restricted_commitment(tenth, meeting, owner, client, smtp_server):
     """The owner's digest a week before the follow-up date of a restricted commitment with files."""
     with time_machine.travel(NOW - datetime.timedelta(days=30), tick=False):
