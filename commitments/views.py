@@ -559,12 +559,16 @@ class AttachmentDownloadView(View):
 class AttachmentDeleteView(PostOnlyMixin, View):
     """A coordinator deletes an attachment: its bytes go, the history keeps who, when, its name and hash."""
 
+    def get_object(self) -> Attachment:
+        queryset = Attachment.objects.select_related("meeting", "commitment")
+        return get_visible_or_404(queryset, self.request, pk=self.kwargs["pk"])
+
     def form_page(self) -> str:
-        attachment = get_visible_or_404(Attachment.objects.all(), self.request, pk=self.kwargs["pk"])
+        attachment = self.get_object()
         return (attachment.commitment or attachment.meeting).get_absolute_url()
 
     def post(self, request, pk: int):
-        attachment = get_visible_or_404(Attachment.objects.select_related("meeting", "commitment"), request, pk=pk)
+        attachment = self.get_object()
         check(permissions.can_remove_attachment(request.user, attachment))
         place = attachment.commitment or attachment.meeting
         attachments.remove(request, attachment)
