@@ -322,6 +322,7 @@ def plan(
         )
         if group_ids is None:
             report.superseded += skip_inactive_groups()
+        outbox.added(report.added)
     return report
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from commitments.models import NotificationPreference, Reminder
 from commitments.reminders import outbox, planning
-from tests.factories import CommitmentFactory, MembershipFactory, UserFactory
+from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory, UserFactory
 
 D = datetime.date(2027, 3, 12)
 DAY = datetime.timedelta(days=1)
@@ -35,6 +35,13 @@ def due(tenth, meeting, group, coordinator):
     assert {p.stale for p in planned} == {True, False}
     assert {p.reason for p in planned} >= {"pre_session", "session_summary", "due_soon", "overdue"}
     return planned
+
+
+def known_rows() -> float:
+    """How many rows the planner believes the outbox holds (-1 or 0 before its first analysis)."""
+    with connection.cursor() as cursor:
+        cursor.execute(outbox.SIZE, [outbox.TABLE])
+        return cursor.fetchone()[0]
 
 
 def rows() -> list[tuple]:
@@ -79,20 +86,43 @@ def test_a_large_addition_gives_the_planner_the_outboxs_new_size_at_once(
     """Without it the sending's batches were planned for an outbox of a few rows and read every pending row of the
     day, each batch, until autovacuum came by."""
 
-    def known_rows() -> float:
-        with connection.cursor() as cursor:
-            cursor.execute(outbox.SIZE, [outbox.TABLE])
-            return cursor.fetchone()[0]
-
     monkeypatch.setattr(outbox, "ANALYZE_AFTER", len(due) // 2)
     with django_capture_on_commit_callbacks(execute=True):
-        outbox.insert(due[:5])  # a few: left to autovacuum
+        outbox.added(outbox.insert(due[:5]))  # a few: left to autovacuum
     assert known_rows() <= 0
     with django_capture_on_commit_callbacks(execute=True):
-        outbox.insert(due)
+        outbox.added(outbox.insert(due))
     assert known_rows() == Reminder.objects.count() == len(due)
     with connection.cursor() as cursor:  # what the planner learnt: every row pending or skipped as stale
         cursor.execute(
             "SELECT most_common_vals::text FROM pg_stats WHERE tablename = %s AND attname = 'state'", [outbox.TABLE]
         )
         assert set(cursor.fetchone()[0].strip("{}").split(",")) == {"pending", "skipped"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's statistics: PostgreSQL")
+def test_a_plan_of_many_small_groups_gives_the_planner_the_outboxs_new_size(
+    due, other_group, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A plan writes group by group: a first plan of the day over many groups, each adding fewer rows than
+    ANALYZE_AFTER, left the planner an outbox of a few rows, and the query of the due recipients then ran for
+    minutes (an anti-join planned as a loop over every pending row for each)."""
+    tenth = MeetingFactory(group=other_group, number=10, status="scheduled", start_date=D, end_date=None)
+    for n in range(30):
+        owner = UserFactory(username=f"analyst{n}")
+        MembershipFactory(group=other_group, user=owner)
+        CommitmentFactory(meeting=tenth, owner=owner, follow_up_date=TODAY + (n - 15) * DAY)
+    Reminder.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.added(outbox.insert(due[:5]))  # a few: left to autovacuum
+    Reminder.objects.all().delete()
+    other = len(list(planning.due_reminders(TODAY))) - len(due)
+    monkeypatch.setattr(outbox, "ANALYZE_AFTER", max(len(due), other) + 1)
+    added_by_group = []
+    insert = outbox.insert
+    monkeypatch.setattr(outbox, "insert", lambda rows: added_by_group.append(insert(rows)) or added_by_group[-1])
+    with django_capture_on_commit_callbacks(execute=True):
+        report = planning.plan(TODAY)
+    assert len(added_by_group) == 2 and report.added == sum(added_by_group)
+    assert max(added_by_group) < outbox.ANALYZE_AFTER <= report.added  # each group below, the plan above
+    assert known_rows() == Reminder.objects.count() == report.added
