@@ -223,6 +223,31 @@ def claim_plan(recipient_ids) -> str:
         return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
+def test_the_due_recipients_are_read_from_the_outbox_alone_less_those_in_their_quiet_period(
+    due_today, owner, owner2, coordinator, member
+):
+    """Two plain reads of the outbox: the recipients of due rows, and those given a notice in the quiet period.
+    Written as one query with NOT EXISTS, it was planned, on an outbox whose statistics were out of date, as a loop
+    over every pending row for each pending row: a sweep of 100,000 reminders stopped for minutes."""
+    notice = {
+        "reason": R.ASSIGNED,
+        "commitment": due_today[2],
+        "anchor_date": TODAY,
+        "lead_days": 0,
+        "planned_for": TODAY,
+    }
+    Reminder.objects.create(recipient=owner2, **notice)  # just now: owner2 waits for the quiet period to pass
+    Reminder.objects.create(recipient=member, **notice)  # a notice of their own: due at once, or after the quiet period
+    Reminder.objects.filter(recipient=member).update(created_at=NOW - QUIET - datetime.timedelta(seconds=1))
+    with CaptureQueriesContext(connection) as queries:
+        recipients = delivery.due_recipients(NOW)
+    assert recipients == sorted([owner.pk, coordinator.pk, member.pk])
+    assert recipients == sorted(set(Reminder.objects.filter(delivery.due(NOW)).values_list("recipient_id", flat=True)))
+    assert len(queries) == 2
+    for query in queries:
+        assert "JOIN" not in query["sql"] and "EXISTS" not in query["sql"], query["sql"]
+
+
 def test_a_batch_claims_its_rows_through_its_recipients_not_every_pending_row_of_the_day(due_today, owner, owner2):
     """Without statistics (SQLite keeps none) the claim walked every pending reminder of the day, each batch: the
     cost of a batch grew with the outbox (0.56 ms a digest among 100,000 rows). The index of pending rows by
