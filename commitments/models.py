@@ -708,6 +708,14 @@ class Reminder(models.Model):
             # claimed rows (state "sending", few at any time: also how a dead worker's claims are found).
             # Every index costs each claim and each outcome an index write, so there are no more.
             models.Index(fields=["state", "recipient", "planned_for"], name="reminder_state_recipient_day"),
+            # Who is in their quiet period, asked by each batch's claim: the pending notices of owner changes by
+            # when they were given, a few rows at any time (a claim or an outcome of any other row writes nothing
+            # here), not the whole outbox.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state=ReminderState.PENDING, reason__in=ReminderReason.immediate()),
+                name="reminder_pending_notice",
+            ),
         ]
 
     def __str__(self) -> str:
