@@ -78,19 +78,21 @@ def in_quiet_period(now: datetime.datetime) -> Q:
     return Q(reason__in=Reason.immediate(), state=State.PENDING, created_at__gt=since)
 
 
-def due(now: datetime.datetime) -> Q:
-    """Rows whose day has come, of recipients who had no new notice in the quiet period. Those recipients are a
-    subquery of its own, read once (NOT IN): as a NOT EXISTS about each row, PostgreSQL planned it on out-of-date
-    statistics as a loop over every pending row for each row (100,000 reminders: the due recipients, and a batch's
-    claim, were stopped after minutes)."""
-    waiting = Reminder.objects.filter(in_quiet_period(now)).values("recipient_id")
-    return day_has_come(now) & ~Q(recipient_id__in=waiting)
+def due(now: datetime.datetime, recipient_ids: list[int] | None = None) -> Q:
+    """Rows whose day has come, of recipients (of recipient_ids, if given) who had no new notice in the quiet period.
+    Those recipients are a subquery of its own, read once (NOT IN): as a NOT EXISTS about each row, PostgreSQL planned
+    it on out-of-date statistics as a loop over every pending row for each row (100,000 reminders: the due
+    recipients, and a batch's claim, were stopped after minutes)."""
+    waiting = Reminder.objects.filter(in_quiet_period(now))
+    if recipient_ids is not None:
+        waiting = waiting.filter(recipient_id__in=recipient_ids)
+    return day_has_come(now) & ~Q(recipient_id__in=waiting.values("recipient_id"))
 
 
 def claimable(now: datetime.datetime, recipient_ids: list[int]):
     """A batch's due rows: found through its recipients in the index of pending rows by recipient and day
     (reminder_state_recipient_day), not among every pending row of the day."""
-    return Reminder.objects.filter(due(now), recipient_id__in=recipient_ids)
+    return Reminder.objects.filter(due(now, recipient_ids), recipient_id__in=recipient_ids)
 
 
 def entitled() -> Q:
