@@ -344,19 +344,33 @@ def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before:
             yield reminder
 
     report.groups += 1
-    scope = Q(commitment__meeting__group=group.group_id) | Q(commitment=None, meeting__group=group.group_id)
     report.added += outbox.insert(counted())
-    report.superseded += skip_superseded(current_keys, scope & Q(pk__lte=planned_before))
+    report.superseded += skip_superseded(current_keys, planned_earlier(group.group_id, planned_before))
 
 
-def skip_superseded(current_keys: set[tuple], scope: Q) -> int:
-    """Mark skipped the pending scheduled reminders in scope that the rules no longer call for."""
+def planned_earlier(group_id: int, planned_before: int) -> list:
+    """The group's pending scheduled reminders up to planned_before, as (pk, *Planned.key) rows, in two queries: those
+    about its commitments, found through each commitment, and its own (about its sessions), through each meeting.
+    As one query with an OR between the two, the database read the whole outbox for each group (the first plan of a
+    day, 60 groups among 100,000 reminders: 10 s)."""
     pending = (
-        Reminder.objects.filter(scope, state=Reminder.State.PENDING, reason__in=Reason.scheduled())
+        Reminder.objects.filter(state=Reminder.State.PENDING, reason__in=Reason.scheduled(), pk__lte=planned_before)
         .values_list("pk", "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days")
         .order_by()
     )
-    obsolete = [row[0] for row in pending.iterator(chunk_size=BATCH) if tuple(row[1:]) not in current_keys]
+    commitments = Commitment.objects.filter(meeting__group=group_id).values("pk")
+    meetings = Meeting.objects.filter(group=group_id).values("pk")
+    return [pending.filter(commitment__in=commitments), pending.filter(commitment=None, meeting__in=meetings)]
+
+
+def skip_superseded(current_keys: set[tuple], planned: list) -> int:
+    """Mark skipped the pending scheduled reminders planned (planned_earlier's) that the rules no longer call for."""
+    obsolete = [
+        row[0]
+        for queryset in planned
+        for row in queryset.iterator(chunk_size=BATCH)
+        if tuple(row[1:]) not in current_keys
+    ]
     skipped = 0
     for start in range(0, len(obsolete), BATCH):
         skipped += Reminder.objects.filter(pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING).update(

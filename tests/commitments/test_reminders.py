@@ -1,6 +1,7 @@
 """The reminder rules over a table of days, and the planning that records them in the outbox."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -11,7 +12,7 @@ from django.utils import timezone
 from commitments.models import Commitment, NotificationPreference, Reminder, ReminderPlan
 from commitments.reminders import delivery, planning
 from meetings.models import Meeting
-from tests.factories import CommitmentFactory, MeetingFactory
+from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory
 
 D = datetime.date(2027, 3, 12)  # the 10th meeting, in New Delhi
 F = datetime.date(2027, 1, 15)  # a follow-up date
@@ -402,3 +403,28 @@ def test_an_assignment_notice_is_due_from_its_day_only(meeting, owner):
     # Before the send hour: once the quiet period after it has passed.
     on_the_day = timezone.make_aware(datetime.datetime(2026, 11, 29, 7, 0))
     assert assigned.filter(delivery.due(on_the_day)).exists()
+
+
+def test_a_groups_earlier_reminders_are_found_through_its_commitments_and_sessions(
+    tenth, meeting, owner, coordinator, other_group
+):
+    """A re-plan looks among a group's pending reminders for those no longer called for. Asked as one query with an OR
+    between a commitment's group and a session's, the database read the whole outbox for each group: the first
+    sweep of a day, over 60 groups and 100,000 reminders, spent 10 s there, and more as the outbox grew."""
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - 3 * DAY)
+    elsewhere = MeetingFactory(group=other_group, number=3, status=Meeting.Status.SCHEDULED, start_date=D, end_date=D)
+    MembershipFactory(group=other_group, user=owner)
+    CommitmentFactory(meeting=elsewhere, owner=owner, follow_up_date=D - 3 * DAY)
+    plan_on(D - 7 * DAY)
+    pending = Reminder.objects.filter(state=Reminder.State.PENDING, reason__in=R.scheduled())
+    theirs = pending.filter(commitment__meeting__group=meeting.group) | pending.filter(
+        commitment=None, meeting__group=meeting.group
+    )
+    assert {row.reason for row in theirs} >= {R.PRE_SESSION, R.SESSION_SUMMARY}  # about a commitment, and the session
+    assert pending.exclude(pk__in=theirs).exists()  # the other group's
+
+    planned = planning.planned_earlier(meeting.group_id, Reminder.objects.order_by("pk").last().pk)
+    assert sorted(row[0] for queryset in planned for row in queryset) == sorted(theirs.values_list("pk", flat=True))
+    for queryset in planned:  # each a lookup the database can answer through the group's commitments or meetings
+        sql = str(queryset.query)
+        assert " OR " not in sql and re.search(r'"(commitment|meeting)_id" IN \(SELECT', sql), sql
