@@ -345,7 +345,8 @@ def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before:
 
     report.groups += 1
     report.added += outbox.insert(counted())
-    report.superseded += skip_superseded(current_keys, planned_earlier(group.group_id, planned_before))
+    if planned_before:  # else an empty outbox: nothing planned earlier to supersede
+        report.superseded += skip_superseded(current_keys, planned_earlier(group.group_id, planned_before))
 
 
 def planned_earlier(group_id: int, planned_before: int) -> list:

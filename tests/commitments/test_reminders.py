@@ -428,3 +428,13 @@ def test_a_groups_earlier_reminders_are_found_through_its_commitments_and_sessio
     for queryset in planned:  # each a lookup the database can answer through the group's commitments or meetings
         sql = str(queryset.query)
         assert " OR " not in sql and re.search(r'"(commitment|meeting)_id" IN \(SELECT', sql), sql
+
+
+def test_a_first_plan_into_an_empty_outbox_looks_for_nothing_earlier_to_supersede(tenth, meeting, owner, coordinator):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=D - 3 * DAY)
+    Reminder.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        report = plan_on(D - 7 * DAY)
+    assert report.added > 0
+    reads = [query["sql"] for query in queries if re.match(r'SELECT .* FROM "commitments_reminder"( |$)', query["sql"])]
+    assert not [sql for sql in reads if '"commitments_reminder"."id" <= ' in sql], reads
