@@ -4,9 +4,9 @@ reminder due and the ORM's bulk_create spends most of a plan preparing their par
 `insert(rows)` adds the rows that are not there yet and returns how many it added; a row already planned (the
 outbox's unique constraints) is left as it is, so a plan run twice writes nothing the second time. PostgreSQL:
 the rows are streamed with COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING, and a
-plan that added many rows (`added`) is followed by ANALYZE of the outbox (the sending's queries are planned on it at
-once); SQLite: one executemany of INSERT … ON CONFLICT DO NOTHING. `insert_with_orm` is the same with bulk_create, which
-tests/commitments/test_outbox.py compares it with on both databases.
+plan that added many rows (`added`) is followed by ANALYZE of the outbox (the sending's queries are planned on it
+at once); SQLite: one executemany of INSERT … ON CONFLICT DO NOTHING. `insert_with_orm` is the same with bulk_create,
+which tests/commitments/test_outbox.py compares it with on both databases.
 """
 
 from collections.abc import Iterable, Iterator
@@ -84,7 +84,7 @@ def added(count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(SIZE, [TABLE])
         known = cursor.fetchone()[0]
-    if count >= max(ANALYZE_AFTER, GROWTH * known):
+    if count >= GROWTH * known:
         transaction.on_commit(analyze)
 
 
