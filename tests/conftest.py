@@ -9,6 +9,7 @@ everything; `granted` is a member to whom a test grants access to a restricted c
 
 import datetime
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,33 @@ def _test_settings():
         ATTACHMENT_STORAGE._wrapped = empty  # looked up again, in the suite's folder
         yield
     ATTACHMENT_STORAGE._wrapped = empty
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_left_open(request, django_db_blocker):
+    """After a test that commits (PostgreSQL): no other session still has the test database open.
+
+    What such a test starts beside it (a live server's threads, threads of its own, worker processes) has a database
+    connection of its own. A live server closes its thread's connection only when the client closes its socket, so a
+    client left open holds the database until the suite ends, which then cannot drop it. Whatever was stopped is
+    given a few seconds to be gone."""
+    yield
+    from django.db import connection
+
+    if database_use(request.node) != 1 or connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock():
+        for _ in range(50):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT left(query, 120) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                left_open = [query for (query,) in cursor.fetchall()]
+            if not left_open:
+                return
+            time.sleep(0.1)
+    pytest.fail(f"the test left {len(left_open)} other database session(s) open, the last queries: {left_open}")
 
 
 @pytest.fixture(autouse=True)

@@ -53,6 +53,26 @@ def auth(token: str) -> dict:
     return {"Authorization": f"Token {token}"}
 
 
+@pytest.fixture
+def client_of(generated, live_server):
+    """The generated client of a user of the demo data, closed after the test: a client left open keeps its
+    connection to the live server, and the server's thread keeps the database open."""
+    module = importlib.import_module(f"{PACKAGE}.client")
+    users = {user.username: user for user in get_user_model().objects.all()}
+    opened = []
+
+    def client_of(username: str):
+        client = module.AuthenticatedClient(
+            base_url=live_server.url, token=api_token(users[username]), prefix="Token", raise_on_unexpected_status=True
+        )
+        opened.append(client)
+        return client
+
+    yield client_of
+    for client in opened:
+        client.get_httpx_client().close()
+
+
 def test_every_module_of_the_generated_client_imports(generated):
     modules = [module.name for module in pkgutil.walk_packages(generated.__path__, f"{PACKAGE}.")]
     failures = []
@@ -66,10 +86,9 @@ def test_every_module_of_the_generated_client_imports(generated):
     assert failures == []
 
 
-def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated, live_server):
+def test_an_owner_and_a_coordinator_work_through_the_generated_client(client_of):
     api = importlib.import_module(f"{PACKAGE}.api.commitments")
     models = importlib.import_module(f"{PACKAGE}.models")
-    client_module = importlib.import_module(f"{PACKAGE}.client")
     for name in ["commitments_list", "commitments_retrieve", "commitments_partial_update"]:
         importlib.import_module(f"{api.__name__}.{name}")
     importlib.import_module(f"{api.__name__}.commitments_progress_updates_create")
@@ -77,11 +96,6 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     listing, reading = api.commitments_list, api.commitments_retrieve
     patching, posting = api.commitments_partial_update, api.commitments_progress_updates_create
     users = {user.username: user for user in get_user_model().objects.all()}
-
-    def client_of(username: str):
-        return client_module.AuthenticatedClient(
-            base_url=live_server.url, token=api_token(users[username]), prefix="Token", raise_on_unexpected_status=True
-        )
 
     def patch(client, commitment_id: int, etag=None, **fields):
         body = models.PatchedCommitmentRequest(**fields)
@@ -170,7 +184,7 @@ def test_an_owner_and_a_coordinator_work_through_the_generated_client(generated,
     assert again.status_code == 400 and isinstance(again.parsed, models.Error)
 
 
-def test_an_owner_attaches_a_file_and_a_colleague_downloads_it_through_the_generated_client(generated, live_server):
+def test_an_owner_attaches_a_file_and_a_colleague_downloads_it_through_the_generated_client(client_of):
     """Multipart upload, the list by commitment, the download's bytes, a refused kind (400) and a coordinator's
     deletion (204), all typed as the schema says."""
     api = f"{PACKAGE}.api.attachments"
@@ -180,13 +194,7 @@ def test_an_owner_attaches_a_file_and_a_colleague_downloads_it_through_the_gener
     deleting = importlib.import_module(f"{api}.attachments_destroy")
     models = importlib.import_module(f"{PACKAGE}.models")
     types = importlib.import_module(f"{PACKAGE}.types")
-    client_module = importlib.import_module(f"{PACKAGE}.client")
     users = {user.username: user for user in get_user_model().objects.all()}
-
-    def client_of(username: str):
-        return client_module.AuthenticatedClient(
-            base_url=live_server.url, token=api_token(users[username]), prefix="Token", raise_on_unexpected_status=True
-        )
 
     commitment = Commitment.objects.filter(owner=users["owner"], restricted=False).first()
     content = b"Agreed minutes of the expert-level consultations\n"
