@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -24,6 +26,19 @@ DEMO_PASSWORD = "demo-password-for-browser-tests"
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright, with this thread's database connections closed before it starts and before it stops.
+
+    While its event loop runs in this thread, Django keeps a second set of connections here (asgiref's storage
+    follows a running loop): one still open when it stops would hold the test database past the end of the run,
+    which then cannot drop it."""
+    connections.close_all()
+    with sync_playwright() as started:
+        yield started
+        connections.close_all()
 
 
 @pytest.fixture(scope="session")
