@@ -21,6 +21,7 @@ from commitments.reminders.planning import forget_plans
 from commitments.reminders.tasks import send_reminders
 from config.admin import ChoiceFilter
 from config.display import person
+from config.queueing import enqueue_on_commit
 from meetings.admin import (
     GROUP_FILTER,
     AuditedGroupAdmin,
@@ -260,7 +261,7 @@ class ReminderAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = retry_reminders(queryset)
         if count:
-            send_reminders.delay_on_commit()
+            enqueue_on_commit(send_reminders)
         self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
 
 

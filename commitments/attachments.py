@@ -25,6 +25,7 @@ from commitments import exports
 from commitments.models import Attachment, Commitment, ProgressUpdate
 from commitments.tasks import read_attachment_text
 from config.display import plain_line
+from config.queueing import enqueue_on_commit
 from config.security import security_event
 from config.uploads import check_size
 from meetings.dates import spell_date
@@ -225,7 +226,7 @@ def attach(target, files: list[Checked], *, user) -> list[Attachment]:
                 attachments.append(attachment)
                 attachment._history_user = user
                 attachment.save()
-                read_attachment_text.delay_on_commit(attachment.pk)
+                enqueue_on_commit(read_attachment_text, attachment.pk)
     except IntegrityError:
         forget_bytes(attachments)
         raise ValidationError(

@@ -41,8 +41,10 @@ def data_version() -> str:
 
 
 def data_changed() -> None:
+    """A cache that fails before the write stops it. One that fails once the write has committed is logged and does
+    not turn the save into an error page; a brief built meanwhile may then be shown until the next write."""
     cache.set(KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(KEY, uuid.uuid4().hex, None))
+    transaction.on_commit(lambda: cache.set(KEY, uuid.uuid4().hex, None), robust=True)
 
 
 def _saved(sender, update_fields=None, **kwargs) -> None:

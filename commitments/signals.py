@@ -18,7 +18,8 @@ def forget_the_calendar_address(sender, instance, **kwargs) -> None:
 
 @receiver(post_delete, sender=Attachment)
 def forget_the_bytes(sender, instance, **kwargs) -> None:
-    """Once the deletion is committed (a rolled-back one keeps its file); the history keeps name and hash."""
+    """Once the deletion is committed (a rolled-back one keeps its file); the history keeps name and hash. A store
+    that fails then does not undo the deletion answered as done: the failure is logged, the file left behind."""
     storage, name = instance.file.storage, instance.file.name
     if name:
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: storage.delete(name), robust=True)

@@ -649,6 +649,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": datetime.timedelta(seconds=REMINDER_RECOVERY_INTERVAL),
     },
     "forget-stale-imports": {"task": "commitments.tasks.forget_stale_imports", "schedule": crontab(minute=30)},
+    "read-unread-attachments": {"task": "commitments.tasks.read_unread_attachments", "schedule": crontab(minute=45)},
 }
 if DIRECTORY_LOGIN:
     # A user disabled or removed in the directory is deactivated here within this time (config/directory.py).

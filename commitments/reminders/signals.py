@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from commitments.models import UNKNOWN, Commitment
 from commitments.reminders.planning import record_new_owners, record_owner_change
 from commitments.reminders.tasks import send_reminders
+from config.queueing import enqueue_on_commit
 
 _announcing = contextvars.ContextVar("announcing_owner_changes", default=True)
 
@@ -33,10 +34,10 @@ def tell_the_owners(sender, instance: Commitment, **kwargs) -> None:
         return
     actor = getattr(instance, "_history_user", None)
     if record_owner_change(instance, previous, actor.pk if actor else None):
-        send_reminders.apply_async_on_commit(countdown=settings.REMINDER_QUIET_PERIOD + 1)
+        enqueue_on_commit(send_reminders, countdown=settings.REMINDER_QUIET_PERIOD + 1)
 
 
 def tell_the_new_owners(commitments: list[Commitment], actor) -> None:
     """What tell_the_owners does for each commitment saved one by one, for commitments created in bulk."""
     if _announcing.get() and record_new_owners(commitments, actor.pk if actor else None):
-        send_reminders.apply_async_on_commit(countdown=settings.REMINDER_QUIET_PERIOD + 1)
+        enqueue_on_commit(send_reminders, countdown=settings.REMINDER_QUIET_PERIOD + 1)

@@ -1,0 +1,116 @@
+"""A save that queues a task once it commits, while the broker refuses connections: the save stands and is answered
+as saved, the failure is logged, and beat's periodic tasks do the queued work later.
+
+The Celery app is pointed at a loopback port nobody listens on, so each queueing meets a real refused connection.
+The tests commit (transactional_db), so that the tasks are queued inside the request, as in production.
+"""
+
+import logging
+import socket
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from commitments.categories import ensure_default_categories
+from commitments.models import Attachment, Category, Commitment, Reminder
+from commitments.tasks import READ_AFTER, read_unread_attachments
+from config.celery import app
+from meetings.models import Membership
+from tests.commitments.test_views import commitment_form_data
+from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory, UserFactory, WorkingGroupFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def broker_down(monkeypatch, caplog):
+    """From here on (ask for it after the data it should not touch), the broker refuses connections."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    monkeypatch.setattr(app.conf, "broker_url", f"redis://127.0.0.1:{port}/0")
+    monkeypatch.setattr(app, "_pool", None)  # the connections and producers of the broker set above
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    caplog.set_level(logging.ERROR)
+    return caplog
+
+
+@pytest.fixture
+def people():
+    """A coordinator, an owner and a successor, and the owner's commitment (people["commitment"])."""
+    ensure_default_categories(Category)  # a test that commits starts from empty tables
+    group = WorkingGroupFactory()
+    people = {}
+    for name, role in [("coordinator", Membership.Role.COORDINATOR), ("owner", "member"), ("successor", "member")]:
+        people[name] = UserFactory(username=name, is_staff=name == "coordinator")
+        MembershipFactory(group=group, user=people[name], role=role)
+    people["commitment"] = CommitmentFactory(meeting=MeetingFactory(group=group), owner=people["owner"])
+    return people
+
+
+def logged(caplog, task: str) -> bool:
+    return any(task in record.getMessage() and record.levelno == logging.ERROR for record in caplog.records)
+
+
+def test_an_owner_changed_through_the_api_is_saved_and_answered_as_saved(people, broker_down):
+    commitment = people["commitment"]
+    api = APIClient()
+    api.force_authenticate(people["coordinator"])
+    response = api.patch(
+        f"/api/v1/commitments/{commitment.pk}/",
+        {"owner": people["successor"].pk},
+        format="json",
+        HTTP_IF_MATCH=f'"{commitment.version}"',
+    )
+    assert response.status_code == 200, response.content
+    assert Commitment.objects.get(pk=commitment.pk).owner == people["successor"]
+    assert Reminder.objects.filter(recipient=people["successor"], state=Reminder.State.PENDING).exists()
+    assert logged(broker_down, "send_reminders")
+
+
+def test_an_owner_changed_in_the_form_is_saved_and_answered_as_saved(people, broker_down, client):
+    commitment = people["commitment"]
+    client.force_login(people["coordinator"])
+    response = client.post(
+        reverse("commitments:edit", args=[commitment.pk]),
+        commitment_form_data(commitment, owner=people["successor"].pk),
+    )
+    assert response.status_code == 302
+    assert Commitment.objects.get(pk=commitment.pk).owner == people["successor"]
+    assert logged(broker_down, "send_reminders")
+
+
+def test_the_admins_retry_is_recorded_and_answered_as_done(people, broker_down, client):
+    failed = Reminder.objects.filter(recipient=people["owner"])
+    assert failed.update(state=Reminder.State.FAILED, last_error="550 No such user")
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    ids = list(failed.values_list("pk", flat=True))
+    response = client.post(
+        reverse("admin:commitments_reminder_changelist"), {"action": "retry", "_selected_action": ids}, follow=True
+    )
+    assert response.status_code == 200
+    assert f"{len(ids)} reminder(s) will be sent again shortly." in response.content.decode()
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {Reminder.State.PENDING}
+    assert logged(broker_down, "send_reminders")
+
+
+def test_an_upload_is_kept_and_its_text_read_by_the_hourly_task(people, broker_down):
+    commitment = people["commitment"]
+    api = APIClient()
+    api.force_authenticate(people["owner"])
+    upload = SimpleUploadedFile("minutes.txt", b"Agreed minutes of the consultations\n", content_type="text/plain")
+    response = api.post("/api/v1/attachments/", {"commitment": commitment.pk, "file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert logged(broker_down, "read_attachment_text")
+    attachment = Attachment.objects.get(pk=response.json()["id"])
+    assert attachment.text_read_at is None
+    # Within the first minutes the upload's own task may still come: the hourly task leaves it.
+    assert read_unread_attachments() == 0
+    with time_machine.travel(attachment.uploaded_at + READ_AFTER):
+        assert read_unread_attachments() == 1
+    attachment.refresh_from_db()
+    assert attachment.text == "Agreed minutes of the consultations"
+    assert read_unread_attachments() == 0
