@@ -257,12 +257,18 @@ class ReminderAdmin(admin.ModelAdmin):
     def about(self, reminder: Reminder) -> str:
         return str(reminder.commitment or reminder.meeting)
 
-    @admin.action(description="Retry the selected failed or skipped reminders", permissions=["view"])
+    @admin.action(description="Retry the selected failed or withdrawn reminders", permissions=["view"])
     def retry(self, request, queryset):
-        count = retry_reminders(queryset)
+        count, left = retry_reminders(queryset)
         if count:
             enqueue_on_commit(send_reminders)
         self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
+        if left:
+            self.message_user(
+                request,
+                f"{left} were left as they are: the rules no longer call for them (superseded, stale or cancelled).",
+                messages.WARNING,
+            )
 
 
 @admin.register(NotificationPreference)

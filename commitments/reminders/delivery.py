@@ -43,13 +43,25 @@ DIGEST_FIELDS = ("title", "status", "follow_up_date", "restricted", "meeting", "
 DIGEST_ROW_FIELDS = ("reason", "anchor_date", "attempts", "recipient", "commitment", "meeting")
 
 
-def retry_reminders(queryset) -> int:
-    """Make failed or skipped reminders pending again, to be sent at the next opportunity (the admin's "retry")."""
+WITHDRAWN = "withdrawn: "  # how the reason of a reminder withdrawn when its batch claimed it begins
+
+
+def retryable() -> Q:
+    """What the admin's "retry" may send again: the failed, and the withdrawn (the recipient had left the group, the
+    commitment had closed or changed owner: checked again when claimed). Not the other skipped: superseded, stale or
+    cancelled, the rules no longer call for them, and a retry would send what is no longer so."""
+    return Q(state=State.FAILED) | Q(state=State.SKIPPED, last_error__startswith=WITHDRAWN)
+
+
+def retry_reminders(queryset) -> tuple[int, int]:
+    """Make the retryable among these reminders pending again, to be sent at the next opportunity (the admin's
+    "retry"): how many, and how many skipped ones were left as they are."""
     with transaction.atomic():
-        count = queryset.filter(state__in=[State.FAILED, State.SKIPPED]).update(
+        count = queryset.filter(retryable()).update(
             state=State.PENDING, attempts=0, next_attempt_at=None, claim_token=None, last_error=""
         )
-    return count
+        left = queryset.filter(state=State.SKIPPED).exclude(retryable()).count()
+    return count, left
 
 
 # --- What is due ----------------------------------------------------------------------------------------
@@ -128,8 +140,8 @@ def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     skipped = {"state": State.SKIPPED, "claim_token": None, "claimed_at": None, "attempts": F("attempts") - 1}
     withdrawn = 0
     for still_right, why in (
-        (entitled(), "withdrawn: the recipient is no longer a member of the working group"),
-        (still_true(), "withdrawn: the commitment was closed or changed owner since"),
+        (entitled(), f"{WITHDRAWN}the recipient is no longer a member of the working group"),
+        (still_true(), f"{WITHDRAWN}the commitment was closed or changed owner since"),
     ):
         withdrawn += (
             Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)

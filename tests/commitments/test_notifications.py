@@ -15,7 +15,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from commitments.models import Commitment, NotificationPreference, Reminder
-from commitments.reminders import delivery, digests, planning
+from commitments.reminders import delivery, digests, outbox, planning
 from config import queueing
 from meetings.models import Meeting
 from tests.commitments.conftest import NOW, TODAY, D
@@ -411,6 +411,41 @@ def test_the_admin_retries_failed_reminders(
     assert f"{len(ids)} reminder(s) will be sent again shortly." in response.content.decode()
     sweep()
     assert not unsent().filter(pk__in=ids).exists()
+
+
+def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
+    due_today, tenth, owner, owner2, smtp_server, login, superuser, django_capture_on_commit_callbacks
+):
+    """Superseded (a session moved), stale (a later one of the series was due) and cancelled (an owner change undone)
+    reminders are decisions of the rules, not faults: a retry would send what is no longer so, beside what is. A
+    withdrawn one (its recipient had left the group) is checked again when it is claimed, so it may be retried."""
+    tenth.start_date = tenth.start_date + datetime.timedelta(days=1)  # the session moves: today's reminders go
+    tenth.save()
+    planning.plan(TODAY)
+    superseded = set(Reminder.objects.filter(last_error__startswith="superseded").values_list("pk", flat=True))
+    assert superseded
+    sweep()
+    recipients = [message["To"] for message in smtp_server.messages]
+    assert len(recipients) == len(set(recipients)) >= 2  # each once, of the session's new date
+    stale, cancelled, withdrawn = Reminder.objects.filter(state=Reminder.State.SENT)[:3]
+    Reminder.objects.filter(pk=stale.pk).update(state=Reminder.State.SKIPPED, last_error=outbox.STALE)
+    Reminder.objects.filter(pk=cancelled.pk).update(
+        state=Reminder.State.SKIPPED, last_error="cancelled: the owner change was undone before it was announced"
+    )
+    Reminder.objects.filter(pk=withdrawn.pk).update(
+        state=Reminder.State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group"
+    )
+    ids = [*superseded, stale.pk, cancelled.pk, withdrawn.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(superuser).post(
+            reverse("admin:commitments_reminder_changelist"), {"action": "retry", "_selected_action": ids}, follow=True
+        )
+    page = response.content.decode()
+    assert "1 reminder(s) will be sent again shortly." in page
+    assert f"{len(ids) - 1} were left as they are: the rules no longer call for them" in page
+    assert Reminder.objects.get(pk=withdrawn.pk).state == Reminder.State.PENDING
+    assert set(Reminder.objects.filter(pk__in=ids[:-1]).values_list("state", flat=True)) == {Reminder.State.SKIPPED}
+    assert Reminder.objects.filter(pk__in=superseded, last_error__startswith="superseded").count() == len(superseded)
 
 
 def test_the_outbox_lists_recipients_without_an_address(due_today, login, superuser, owner2):
