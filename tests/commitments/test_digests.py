@@ -160,6 +160,21 @@ def test_the_session_leads_the_message_with_the_date_to_post_an_update_by(owners
     assert "meeting-10.ics" in lead  # the attached calendar file is named
 
 
+def test_a_session_lead_over_more_commitments_than_are_listed_says_how_many_are(tenth, meeting, owner, smtp_server):
+    with at(NOW - datetime.timedelta(days=30)):
+        for n in range(60):
+            CommitmentFactory(meeting=meeting, owner=owner, title=f"Commitment {n:02}", follow_up_date=None)
+    Reminder.objects.all().delete()
+    plan()
+    sweep()
+    message = digest_to(smtp_server, owner)
+    text, page = plain(message), html(message)
+    assert len(rows(text)) == 50
+    said = "Please post an update on each of your 60 commitments (the first 50 are listed below) by 9 March 2027"
+    for part in (prose(text[: text.index("* ")]), prose(lxml.html.fromstring(page).text_content())):
+        assert said in part
+
+
 def test_the_update_by_date_is_the_groups_setting(owners_week, owner, group, smtp_server):
     group.brief_days_before = 5
     group.save()
