@@ -31,7 +31,9 @@ def broker_down(monkeypatch, caplog):
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    monkeypatch.setattr(app.conf, "broker_url", f"redis://127.0.0.1:{port}/0")
+    nowhere = f"redis://127.0.0.1:{port}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its configuration
+    monkeypatch.setattr(app.conf, "broker_url", nowhere)
     monkeypatch.setattr(app, "_pool", None)  # the connections and producers of the broker set above
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     caplog.set_level(logging.ERROR)
