@@ -266,7 +266,8 @@ class ReminderAdmin(admin.ModelAdmin):
         if left:
             self.message_user(
                 request,
-                f"{left} were left as they are: the rules no longer call for them (superseded, stale or cancelled).",
+                f"Left as they were: {left} (only failed and withdrawn reminders are sent again; the rules no longer "
+                "call for superseded, stale or cancelled ones).",
                 messages.WARNING,
             )
 

@@ -55,13 +55,13 @@ def retryable() -> Q:
 
 def retry_reminders(queryset) -> tuple[int, int]:
     """Make the retryable among these reminders pending again, to be sent at the next opportunity (the admin's
-    "retry"): how many, and how many skipped ones were left as they are."""
+    "retry"): how many, and how many others were left as they were."""
     with transaction.atomic():
+        selected = queryset.count()
         count = queryset.filter(retryable()).update(
             state=State.PENDING, attempts=0, next_attempt_at=None, claim_token=None, last_error=""
         )
-        left = queryset.filter(state=State.SKIPPED).exclude(retryable()).count()
-    return count, left
+    return count, selected - count
 
 
 # --- What is due ----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from meetings.models import Meeting, Membership, WorkingGroup, is_member
 
 Reason = Reminder.Reason
 
+SUPERSEDED = "superseded: "  # how the reason of a reminder the rules no longer call for begins
 NO_LONGER_CALLED_FOR = (
     "no longer called for (a date moved, the commitment was closed or changed owner, or the recipient left the group)"
 )
@@ -259,6 +260,7 @@ class PlanReport:
     current: int = 0  # reminders due today or earlier and not superseded
     stale: int = 0  # reminders the rules skip: a later one of the same series is due
     superseded: int = 0  # pending reminders NO_LONGER_CALLED_FOR
+    revived: int = 0  # superseded reminders called for again (a date moved back, someone back in the group)
     added: int = 0  # rows written to the outbox
     groups: int = 0  # groups planned (the others had not changed since their last plan that day)
 
@@ -346,38 +348,54 @@ def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before:
     report.groups += 1
     report.added += outbox.insert(counted())
     if planned_before:  # else an empty outbox: nothing planned earlier to supersede
-        report.superseded += skip_superseded(current_keys, planned_earlier(group.group_id, planned_before))
+        superseded, revived = reconcile(current_keys, planned_earlier(group.group_id, planned_before))
+        report.superseded += superseded
+        report.revived += revived
 
 
 def planned_earlier(group_id: int, planned_before: int) -> list:
-    """The group's pending scheduled reminders up to planned_before, as (pk, *Planned.key) rows, in two queries: those
-    about its commitments, found through each commitment, and its own (about its sessions), through each meeting.
-    As one query with an OR between the two, the database read the whole outbox for each group (the first plan of a
-    day, 60 groups among 100,000 reminders: 10 s)."""
-    pending = (
-        Reminder.objects.filter(state=Reminder.State.PENDING, reason__in=Reason.scheduled(), pk__lte=planned_before)
-        .values_list("pk", "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days")
+    """The group's scheduled reminders up to planned_before that are pending, and those superseded, as (pk, state,
+    *Planned.key) rows, in four queries: those about its commitments, found through each commitment, and its own
+    (about its sessions), through each meeting. As one query with an OR between the two, the database read the whole
+    outbox for each group (the first plan of a day, 60 groups among 100,000 reminders: 10 s)."""
+    planned = (
+        Reminder.objects.filter(reason__in=Reason.scheduled(), pk__lte=planned_before)
+        .values_list("pk", "state", "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days")
         .order_by()
     )
     commitments = Commitment.objects.filter(meeting__group=group_id).values("pk")
     meetings = Meeting.objects.filter(group=group_id).values("pk")
-    return [pending.filter(commitment__in=commitments), pending.filter(commitment=None, meeting__in=meetings)]
-
-
-def skip_superseded(current_keys: set[tuple], planned: list) -> int:
-    """Mark skipped the pending scheduled reminders planned (planned_earlier's) that the rules no longer call for."""
-    obsolete = [
-        row[0]
-        for queryset in planned
-        for row in queryset.iterator(chunk_size=BATCH)
-        if tuple(row[1:]) not in current_keys
-    ]
-    skipped = 0
-    for start in range(0, len(obsolete), BATCH):
-        skipped += Reminder.objects.filter(pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING).update(
-            state=Reminder.State.SKIPPED, last_error=f"superseded: {NO_LONGER_CALLED_FOR}"
+    return [
+        rows
+        for kept in (
+            planned.filter(state=Reminder.State.PENDING),
+            planned.filter(state=Reminder.State.SKIPPED, last_error__startswith=SUPERSEDED),
         )
-    return skipped
+        for rows in (kept.filter(commitment__in=commitments), kept.filter(commitment=None, meeting__in=meetings))
+    ]
+
+
+def reconcile(current_keys: set[tuple], planned: list) -> tuple[int, int]:
+    """Mark skipped the pending reminders planned (planned_earlier's) that the rules no longer call for, and pending
+    again the superseded ones they call for once more (a session moved back, someone back in the group): a row holds
+    its reminder's place in the outbox, so a new one would be refused as planned already. How many of each."""
+    obsolete, again = [], []
+    for queryset in planned:
+        for pk, state, *key in queryset.iterator(chunk_size=BATCH):
+            if state == Reminder.State.PENDING and tuple(key) not in current_keys:
+                obsolete.append(pk)
+            elif state == Reminder.State.SKIPPED and tuple(key) in current_keys:
+                again.append(pk)
+    superseded = revived = 0
+    for start in range(0, len(obsolete), BATCH):
+        superseded += Reminder.objects.filter(
+            pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING
+        ).update(state=Reminder.State.SKIPPED, last_error=f"{SUPERSEDED}{NO_LONGER_CALLED_FOR}")
+    for start in range(0, len(again), BATCH):
+        revived += Reminder.objects.filter(
+            pk__in=again[start : start + BATCH], state=Reminder.State.SKIPPED, last_error__startswith=SUPERSEDED
+        ).update(state=Reminder.State.PENDING, last_error="", attempts=0, next_attempt_at=None)
+    return superseded, revived
 
 
 def skip_inactive_groups() -> int:
@@ -387,7 +405,7 @@ def skip_inactive_groups() -> int:
     if not pending.exists():  # the usual case, answered without a write
         return 0
     with transaction.atomic():
-        return pending.update(state=Reminder.State.SKIPPED, last_error=f"superseded: {NO_LONGER_CALLED_FOR}")
+        return pending.update(state=Reminder.State.SKIPPED, last_error=f"{SUPERSEDED}{NO_LONGER_CALLED_FOR}")
 
 
 def forget_plans() -> None:

@@ -442,7 +442,7 @@ def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
         )
     page = response.content.decode()
     assert "1 reminder(s) will be sent again shortly." in page
-    assert f"{len(ids) - 1} were left as they are: the rules no longer call for them" in page
+    assert f"Left as they were: {len(ids) - 1} (only failed and withdrawn reminders are sent again;" in page
     assert Reminder.objects.get(pk=withdrawn.pk).state == Reminder.State.PENDING
     assert set(Reminder.objects.filter(pk__in=ids[:-1]).values_list("state", flat=True)) == {Reminder.State.SKIPPED}
     assert Reminder.objects.filter(pk__in=superseded, last_error__startswith="superseded").count() == len(superseded)

@@ -143,6 +143,36 @@ def test_reminders_follow_a_moved_session(tenth, meeting, owner):
     assert "superseded" in old.last_error
 
 
+def test_a_session_moved_and_moved_back_before_its_reminders_went_reminds_as_before(tenth, meeting, owner):
+    """A superseded reminder that the rules call for again goes out: its row, which holds its place in the outbox,
+    is pending again (a new one of the same reminder would be refused as already planned)."""
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    tenth.start_date, tenth.end_date = D + 7 * DAY, None
+    tenth.save()
+    plan_on(D - 7 * DAY)
+    assert ("owner", R.PRE_SESSION, 7) in outbox(Reminder.State.SKIPPED)
+    tenth.start_date = D
+    tenth.save()
+    report = plan_on(D - 7 * DAY)
+    assert ("owner", R.PRE_SESSION, 7) in outbox()
+    assert Reminder.objects.get(anchor_date=D, lead_days=7, recipient=owner).last_error == ""
+    assert report.revived >= 1
+
+
+def test_someone_who_left_the_group_and_came_back_before_the_reminder_went_is_reminded(tenth, meeting, owner, group):
+    CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
+    plan_on(D - 7 * DAY)
+    membership = owner.memberships.get(group=group)
+    role = membership.role
+    membership.delete()
+    plan_on(D - 7 * DAY)
+    assert ("owner", R.PRE_SESSION, 7) in outbox(Reminder.State.SKIPPED)
+    MembershipFactory(group=group, user=owner, role=role)
+    plan_on(D - 7 * DAY)
+    assert ("owner", R.PRE_SESSION, 7) in outbox()
+
+
 def test_a_cancelled_session_reminds_nobody(tenth, meeting, owner, coordinator):
     CommitmentFactory(meeting=meeting, owner=owner, follow_up_date=None)
     tenth.status = Meeting.Status.CANCELLED
