@@ -628,8 +628,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Longer than the longest task, so that a slow sweep is not handed to a second worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest task, so that a slow sweep is not handed to a second worker.
+        "visibility_timeout": 2 * 60 * 60,
+        # A broker machine that is down may leave a connection unanswered: a request that queues a task waits this
+        # long, not the system's two minutes (config/queueing.py).
+        "socket_connect_timeout": 5,
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

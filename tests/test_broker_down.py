@@ -5,6 +5,7 @@ The Celery app is pointed at a loopback port nobody listens on, so each queueing
 The tests commit (transactional_db), so that the tasks are queued inside the request, as in production.
 """
 
+import contextlib
 import logging
 import socket
 
@@ -21,6 +22,7 @@ from config.celery import app
 from meetings.models import Membership
 from tests.commitments.test_views import commitment_form_data
 from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory, UserFactory, WorkingGroupFactory
+from tests.test_settings import in_fresh_django
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,3 +118,27 @@ def test_an_upload_is_kept_and_its_text_read_by_the_hourly_task(people, broker_d
     attachment.refresh_from_db()
     assert attachment.text == "Agreed minutes of the consultations"
     assert read_unread_attachments() == 0
+
+
+def test_a_broker_host_that_takes_no_connection_holds_a_save_for_seconds_not_minutes():
+    """A broker machine that is down may leave connections unanswered rather than refused: the queueing gives up
+    after the connect timeout, well within the web server's 30 s, instead of the system's two minutes and more. In a
+    process configured as production is (a Redis broker), against a listener whose queue of connections is full."""
+    with contextlib.ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(3):  # fill its queue: a further connection is left unanswered
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        code = (
+            "import time; from config.queueing import enqueue; from commitments.reminders.tasks import send_reminders; "
+            "started = time.perf_counter(); enqueue(send_reminders, (), {}); "
+            "print(round(time.perf_counter() - started))"
+        )
+        result = in_fresh_django(code, SECRET_KEY="x" * 50, CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0")
+    assert result.returncode == 0, result.stderr
+    assert "Could not queue commitments.reminders.tasks.send_reminders" in result.stdout + result.stderr
+    assert int(result.stdout.split()[-1]) <= 15, result.stdout
