@@ -606,7 +606,7 @@ def sweep(out) -> None:
         started = time.perf_counter()
         next_day = planning.plan(day + datetime.timedelta(days=1))
         next_day_s = time.perf_counter() - started
-    if next_day.added or next_day.superseded or next_day.groups != report.groups:
+    if next_day.added or next_day.superseded or next_day.revived or next_day.groups != report.groups:
         raise SystemExit(f"the next day's plan of the same data planned {next_day}")
     due = Reminder.objects.filter(state=Reminder.State.PENDING).count()
     digests = Reminder.objects.filter(state=Reminder.State.PENDING).values("recipient").distinct().count()

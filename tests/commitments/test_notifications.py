@@ -422,7 +422,7 @@ def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
     tenth.start_date = tenth.start_date + datetime.timedelta(days=1)  # the session moves: today's reminders go
     tenth.save()
     planning.plan(TODAY)
-    superseded = set(Reminder.objects.filter(last_error__startswith="superseded").values_list("pk", flat=True))
+    superseded = set(Reminder.objects.filter(last_error__startswith=planning.SUPERSEDED).values_list("pk", flat=True))
     assert superseded
     sweep()
     recipients = [message["To"] for message in smtp_server.messages]
@@ -433,7 +433,7 @@ def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
         state=Reminder.State.SKIPPED, last_error="cancelled: the owner change was undone before it was announced"
     )
     Reminder.objects.filter(pk=withdrawn.pk).update(
-        state=Reminder.State.SKIPPED, last_error="withdrawn: the recipient is no longer a member of the working group"
+        state=Reminder.State.SKIPPED, last_error=f"{delivery.WITHDRAWN}the recipient is no longer a member of the group"
     )
     ids = [*superseded, stale.pk, cancelled.pk, withdrawn.pk]
     with django_capture_on_commit_callbacks(execute=True):
@@ -445,7 +445,25 @@ def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
     assert f"Left as they were: {len(ids) - 1} (only failed and withdrawn reminders are sent again;" in page
     assert Reminder.objects.get(pk=withdrawn.pk).state == Reminder.State.PENDING
     assert set(Reminder.objects.filter(pk__in=ids[:-1]).values_list("state", flat=True)) == {Reminder.State.SKIPPED}
-    assert Reminder.objects.filter(pk__in=superseded, last_error__startswith="superseded").count() == len(superseded)
+    assert Reminder.objects.filter(pk__in=superseded, last_error__startswith=planning.SUPERSEDED).count() == len(
+        superseded
+    )
+
+
+def test_a_retry_of_nothing_retryable_queues_nothing_and_says_so(
+    due_today, smtp_server, login, superuser, django_capture_on_commit_callbacks
+):
+    sweep()
+    ids = list(Reminder.objects.filter(state=Reminder.State.SENT).values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = login(superuser).post(
+            reverse("admin:commitments_reminder_changelist"), {"action": "retry", "_selected_action": ids}, follow=True
+        )
+    page = response.content.decode()
+    assert "0 reminder(s) will be sent again shortly." in page
+    assert f"Left as they were: {len(ids)} (" in page
+    assert [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue] == []
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {Reminder.State.SENT}
 
 
 def test_the_outbox_lists_recipients_without_an_address(due_today, login, superuser, owner2):
