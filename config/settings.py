@@ -631,9 +631,11 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than the longest task, so that a slow sweep is not handed to a second worker.
         "visibility_timeout": 2 * 60 * 60,
-        # A broker machine that is down may leave a connection unanswered: a request that queues a task waits this
-        # long, not the system's two minutes (config/queueing.py).
+        # A broker machine that is down may leave a connection unanswered, and a broker that has hung may take one
+        # and never answer: a request that queues a task waits this long, not the system's two minutes or for ever
+        # (config/queueing.py). A worker's wait for tasks is a poll of one second, well within it.
         "socket_connect_timeout": 5,
+        "socket_timeout": 5,
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -8,6 +8,7 @@ The tests commit (transactional_db), so that the tasks are queued inside the req
 import contextlib
 import logging
 import socket
+import threading
 
 import pytest
 import time_machine
@@ -139,6 +140,42 @@ def test_a_broker_host_that_takes_no_connection_holds_a_save_for_seconds_not_min
             "print(round(time.perf_counter() - started))"
         )
         result = in_fresh_django(code, SECRET_KEY="x" * 50, CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0")
+    assert result.returncode == 0, result.stderr
+    assert "Could not queue commitments.reminders.tasks.send_reminders" in result.stdout + result.stderr
+    assert int(result.stdout.split()[-1]) <= 15, result.stdout
+
+
+def test_a_broker_that_takes_the_connection_but_never_answers_holds_a_save_for_seconds_not_forever():
+    """A broker that has hung (stopped, or gone behind a firewall that drops its packets) takes the connection and
+    then never answers the publish: the queueing gives up after the transport's socket timeout. Against a listener
+    that accepts every connection and reads what it is sent, but writes nothing back."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        taken = []
+
+        def take_and_say_nothing():
+            while True:
+                try:
+                    taken.append(listener.accept()[0])
+                except OSError:  # the listener closed
+                    return
+
+        threading.Thread(target=take_and_say_nothing, daemon=True).start()
+        code = (
+            "import time; from config.queueing import enqueue; from commitments.reminders.tasks import send_reminders; "
+            "started = time.perf_counter(); enqueue(send_reminders, (), {}); "
+            "print(round(time.perf_counter() - started))"
+        )
+        try:
+            result = in_fresh_django(
+                code, timeout=60, SECRET_KEY="x" * 50, CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0"
+            )
+        finally:
+            for connection in taken:
+                connection.close()
+    assert taken, "the queueing never connected"
     assert result.returncode == 0, result.stderr
     assert "Could not queue commitments.reminders.tasks.send_reminders" in result.stdout + result.stderr
     assert int(result.stdout.split()[-1]) <= 15, result.stdout

@@ -13,11 +13,13 @@ from django.utils.formats import date_format
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def in_fresh_django(code: str, **environ) -> subprocess.CompletedProcess:
-    """Run `code` after Django's setup, in a fresh interpreter with only these variables set."""
+def in_fresh_django(code: str, timeout: float | None = None, **environ) -> subprocess.CompletedProcess:
+    """Run `code` after Django's setup, in a fresh interpreter with only these variables set (stopped, and the test
+    failed, after `timeout` seconds)."""
     env = {"PATH": os.environ["PATH"], "ENV_FILE": "", "LOG_LEVEL": "WARNING", **environ}
     setup = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
-    return subprocess.run([sys.executable, "-c", setup + code], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+    command = [sys.executable, "-c", setup + code]
+    return subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def manage(*arguments: str, **environ) -> subprocess.CompletedProcess:
