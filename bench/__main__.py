@@ -122,8 +122,15 @@ def analyze() -> None:
 # --- Pages ---------------------------------------------------------------------------------------
 
 
-def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS, before=None) -> tuple[float, int]:
-    """The median time of a page and its queries; `before` runs ahead of each request, untimed."""
+FLOOR_URL = "/bench/floor/"
+
+
+def measure(
+    client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS, before=None, floor: list | None = None
+) -> tuple[float, int]:
+    """The median time of a page and its queries; `before` runs ahead of each request, untimed. With `floor` (a
+    list), the floor is requested before each of the page's requests and its times added to the list: a ratio of
+    medians taken in the same seconds, which this machine's drift (a fifth within minutes) moves together."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -136,6 +143,10 @@ def measure(client, url: str, warm_up: int = WARM_UP, repeats: int = REPEATS, be
     timings = []
     for _ in range(repeats):
         before()
+        if floor is not None:
+            started = time.perf_counter()
+            client.get(FLOOR_URL)
+            floor.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
@@ -182,27 +193,31 @@ def pages(floor_only: bool = False) -> tuple[float, dict]:
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()
         client.force_login(user)
-        floor_ms, _ = measure(client, "/bench/floor/")
+        floor_ms, _ = measure(client, FLOOR_URL)
         results = {}
         if floor_only:
             return round(floor_ms, 3), results
+        floors = []
         for name, url in urls.items():
             # The brief is kept built and rendered until the data changes: measured both ways.
             fresh = data_changed if name.startswith("brief") else None
-            ms, queries = measure(client, url, before=fresh)
-            results[name] = {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}
-            log(f"{name}: {ms:.1f} ms, {queries} queries")
-        ms, queries = measure(client, urls["brief (500 commitments)"])
-        results["brief (500 commitments), cached"] = {
-            "ms": round(ms, 2),
-            "ratio": round(ms / floor_ms, 1),
-            "queries": queries,
-        }
-        log(f"brief, cached: {ms:.1f} ms, {queries} queries")
-    return round(floor_ms, 3), results
+            results[name] = against_floor(client, url, floors, before=fresh)
+            log(f"{name}: {results[name]['ms']:.1f} ms, {results[name]['queries']} queries")
+        name = "brief (500 commitments), cached"
+        results[name] = against_floor(client, urls["brief (500 commitments)"], floors)
+        log(f"{name}: {results[name]['ms']:.1f} ms, {results[name]['queries']} queries")
+    return round(statistics.median(floors), 3), results
 
 
-def peers(floor_ms: float) -> dict:
+def against_floor(client, url: str, floors: list, before=None) -> dict:
+    """A page's median, and its ratio to the floor's median over the same seconds (its times added to `floors`)."""
+    alongside = []
+    ms, queries = measure(client, url, before=before, floor=alongside)
+    floors.extend(alongside)
+    return {"ms": round(ms, 2), "ratio": round(ms / statistics.median(alongside), 1), "queries": queries}
+
+
+def peers() -> dict:
     """Django's own pages over the same rows, measured the same way: the admin's changelist of 50 commitments."""
     from django.contrib import admin
     from django.contrib.auth import get_user_model
@@ -218,11 +233,11 @@ def peers(floor_ms: float) -> dict:
         with override_settings(ROOT_URLCONF="bench.urls"):
             client = Client()
             client.force_login(client_user)
-            ms, queries = measure(client, "/admin/commitments/commitment/")
+            measured = against_floor(client, "/admin/commitments/commitment/", [])
     finally:
         changelist.list_per_page = per_page
-    log(f"admin changelist (50): {ms:.1f} ms, {queries} queries")
-    return {"admin changelist (50)": {"ms": round(ms, 2), "ratio": round(ms / floor_ms, 1), "queries": queries}}
+    log(f"admin changelist (50): {measured['ms']:.1f} ms, {measured['queries']} queries")
+    return {"admin changelist (50)": measured}
 
 
 # Queries as staff type them: words of progress notes and their sources, a spelling variant, part of a country's
@@ -815,7 +830,7 @@ def page_table(database: str, floor_ms: float, results: dict) -> str:
         "",
         "| page | ms (median) | × floor | SQL queries |",
         "| --- | ---: | ---: | ---: |",
-        f"| floor: login-required constant view | {floor_ms:.2f} | 1.0 | — |",
+        f"| floor: login-required constant view, requested before each of a page's | {floor_ms:.2f} | 1.0 | — |",
         *(f"| {name} | {r['ms']:.2f} | {r['ratio']} | {r['queries']} |" for name, r in results.items()),
     ]
     return "\n".join(lines)
@@ -872,7 +887,7 @@ def main() -> None:
     prepare_database()
     if part == "pages":
         floor_ms, results = pages()
-        peered = {f"peer: {name}": r for name, r in peers(floor_ms).items()}
+        peered = {f"peer: {name}": r for name, r in peers().items()}
         print(page_table(database, floor_ms, results | peered | downloads(floor_ms)))
         return
     if part == "search":
@@ -896,7 +911,7 @@ def main() -> None:
         print(page_table(database, floor_ms, results) + "\n\n" + sweep_table(run_sweep()))
         return
     floor_ms, results = pages()
-    peered = peers(floor_ms)
+    peered = peers()
     searched = searches(floor_ms)
     swept = run_sweep()
     downloaded = downloads(floor_ms)
