@@ -226,7 +226,6 @@ def attach(target, files: list[Checked], *, user) -> list[Attachment]:
                 attachments.append(attachment)
                 attachment._history_user = user
                 attachment.save()
-                enqueue_on_commit(read_attachment_text, attachment.pk)
     except IntegrityError:
         forget_bytes(attachments)
         raise ValidationError(
@@ -235,6 +234,10 @@ def attach(target, files: list[Checked], *, user) -> list[Attachment]:
     except BaseException:
         forget_bytes(attachments)
         raise
+    # Once their rows are committed, the files are kept whatever befalls the request: the tasks are queued outside
+    # the block that forgets the bytes of what was not saved.
+    for attachment in attachments:
+        enqueue_on_commit(read_attachment_text, attachment.pk)
     return attachments
 
 
