@@ -183,6 +183,15 @@ class ReminderGroupFilter(ChoiceFilter):
         return queryset.filter(Q(commitment__meeting__group=value) | Q(meeting__group=value))
 
 
+# What the admin's retry says of the reminders it leaves as they were, by state (failed and withdrawn ones it sends).
+RETRY_LEFT = {
+    Reminder.State.PENDING: "still to be sent",
+    Reminder.State.SENDING: "being sent",
+    Reminder.State.SENT: "sent already",
+    Reminder.State.SKIPPED: "that the rules no longer call for (superseded, stale or cancelled)",
+}
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
     """The outbox: what was sent to whom, what is waiting, and what failed and why."""
@@ -264,10 +273,10 @@ class ReminderAdmin(admin.ModelAdmin):
             enqueue_on_commit(send_reminders)
         self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
         if left:
+            kinds = [f"{number} {RETRY_LEFT[state]}" for state, number in sorted(left.items())]
             self.message_user(
                 request,
-                f"Left as they were: {left} (only failed and withdrawn reminders are sent again; the rules no longer "
-                "call for superseded, stale or cancelled ones).",
+                f"Left as they were: {', '.join(kinds)}. Only failed and withdrawn reminders are sent again.",
                 messages.WARNING,
             )
 

@@ -27,12 +27,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import CharField, F, OuterRef, Q, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Count, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from commitments.models import Commitment, ProgressUpdate, Reminder, open_q
+from commitments.reminders import planning
 from commitments.reminders.digests import build_digest, digest_message_id, message_id_around
+from commitments.reminders.outbox import WITHDRAWN
 from meetings.models import Meeting, Membership, is_member
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,6 @@ DIGEST_FIELDS = ("title", "status", "follow_up_date", "restricted", "meeting", "
 DIGEST_ROW_FIELDS = ("reason", "anchor_date", "attempts", "recipient", "commitment", "meeting")
 
 
-WITHDRAWN = "withdrawn: "  # how the reason of a reminder withdrawn when its batch claimed it begins
-
-
 def retryable() -> Q:
     """What the admin's "retry" may send again: the failed, and the withdrawn (the recipient had left the group, the
     commitment had closed or changed owner: checked again when claimed). Not the other skipped: superseded, stale or
@@ -53,15 +52,15 @@ def retryable() -> Q:
     return Q(state=State.FAILED) | Q(state=State.SKIPPED, last_error__startswith=WITHDRAWN)
 
 
-def retry_reminders(queryset) -> tuple[int, int]:
+def retry_reminders(queryset) -> tuple[int, dict[str, int]]:
     """Make the retryable among these reminders pending again, to be sent at the next opportunity (the admin's
-    "retry"): how many, and how many others were left as they were."""
+    "retry"): how many, and how many of each state the others, left as they were, are in."""
     with transaction.atomic():
-        selected = queryset.count()
+        left = dict(queryset.exclude(retryable()).values_list("state").annotate(Count("pk")).order_by())
         count = queryset.filter(retryable()).update(
             state=State.PENDING, attempts=0, next_attempt_at=None, claim_token=None, last_error=""
         )
-    return count, selected - count
+    return count, left
 
 
 # --- What is due ----------------------------------------------------------------------------------------
@@ -128,26 +127,46 @@ def still_true() -> Q:
     return Q(commitment__isnull=True) | (open_q("commitment") & (about_their_commitment | handed_over))
 
 
+def on_time() -> Q:
+    """Whether the date a reminder counts to is still its date: the session's, still scheduled; the commitment's
+    follow-up date; for a nudge to agree a session's date, the session still without one."""
+    counts_to_a_session = Q(reason__in=[Reason.PRE_SESSION, Reason.SESSION_SUMMARY]) & Q(
+        meeting__status=Meeting.Status.SCHEDULED, meeting__start_date=F("anchor_date")
+    )
+    counts_to_a_follow_up = Q(reason__in=[Reason.DUE_SOON, Reason.OVERDUE], commitment__follow_up_date=F("anchor_date"))
+    asks_for_a_date = Q(reason=Reason.DATE_TO_BE_AGREED, meeting__status=Meeting.Status.PLANNED)
+    follows_an_event = Q(reason__in=Reason.immediate())
+    return follows_an_event | counts_to_a_session | counts_to_a_follow_up | asks_for_a_date
+
+
 def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     """Skip, among the rows a batch just claimed (its token), those no longer right to send:
     - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
       not quote a group's commitments to someone who may no longer read them;
     - those about a commitment closed since, or whose owner changed since (an assignment to someone who no
-      longer has it, a handover to someone who has it back).
+      longer has it, a handover to someone who has it back);
+    - those counting down to a date that changed since (a session moved, a follow-up date moved or cleared).
     Checked batch by batch as they are sent, so that the cost follows what is sent (and is shared by the workers
     sending), not the whole outbox every few minutes; among the rows claimed, which the database finds by their
-    state, not among every pending row of the outbox. A row withdrawn was not attempted."""
+    state, not among every pending row of the outbox. A row withdrawn was not attempted. The plans of their groups
+    are forgotten: the next plan looks at them again, and makes pending again what the rules call for once more
+    (someone back in the group, a commitment handed back, a session moved back)."""
     skipped = {"state": State.SKIPPED, "claim_token": None, "claimed_at": None, "attempts": F("attempts") - 1}
-    withdrawn = 0
+    claimed = Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
+    withdrawn, groups = 0, set()
     for still_right, why in (
         (entitled(), f"{WITHDRAWN}the recipient is no longer a member of the working group"),
         (still_true(), f"{WITHDRAWN}the commitment was closed or changed owner since"),
+        (on_time(), f"{WITHDRAWN}the date it counts down to moved since"),
     ):
-        withdrawn += (
-            Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
-            .exclude(still_right)
-            .update(last_error=why, **skipped)
+        outdated = claimed.exclude(still_right).values_list(
+            "pk", Coalesce("commitment__meeting__group", "meeting__group")
         )
+        if rows := list(outdated):
+            withdrawn += Reminder.objects.filter(pk__in=[pk for pk, _ in rows]).update(last_error=why, **skipped)
+            groups.update(group_id for _, group_id in rows)
+    if groups:
+        planning.forget_plans(groups)
     return withdrawn
 
 

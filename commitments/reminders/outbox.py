@@ -21,7 +21,12 @@ COLUMNS = (
     "recipient_id", "reason", "commitment_id", "meeting_id", "anchor_date", "lead_days", "planned_for", "state",
     "attempts", "last_error", "message_id", "created_at",
 )  # fmt: skip
+# How the reason of a skipped reminder begins. Stale: never sent, a later one of its series was due when planned.
+# Superseded (by a plan) and withdrawn (by the batch that claimed it): the rules stopped calling for it, and the
+# next plan makes it pending again if they call for it once more (planning.reconcile).
 STALE = "stale: a later reminder of the same series was due"
+SUPERSEDED = "superseded: "
+WITHDRAWN = "withdrawn: "
 CHUNK = 5000
 
 

@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from commitments.models import Commitment, NotificationPreference, Reminder, ReminderPlan
 from commitments.reminders import outbox
+from commitments.reminders.outbox import SUPERSEDED
 from meetings.models import Meeting, Membership, WorkingGroup, is_member
 
 Reason = Reminder.Reason
 
-SUPERSEDED = "superseded: "  # how the reason of a reminder the rules no longer call for begins
 NO_LONGER_CALLED_FOR = (
     "no longer called for (a date moved, the commitment was closed or changed owner, or the recipient left the group)"
 )
@@ -369,16 +369,25 @@ def planned_earlier(group_id: int, planned_before: int) -> list:
         rows
         for kept in (
             planned.filter(state=Reminder.State.PENDING),
-            planned.filter(state=Reminder.State.SKIPPED, last_error__startswith=SUPERSEDED),
+            planned.filter(revivable()),
         )
         for rows in (kept.filter(commitment__in=commitments), kept.filter(commitment=None, meeting__in=meetings))
     ]
 
 
+def revivable() -> Q:
+    """A scheduled reminder skipped because the rules stopped calling for it: by a plan (superseded) or by the batch
+    that claimed it (withdrawn: the sender may notice a change before any plan does). That is, any skipped one but
+    the stale, which the rules never called for: asked so, without an OR, the lookup stays one the database answers
+    through the group's commitments or meetings."""
+    return Q(state=Reminder.State.SKIPPED) & ~Q(last_error=outbox.STALE)
+
+
 def reconcile(current_keys: set[tuple], planned: list) -> tuple[int, int]:
     """Mark skipped the pending reminders planned (planned_earlier's) that the rules no longer call for, and pending
-    again the superseded ones they call for once more (a session moved back, someone back in the group): a row holds
-    its reminder's place in the outbox, so a new one would be refused as planned already. How many of each."""
+    again the superseded or withdrawn ones they call for once more (a session moved back, someone back in the
+    group, a commitment handed back): a row holds its reminder's place in the outbox, so a new one would be refused
+    as planned already. How many of each."""
     obsolete, again = [], []
     for queryset in planned:
         for pk, state, *key in queryset.iterator(chunk_size=BATCH):
@@ -392,9 +401,9 @@ def reconcile(current_keys: set[tuple], planned: list) -> tuple[int, int]:
             pk__in=obsolete[start : start + BATCH], state=Reminder.State.PENDING
         ).update(state=Reminder.State.SKIPPED, last_error=f"{SUPERSEDED}{NO_LONGER_CALLED_FOR}")
     for start in range(0, len(again), BATCH):
-        revived += Reminder.objects.filter(
-            pk__in=again[start : start + BATCH], state=Reminder.State.SKIPPED, last_error__startswith=SUPERSEDED
-        ).update(state=Reminder.State.PENDING, last_error="", attempts=0, next_attempt_at=None)
+        revived += Reminder.objects.filter(revivable(), pk__in=again[start : start + BATCH]).update(
+            state=Reminder.State.PENDING, last_error="", attempts=0, next_attempt_at=None
+        )
     return superseded, revived
 
 
@@ -408,9 +417,11 @@ def skip_inactive_groups() -> int:
         return pending.update(state=Reminder.State.SKIPPED, last_error=f"{SUPERSEDED}{NO_LONGER_CALLED_FOR}")
 
 
-def forget_plans() -> None:
-    """After reminders were deleted by hand: the next plan plans every group, and adds them again if still due."""
-    ReminderPlan.objects.all().delete()
+def forget_plans(group_ids=None) -> None:
+    """The next plan plans these groups (or all) whatever their inputs: after reminders were deleted by hand (added
+    again if still due), or withdrawn by the sender (pending again if the rules call for them once more)."""
+    plans = ReminderPlan.objects.all() if group_ids is None else ReminderPlan.objects.filter(group__in=group_ids)
+    plans.delete()
 
 
 def sweep_planned(sweep: datetime.datetime, groups: int) -> bool:

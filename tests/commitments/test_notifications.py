@@ -19,7 +19,7 @@ from commitments.reminders import delivery, digests, outbox, planning
 from config import queueing
 from meetings.models import Meeting
 from tests.commitments.conftest import NOW, TODAY, D
-from tests.factories import CommitmentFactory, MembershipFactory
+from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory
 
 R = Reminder.Reason
 QUIET = datetime.timedelta(minutes=10)  # REMINDER_QUIET_PERIOD_SECONDS by default
@@ -442,7 +442,10 @@ def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
         )
     page = response.content.decode()
     assert "1 reminder(s) will be sent again shortly." in page
-    assert f"Left as they were: {len(ids) - 1} (only failed and withdrawn reminders are sent again;" in page
+    assert (
+        f"Left as they were: {len(ids) - 1} that the rules no longer call for (superseded, stale or cancelled). "
+        "Only failed and withdrawn reminders are sent again." in page
+    )
     assert Reminder.objects.get(pk=withdrawn.pk).state == Reminder.State.PENDING
     assert set(Reminder.objects.filter(pk__in=ids[:-1]).values_list("state", flat=True)) == {Reminder.State.SKIPPED}
     assert Reminder.objects.filter(pk__in=superseded, last_error__startswith=planning.SUPERSEDED).count() == len(
@@ -461,7 +464,8 @@ def test_a_retry_of_nothing_retryable_queues_nothing_and_says_so(
         )
     page = response.content.decode()
     assert "0 reminder(s) will be sent again shortly." in page
-    assert f"Left as they were: {len(ids)} (" in page
+    assert f"Left as they were: {len(ids)} sent already. Only failed and withdrawn reminders are sent again." in page
+    assert "no longer call for" not in page  # a sent reminder was called for
     assert [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue] == []
     assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {Reminder.State.SENT}
 
@@ -530,6 +534,99 @@ def test_each_batch_withdraws_its_own_rows_as_it_is_sent(due_today, smtp_server,
     report = delivery.send_to(second, now)
     assert (report.digests, report.withdrawn) == (1, 0)
     assert set(by_recipient(smtp_server)) == {owner2.email}
+
+
+# --- Withdrawn when sent, and called for again ----------------------------------------------------------------
+
+
+def scheduled_rows(user, **about):
+    return Reminder.objects.filter(recipient=user, reason__in=R.scheduled(), **about)
+
+
+def test_someone_back_in_the_group_after_the_sender_withdrew_their_reminders_gets_them(
+    due_today, smtp_server, owner, group
+):
+    """The sender may notice a change before any plan does (here: someone removed from the group between two plans
+    of the day, whose inputs are then the same again). What it withdrew, the next plan makes pending again once the
+    rules call for it, as it does what it superseded itself."""
+    membership = group.memberships.get(user=owner)
+    role = membership.role
+    membership.delete()
+    sweep()
+    assert set(scheduled_rows(owner).values_list("state", flat=True)) == {Reminder.State.SKIPPED}
+    withdrawn = scheduled_rows(owner, last_error__startswith=delivery.WITHDRAWN).count()
+    assert owner.email not in by_recipient(smtp_server)
+
+    MembershipFactory(group=group, user=owner, role=role)
+    report = planning.plan(TODAY)
+    assert report.revived == withdrawn > 0
+    sweep()
+    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+    assert "Share intelligence on terrorist groups" in text and "Joint research on radicalization" in text
+    assert scheduled_rows(owner, state=Reminder.State.SENT).count() == withdrawn
+
+
+def test_a_commitment_handed_back_after_the_sender_withdrew_its_reminders_is_reminded_again(
+    due_today, smtp_server, owner, owner2
+):
+    commitment = due_today[0]
+    commitment.owner = owner2
+    commitment.save_versioned(commitment.version)
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        sweep()
+    assert set(scheduled_rows(owner, commitment=commitment).values_list("state", flat=True)) == {Reminder.State.SKIPPED}
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version)
+    assert planning.plan(TODAY).revived > 0
+    smtp_server.messages.clear()
+    with time_machine.travel(NOW + 2 * QUIET + datetime.timedelta(seconds=2), tick=False):
+        sweep()
+    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+    assert "Share intelligence on terrorist groups" in text
+    assert "before the 10th meeting" in text.lower() or "10th meeting" in text
+
+
+def test_a_reminder_counting_down_to_a_session_moved_since_its_plan_is_not_sent(due_today, smtp_server, tenth, owner2):
+    """Between two plans, a send finds a reminder whose session has moved: it is withdrawn, not sent with its old
+    countdown; the next plan plans the new date's, and moving the session back brings it back."""
+    tenth.start_date = D + datetime.timedelta(days=40)
+    tenth.save()
+    sweep()
+    assert owner2.email not in by_recipient(smtp_server)  # their only reminder counted down to the old date
+    old = scheduled_rows(owner2, anchor_date=D).exclude(last_error=outbox.STALE).get()
+    assert old.state == Reminder.State.SKIPPED
+    assert old.last_error.startswith(delivery.WITHDRAWN) and "moved" in old.last_error
+
+    tenth.start_date = D
+    tenth.save()
+    assert planning.plan(TODAY).revived >= 1
+    sweep()
+    assert "Joint training programmes" in by_recipient(smtp_server)[owner2.email].get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("follow_up", [TODAY + datetime.timedelta(days=20), None], ids=["moved", "cleared"])
+def test_a_reminder_of_a_follow_up_date_changed_since_its_plan_is_not_sent(due_today, smtp_server, owner, follow_up):
+    commitment = due_today[0]  # overdue by three days: its overdue reminder is due today
+    commitment.follow_up_date = follow_up
+    commitment.save_versioned(commitment.version)
+    sweep()
+    overdue = scheduled_rows(owner, commitment=commitment, reason=R.OVERDUE).get()
+    assert overdue.state == Reminder.State.SKIPPED
+    assert overdue.last_error.startswith(delivery.WITHDRAWN)
+
+
+def test_a_nudge_to_agree_a_date_already_agreed_since_its_plan_is_not_sent(group, meeting, coordinator, smtp_server):
+    tba = MeetingFactory(group=group, number=10, status=Meeting.Status.PLANNED, start_date=None, end_date=None)
+    day = datetime.date(2025, 10, 1) + datetime.timedelta(days=45)  # the 9th (the meeting fixture) ended 1 October
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10)), tick=False):
+        planning.plan(day)
+        nudge = Reminder.objects.get(reason=R.DATE_TO_BE_AGREED, state=Reminder.State.PENDING)
+        tba.status, tba.start_date = Meeting.Status.SCHEDULED, day + datetime.timedelta(days=90)
+        tba.save()
+        sweep()
+    nudge.refresh_from_db()
+    assert nudge.state == Reminder.State.SKIPPED
+    assert smtp_server.messages == []
 
 
 def test_a_handover_notice_to_someone_who_left_is_withdrawn(meeting, owner, owner2, coordinator, group, smtp_server):
