@@ -7,8 +7,11 @@ The tests commit (transactional_db), so that the tasks are queued inside the req
 
 import contextlib
 import logging
+import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -17,6 +20,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from redis import Redis
+from redis.exceptions import RedisError
 from rest_framework.test import APIClient
 
 from commitments import attachments
@@ -29,7 +34,7 @@ from config.celery import app
 from meetings.models import Membership
 from tests.commitments.test_views import commitment_form_data
 from tests.factories import CommitmentFactory, MeetingFactory, MembershipFactory, UserFactory, WorkingGroupFactory
-from tests.test_settings import in_fresh_django
+from tests.test_settings import BASE_DIR, in_fresh_django
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -250,3 +255,75 @@ def test_a_broker_that_takes_the_connection_but_never_answers_holds_a_save_for_s
     with listener_that_never_answers() as (port, taken):
         assert_queueing_gives_up_within_seconds(port)
     assert taken, "the queueing never connected"
+
+
+def test_a_worker_holding_a_delayed_task_carries_on_when_the_broker_goes_away(tmp_path, monkeypatch):
+    """A worker holds a task queued with a delay (the sending after an owner change's quiet period) unacknowledged.
+    When the broker goes away meanwhile, the worker tries to put it back through the connection just lost; that
+    must not stop the worker: it reconnects once the broker is back, and beat's periodic tasks do the work. A real
+    worker process and a Redis of its own, stopped and started again."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    command = [
+        shutil.which("redis-server"),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+
+    def start_redis() -> subprocess.Popen:
+        redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        wait_for(lambda: answers(port))
+        return redis
+
+    redis = start_redis()
+    log = tmp_path / "worker.log"
+    env = {
+        "PATH": os.environ["PATH"], "ENV_FILE": "", "SECRET_KEY": "x" * 50, "LOG_LEVEL": "INFO",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }  # fmt: skip
+    with log.open("w") as output:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-c", "1", "--loglevel", "INFO"],
+            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(lambda: " ready." in log.read_text())
+        point_celery_at(monkeypatch, port)
+        send_reminders.apply_async(countdown=600)
+        wait_for(lambda: log.read_text().count("received") == 1)
+        redis.terminate()
+        redis.wait()
+        wait_for(lambda: "Connection to broker lost" in log.read_text())
+        time.sleep(3)
+        assert worker.poll() is None, log.read_text()[-3000:]
+        redis = start_redis()
+        wait_for(lambda: "Connected to redis" in log.read_text().rsplit("Connection to broker lost", 1)[-1], 30)
+        send_reminders.apply_async(countdown=600)
+        wait_for(lambda: log.read_text().count("received") >= 2, 30)
+        assert "Unrecoverable error" not in log.read_text()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.terminate()
+        redis.wait()
+
+
+def answers(port: int) -> bool:
+    try:
+        return Redis(port=port, socket_connect_timeout=1).ping()
+    except RedisError:
+        return False
+
+
+def wait_for(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.2)

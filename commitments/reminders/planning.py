@@ -468,7 +468,7 @@ def record_owner_change(commitment: Commitment, previous_owner_id: int | None, a
         cancelled = Reminder.objects.filter(
             commitment=commitment, recipient_id=recipient_id, reason=undone, state=Reminder.State.PENDING
         ).update(
-            state=Reminder.State.SKIPPED, last_error="cancelled: the owner change was undone before it was announced"
+            state=Reminder.State.SKIPPED, last_error="cancelled: the commitment changed owner again before it was announced"
         )
         if cancelled or recipient_id == actor_id:
             continue

@@ -430,7 +430,7 @@ def test_the_admins_retry_leaves_what_the_rules_no_longer_call_for(
     stale, cancelled, withdrawn = Reminder.objects.filter(state=Reminder.State.SENT)[:3]
     Reminder.objects.filter(pk=stale.pk).update(state=Reminder.State.SKIPPED, last_error=outbox.STALE)
     Reminder.objects.filter(pk=cancelled.pk).update(
-        state=Reminder.State.SKIPPED, last_error="cancelled: the owner change was undone before it was announced"
+        state=Reminder.State.SKIPPED, last_error="cancelled: the commitment changed owner again before it was announced"
     )
     Reminder.objects.filter(pk=withdrawn.pk).update(
         state=Reminder.State.SKIPPED, last_error=f"{delivery.WITHDRAWN}the recipient is no longer a member of the group"
