@@ -36,6 +36,7 @@ Reason = Reminder.Reason
 NO_LONGER_CALLED_FOR = (
     "no longer called for (a date moved, the commitment was closed or changed owner, or the recipient left the group)"
 )
+CHANGED_AGAIN = "cancelled: the commitment changed owner again before it was announced"
 DUE_SOON_LEADS = (7, 1)
 OVERDUE_EVERY = 7
 BATCH = 2000
@@ -467,9 +468,7 @@ def record_owner_change(commitment: Commitment, previous_owner_id: int | None, a
             continue
         cancelled = Reminder.objects.filter(
             commitment=commitment, recipient_id=recipient_id, reason=undone, state=Reminder.State.PENDING
-        ).update(
-            state=Reminder.State.SKIPPED, last_error="cancelled: the commitment changed owner again before it was announced"
-        )
+        ).update(state=Reminder.State.SKIPPED, last_error=CHANGED_AGAIN)
         if cancelled or recipient_id == actor_id:
             continue
         already = Reminder.objects.filter(
