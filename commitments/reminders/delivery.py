@@ -47,8 +47,8 @@ DIGEST_ROW_FIELDS = ("reason", "anchor_date", "attempts", "recipient", "commitme
 
 def retryable() -> Q:
     """What the admin's "retry" may send again: the failed, and the withdrawn (the recipient had left the group, the
-    commitment had closed or changed owner: checked again when claimed). Not the other skipped: superseded, stale or
-    cancelled, the rules no longer call for them, and a retry would send what is no longer so."""
+    commitment had closed, changed owner or moved its date: checked again when claimed). Not the other skipped:
+    superseded, stale or cancelled, the rules no longer call for them, and a retry would send what is no longer so."""
     return Q(state=State.FAILED) | Q(state=State.SKIPPED, last_error__startswith=WITHDRAWN)
 
 

@@ -261,7 +261,7 @@ class PlanReport:
     current: int = 0  # reminders due today or earlier and not superseded
     stale: int = 0  # reminders the rules skip: a later one of the same series is due
     superseded: int = 0  # pending reminders NO_LONGER_CALLED_FOR
-    revived: int = 0  # superseded reminders called for again (a date moved back, someone back in the group)
+    revived: int = 0  # superseded or withdrawn reminders called for again (a date moved back, someone back)
     added: int = 0  # rows written to the outbox
     groups: int = 0  # groups planned (the others had not changed since their last plan that day)
 
@@ -355,7 +355,7 @@ def plan_group(group: GroupFacts, commitments, today, opted_out, planned_before:
 
 
 def planned_earlier(group_id: int, planned_before: int) -> list:
-    """The group's scheduled reminders up to planned_before that are pending, and those superseded, as (pk, state,
+    """The group's scheduled reminders up to planned_before that are pending, and those revivable, as (pk, state,
     *Planned.key) rows, in four queries: those about its commitments, found through each commitment, and its own
     (about its sessions), through each meeting. As one query with an OR between the two, the database read the whole
     outbox for each group (the first plan of a day, 60 groups among 100,000 reminders: 10 s)."""

@@ -470,6 +470,26 @@ def test_a_retry_of_nothing_retryable_queues_nothing_and_says_so(
     assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {Reminder.State.SENT}
 
 
+def test_a_retry_of_failed_and_pending_reminders_says_what_it_left(
+    due_today, owner, owner2, login, superuser, django_capture_on_commit_callbacks
+):
+    failed = Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).first()
+    Reminder.objects.filter(pk=failed.pk).update(state=Reminder.State.FAILED, last_error="550 No such user")
+    pending = Reminder.objects.filter(recipient=owner2, state=Reminder.State.PENDING).first()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = login(superuser).post(
+            reverse("admin:commitments_reminder_changelist"),
+            {"action": "retry", "_selected_action": [failed.pk, pending.pk]},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "1 reminder(s) will be sent again shortly." in page
+    assert "Left as they were: 1 still to be sent. Only failed and withdrawn reminders are sent again." in page
+    assert set(Reminder.objects.filter(pk__in=[failed.pk, pending.pk]).values_list("state", flat=True)) == {
+        Reminder.State.PENDING
+    }
+
+
 def test_the_outbox_lists_recipients_without_an_address(due_today, login, superuser, owner2):
     owner2.email = ""
     owner2.save()
