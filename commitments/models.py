@@ -716,6 +716,13 @@ class Reminder(models.Model):
                 condition=Q(state=ReminderState.PENDING, reason__in=ReminderReason.immediate()),
                 name="reminder_pending_notice",
             ),
+            # The plan's search for withdrawn notices right again (planning.revive_notices): the skipped notices of
+            # owner changes, few at any time.
+            models.Index(
+                fields=["commitment"],
+                condition=Q(state=ReminderState.SKIPPED, reason__in=ReminderReason.immediate()),
+                name="reminder_skipped_notice",
+            ),
         ]
 
     def __str__(self) -> str:

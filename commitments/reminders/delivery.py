@@ -27,15 +27,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import CharField, Count, F, OuterRef, Q, Value
+from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from commitments.models import Commitment, ProgressUpdate, Reminder, open_q
+from commitments.models import Commitment, ProgressUpdate, Reminder
 from commitments.reminders import planning
 from commitments.reminders.digests import build_digest, digest_message_id, message_id_around
 from commitments.reminders.outbox import WITHDRAWN
-from meetings.models import Meeting, Membership, is_member
+from meetings.models import Meeting
 
 logger = logging.getLogger(__name__)
 Reason = Reminder.Reason
@@ -106,39 +106,6 @@ def claimable(now: datetime.datetime, recipient_ids: list[int]):
     return Reminder.objects.filter(due(now, recipient_ids), recipient_id__in=recipient_ids)
 
 
-def entitled() -> Q:
-    """Whether a reminder's recipient may still have it: still in the commitment's working group, or, for a
-    group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
-    about_a_commitment = Q(commitment__isnull=False) & Q(
-        is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group"))
-    )
-    about_the_group = Q(commitment__isnull=True) & Q(
-        is_member(OuterRef("recipient"), OuterRef("meeting__group"), Membership.Role.COORDINATOR)
-    )
-    return about_a_commitment | about_the_group
-
-
-def still_true() -> Q:
-    """Whether what a reminder says about a commitment is still so: the commitment is open, and it is the
-    recipient's (for a handover notice: no longer the recipient's)."""
-    is_theirs = Q(commitment__owner=F("recipient"))
-    about_their_commitment = ~Q(reason=Reason.HANDED_OVER) & is_theirs
-    handed_over = Q(reason=Reason.HANDED_OVER) & (Q(commitment__owner__isnull=True) | ~is_theirs)
-    return Q(commitment__isnull=True) | (open_q("commitment") & (about_their_commitment | handed_over))
-
-
-def on_time() -> Q:
-    """Whether the date a reminder counts to is still its date: the session's, still scheduled; the commitment's
-    follow-up date; for a nudge to agree a session's date, the session still without one."""
-    counts_to_a_session = Q(reason__in=[Reason.PRE_SESSION, Reason.SESSION_SUMMARY]) & Q(
-        meeting__status=Meeting.Status.SCHEDULED, meeting__start_date=F("anchor_date")
-    )
-    counts_to_a_follow_up = Q(reason__in=[Reason.DUE_SOON, Reason.OVERDUE], commitment__follow_up_date=F("anchor_date"))
-    asks_for_a_date = Q(reason=Reason.DATE_TO_BE_AGREED, meeting__status=Meeting.Status.PLANNED)
-    follows_an_event = Q(reason__in=Reason.immediate())
-    return follows_an_event | counts_to_a_session | counts_to_a_follow_up | asks_for_a_date
-
-
 def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     """Skip, among the rows a batch just claimed (its token), those no longer right to send:
     - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
@@ -155,9 +122,9 @@ def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     claimed = Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
     withdrawn, groups = 0, set()
     for still_right, why in (
-        (entitled(), f"{WITHDRAWN}the recipient is no longer a member of the working group"),
-        (still_true(), f"{WITHDRAWN}the commitment was closed or changed owner since"),
-        (on_time(), f"{WITHDRAWN}the date it counts down to moved since"),
+        (planning.entitled(), f"{WITHDRAWN}the recipient is no longer a member of the working group"),
+        (planning.still_true(), f"{WITHDRAWN}the commitment was closed or changed owner since"),
+        (planning.on_time(), f"{WITHDRAWN}the date it counts down to moved since"),
     ):
         outdated = claimed.exclude(still_right).values_list(
             "pk", Coalesce("commitment__meeting__group", "meeting__group")

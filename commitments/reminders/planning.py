@@ -22,13 +22,13 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from commitments.models import Commitment, NotificationPreference, Reminder, ReminderPlan
+from commitments.models import Commitment, NotificationPreference, Reminder, ReminderPlan, open_q
 from commitments.reminders import outbox
-from commitments.reminders.outbox import SUPERSEDED
+from commitments.reminders.outbox import SUPERSEDED, WITHDRAWN
 from meetings.models import Meeting, Membership, WorkingGroup, is_member
 
 Reason = Reminder.Reason
@@ -247,6 +247,42 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
         yield from reminders_for_commitment(commitment, groups[commitment.group_id], today, opted_out)
 
 
+# --- Whether a recorded reminder is still right (asked by the sender of each batch it claims) ------------
+
+
+def entitled() -> Q:
+    """Whether a reminder's recipient may still have it: still in the commitment's working group, or, for a
+    group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
+    about_a_commitment = Q(commitment__isnull=False) & Q(
+        is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group"))
+    )
+    about_the_group = Q(commitment__isnull=True) & Q(
+        is_member(OuterRef("recipient"), OuterRef("meeting__group"), Membership.Role.COORDINATOR)
+    )
+    return about_a_commitment | about_the_group
+
+
+def still_true() -> Q:
+    """Whether what a reminder says about a commitment is still so: the commitment is open, and it is the
+    recipient's (for a handover notice: no longer the recipient's)."""
+    is_theirs = Q(commitment__owner=F("recipient"))
+    about_their_commitment = ~Q(reason=Reason.HANDED_OVER) & is_theirs
+    handed_over = Q(reason=Reason.HANDED_OVER) & (Q(commitment__owner__isnull=True) | ~is_theirs)
+    return Q(commitment__isnull=True) | (open_q("commitment") & (about_their_commitment | handed_over))
+
+
+def on_time() -> Q:
+    """Whether the date a reminder counts to is still its date: the session's, still scheduled; the commitment's
+    follow-up date; for a nudge to agree a session's date, the session still without one."""
+    counts_to_a_session = Q(reason__in=[Reason.PRE_SESSION, Reason.SESSION_SUMMARY]) & Q(
+        meeting__status=Meeting.Status.SCHEDULED, meeting__start_date=F("anchor_date")
+    )
+    counts_to_a_follow_up = Q(reason__in=[Reason.DUE_SOON, Reason.OVERDUE], commitment__follow_up_date=F("anchor_date"))
+    asks_for_a_date = Q(reason=Reason.DATE_TO_BE_AGREED, meeting__status=Meeting.Status.PLANNED)
+    follows_an_event = Q(reason__in=Reason.immediate())
+    return follows_an_event | counts_to_a_session | counts_to_a_follow_up | asks_for_a_date
+
+
 # --- Recording the plan in the outbox --------------------------------------------------------------
 #
 # A group's plan is recorded with a fingerprint of its inputs: its facts that day, its active members and what
@@ -261,7 +297,7 @@ class PlanReport:
     current: int = 0  # reminders due today or earlier and not superseded
     stale: int = 0  # reminders the rules skip: a later one of the same series is due
     superseded: int = 0  # pending reminders NO_LONGER_CALLED_FOR
-    revived: int = 0  # superseded or withdrawn reminders called for again (a date moved back, someone back)
+    revived: int = 0  # superseded or withdrawn reminders called for again, withdrawn notices right again
     added: int = 0  # rows written to the outbox
     groups: int = 0  # groups planned (the others had not changed since their last plan that day)
 
@@ -323,6 +359,8 @@ def plan(
             unique_fields=["group"],
             update_fields=["day", "inputs", "planned_at", "sweep"],
         )
+        if to_plan and planned_before:
+            report.revived += revive_notices(to_plan)
         if group_ids is None:
             report.superseded += skip_inactive_groups()
         outbox.added(report.added)
@@ -406,6 +444,25 @@ def reconcile(current_keys: set[tuple], planned: list) -> tuple[int, int]:
             state=Reminder.State.PENDING, last_error="", attempts=0, next_attempt_at=None
         )
     return superseded, revived
+
+
+def revive_notices(group_ids) -> int:
+    """Make pending again the notices of owner changes about these groups' commitments that the sender withdrew and
+    that are right again: the recipient back in the group, the commitment open and still (for a handover: still
+    not) theirs, and no later notice of the same kind about it (a commitment handed away and back was announced
+    again). Those withdrawn reminders are found in the small index of skipped notices. How many."""
+    later = Reminder.objects.filter(
+        recipient=OuterRef("recipient"), commitment=OuterRef("commitment"), reason=OuterRef("reason"),
+        pk__gt=OuterRef("pk"),
+    )  # fmt: skip
+    withdrawn = Reminder.objects.filter(
+        reason__in=Reason.immediate(),
+        state=Reminder.State.SKIPPED,
+        last_error__startswith=WITHDRAWN,
+        commitment__meeting__group__in=group_ids,
+    )
+    right_again = withdrawn.filter(entitled(), still_true()).exclude(Exists(later))
+    return right_again.update(state=Reminder.State.PENDING, last_error="", attempts=0, next_attempt_at=None)
 
 
 def skip_inactive_groups() -> int:

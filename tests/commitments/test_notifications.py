@@ -660,6 +660,85 @@ def test_a_handover_notice_to_someone_who_left_is_withdrawn(meeting, owner, owne
     assert set(by_recipient(smtp_server)) == {owner2.email}
 
 
+def assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group) -> Commitment:
+    """A commitment assigned to `owner`, who left the group before the notice went: the sender withdrew it."""
+    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version, user=coordinator)
+    group.memberships.get(user=owner).delete()
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        assert sweep().withdrawn == 1
+    return commitment
+
+
+def notices(user, commitment):
+    return Reminder.objects.filter(recipient=user, commitment=commitment, reason=R.ASSIGNED)
+
+
+def test_an_assignment_withdrawn_while_its_owner_was_out_of_the_group_is_sent_when_they_are_back(
+    meeting, owner, coordinator, group, smtp_server
+):
+    commitment = assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group)
+    assert smtp_server.messages == []
+
+    MembershipFactory(group=group, user=owner)
+    with time_machine.travel(NOW + 2 * QUIET, tick=False):
+        assert planning.plan(TODAY).revived == 1
+        sweep()
+    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+    assert "Joint research on radicalization" in text and "new: assigned to you" in text
+    assert list(notices(owner, commitment).values_list("state", flat=True)) == [Reminder.State.SENT]
+
+
+def test_a_withdrawn_assignment_no_longer_true_when_its_owner_is_back_stays_withdrawn(
+    meeting, owner, owner2, coordinator, group, smtp_server
+):
+    """Handed to someone else meanwhile (and, for the second commitment, handed back: that new notice is the one
+    that goes, once)."""
+    commitment = assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group)
+    commitment.owner = owner2
+    commitment.save_versioned(commitment.version, user=coordinator)
+    MembershipFactory(group=group, user=owner)
+    with time_machine.travel(NOW + 2 * QUIET, tick=False):
+        assert planning.plan(TODAY).revived == 0
+        sweep()
+    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()  # told of the handover only
+    assert "new: assigned to you" not in text
+    assert notices(owner, commitment).get().state == Reminder.State.SKIPPED
+
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version, user=coordinator)
+    smtp_server.messages.clear()
+    with time_machine.travel(NOW + 4 * QUIET, tick=False):
+        planning.plan(TODAY)
+        sweep()
+    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+    assert text.count("new: assigned to you") == 1
+    assert sorted(notices(owner, commitment).values_list("state", flat=True)) == [
+        Reminder.State.SENT,
+        Reminder.State.SKIPPED,
+    ]
+
+
+def test_an_assignment_withdrawn_because_the_commitment_closed_is_sent_if_it_is_reopened(
+    meeting, owner, coordinator, smtp_server
+):
+    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment.status = Commitment.Status.DROPPED
+    commitment.save_versioned(commitment.version, user=coordinator)
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        assert sweep().withdrawn == 1
+        assert planning.plan(TODAY).revived == 0  # still closed
+    commitment.status = Commitment.Status.OPEN
+    commitment.save_versioned(commitment.version, user=coordinator)
+    with time_machine.travel(NOW + 2 * QUIET, tick=False):
+        assert planning.plan(TODAY).revived == 1
+        sweep()
+    assert "new: assigned to you" in by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+
+
 def test_a_coordinator_who_stepped_down_gets_no_summary(due_today, smtp_server, coordinator, group):
     membership = group.memberships.get(user=coordinator)
     membership.role = "member"
