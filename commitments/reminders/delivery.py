@@ -12,8 +12,9 @@ between the SMTP server accepting the digest and the database recording its batc
 - Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
   died; the next sweep puts them back to pending. A claim is dated when it is made, not when its
   sweep began, so the timeout bounds one batch's sending, not a whole sweep's.
-- Withdraw: a batch's due reminders that are no longer right (the recipient left the group, the commitment
-  was closed or changed owner) are skipped in the transaction that claims the rest.
+- Withdraw: a batch's due reminders that are no longer right (the recipient's account was closed or they left the
+  group, the commitment was closed or changed owner, its date moved) are skipped in the transaction that claims
+  the rest.
 """
 
 import datetime
@@ -22,12 +23,14 @@ import smtplib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
@@ -106,8 +109,21 @@ def claimable(now: datetime.datetime, recipient_ids: list[int]):
     return Reminder.objects.filter(due(now, recipient_ids), recipient_id__in=recipient_ids)
 
 
+def why_withdrawn() -> list[tuple[Q, str]]:
+    """What a claimed row must still be to be sent, each with what its reminder is withdrawn for when it is not
+    (the first it fails)."""
+    return [
+        (Q(recipient__is_active=True), "the recipient's account was closed"),
+        (planning.entitled(), "the recipient is no longer a member of the working group"),
+        (planning.still_true(), "the commitment was closed or changed owner since"),
+        (planning.on_time(), "the date it counts down to moved since"),
+    ]
+
+
 def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
-    """Skip, among the rows a batch just claimed (its token), those no longer right to send:
+    """Skip, among the rows a batch just claimed (its token), those no longer right to send (why_withdrawn; one
+    query finds them all, with their reason):
+    - those of people whose account was closed since they were planned;
     - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
       not quote a group's commitments to someone who may no longer read them;
     - those about a commitment closed since, or whose owner changed since (an assignment to someone who no
@@ -120,20 +136,14 @@ def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     (someone back in the group, a commitment handed back, a session moved back)."""
     skipped = {"state": State.SKIPPED, "claim_token": None, "claimed_at": None, "attempts": F("attempts") - 1}
     claimed = Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
-    withdrawn, groups = 0, set()
-    for still_right, why in (
-        (planning.entitled(), f"{WITHDRAWN}the recipient is no longer a member of the working group"),
-        (planning.still_true(), f"{WITHDRAWN}the commitment was closed or changed owner since"),
-        (planning.on_time(), f"{WITHDRAWN}the date it counts down to moved since"),
-    ):
-        outdated = claimed.exclude(still_right).values_list(
-            "pk", Coalesce("commitment__meeting__group", "meeting__group")
-        )
-        if rows := list(outdated):
-            withdrawn += Reminder.objects.filter(pk__in=[pk for pk, _ in rows]).update(last_error=why, **skipped)
-            groups.update(group_id for _, group_id in rows)
-    if groups:
-        planning.forget_plans(groups)
+    why = Case(*(When(~still_right, then=Value(f"{WITHDRAWN}{text}")) for still_right, text in why_withdrawn()))
+    outdated = claimed.annotate(why=why).filter(why__isnull=False)
+    rows = list(outdated.values_list("pk", Coalesce("commitment__meeting__group", "meeting__group"), "why"))
+    withdrawn = 0
+    for text, same in groupby(sorted(rows, key=itemgetter(2)), key=itemgetter(2)):
+        withdrawn += Reminder.objects.filter(pk__in=[pk for pk, *_ in same]).update(last_error=text, **skipped)
+    if rows:
+        planning.forget_plans({group_id for _, group_id, _ in rows})
     return withdrawn
 
 

@@ -251,15 +251,15 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
 
 
 def entitled() -> Q:
-    """Whether a reminder's recipient may still have it: still in the commitment's working group, or, for a
-    group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
+    """Whether a reminder's recipient may still have it: an active user still in the commitment's working group,
+    or, for a group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
     about_a_commitment = Q(commitment__isnull=False) & Q(
         is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group"))
     )
     about_the_group = Q(commitment__isnull=True) & Q(
         is_member(OuterRef("recipient"), OuterRef("meeting__group"), Membership.Role.COORDINATOR)
     )
-    return about_a_commitment | about_the_group
+    return Q(recipient__is_active=True) & (about_a_commitment | about_the_group)
 
 
 def still_true() -> Q:
@@ -448,9 +448,10 @@ def reconcile(current_keys: set[tuple], planned: list) -> tuple[int, int]:
 
 def revive_notices(group_ids) -> int:
     """Make pending again the notices of owner changes about these groups' commitments that the sender withdrew and
-    that are right again: the recipient back in the group, the commitment open and still (for a handover: still
-    not) theirs, and no later notice of the same kind about it (a commitment handed away and back was announced
-    again). Those withdrawn reminders are found in the small index of skipped notices. How many."""
+    that are right again: the recipient back in the group (or their account reopened), the commitment open and
+    still (for a handover: still not) theirs, and no later notice of the same kind about it (a commitment handed
+    away and back was announced again). Those withdrawn reminders are found in the small index of skipped notices.
+    How many."""
     later = Reminder.objects.filter(
         recipient=OuterRef("recipient"), commitment=OuterRef("commitment"), reason=OuterRef("reason"),
         pk__gt=OuterRef("pk"),

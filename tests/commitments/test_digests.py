@@ -510,8 +510,8 @@ def test_send_reminders_says_why_reminders_were_withdrawn(commitment, member, co
     with at(NOW):
         call_command("send_reminders", stdout=out)
     assert (
-        "2 withdrawn since planning (the commitment was closed or changed owner, or the recipient left the group)"
-        in (out.getvalue())
+        "2 withdrawn since planning (the commitment was closed or changed owner, or the recipient left the group or "
+        "their account was closed)" in (out.getvalue())
     )
 
 

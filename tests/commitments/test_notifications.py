@@ -532,6 +532,39 @@ def test_someone_who_left_the_group_gets_nothing_of_it(due_today, smtp_server, o
     assert not Reminder.objects.filter(recipient=owner, state=Reminder.State.PENDING).exists()
 
 
+def test_someone_whose_account_was_closed_since_the_plan_gets_nothing(due_today, smtp_server, owner, owner2, group):
+    """An account closed (a user no longer active, the directory's or by hand) between a plan and a send: the sender
+    withdraws what was planned for them, and, reopened, they have it again with the next plan."""
+    owner.is_active = False
+    owner.save()
+    report = sweep()
+    assert owner.email not in by_recipient(smtp_server)
+    assert report.withdrawn == scheduled_rows(owner, last_error__startswith=delivery.WITHDRAWN).count() > 0
+
+    owner.is_active = True
+    owner.save()
+    assert planning.plan(TODAY).revived == report.withdrawn
+    sweep()
+    assert (
+        "Share intelligence on terrorist groups"
+        in by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+    )
+
+
+def test_the_reminders_of_a_commitment_left_without_an_owner_since_the_plan_are_withdrawn(
+    due_today, smtp_server, owner, coordinator
+):
+    commitment = due_today[0]
+    commitment.owner = None
+    commitment.save_versioned(commitment.version, user=coordinator)
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        sweep()
+    rows = scheduled_rows(owner, commitment=commitment).exclude(last_error=outbox.STALE)
+    assert {(row.state, row.last_error) for row in rows} == {
+        (Reminder.State.SKIPPED, f"{delivery.WITHDRAWN}the commitment was closed or changed owner since")
+    }
+
+
 def test_each_batch_withdraws_its_own_rows_as_it_is_sent(due_today, smtp_server, owner, owner2, group):
     """The check against memberships and commitments is made batch by batch, in the transaction of the claim:
     its cost follows what is sent, and each batch checks its rows as they are when it is sent."""

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             f"Sent {sent.digests} digest(s) with {sent.sent} reminder(s); {sent.retrying} to retry, "
             f"{sent.failed} failed; {sent.recovered} recovered from a stopped worker; "
             f"{sent.withdrawn} withdrawn since planning (the commitment was closed or changed owner, or the recipient "
-            "left the group)."
+            "left the group or their account was closed)."
         )
         for error in sent.errors:
             self.stderr.write(self.style.WARNING(f"  {error}"))
