@@ -12,9 +12,9 @@ between the SMTP server accepting the digest and the database recording its batc
 - Recover: rows left in sending longer than REMINDER_CLAIM_TIMEOUT belong to a worker that
   died; the next sweep puts them back to pending. A claim is dated when it is made, not when its
   sweep began, so the timeout bounds one batch's sending, not a whole sweep's.
-- Withdraw: a batch's due reminders that are no longer right (the recipient's account was closed or they left the
-  group, the commitment was closed or changed owner, its date moved) are skipped in the transaction that claims
-  the rest.
+- Withdraw: a batch's due reminders that are no longer right (the group made inactive, the recipient's account
+  closed or they left the group, the commitment was closed or changed owner, its date moved) are skipped in the
+  transaction that claims the rest.
 """
 
 import datetime
@@ -112,7 +112,11 @@ def claimable(now: datetime.datetime, recipient_ids: list[int]):
 def why_withdrawn() -> list[tuple[Q, str]]:
     """What a claimed row must still be to be sent, each with what its reminder is withdrawn for when it is not
     (the first it fails)."""
+    group_active = Q(commitment__isnull=False, commitment__meeting__group__is_active=True) | Q(
+        commitment__isnull=True, meeting__group__is_active=True
+    )
     return [
+        (group_active, "the working group is no longer active"),
         (Q(recipient__is_active=True), "the recipient's account was closed"),
         (planning.entitled(), "the recipient is no longer a member of the working group"),
         (planning.still_true(), "the commitment was closed or changed owner since"),
@@ -123,7 +127,8 @@ def why_withdrawn() -> list[tuple[Q, str]]:
 def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     """Skip, among the rows a batch just claimed (its token), those no longer right to send (why_withdrawn; one
     query finds them all, with their reason):
-    - those of people whose account was closed since they were planned;
+    - those of a working group made inactive since they were planned;
+    - those of people whose account was closed since;
     - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
       not quote a group's commitments to someone who may no longer read them;
     - those about a commitment closed since, or whose owner changed since (an assignment to someone who no

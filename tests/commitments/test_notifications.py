@@ -551,6 +551,18 @@ def test_someone_whose_account_was_closed_since_the_plan_gets_nothing(due_today,
     )
 
 
+def test_nothing_goes_out_for_a_working_group_made_inactive_since_the_plan(due_today, smtp_server, group):
+    group.is_active = False
+    group.save()
+    report = sweep()
+    assert smtp_server.messages == []
+    withdrawn = Reminder.objects.filter(last_error__startswith=delivery.WITHDRAWN)
+    assert report.withdrawn == withdrawn.count() > 0
+    assert set(withdrawn.values_list("last_error", flat=True)) == {
+        f"{delivery.WITHDRAWN}the working group is no longer active"
+    }
+
+
 def test_the_reminders_of_a_commitment_left_without_an_owner_since_the_plan_are_withdrawn(
     due_today, smtp_server, owner, coordinator
 ):
