@@ -101,12 +101,11 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ — the admin panel is at http://$(HOST):$(PORT)/admin/"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
-# The suite runs in a process per core (pytest-xdist), each with its own test database; then the live tests, whose
-# Celery workers take whatever the broker holds, run alone.
+# The suite runs in a process per core (pytest-xdist), each with its own test database, attachments folder and
+# task queue (the live tests' Celery workers take their own process's tasks only).
 TEST_PROCESSES ?= auto
 test: $(VENV)/.dev node_modules/.installed chromium pango libmagic libreoffice slapd
-	$(VENV)/bin/pytest --numprocesses $(TEST_PROCESSES) --ignore tests/live
-	$(VENV)/bin/pytest tests/live
+	$(VENV)/bin/pytest --numprocesses $(TEST_PROCESSES)
 
 # Speed and memory against the framework's floor (bench/): SQLite, or PostgreSQL with DATABASE_URL.
 bench: $(VENV)/.dev node_modules/.installed libmagic slapd

@@ -637,6 +637,8 @@ else:
         "socket_connect_timeout": 5,
         "socket_timeout": 5,
     }
+# The queue the app's tasks go to and its workers take: installations sharing one broker each name their own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.utils.functional import empty
 
 from commitments.models import ATTACHMENT_STORAGE, Category, Commitment
+from config.celery import app as celery_app
 from config.settings import directory_settings
 from meetings.models import Membership
 from tests.directory import PEOPLE, SERVICE_DN, SERVICE_PASSWORD, USER_FILTER, Directory
@@ -38,6 +39,11 @@ PASSWORD = "correct horse battery staple"
 ATTACHMENT_DIR = (
     Path(__file__).resolve().parents[1] / "var" / "test-attachments" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 )
+# The queue of the tasks this process's tests queue, and of the workers they start (which inherit the environment):
+# one for each process running the suite side by side, so that the live tests' workers take their own tests' tasks
+# only, never those another process's tests left on the broker.
+os.environ["CELERY_QUEUE"] = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+celery_app.conf.task_default_queue = os.environ["CELERY_QUEUE"]
 
 
 def database_use(item: pytest.Item) -> int:

@@ -287,6 +287,7 @@ def test_a_worker_holding_a_delayed_task_carries_on_when_the_broker_goes_away(tm
     env = {
         "PATH": os.environ["PATH"], "ENV_FILE": "", "SECRET_KEY": "x" * 50, "LOG_LEVEL": "INFO",
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CELERY_QUEUE": app.conf.task_default_queue,
     }  # fmt: skip
     with log.open("w") as output:
         worker = subprocess.Popen(

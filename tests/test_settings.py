@@ -166,3 +166,15 @@ def test_a_command_that_writes_data_to_standard_output_writes_nothing_else_there
     result = manage("spectacular", "--format", "openapi-json", DEBUG="true", SECRET_KEY="x" * 50)  # logging at INFO
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["info"]["title"] == "Commitments tracker API"
+
+
+def test_tasks_go_to_and_workers_take_the_queue_named_in_celery_queue():
+    """Two installations sharing one Redis keep their tasks apart by their queue's name."""
+    code = (
+        "from config.celery import app; from commitments.reminders.tasks import send_reminders; "
+        "print(app.conf.task_default_queue, app.amqp.router.route({}, send_reminders.name)['queue'].name)"
+    )
+    named = in_fresh_django(code, SECRET_KEY="x" * 50, CELERY_QUEUE="tracker-staging")
+    assert named.stdout.split() == ["tracker-staging", "tracker-staging"], named.stderr
+    default = in_fresh_django(code, SECRET_KEY="x" * 50)
+    assert default.stdout.split() == ["celery", "celery"], default.stderr

@@ -1,7 +1,8 @@
 """Live tests: a real Celery worker process on the real broker, a real SMTP server, committed data.
 
-The broker is CELERY_BROKER_URL (Redis in CI), or the filesystem queue under var/ when it is unset.
-The worker opens the test database that pytest-django created.
+The broker is CELERY_BROKER_URL (Redis in CI), or the filesystem queue under var/ when it is unset; the queue is
+this test process's own (tests/conftest.py), so that these tests run beside the others. The worker opens the test
+database that pytest-django created for this process.
 """
 
 import datetime
@@ -42,7 +43,8 @@ class Worker:
 
     def __init__(self, name: str, smtp: SMTPServer, environ: dict[str, str] | None = None, beat: bool = False):
         self.name, self.smtp, self.environ, self.beat = name, smtp, environ or {}, beat
-        self.log = BASE_DIR / "test-artifacts" / f"worker-{name}.log"
+        self.node = f"{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # one of each per test process
+        self.log = BASE_DIR / "test-artifacts" / f"worker-{self.node}.log"
         self.process = None
 
     def start(self) -> "Worker":
@@ -74,7 +76,7 @@ class Worker:
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"{self.name}@%h",
+            f"{self.node}@%h",
             *(["--beat", f"--schedule={self.log.with_suffix('.beat')}"] if self.beat else []),
         ]
         self.offset = self.log.stat().st_size if self.log.exists() else 0  # the log is kept across tests
