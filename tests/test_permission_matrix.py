@@ -536,35 +536,35 @@ def request(client, case: Case, world):
     return getattr(client, case.method)(url, {}, format="json")
 
 
-def test_each_persona_gets_what_the_matrix_says(world):
+@pytest.mark.parametrize("persona", PERSONAS)  # one test each: the processes running the suite share them out
+def test_each_persona_gets_what_the_matrix_says(world, persona):
     all_cases = cases()
     unexpected, bad_headers, checked = [], [], 0
     client = APIClient()
     for case in all_cases:
-        for persona in PERSONAS:
-            client.logout()
-            if persona != "anonymous":
-                client.force_login(world["personas"][persona])
-            want = expected(case, persona)
-            response = request(client, case, world)
-            checked += 1
-            if want in (LOGIN, ADMIN_LOGIN):
-                login_url = reverse("login" if want == LOGIN else "admin:login")
-                ok = response.status_code == 302 and response.url.startswith(f"{login_url}?next=")
-            elif want == NOT_FOUND:
-                missing = request(client, Case(case.name, case.method, case.label, case.view, "missing"), world)
-                ok = answer(response) == answer(missing) and not 200 <= response.status_code < 300
-            else:
-                ok = response.status_code == want
-            if not ok:
-                unexpected.append((str(case), persona, want, response.status_code))
-            bad_headers += [(str(case), persona, problem) for problem in headers_problems(response, persona)]
+        client.logout()
+        if persona != "anonymous":
+            client.force_login(world["personas"][persona])
+        want = expected(case, persona)
+        response = request(client, case, world)
+        checked += 1
+        if want in (LOGIN, ADMIN_LOGIN):
+            login_url = reverse("login" if want == LOGIN else "admin:login")
+            ok = response.status_code == 302 and response.url.startswith(f"{login_url}?next=")
+        elif want == NOT_FOUND:
+            missing = request(client, Case(case.name, case.method, case.label, case.view, "missing"), world)
+            ok = answer(response) == answer(missing) and not 200 <= response.status_code < 300
+        else:
+            ok = response.status_code == want
+        if not ok:
+            unexpected.append((str(case), persona, want, response.status_code))
+        bad_headers += [(str(case), persona, problem) for problem in headers_problems(response, persona)]
     admin_cases = [case for case in all_cases if case.name.startswith("admin:")]
     print(
         f"permission matrix: {len(all_cases)} URLs and methods "
         f"({len(admin_cases)} admin, of which {sum(c.whose == 'theirs' for c in admin_cases)} with the other "
         f"group's object; {sum(c.name.startswith('api') for c in all_cases)} API) "
-        f"× {len(PERSONAS)} personas = {checked} requests, {len(unexpected)} unexpected answers, "
+        f"as {persona}: {checked} requests, {len(unexpected)} unexpected answers, "
         f"{len(bad_headers)} missing headers"
     )
     for line in unexpected + bad_headers:

@@ -1,15 +1,18 @@
 """Every page passes axe-core's WCAG 2.1 A and AA rules: as a coordinator, as an owner and before logging in,
 on a desktop screen and on a phone's. The pages are those of tests/browser/pages.py."""
 
+import pytest
+
 from tests.browser import checkers, pages
 from tests.browser.conftest import DEMO_PASSWORD
 
 WIDTHS = {1366: 900, 390: 844}  # a common laptop screen; a phone's (iPhone 12 to 15)
 
 
-def test_every_page_passes_wcag_21_a_and_aa(browser, browser_context_args, live_server, demo):
+@pytest.mark.parametrize("persona", pages.PERSONAS, ids=lambda persona: persona or "anonymous")  # one test each
+def test_every_page_passes_wcag_21_a_and_aa(browser, browser_context_args, live_server, demo, persona):
     found = []
-    for survey in pages.surveys():
+    for survey in pages.surveys([persona]):
         state = pages.log_in_state(browser, live_server.url, survey.persona, DEMO_PASSWORD)
         for width, height in WIDTHS.items():
             context = browser.new_context(

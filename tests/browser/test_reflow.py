@@ -26,10 +26,11 @@ def write_long_words() -> Commitment:
     return commitment
 
 
-def test_no_page_scrolls_sideways_at_320_px(browser, browser_context_args, live_server, demo):
+@pytest.mark.parametrize("persona", pages.PERSONAS, ids=lambda persona: persona or "anonymous")  # one test each
+def test_no_page_scrolls_sideways_at_320_px(browser, browser_context_args, live_server, demo, persona):
     write_long_words()
     found = []
-    for survey in pages.surveys():
+    for survey in pages.surveys([persona]):
         state = pages.log_in_state(browser, live_server.url, survey.persona, DEMO_PASSWORD)
         context = browser.new_context(
             **{**browser_context_args, "viewport": {"width": WIDTH, "height": HEIGHT}}, storage_state=state
