@@ -268,10 +268,17 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed or withdrawn reminders", permissions=["view"])
     def retry(self, request, queryset):
-        count, left = retry_reminders(queryset)
+        count, left, not_now = retry_reminders(queryset)
         if count:
             enqueue_on_commit(send_reminders)
         self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
+        if not_now:
+            reasons = [why if len(not_now) == 1 else f"{why}: {number}" for why, number in sorted(not_now.items())]
+            self.message_user(
+                request,
+                f"Not sent again, no longer right to send: {sum(not_now.values())} ({'; '.join(reasons)}).",
+                messages.WARNING,
+            )
         if left:
             kinds = [f"{number} {RETRY_LEFT[state]}" for state, number in sorted(left.items())]
             self.message_user(

@@ -21,7 +21,7 @@ import datetime
 import logging
 import smtplib
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -55,15 +55,21 @@ def retryable() -> Q:
     return Q(state=State.FAILED) | Q(state=State.SKIPPED, last_error__startswith=WITHDRAWN)
 
 
-def retry_reminders(queryset) -> tuple[int, dict[str, int]]:
+def retry_reminders(queryset) -> tuple[int, dict[str, int], dict[str, int]]:
     """Make the retryable among these reminders pending again, to be sent at the next opportunity (the admin's
-    "retry"): how many, and how many of each state the others, left as they were, are in."""
+    "retry"): how many; how many of each state the others, left as they were, are in; and how many of the retryable
+    were not made pending because they are not right to send now, by reason (withdrawn with it)."""
     with transaction.atomic():
         left = dict(queryset.exclude(retryable()).values_list("state").annotate(Count("pk")).order_by())
-        count = queryset.filter(retryable()).update(
-            state=State.PENDING, attempts=0, next_attempt_at=None, claim_token=None, last_error=""
+        wrong = not_right_to_send(queryset.filter(retryable()))
+        withdraw(wrong)
+        not_now = Counter(why.removeprefix(WITHDRAWN) for *_, why in wrong)
+        count = (
+            queryset.filter(retryable())
+            .exclude(pk__in=[pk for pk, *_ in wrong])
+            .update(state=State.PENDING, attempts=0, next_attempt_at=None, claim_token=None, last_error="")
         )
-    return count, left
+    return count, left, dict(not_now)
 
 
 # --- What is due ----------------------------------------------------------------------------------------
@@ -110,46 +116,56 @@ def claimable(now: datetime.datetime, recipient_ids: list[int]):
 
 
 def why_withdrawn() -> list[tuple[Q, str]]:
-    """What a claimed row must still be to be sent, each with what its reminder is withdrawn for when it is not
-    (the first it fails)."""
+    """What a reminder must still be to be sent, each with what it is withdrawn for when it is not (the first it
+    fails)."""
     group_active = Q(commitment__isnull=False, commitment__meeting__group__is_active=True) | Q(
         commitment__isnull=True, meeting__group__is_active=True
     )
     return [
-        (group_active, "the working group is no longer active"),
+        (group_active, planning.GROUP_INACTIVE),
         (Q(recipient__is_active=True), "the recipient's account was closed"),
-        (planning.entitled(), "the recipient is no longer a member of the working group"),
+        (planning.member_of_its_group(), "the recipient is no longer a member of the working group"),
+        (planning.coordinator_of_its_group(), "the recipient no longer coordinates the working group"),
         (planning.still_true(), "the commitment was closed or changed owner since"),
         (planning.on_time(), "the date it counts down to moved since"),
+        (planning.latest_notice(), "a later notice about the commitment replaced it"),
     ]
+
+
+def not_right_to_send(reminders) -> list[tuple[int, int, str]]:
+    """(pk, working group, why) of those of these reminders no longer right to send: one query."""
+    why = Case(*(When(~still_right, then=Value(f"{WITHDRAWN}{text}")) for still_right, text in why_withdrawn()))
+    outdated = reminders.annotate(why=why).filter(why__isnull=False)
+    return list(outdated.values_list("pk", Coalesce("commitment__meeting__group", "meeting__group"), "why"))
+
+
+def withdraw(rows: list[tuple[int, int, str]], **fields) -> int:
+    """Skip these rows (not_right_to_send's), each with its reason; the plans of their groups are forgotten, so the
+    next plan looks at them again and makes pending again what the rules call for once more."""
+    withdrawn = 0
+    for why, same in groupby(sorted(rows, key=itemgetter(2)), key=itemgetter(2)):
+        pks = [pk for pk, *_ in same]
+        withdrawn += Reminder.objects.filter(pk__in=pks).update(state=State.SKIPPED, last_error=why, **fields)
+    if rows:
+        planning.forget_plans({group_id for _, group_id, _ in rows})
+    return withdrawn
 
 
 def withdraw_outdated(token: uuid.UUID, recipient_ids: list[int]) -> int:
     """Skip, among the rows a batch just claimed (its token), those no longer right to send (why_withdrawn; one
     query finds them all, with their reason):
     - those of a working group made inactive since they were planned;
-    - those of people whose account was closed since;
-    - those of people who left the group (or stopped coordinating it) since they were planned: a digest must
-      not quote a group's commitments to someone who may no longer read them;
+    - those of people whose account was closed since, or who left the group (or stopped coordinating it): a digest
+      must not quote a group's commitments to someone who may no longer read them;
     - those about a commitment closed since, or whose owner changed since (an assignment to someone who no
       longer has it, a handover to someone who has it back);
-    - those counting down to a date that changed since (a session moved, a follow-up date moved or cleared).
+    - those counting down to a date that changed since (a session moved, a follow-up date moved or cleared);
+    - a notice that a later one replaced (a commitment handed away and back: a retry of the first).
     Checked batch by batch as they are sent, so that the cost follows what is sent (and is shared by the workers
     sending), not the whole outbox every few minutes; among the rows claimed, which the database finds by their
-    state, not among every pending row of the outbox. A row withdrawn was not attempted. The plans of their groups
-    are forgotten: the next plan looks at them again, and makes pending again what the rules call for once more
-    (someone back in the group, a commitment handed back, a session moved back)."""
-    skipped = {"state": State.SKIPPED, "claim_token": None, "claimed_at": None, "attempts": F("attempts") - 1}
+    state, not among every pending row of the outbox. A row withdrawn was not attempted."""
     claimed = Reminder.objects.filter(state=State.SENDING, claim_token=token, recipient_id__in=recipient_ids)
-    why = Case(*(When(~still_right, then=Value(f"{WITHDRAWN}{text}")) for still_right, text in why_withdrawn()))
-    outdated = claimed.annotate(why=why).filter(why__isnull=False)
-    rows = list(outdated.values_list("pk", Coalesce("commitment__meeting__group", "meeting__group"), "why"))
-    withdrawn = 0
-    for text, same in groupby(sorted(rows, key=itemgetter(2)), key=itemgetter(2)):
-        withdrawn += Reminder.objects.filter(pk__in=[pk for pk, *_ in same]).update(last_error=text, **skipped)
-    if rows:
-        planning.forget_plans({group_id for _, group_id, _ in rows})
-    return withdrawn
+    return withdraw(not_right_to_send(claimed), claim_token=None, claimed_at=None, attempts=F("attempts") - 1)
 
 
 def recover_stale_claims(now: datetime.datetime) -> int:

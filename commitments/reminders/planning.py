@@ -34,8 +34,10 @@ from meetings.models import Meeting, Membership, WorkingGroup, is_member
 Reason = Reminder.Reason
 
 NO_LONGER_CALLED_FOR = (
-    "no longer called for (a date moved, the commitment was closed or changed owner, or the recipient left the group)"
+    "no longer called for (a date moved, the commitment was closed or changed owner, or the recipient left the group "
+    "or their account was closed)"
 )
+GROUP_INACTIVE = "the working group is no longer active"
 CHANGED_AGAIN = "cancelled: the commitment changed owner again before it was announced"
 DUE_SOON_LEADS = (7, 1)
 OVERDUE_EVERY = 7
@@ -250,16 +252,33 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
 # --- Whether a recorded reminder is still right (asked by the sender of each batch it claims) ------------
 
 
-def entitled() -> Q:
-    """Whether a reminder's recipient may still have it: an active user still in the commitment's working group,
-    or, for a group's own reminders (coordinators' summary, date to be agreed), still one of its coordinators."""
-    about_a_commitment = Q(commitment__isnull=False) & Q(
-        is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group"))
-    )
-    about_the_group = Q(commitment__isnull=True) & Q(
+def member_of_its_group() -> Q:
+    """Whether a reminder about a commitment goes to a member of the commitment's working group (the others: yes)."""
+    return Q(commitment__isnull=True) | Q(is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group")))
+
+
+def coordinator_of_its_group() -> Q:
+    """Whether a group's own reminder (coordinators' summary, date to be agreed) goes to one of its coordinators
+    (the others: yes)."""
+    return Q(commitment__isnull=False) | Q(
         is_member(OuterRef("recipient"), OuterRef("meeting__group"), Membership.Role.COORDINATOR)
     )
-    return Q(recipient__is_active=True) & (about_a_commitment | about_the_group)
+
+
+def entitled() -> Q:
+    """Whether a reminder's recipient may still have it: an active user still in the commitment's working group,
+    or, for a group's own reminders, still one of its coordinators."""
+    return Q(recipient__is_active=True) & member_of_its_group() & coordinator_of_its_group()
+
+
+def latest_notice() -> Q:
+    """Whether a notice of an owner change is the latest of its kind about its commitment to its recipient: one given
+    again since (a commitment handed away and back) replaces it. Other reminders: yes."""
+    later = Reminder.objects.filter(
+        recipient=OuterRef("recipient"), commitment=OuterRef("commitment"), reason=OuterRef("reason"),
+        pk__gt=OuterRef("pk"),
+    )  # fmt: skip
+    return ~Q(reason__in=Reason.immediate()) | ~Exists(later)
 
 
 def still_true() -> Q:
@@ -452,17 +471,13 @@ def revive_notices(group_ids) -> int:
     still (for a handover: still not) theirs, and no later notice of the same kind about it (a commitment handed
     away and back was announced again). Those withdrawn reminders are found in the small index of skipped notices.
     How many."""
-    later = Reminder.objects.filter(
-        recipient=OuterRef("recipient"), commitment=OuterRef("commitment"), reason=OuterRef("reason"),
-        pk__gt=OuterRef("pk"),
-    )  # fmt: skip
     withdrawn = Reminder.objects.filter(
         reason__in=Reason.immediate(),
         state=Reminder.State.SKIPPED,
         last_error__startswith=WITHDRAWN,
         commitment__meeting__group__in=group_ids,
     )
-    right_again = withdrawn.filter(entitled(), still_true()).exclude(Exists(later))
+    right_again = withdrawn.filter(entitled(), still_true(), latest_notice())
     return right_again.update(state=Reminder.State.PENDING, last_error="", attempts=0, next_attempt_at=None)
 
 
@@ -473,7 +488,7 @@ def skip_inactive_groups() -> int:
     if not pending.exists():  # the usual case, answered without a write
         return 0
     with transaction.atomic():
-        return pending.update(state=Reminder.State.SKIPPED, last_error=f"{SUPERSEDED}{NO_LONGER_CALLED_FOR}")
+        return pending.update(state=Reminder.State.SKIPPED, last_error=f"{SUPERSEDED}{GROUP_INACTIVE}")
 
 
 def forget_plans(group_ids=None) -> None:

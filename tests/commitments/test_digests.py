@@ -530,7 +530,7 @@ def test_reminders_of_someone_who_left_say_why_they_were_not_sent(owners_week, o
     )
     assert set(left.values_list("last_error", flat=True)) == {
         "superseded: no longer called for (a date moved, the commitment was closed or changed owner, or the recipient "
-        "left the group)",  # planned reminders, found by the planning
+        "left the group or their account was closed)",  # planned reminders, found by the planning
         "withdrawn: the recipient is no longer a member of the working group",  # the notice, found by the sender
     }
 

@@ -767,6 +767,62 @@ def test_a_withdrawn_assignment_no_longer_true_when_its_owner_is_back_stays_with
     ]
 
 
+def retry(login, superuser, ids) -> str:
+    response = login(superuser).post(
+        reverse("admin:commitments_reminder_changelist"), {"action": "retry", "_selected_action": ids}, follow=True
+    )
+    return response.content.decode()
+
+
+def test_a_retry_does_not_send_again_a_notice_a_later_one_replaced(
+    meeting, owner, owner2, coordinator, group, smtp_server, login, superuser, django_capture_on_commit_callbacks
+):
+    """Assigned while out of the group (withdrawn), back, handed away and back (announced by the later notice): the
+    earlier notice is not right to send, and a retry says so instead of sending the news a second time."""
+    commitment = assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group)
+    MembershipFactory(group=group, user=owner)
+    for step, new_owner in enumerate((owner2, owner), start=2):  # each announced before the next
+        with time_machine.travel(NOW + step * QUIET, tick=False):
+            commitment.owner = new_owner
+            commitment.save_versioned(commitment.version, user=coordinator)
+        with time_machine.travel(NOW + (step + 1) * QUIET, tick=False):
+            sweep()
+    with time_machine.travel(NOW + 4 * QUIET, tick=False):
+        earlier, later = notices(owner, commitment).order_by("pk")
+        assert (earlier.state, later.state) == (Reminder.State.SKIPPED, Reminder.State.SENT)
+        smtp_server.messages.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            page = retry(login, superuser, [earlier.pk])
+        sweep()
+    assert smtp_server.messages == []
+    assert "0 reminder(s) will be sent again shortly." in page
+    assert "Not sent again, no longer right to send: 1 (a later notice about the commitment replaced it)." in page
+    earlier.refresh_from_db()
+    assert earlier.state == Reminder.State.SKIPPED
+    assert earlier.last_error == f"{delivery.WITHDRAWN}a later notice about the commitment replaced it"
+
+
+def test_a_retry_of_reminders_still_not_right_to_send_says_why_as_of_now(
+    due_today, smtp_server, owner, group, login, superuser, django_capture_on_commit_callbacks
+):
+    """Withdrawn when its recipient was out of the group; by the retry, the group was made inactive too: the retry
+    leaves it, with the reason of now, and says so."""
+    group.memberships.get(user=owner).delete()
+    sweep()
+    withdrawn = list(scheduled_rows(owner, last_error__startswith=delivery.WITHDRAWN).values_list("pk", flat=True))
+    assert withdrawn
+    group.is_active = False
+    group.save()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = retry(login, superuser, withdrawn)
+    assert "0 reminder(s) will be sent again shortly." in page
+    assert f"Not sent again, no longer right to send: {len(withdrawn)} (the working group is no longer active)." in page
+    assert [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue] == []
+    assert set(Reminder.objects.filter(pk__in=withdrawn).values_list("state", "last_error")) == {
+        (Reminder.State.SKIPPED, f"{delivery.WITHDRAWN}the working group is no longer active")
+    }
+
+
 def test_an_assignment_withdrawn_because_the_commitment_closed_is_sent_if_it_is_reopened(
     meeting, owner, coordinator, smtp_server
 ):
@@ -792,6 +848,8 @@ def test_a_coordinator_who_stepped_down_gets_no_summary(due_today, smtp_server, 
     membership.save()
     sweep()
     assert coordinator.email not in by_recipient(smtp_server)
+    summary = scheduled_rows(coordinator, reason=R.SESSION_SUMMARY).exclude(last_error=outbox.STALE).get()
+    assert summary.last_error == f"{delivery.WITHDRAWN}the recipient no longer coordinates the working group"
 
 
 def test_the_summary_names_commitments_whose_owner_left(due_today, smtp_server, coordinator, owner2, group):
@@ -866,3 +924,20 @@ def test_a_sweep_that_outlasts_the_claim_timeout_keeps_the_claims_it_makes_late(
     assert report.recovered == 0
     assert sorted(by_recipient(smtp_server)) == sorted(message["To"] for message in smtp_server.messages)  # once each
     assert len(smtp_server.messages) == 3
+
+
+def test_reminders_the_plan_no_longer_calls_for_say_what_may_have_changed(due_today, owner, group):
+    owner.is_active = False
+    owner.save()
+    planning.plan(TODAY)
+    superseded = scheduled_rows(owner, state=Reminder.State.SKIPPED, last_error__startswith=planning.SUPERSEDED)
+    assert superseded.exists()
+    assert "their account was closed" in superseded.first().last_error
+
+    group.is_active = False
+    group.save()
+    assert planning.plan(TODAY).superseded > 0
+    inactive = Reminder.objects.exclude(recipient=owner).filter(last_error__startswith=planning.SUPERSEDED)
+    assert set(inactive.values_list("last_error", flat=True)) == {
+        f"{planning.SUPERSEDED}the working group is no longer active"
+    }
