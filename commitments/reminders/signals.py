@@ -11,6 +11,7 @@ from commitments.models import UNKNOWN, Commitment
 from commitments.reminders.planning import record_new_owners, record_owner_change
 from commitments.reminders.tasks import send_reminders
 from config.queueing import enqueue_on_commit
+from meetings.models import Meeting
 
 _announcing = contextvars.ContextVar("announcing_owner_changes", default=True)
 
@@ -34,10 +35,16 @@ def tell_the_owners(sender, instance: Commitment, **kwargs) -> None:
         return
     actor = getattr(instance, "_history_user", None)
     if record_owner_change(instance, previous, actor.pk if actor else None):
-        enqueue_on_commit(send_reminders, countdown=settings.REMINDER_QUIET_PERIOD + 1)
+        announce([instance.meeting.group_id])
 
 
 def tell_the_new_owners(commitments: list[Commitment], actor) -> None:
     """What tell_the_owners does for each commitment saved one by one, for commitments created in bulk."""
     if _announcing.get() and record_new_owners(commitments, actor.pk if actor else None):
-        enqueue_on_commit(send_reminders, countdown=settings.REMINDER_QUIET_PERIOD + 1)
+        meetings = Meeting.objects.filter(pk__in={commitment.meeting_id for commitment in commitments})
+        announce(sorted(set(meetings.values_list("group_id", flat=True))))
+
+
+def announce(group_ids: list[int]) -> None:
+    """Once the save commits, queue the sending to run when the quiet period ends, planning these groups first."""
+    enqueue_on_commit(send_reminders, kwargs={"group_ids": group_ids}, countdown=settings.REMINDER_QUIET_PERIOD + 1)

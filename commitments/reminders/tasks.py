@@ -38,11 +38,14 @@ def plan_reminders(today: str, group_id: int, sweep: str, groups: int) -> dict:
 
 
 @shared_task
-def send_reminders() -> dict:
+def send_reminders(group_ids: list[int] | None = None) -> dict:
     """Send what is due now, one task per batch of recipients: after each sweep's planning, after an assignment and
     for retries, and by beat every REMINDER_RECOVERY_SECONDS, which takes back within minutes what a worker that
-    died had claimed."""
+    died had claimed. After owner changes, the groups of the commitments (group_ids) are planned first: what the
+    change made due (the session reminder of a commitment just handed over) goes with its notice."""
     now = timezone.now()
+    if group_ids:
+        planning.plan(timezone.localdate(now), group_ids=group_ids)
     report = delivery.prepare(now)
     batches = delivery.batches(now)
     if batches:
