@@ -38,6 +38,7 @@ NO_LONGER_CALLED_FOR = (
     "or their account was closed)"
 )
 GROUP_INACTIVE = "the working group is no longer active"
+CLOSED = "the commitment is closed"
 CHANGED_AGAIN = "cancelled: the commitment changed owner again before it was announced"
 DUE_SOON_LEADS = (7, 1)
 OVERDUE_EVERY = 7
@@ -526,23 +527,21 @@ def record_new_owners(commitments: list[Commitment], actor_id: int | None) -> bo
 
 def record_owner_change(commitment: Commitment, previous_owner_id: int | None, actor_id: int | None) -> bool:
     """Plan the notices of an owner change: the assignment to the new owner, the handover to the previous one
-    (not to whoever made the change, and none about a closed commitment). A change that undoes one not yet
-    announced cancels that notice instead: someone assigned a commitment and relieved of it before hearing of
-    it hears nothing. Runs in the save's transaction, with the commitment's row locked. Whether any notice was
-    planned: notices go out once their recipient has had no new one for REMINDER_QUIET_PERIOD."""
-    if not commitment.is_open:
-        return False
+    (not to whoever made the change). A change that undoes one its recipient has not heard of (its notice still
+    pending, or withdrawn unsent) cancels that notice instead: someone assigned a commitment and relieved of it
+    before hearing of it hears nothing. A closed commitment's notices are recorded withdrawn: the plan after it is
+    reopened sends those still right then (revive_notices). Runs in the save's transaction, with the commitment's
+    row locked. Whether any notice was planned to go: notices go out once their recipient has had no new one for
+    REMINDER_QUIET_PERIOD."""
     today, planned = timezone.localdate(), []
+    closed = {} if commitment.is_open else {"state": Reminder.State.SKIPPED, "last_error": f"{WITHDRAWN}{CLOSED}"}
     for recipient_id, reason, undone in [
         (commitment.owner_id, Reason.ASSIGNED, Reason.HANDED_OVER),
         (previous_owner_id, Reason.HANDED_OVER, Reason.ASSIGNED),
     ]:
         if not recipient_id:
             continue
-        cancelled = Reminder.objects.filter(
-            commitment=commitment, recipient_id=recipient_id, reason=undone, state=Reminder.State.PENDING
-        ).update(state=Reminder.State.SKIPPED, last_error=CHANGED_AGAIN)
-        if cancelled or recipient_id == actor_id:
+        if cancel_unheard(commitment, recipient_id, undone) or recipient_id == actor_id:
             continue
         already = Reminder.objects.filter(
             commitment=commitment, recipient_id=recipient_id, reason=reason, state=Reminder.State.PENDING
@@ -556,7 +555,26 @@ def record_owner_change(commitment: Commitment, previous_owner_id: int | None, a
                     anchor_date=today,
                     lead_days=0,
                     planned_for=today,
+                    **closed,
                 )
             )
     Reminder.objects.bulk_create(planned)
-    return bool(planned)
+    return bool(planned) and not closed
+
+
+def cancel_unheard(commitment: Commitment, recipient_id: int, reason: str) -> bool:
+    """Cancel the latest notice of this kind about the commitment to the recipient if they have not heard it (pending,
+    or withdrawn unsent): whether there was one."""
+    latest = (
+        Reminder.objects.filter(commitment=commitment, recipient_id=recipient_id, reason=reason)
+        .order_by("-pk")
+        .values_list("pk", "state", "last_error")
+        .first()
+    )
+    if latest is None:
+        return False
+    pk, state, why = latest
+    unheard = state == Reminder.State.PENDING or (state == Reminder.State.SKIPPED and why.startswith(WITHDRAWN))
+    if unheard:
+        Reminder.objects.filter(pk=pk).update(state=Reminder.State.SKIPPED, last_error=CHANGED_AGAIN)
+    return unheard

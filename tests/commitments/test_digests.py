@@ -296,10 +296,13 @@ def test_ten_assignments_in_a_row_send_one_message_per_owner_after_a_pause(
         assert list(rows(plain(message)).values()) == [["new: assigned to you"]] * 5
 
 
-def test_a_closed_commitment_is_never_announced_as_assigned(commitment, member, coordinator, smtp_server):
+def test_a_closed_commitment_is_not_announced_as_assigned(commitment, member, coordinator, smtp_server):
+    """Not while it is closed: its notices are recorded withdrawn, and go if it is reopened (test_notifications)."""
     Reminder.objects.all().delete()
     give(commitment, member, by=coordinator, status=Commitment.Status.DONE)
-    assert not Reminder.objects.exists()
+    assert set(Reminder.objects.values_list("state", "last_error")) == {
+        (Reminder.State.SKIPPED, "withdrawn: the commitment is closed")
+    }
 
     closed_later = CommitmentFactory(meeting=commitment.meeting, owner=None)
     with at(NOW - QUIET * 2):

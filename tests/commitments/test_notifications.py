@@ -749,8 +749,7 @@ def test_a_withdrawn_assignment_no_longer_true_when_its_owner_is_back_stays_with
     with time_machine.travel(NOW + 2 * QUIET, tick=False):
         assert planning.plan(TODAY).revived == 0
         sweep()
-    text = by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()  # told of the handover only
-    assert "new: assigned to you" not in text
+    assert owner.email not in by_recipient(smtp_server)  # never told it was theirs: not told it was taken off them
     assert notices(owner, commitment).get().state == Reminder.State.SKIPPED
 
     commitment.owner = owner
@@ -777,10 +776,14 @@ def retry(login, superuser, ids) -> str:
 def test_a_retry_does_not_send_again_a_notice_a_later_one_replaced(
     meeting, owner, owner2, coordinator, group, smtp_server, login, superuser, django_capture_on_commit_callbacks
 ):
-    """Assigned while out of the group (withdrawn), back, handed away and back (announced by the later notice): the
-    earlier notice is not right to send, and a retry says so instead of sending the news a second time."""
-    commitment = assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group)
-    MembershipFactory(group=group, user=owner)
+    """The first notice failed (the server refused the address), the commitment was handed away and back (announced
+    by the later notice): the first is not right to send, and a retry says so instead of sending the news again."""
+    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version, user=coordinator)
+    smtp_server.answer("550 5.1.1 No such user")
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        assert sweep().failed == 1
     for step, new_owner in enumerate((owner2, owner), start=2):  # each announced before the next
         with time_machine.travel(NOW + step * QUIET, tick=False):
             commitment.owner = new_owner
@@ -789,7 +792,7 @@ def test_a_retry_does_not_send_again_a_notice_a_later_one_replaced(
             sweep()
     with time_machine.travel(NOW + 4 * QUIET, tick=False):
         earlier, later = notices(owner, commitment).order_by("pk")
-        assert (earlier.state, later.state) == (Reminder.State.SKIPPED, Reminder.State.SENT)
+        assert (earlier.state, later.state) == (Reminder.State.FAILED, Reminder.State.SENT)
         smtp_server.messages.clear()
         with django_capture_on_commit_callbacks(execute=True):
             page = retry(login, superuser, [earlier.pk])
@@ -800,6 +803,30 @@ def test_a_retry_does_not_send_again_a_notice_a_later_one_replaced(
     earlier.refresh_from_db()
     assert earlier.state == Reminder.State.SKIPPED
     assert earlier.last_error == f"{delivery.WITHDRAWN}a later notice about the commitment replaced it"
+
+
+def test_a_notice_withdrawn_unsent_is_cancelled_when_the_commitment_is_handed_on_and_a_retry_leaves_it(
+    meeting, owner, owner2, coordinator, group, smtp_server, login, superuser, django_capture_on_commit_callbacks
+):
+    commitment = assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group)
+    MembershipFactory(group=group, user=owner)
+    for step, new_owner in enumerate((owner2, owner), start=2):
+        with time_machine.travel(NOW + step * QUIET, tick=False):
+            commitment.owner = new_owner
+            commitment.save_versioned(commitment.version, user=coordinator)
+        with time_machine.travel(NOW + (step + 1) * QUIET, tick=False):
+            sweep()
+    earlier, later = notices(owner, commitment).order_by("pk")
+    assert (earlier.state, earlier.last_error) == (Reminder.State.SKIPPED, planning.CHANGED_AGAIN)
+    assert later.state == Reminder.State.SENT
+    assert [m["To"] for m in smtp_server.messages].count(owner.email) == 1  # the later notice; no handover
+    smtp_server.messages.clear()
+    with time_machine.travel(NOW + 4 * QUIET, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            page = retry(login, superuser, [earlier.pk])
+        sweep()
+    assert "0 reminder(s) will be sent again shortly." in page and "1 that the rules no longer call for" in page
+    assert smtp_server.messages == []
 
 
 def test_a_retry_of_reminders_still_not_right_to_send_says_why_as_of_now(
@@ -840,6 +867,48 @@ def test_an_assignment_withdrawn_because_the_commitment_closed_is_sent_if_it_is_
         assert planning.plan(TODAY).revived == 1
         sweep()
     assert "new: assigned to you" in by_recipient(smtp_server)[owner.email].get_body(("plain",)).get_content()
+
+
+def test_an_owner_given_a_closed_commitment_is_told_once_it_is_reopened_and_one_who_never_heard_hears_nothing(
+    meeting, owner, owner2, coordinator, smtp_server
+):
+    """Given to owner, closed before they heard (withdrawn), given to owner2 while closed, then reopened: owner2 is
+    told it is theirs; owner, who never heard it was theirs, is not told it was taken off them."""
+    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment.status = Commitment.Status.DROPPED
+    commitment.save_versioned(commitment.version, user=coordinator)
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        assert sweep().withdrawn == 1
+        commitment.owner = owner2
+        commitment.save_versioned(commitment.version, user=coordinator)
+    with time_machine.travel(NOW + 3 * QUIET, tick=False):
+        sweep()
+        assert smtp_server.messages == []  # closed: not announced
+        commitment.status = Commitment.Status.OPEN
+        commitment.save_versioned(commitment.version, user=coordinator)
+        planning.plan(TODAY)
+        sweep()
+    assert set(by_recipient(smtp_server)) == {owner2.email}
+    text = by_recipient(smtp_server)[owner2.email].get_body(("plain",)).get_content()
+    assert "Joint research on radicalization" in text and "new: assigned to you" in text
+
+
+def test_someone_told_a_commitment_was_theirs_is_told_when_it_is_handed_on(
+    meeting, owner, owner2, coordinator, smtp_server
+):
+    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
+    commitment.owner = owner
+    commitment.save_versioned(commitment.version, user=coordinator)
+    with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
+        sweep()
+        commitment.owner = owner2
+        commitment.save_versioned(commitment.version, user=coordinator)
+    smtp_server.messages.clear()
+    with time_machine.travel(NOW + 3 * QUIET, tick=False):
+        sweep()
+    assert set(by_recipient(smtp_server)) == {owner.email, owner2.email}
 
 
 def test_a_coordinator_who_stepped_down_gets_no_summary(due_today, smtp_server, coordinator, group):
