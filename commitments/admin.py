@@ -271,7 +271,10 @@ class ReminderAdmin(admin.ModelAdmin):
         count, left, not_now = retry_reminders(queryset)
         if count:
             enqueue_on_commit(send_reminders)
-        self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
+        if count:
+            self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
+        else:
+            self.message_user(request, "None of the selected reminders will be sent again.", messages.WARNING)
         if not_now:
             reasons = [why if len(not_now) == 1 else f"{why}: {number}" for why, number in sorted(not_now.items())]
             self.message_user(

@@ -465,7 +465,7 @@ def test_a_retry_of_nothing_retryable_queues_nothing_and_says_so(
             reverse("admin:commitments_reminder_changelist"), {"action": "retry", "_selected_action": ids}, follow=True
         )
     page = response.content.decode()
-    assert "0 reminder(s) will be sent again shortly." in page
+    assert "None of the selected reminders will be sent again." in page and "will be sent again shortly" not in page
     assert f"Left as they were: {len(ids)} sent already. Only failed and withdrawn reminders are sent again." in page
     assert "no longer call for" not in page  # a sent reminder was called for
     assert [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue] == []
@@ -798,7 +798,7 @@ def test_a_retry_does_not_send_again_a_notice_a_later_one_replaced(
             page = retry(login, superuser, [earlier.pk])
         sweep()
     assert smtp_server.messages == []
-    assert "0 reminder(s) will be sent again shortly." in page
+    assert "None of the selected reminders will be sent again." in page and "will be sent again shortly" not in page
     assert "Not sent again, no longer right to send: 1 (a later notice about the commitment replaced it)." in page
     earlier.refresh_from_db()
     assert earlier.state == Reminder.State.SKIPPED
@@ -825,7 +825,11 @@ def test_a_notice_withdrawn_unsent_is_cancelled_when_the_commitment_is_handed_on
         with django_capture_on_commit_callbacks(execute=True):
             page = retry(login, superuser, [earlier.pk])
         sweep()
-    assert "0 reminder(s) will be sent again shortly." in page and "1 that the rules no longer call for" in page
+    assert (
+        "None of the selected reminders will be sent again." in page
+        and "will be sent again shortly" not in page
+        and "1 that the rules no longer call for" in page
+    )
     assert smtp_server.messages == []
 
 
@@ -842,7 +846,7 @@ def test_a_retry_of_reminders_still_not_right_to_send_says_why_as_of_now(
     group.save()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         page = retry(login, superuser, withdrawn)
-    assert "0 reminder(s) will be sent again shortly." in page
+    assert "None of the selected reminders will be sent again." in page and "will be sent again shortly" not in page
     assert f"Not sent again, no longer right to send: {len(withdrawn)} (the working group is no longer active)." in page
     assert [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue] == []
     assert set(Reminder.objects.filter(pk__in=withdrawn).values_list("state", "last_error")) == {

@@ -11,7 +11,8 @@ from commitments.reminders import delivery, planning
 class Command(BaseCommand):
     help = (
         "Plan the reminders due on a day and send them now, synchronously (what the hourly Celery sweep does). "
-        "Run before the send hour, or with --today, acts as of that day at the send hour."
+        "Run before the send hour, or with --today, acts as of that day at the send hour; notices of owner changes "
+        "go once their quiet period has passed as of that moment."
     )
 
     def add_arguments(self, parser):
