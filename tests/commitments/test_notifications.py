@@ -707,11 +707,25 @@ def test_a_handover_notice_to_someone_who_left_is_withdrawn(meeting, owner, owne
     assert set(by_recipient(smtp_server)) == {owner2.email}
 
 
-def assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group) -> Commitment:
-    """A commitment assigned to `owner`, who left the group before the notice went: the sender withdrew it."""
+def assigned(meeting, owner, coordinator) -> Commitment:
+    """A new commitment the coordinator gives `owner`: its notice is pending."""
     commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
     commitment.owner = owner
     commitment.save_versioned(commitment.version, user=coordinator)
+    return commitment
+
+
+def assigned_then_closed(meeting, owner, coordinator) -> Commitment:
+    """A commitment given `owner` and dropped before they heard: the sending withdraws the notice."""
+    commitment = assigned(meeting, owner, coordinator)
+    commitment.status = Commitment.Status.DROPPED
+    commitment.save_versioned(commitment.version, user=coordinator)
+    return commitment
+
+
+def assigned_by_the_coordinator_and_withdrawn(meeting, owner, coordinator, group) -> Commitment:
+    """A commitment assigned to `owner`, who left the group before the notice went: the sender withdrew it."""
+    commitment = assigned(meeting, owner, coordinator)
     group.memberships.get(user=owner).delete()
     with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
         assert sweep().withdrawn == 1
@@ -778,9 +792,7 @@ def test_a_retry_does_not_send_again_a_notice_a_later_one_replaced(
 ):
     """The first notice failed (the server refused the address), the commitment was handed away and back (announced
     by the later notice): the first is not right to send, and a retry says so instead of sending the news again."""
-    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
-    commitment.owner = owner
-    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment = assigned(meeting, owner, coordinator)
     smtp_server.answer("550 5.1.1 No such user")
     with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
         assert sweep().failed == 1
@@ -857,11 +869,7 @@ def test_a_retry_of_reminders_still_not_right_to_send_says_why_as_of_now(
 def test_an_assignment_withdrawn_because_the_commitment_closed_is_sent_if_it_is_reopened(
     meeting, owner, coordinator, smtp_server
 ):
-    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
-    commitment.owner = owner
-    commitment.save_versioned(commitment.version, user=coordinator)
-    commitment.status = Commitment.Status.DROPPED
-    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment = assigned_then_closed(meeting, owner, coordinator)
     with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
         assert sweep().withdrawn == 1
         assert planning.plan(TODAY).revived == 0  # still closed
@@ -878,11 +886,7 @@ def test_an_owner_given_a_closed_commitment_is_told_once_it_is_reopened_and_one_
 ):
     """Given to owner, closed before they heard (withdrawn), given to owner2 while closed, then reopened: owner2 is
     told it is theirs; owner, who never heard it was theirs, is not told it was taken off them."""
-    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
-    commitment.owner = owner
-    commitment.save_versioned(commitment.version, user=coordinator)
-    commitment.status = Commitment.Status.DROPPED
-    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment = assigned_then_closed(meeting, owner, coordinator)
     with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
         assert sweep().withdrawn == 1
         commitment.owner = owner2
@@ -902,9 +906,7 @@ def test_an_owner_given_a_closed_commitment_is_told_once_it_is_reopened_and_one_
 def test_someone_told_a_commitment_was_theirs_is_told_when_it_is_handed_on(
     meeting, owner, owner2, coordinator, smtp_server
 ):
-    commitment = CommitmentFactory(meeting=meeting, owner=None, title="Joint research on radicalization")
-    commitment.owner = owner
-    commitment.save_versioned(commitment.version, user=coordinator)
+    commitment = assigned(meeting, owner, coordinator)
     with time_machine.travel(NOW + QUIET + datetime.timedelta(seconds=1), tick=False):
         sweep()
         commitment.owner = owner2
