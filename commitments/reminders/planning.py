@@ -250,7 +250,7 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
         yield from reminders_for_commitment(commitment, groups[commitment.group_id], today, opted_out)
 
 
-# --- Whether a recorded reminder is still right (asked by the sender of each batch it claims) ------------
+# --- Whether a recorded reminder is still right: asked by the sending (each batch), the retry and the plan ---
 
 
 def member_of_its_group() -> Q:
