@@ -510,19 +510,25 @@ def sweep_planned(sweep: datetime.datetime, groups: int) -> bool:
 
 
 def record_new_owners(commitments: list[Commitment], actor_id: int | None) -> bool:
-    """record_owner_change's rule for commitments created together (an import's, saved in bulk): each open one's
-    owner is told of the assignment, unless they made it themselves. New commitments have no notice to cancel."""
+    """record_owner_change's rule for commitments created together (an import's, saved in bulk): each one's owner is
+    told of the assignment, unless they made it themselves; a closed one's notice is recorded withdrawn, to go if
+    it is reopened. New commitments have no notice to cancel. Whether any notice was planned to go."""
     today = timezone.localdate()
     planned = [
         Reminder(
             recipient_id=c.owner_id, reason=Reason.ASSIGNED, commitment=c, anchor_date=today, lead_days=0,
-            planned_for=today,
+            planned_for=today, **unannounced_while_closed(c),
         )
         for c in commitments
-        if c.is_open and c.owner_id and c.owner_id != actor_id
+        if c.owner_id and c.owner_id != actor_id
     ]  # fmt: skip
     Reminder.objects.bulk_create(planned, batch_size=1000)
-    return bool(planned)
+    return any(notice.state == Reminder.State.PENDING for notice in planned)
+
+
+def unannounced_while_closed(commitment: Commitment) -> dict:
+    """The fields of a notice about a closed commitment: withdrawn, until a plan after it is reopened."""
+    return {} if commitment.is_open else {"state": Reminder.State.SKIPPED, "last_error": f"{WITHDRAWN}{CLOSED}"}
 
 
 def record_owner_change(commitment: Commitment, previous_owner_id: int | None, actor_id: int | None) -> bool:
@@ -534,7 +540,7 @@ def record_owner_change(commitment: Commitment, previous_owner_id: int | None, a
     row locked. Whether any notice was planned to go: notices go out once their recipient has had no new one for
     REMINDER_QUIET_PERIOD."""
     today, planned = timezone.localdate(), []
-    closed = {} if commitment.is_open else {"state": Reminder.State.SKIPPED, "last_error": f"{WITHDRAWN}{CLOSED}"}
+    closed = unannounced_while_closed(commitment)
     for recipient_id, reason, undone in [
         (commitment.owner_id, Reason.ASSIGNED, Reason.HANDED_OVER),
         (previous_owner_id, Reason.HANDED_OVER, Reason.ASSIGNED),

@@ -456,8 +456,8 @@ def test_the_admins_lists_of_meetings_and_commitments_offer_the_import(login, co
 def test_owners_of_imported_open_commitments_are_told_as_for_any_assignment(
     login, coordinator, owner, owner2, meeting, group
 ):
-    """Planned as owner changes are (one digest each, after the quiet period): none for a closed commitment, none
-    to the coordinator who imports their own."""
+    """Planned as owner changes are (one digest each, after the quiet period): none to the coordinator who imports
+    their own; a closed commitment's recorded withdrawn, to go if it is reopened."""
     rows = [
         ["Commitment", "Working group", "Agreed at", "Category", "Owner", "Status"],
         ["Open one", group.short_name, "9", "Research", "owner", "Open"],
@@ -466,8 +466,15 @@ def test_owners_of_imported_open_commitments_are_told_as_for_any_assignment(
         ["The coordinator's", group.short_name, "9", "Research", "coordinator", "Open"],
     ]
     confirm(login(coordinator), upload(login(coordinator), csv_bytes(rows)))
-    planned = Reminder.objects.values_list("recipient__username", "reason", "commitment__title")
-    assert sorted(planned) == [("owner", "assigned", "Open one"), ("owner", "assigned", "Second open one")]
+    planned = Reminder.objects.filter(state=Reminder.State.PENDING)
+    assert sorted(planned.values_list("recipient__username", "reason", "commitment__title")) == [
+        ("owner", "assigned", "Open one"),
+        ("owner", "assigned", "Second open one"),
+    ]
+    withdrawn = Reminder.objects.exclude(state=Reminder.State.PENDING)
+    assert list(withdrawn.values_list("recipient__username", "commitment__title", "state", "last_error")) == [
+        ("owner2", "Done one", Reminder.State.SKIPPED, "withdrawn: the commitment is closed")
+    ]
 
 
 def test_the_preview_and_the_import_run_a_constant_number_of_queries_per_kind_of_row(
