@@ -866,6 +866,26 @@ def test_a_retry_of_reminders_still_not_right_to_send_says_why_as_of_now(
     }
 
 
+def test_a_retry_leaving_reminders_for_several_reasons_counts_each(
+    due_today, smtp_server, owner, owner2, group, login, superuser, django_capture_on_commit_callbacks
+):
+    group.memberships.get(user=owner).delete()
+    due_today[2].change_status(Commitment.Status.DONE, user=owner2)
+    sweep()
+    withdrawn = Reminder.objects.filter(last_error__startswith=delivery.WITHDRAWN)
+    left = withdrawn.filter(recipient=owner).count()
+    assert left > 0 and withdrawn.filter(recipient=owner2).count() == 1
+    smtp_server.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = retry(login, superuser, list(withdrawn.values_list("pk", flat=True)))
+    sweep()
+    assert (
+        f"Not sent again, no longer right to send: {left + 1} (the commitment was closed or changed owner since: 1; "
+        f"the recipient is no longer a member of the working group: {left})." in page
+    )
+    assert smtp_server.messages == []
+
+
 def test_an_assignment_withdrawn_because_the_commitment_closed_is_sent_if_it_is_reopened(
     meeting, owner, coordinator, smtp_server
 ):
