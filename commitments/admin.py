@@ -271,7 +271,6 @@ class ReminderAdmin(admin.ModelAdmin):
         count, left, not_now = retry_reminders(queryset)
         if count:
             enqueue_on_commit(send_reminders)
-        if count:
             self.message_user(request, f"{count} reminder(s) will be sent again shortly.", messages.SUCCESS)
         else:
             self.message_user(request, "None of the selected reminders will be sent again.", messages.WARNING)

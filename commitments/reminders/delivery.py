@@ -118,12 +118,9 @@ def claimable(now: datetime.datetime, recipient_ids: list[int]):
 def why_withdrawn() -> list[tuple[Q, str]]:
     """What a reminder must still be to be sent, each with what it is withdrawn for when it is not (the first it
     fails)."""
-    group_active = Q(commitment__isnull=False, commitment__meeting__group__is_active=True) | Q(
-        commitment__isnull=True, meeting__group__is_active=True
-    )
     return [
-        (group_active, planning.GROUP_INACTIVE),
-        (Q(recipient__is_active=True), "the recipient's account was closed"),
+        (planning.in_an_active_group(), planning.GROUP_INACTIVE),
+        (planning.account_open(), "the recipient's account was closed"),
         (planning.member_of_its_group(), "the recipient is no longer a member of the working group"),
         (planning.coordinator_of_its_group(), "the recipient no longer coordinates the working group"),
         (planning.still_true(), "the commitment was closed or changed owner since"),

@@ -253,6 +253,19 @@ def due_reminders(today: datetime.date) -> Iterator[Planned]:
 # --- Whether a recorded reminder is still right: asked by the sending (each batch), the retry and the plan ---
 
 
+def in_an_active_group() -> Q:
+    """Whether a reminder is about an active working group: its commitment's, or for a group's own reminders its
+    session's."""
+    return Q(commitment__isnull=False, commitment__meeting__group__is_active=True) | Q(
+        commitment__isnull=True, meeting__group__is_active=True
+    )
+
+
+def account_open() -> Q:
+    """Whether a reminder's recipient is an active user."""
+    return Q(recipient__is_active=True)
+
+
 def member_of_its_group() -> Q:
     """Whether a reminder about a commitment goes to a member of the commitment's working group (the others: yes)."""
     return Q(commitment__isnull=True) | Q(is_member(OuterRef("recipient"), OuterRef("commitment__meeting__group")))
@@ -269,7 +282,7 @@ def coordinator_of_its_group() -> Q:
 def entitled() -> Q:
     """Whether a reminder's recipient may still have it: an active user still in the commitment's working group,
     or, for a group's own reminders, still one of its coordinators."""
-    return Q(recipient__is_active=True) & member_of_its_group() & coordinator_of_its_group()
+    return account_open() & member_of_its_group() & coordinator_of_its_group()
 
 
 def latest_notice() -> Q:
@@ -484,8 +497,9 @@ def revive_notices(group_ids) -> int:
 
 def skip_inactive_groups() -> int:
     """Mark skipped the pending scheduled reminders of groups no longer active: no plan calls for them."""
-    inactive = Q(commitment__meeting__group__is_active=False) | Q(commitment=None, meeting__group__is_active=False)
-    pending = Reminder.objects.filter(inactive, state=Reminder.State.PENDING, reason__in=Reason.scheduled())
+    pending = Reminder.objects.filter(state=Reminder.State.PENDING, reason__in=Reason.scheduled()).exclude(
+        in_an_active_group()
+    )
     if not pending.exists():  # the usual case, answered without a write
         return 0
     with transaction.atomic():
