@@ -514,15 +514,54 @@ class Sink:
             if command == "take":
                 commands.send(handler.raw)
                 handler.raw = []
+            elif command == "cpu":
+                commands.send(process_cpu_s())
         controller.stop()
 
     def take(self) -> list[bytes]:
         self.commands.send("take")
         return self.commands.recv()
 
+    def cpu_s(self) -> float:
+        """The CPU seconds the server has used so far."""
+        self.commands.send("cpu")
+        return self.commands.recv()
+
     def stop(self) -> None:
         self.commands.send("stop")
         self.process.join()
+
+
+def process_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def database_cpu_s() -> float:
+    """The CPU seconds this connection's PostgreSQL server process has used so far (it runs on this machine: its
+    /proc entry); 0 on SQLite, whose work is done in this process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
+class CPU:
+    """The CPU seconds each process of a send used: this one (the sender), the database's, the SMTP server's."""
+
+    def __init__(self, sink: "Sink"):
+        self.sink = sink
+        self.started = (process_cpu_s(), database_cpu_s(), sink.cpu_s())
+
+    def per_message_ms(self, messages: int) -> dict:
+        now = (process_cpu_s(), database_cpu_s(), self.sink.cpu_s())
+        used = [(after - before) * 1000 / max(messages, 1) for before, after in zip(self.started, now, strict=True)]
+        return dict(zip(("sender", "database", "smtp_server"), (round(ms, 2) for ms in used), strict=True))
 
 
 def send_in_processes(batches: list[list[int]], now, processes: int) -> float:
@@ -631,9 +670,11 @@ def sweep(out) -> None:
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
     send_queries = QueryCounter()
     with counting(send_queries):
+        cpu = CPU(sink)
         started = time.perf_counter()
         sent = delivery.send_due(now)
         send_s = time.perf_counter() - started
+        send_cpu = cpu.per_message_ms(sent.digests)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw = sink.take()
     size = statistics.mean(len(message) for message in raw[:200])
@@ -643,11 +684,13 @@ def sweep(out) -> None:
             raise SystemExit(f"the digest to {parsed['To']} has defects")
 
     # The floor: the same messages, already built, sent with plain smtplib over one connection.
+    cpu = CPU(sink)
     started = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
         for message in raw:
             smtp.sendmail("bench@example.org", ["owner@example.org"], message)
     send_floor = time.perf_counter() - started
+    floor_cpu = cpu.per_message_ms(len(raw))
     received = len(raw)
     del raw
     sink.take()
@@ -678,6 +721,8 @@ def sweep(out) -> None:
             "next_day_plan_queries": len(next_day_queries),
             "send_s": round(send_s, 2),
             "send_floor_s": round(send_floor, 2),
+            "send_cpu_ms": send_cpu,  # per digest
+            "send_floor_cpu_ms": floor_cpu,
             "send_2_workers_s": in_processes[2][0],
             **({"send_4_workers_s": in_processes[4][0]} if 4 in in_processes else {}),
             "message_kb": round(size / 1024, 1),
@@ -869,6 +914,16 @@ def sweep_table(swept: dict) -> str:
         f"| (the floor sends the same {swept['sent']:,} digests, {swept['message_kb']} KB on average, "
         "already built) | | | | |",
         f"| peak memory of the sweep process | {swept['peak_mb']} MB | | | |",
+        "",
+        "| CPU per digest (ms) | sender | database | SMTP server | all |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {name} | {cpu['sender']} | {cpu['database']} | {cpu['smtp_server']} | {sum(cpu.values()):.2f} |"
+            for name, cpu in (
+                ("sending", swept["send_cpu_ms"]),
+                ("the floor (smtplib, the digests already built)", swept["send_floor_cpu_ms"]),
+            )
+        ),
     ]
     return "\n".join(lines)
 
