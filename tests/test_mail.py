@@ -7,7 +7,7 @@ import io
 from email.generator import BytesGenerator
 from email.policy import compat32
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from config.mail import HEADERS_ON_ONE_LINE, AutomaticMessage
@@ -17,6 +17,8 @@ ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=120)
 
 
 @given(name=NAMES, value=ASCII | st.text(max_size=120), linesep=st.sampled_from(["\n", "\r\n"]))
+@example(name="List-Unsubscribe", value="<https://tracker.example.org/" + "u" * 150 + ">", linesep="\r\n")  # no space
+@example(name="Subject", value="x" * 76, linesep="\r\n")  # one past the line: folded after the colon by compat32
 def test_a_header_is_written_as_compat32_writes_it(name, value, linesep):
     quick, library = HEADERS_ON_ONE_LINE.clone(linesep=linesep), compat32.clone(linesep=linesep)
     try:
