@@ -103,6 +103,7 @@ class Line:
     reasons: dict[str, Reminder] = field(default_factory=dict)  # why it is in the digest, in TAG_ORDER
     tags: list[tuple[str, str]] = field(default_factory=list)  # (reason, "overdue since 2 Mar")
     new_owner: str = ""  # for a commitment handed over: who has it now, where the e-mail may say
+    group: str = ""  # its working group, named when the digest speaks of more than one
 
     @classmethod
     def of(cls, commitment: Commitment, last_update, today: datetime.date, address) -> "Line":
@@ -290,6 +291,10 @@ class Digest:
                 sections[row.reason, row.meeting_id] = group_section(row, today)
         for pk in out_of_reach(rows[0].recipient, [line.commitment for line in handed_over.values()]):
             handed_over[pk].url = ""  # named, not linked: the page would answer 404
+        listed = [*lines.values(), *handed_over.values()]
+        if len({line.commitment.meeting.group_id for line in listed}) > 1:  # which group's each one is
+            for line in listed:
+                line.group = str(line.commitment.meeting.group)
         own = sorted(lines.values(), key=by_follow_up_date)
         leads = session_leads(own, today)
         for section in sections.values():

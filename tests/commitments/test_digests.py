@@ -19,7 +19,7 @@ from commitments.models import Commitment, Reminder
 from commitments.reminders import delivery, planning
 from commitments.templatetags.tracker import person
 from tests.commitments.conftest import NOW, TODAY, D
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, MembershipFactory
 
 R = Reminder.Reason
 QUIET = datetime.timedelta(minutes=10)  # REMINDER_QUIET_PERIOD_SECONDS by default
@@ -585,6 +585,40 @@ def test_the_subject_follows_the_session_the_message_leads_with(owners_week, ten
     )
     assert "The calendar file meeting-2.ics is attached." in text
     assert sorted(part.get_filename() for part in message.iter_attachments()) == ["meeting-10.ics", "meeting-2.ics"]
+
+
+def test_a_digest_of_several_groups_names_each_commitments_group(
+    owners_week, owner, coordinator, other_group, smtp_server
+):
+    """An owner in two groups gets one message: each commitment in it, and each handed over, says whose it is."""
+    from tests.factories import MeetingFactory
+
+    member_of_both = MembershipFactory(group=other_group, user=owner)
+    with at(NOW - datetime.timedelta(days=30)):
+        cyber = CommitmentFactory(
+            meeting=MeetingFactory(group=other_group, number=1),
+            owner=owner,
+            title="Cyber drill",
+            follow_up_date=TODAY + datetime.timedelta(7),
+        )
+    with at(NOW - datetime.timedelta(minutes=20)):
+        give(owners_week[1], coordinator, by=coordinator)  # "Joint training" handed over
+    plan()
+    sweep()
+    text = plain(digest_to(smtp_server, owner)).splitlines()
+    assert f"* Cyber drill ({other_group})" in text
+    assert f"* Share intelligence ({owners_week[0].meeting.group})" in text
+    assert f"- Joint training ({owners_week[1].meeting.group}) — now with {person(coordinator)}" in text
+    body = html(digest_to(smtp_server, owner))
+    assert f">Cyber drill</a> ({other_group})" in body
+    assert member_of_both and cyber
+
+
+def test_a_digest_of_one_group_names_no_group_by_its_commitments(owners_week, owner, smtp_server):
+    sweep()
+    text = plain(digest_to(smtp_server, owner))
+    assert "* Share intelligence" in text.splitlines()
+    assert f"({owners_week[0].meeting.group})" not in text
 
 
 def test_every_automatic_message_names_the_site_in_its_message_id(client, owner, smtp_server, settings):
